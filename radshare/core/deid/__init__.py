@@ -1,0 +1,1 @@
+"""Header, photo and free-text de-identification."""

@@ -1,0 +1,1 @@
+"""Writers for de-identified outputs."""

@@ -1,0 +1,1 @@
+"""Burned-in text: find it in the pixels and paint it out."""
