@@ -1,0 +1,153 @@
+"""Run one function over many inputs: in this process, a process pool, or a dask cluster.
+
+The work function must be a top-level, picklable function of one item that never raises (the
+pipeline reports failures as values), so every executor gives the same results. Workers stay
+alive across files (the OCR engine and the text detector load once per process), and each runs
+single-threaded inside: on a small machine, thread oversubscription made every step slower.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SINGLE_THREAD_ENV = {
+    "OMP_THREAD_LIMIT": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def limit_threads() -> None:
+    """Keep a worker process to one thread in tesseract, BLAS and OpenCV."""
+    for name, value in SINGLE_THREAD_ENV.items():
+        os.environ.setdefault(name, value)
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def run_batch(
+    items: Iterable[T],
+    work_fn: Callable[[T], R],
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[R], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Iterator[R]:
+    """Yield `work_fn(item)` for every item as results arrive (not in input order).
+
+    `cancel` is polled between results; when it turns true, queued work is dropped and
+    running work is stopped. `progress` is called with each result.
+    """
+    items = list(items)
+    if executor == "dask":
+        results = _run_dask(items, work_fn, scheduler, cancel)
+    elif executor == "local":
+        results = _run_inline(items, work_fn, cancel) if workers <= 1 or len(items) <= 1 else _run_pool(items, work_fn, workers, cancel)
+    else:
+        raise ValueError(f"unknown executor {executor!r}")
+    for result in results:
+        if progress is not None:
+            progress(result)
+        yield result
+
+
+def _run_inline(items, work_fn, cancel) -> Iterator:
+    limit_threads()
+    for item in items:
+        if cancel is not None and cancel():
+            return
+        yield work_fn(item)
+
+
+def _run_pool(items, work_fn, workers, cancel) -> Iterator:
+    for name, value in SINGLE_THREAD_ENV.items():
+        os.environ.setdefault(name, value)  # inherited by the workers before they import anything
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=limit_threads)
+    pending: set[Future] = set()
+    queue = iter(items)
+    in_flight = workers * 4  # enough to keep workers busy without pickling the whole batch up front
+    cancelled = False
+    try:
+        for item in queue:
+            pending.add(pool.submit(work_fn, item))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                if not (cancel is not None and cancel()):
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(work_fn, nxt))
+            if cancel is not None and cancel():
+                cancelled = True
+                return
+    finally:
+        if cancelled or pending:
+            for future in pending:
+                future.cancel()
+            _stop_pool(pool)
+        else:
+            pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop workers now (cancel or Ctrl-C); atomic writes mean no output is half there."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _run_dask(items, work_fn, scheduler, cancel) -> Iterator:
+    if not scheduler:
+        raise ValueError("the dask executor needs --scheduler ADDRESS")
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ValueError("the dask executor needs the 'distributed' package installed") from None
+    with Client(scheduler, set_as_default=False, timeout="20s") as client:
+        futures = client.map(work_fn, items, pure=False)
+        try:
+            for future in as_completed(futures):
+                if cancel is not None and cancel():
+                    client.cancel(futures)
+                    return
+                yield future.result()
+        finally:
+            client.cancel([f for f in futures if not f.done()])
+
+
+def remove_partial_files(out_dir: Path) -> int:
+    """Delete temporary files a stopped run left (atomic writes go through `.part-*`)."""
+    removed = 0
+    if not Path(out_dir).is_dir():
+        return 0
+    for leftover in Path(out_dir).rglob(".part-*"):
+        try:
+            leftover.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed

@@ -1,0 +1,416 @@
+"""One input in, de-identified outputs and a report entry out: used by the CLI, batch and GUI.
+
+`process_item` is a pure function of its input and `Settings` (the key travels inside them), so
+it runs the same in this process, in a process pool or on a dask worker. It never writes next
+to the input, writes outputs atomically, names them by pseudonyms only, and turns every failure
+into a `FileReport` with a clear reason instead of an exception: a bad file never stops a batch,
+and a file that cannot be cleaned never leaves a copy behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from radshare.core.audit import FileReport, empty_actions, error_report, skipped_report
+from radshare.core.errors import ConfigError, InputError
+from radshare.core.fsutil import atomic_write_bytes
+from radshare.core.model import Identifiers, Image, TextRegion
+from radshare.core.resources import resource_path
+from radshare.core.sources import InputItem, read_dicom, sniff
+
+TEXT_REDACTION_MODES = ("auto", "off", "templates-only", "tesseract")
+DICOM_SUFFIXES = {".dcm", ".dicom", ".dic", ".ima", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides an output. Picklable, so workers on any executor get the same."""
+
+    profile: str = "teaching"
+    text_redaction: str = "auto"  # auto | off | templates-only | tesseract
+    date_shift_days: int | None = None  # a fixed shift; None: keyed per patient (research profile)
+    key: bytes = b""
+    photo_format: str = "same"  # same | jpeg | png
+
+    def __post_init__(self) -> None:
+        if self.text_redaction not in TEXT_REDACTION_MODES:
+            raise ConfigError(f"unknown text redaction mode {self.text_redaction!r}")
+        if self.photo_format not in ("same", "jpeg", "png"):
+            raise ConfigError(f"unknown photo format {self.photo_format!r}")
+
+
+def settings_for_installation(**overrides) -> Settings:
+    """Settings with this installation's secret key (from the OS keyring)."""
+    from radshare.core.deid.keys import installation_key
+
+    overrides.setdefault("key", installation_key())
+    settings = Settings(**overrides)
+    profile_for(settings)  # fail early, as a configuration error, on an unknown profile
+    return settings
+
+
+@lru_cache(maxsize=8)
+def _profile(name: str):
+    from radshare.core.deid.profile import load_profile
+
+    return load_profile(name)
+
+
+def profile_for(settings: Settings):
+    return _profile(settings.profile)
+
+
+@lru_cache(maxsize=8)
+def _pseudonymizer(key: bytes, fixed_shift: int | None):
+    from radshare.core.deid.pseudonyms import Pseudonymizer
+
+    if not key:
+        raise ConfigError("no de-identification key: use settings_for_installation()")
+    return Pseudonymizer(key, fixed_date_shift_days=fixed_shift)
+
+
+def pseudonymizer_for(settings: Settings):
+    return _pseudonymizer(settings.key, settings.date_shift_days)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which pixels may carry burned-in text (data: resources/burned_in_policy.toml).
+
+
+@lru_cache(maxsize=1)
+def _burned_in_policy() -> dict:
+    with open(resource_path("burned_in_policy.toml"), "rb") as handle:
+        return tomllib.load(handle)
+
+
+def may_carry_burned_in_text(ds) -> bool:
+    """True when the pixels may show text: said so, or unsaid on a modality that often does."""
+    if "PixelData" not in ds:
+        return False
+    policy = _burned_in_policy()
+    burned = str(ds.get("BurnedInAnnotation", "")).upper()
+    if burned == "YES":
+        return True
+    sop_class = str(ds.get("SOPClassUID", ""))
+    if any(sop_class.startswith(prefix) for prefix in policy["always_review_sop_classes"]):
+        return True
+    if burned == "NO":
+        return False
+    image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
+    if any(value in image_type for value in policy["review_image_types"]):
+        return True
+    return str(ds.get("Modality", "")).upper() in policy["review_modalities_when_unsaid"]
+
+
+# ---------------------------------------------------------------------------------------------
+# DICOM
+
+
+@dataclass
+class DicomResult:
+    dataset: object
+    actions: dict[str, int]
+    identifiers: Identifiers
+    redaction: object | None = None  # radshare.core.redact.RedactionOutcome when detection ran
+    needs_text_review: bool = False
+    detector: str = "off"
+    regions: list[TextRegion] = field(default_factory=list)
+
+
+def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = None) -> DicomResult:
+    """Header de-identification plus burned-in text redaction, in place on `ds`.
+
+    With `regions` (reviewed in the GUI) those are painted; otherwise detection runs when the
+    pixels may carry text and the mode allows. Raises InputError when pixels must be cleaned and
+    cannot be: the caller then writes nothing.
+    """
+    from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
+    from radshare.core.deid.identifiers import collect_identifiers
+
+    identifiers = collect_identifiers(ds)
+    flagged = may_carry_burned_in_text(ds)
+    outcome = None
+    detector = "off"
+    painted: list[TextRegion] = []
+    if regions is not None:
+        from radshare.core.redact.apply import redact_dataset
+
+        painted = [r for r in regions if not r.keep]
+        if painted:
+            redact_dataset(ds, painted)
+        detector = "reviewed"
+    elif flagged and settings.text_redaction != "off":
+        from radshare.core.redact import redact_dicom
+
+        outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction)
+        painted = [r for r in outcome.regions if not r.keep]
+        detector = outcome.detector
+    result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
+    cleaned = detector != "off"
+    if cleaned and "PixelData" in ds:
+        ds.BurnedInAnnotation = "NO"
+        mark_pixels_cleaned(ds)
+    return DicomResult(
+        dataset=ds,
+        actions=dict(result.actions),
+        identifiers=identifiers,
+        redaction=outcome,
+        needs_text_review=flagged and not cleaned,
+        detector=detector,
+        regions=painted,
+    )
+
+
+def dicom_bytes(ds) -> bytes:
+    """The dataset as a DICOM Part 10 file, in its own transfer syntax."""
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _token(settings: Settings, *parts: str, length: int = 8) -> str:
+    digest = hmac.new(settings.key, "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
+    return digest[:length].upper()
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def dicom_output_path(ds, settings: Settings) -> Path:
+    """Where an instance goes, from keyed pseudonyms of its original identity only.
+
+    `P-<patient>/ST-<study>/S<series number>-<modality>-<series>/<instance number>-<instance>.dcm`.
+    Computed before any work is done, so a re-run can skip what is already complete.
+    """
+    patient = _token(settings, "patient", str(ds.get("PatientID", "")), str(ds.get("PatientName", "")))
+    study = _token(settings, "study", str(ds.get("StudyInstanceUID", "")))
+    series = _token(settings, "series", str(ds.get("SeriesInstanceUID", "")), length=6)
+    instance = _token(settings, "instance", str(ds.get("SOPInstanceUID", "")))
+    modality = "".join(ch for ch in str(ds.get("Modality", "OT")) if ch.isalnum())[:4] or "OT"
+    series_number = _int(ds.get("SeriesNumber"))
+    instance_number = _int(ds.get("InstanceNumber"))
+    return Path(
+        f"P-{patient}", f"ST-{study}", f"S{series_number:03d}-{modality}-{series}", f"{instance_number:04d}-{instance}.dcm"
+    )
+
+
+def _complete_dicom(path: Path, settings: Settings, original_sop_uid: str) -> bool:
+    """An output left by an earlier run is reused only when it parses and is the same instance."""
+    import pydicom
+
+    if not path.is_file():
+        return False
+    try:
+        done = pydicom.dcmread(path, stop_before_pixels=True)
+    except Exception:
+        return False
+    expected = pseudonymizer_for(settings).uid(original_sop_uid) if original_sop_uid else None
+    return expected is None or str(done.get("SOPInstanceUID", "")) == expected
+
+
+def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settings) -> FileReport:
+    ds = read_dicom(data, item.display)
+    relative = dicom_output_path(ds, settings)
+    target = out_dir / relative
+    report = FileReport(input=item.display, kind="dicom")
+    if _complete_dicom(target, settings, str(ds.get("SOPInstanceUID", ""))):
+        report.outputs = [str(target)]
+        report.resumed = True
+        report.text_redaction = "earlier run"
+        return report
+    result = deidentify_dicom(ds, settings)
+    atomic_write_bytes(target, dicom_bytes(result.dataset))
+    report.outputs = [str(target)]
+    report.actions = result.actions
+    report.text_regions = len(result.regions)
+    report.text_redaction = result.detector
+    report.needs_text_review = result.needs_text_review
+    report.identifier_hits = getattr(result.redaction, "identifier_hits", 0) if result.redaction else 0
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos
+
+
+def _photo_format(data: bytes, settings: Settings) -> str:
+    if settings.photo_format != "same":
+        return settings.photo_format
+    lossless = data.startswith((b"\x89PNG", b"II*\x00", b"MM\x00*", b"BM", b"GIF8"))
+    return "png" if lossless else "jpeg"
+
+
+def clean_photo_pixels(data: bytes, display: str, settings: Settings):
+    """De-identified photo pixels: metadata dropped, text and faces painted when the mode allows."""
+    from radshare.core.deid.photo import clean_photo
+
+    rgb, _ = clean_photo(data, display=display)
+    outcome = None
+    if settings.text_redaction != "off":
+        from radshare.core.redact import redact_photo
+
+        rgb, outcome = redact_photo(rgb, Identifiers(), mode=settings.text_redaction)
+    return rgb, outcome
+
+
+def _process_photo(item: InputItem, data: bytes, out_dir: Path, settings: Settings) -> FileReport:
+    from radshare.core.export.images import encode_image, extension
+
+    fmt = _photo_format(data, settings)
+    name = _token(settings, "photo", hashlib.sha256(data).hexdigest(), length=12)
+    target = out_dir / "photos" / f"{name}{extension(fmt)}"
+    report = FileReport(input=item.display, kind="photo")
+    if target.is_file() and sniff(target.read_bytes()[:64]) == "photo":
+        report.outputs = [str(target)]
+        report.resumed = True
+        report.text_redaction = "earlier run"
+        return report
+    rgb, outcome = clean_photo_pixels(data, item.display, settings)
+    atomic_write_bytes(target, encode_image(rgb, fmt, quality=92))
+    report.outputs = [str(target)]
+    report.actions = empty_actions() | {"removed": 1}  # the whole metadata block
+    if outcome is not None:
+        report.text_regions = len([r for r in outcome.regions if not r.keep])
+        report.text_redaction = outcome.detector
+        report.identifier_hits = outcome.identifier_hits
+    else:
+        report.needs_text_review = True
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# The one entry point
+
+
+def process_item(item: InputItem, out_dir: Path, settings: Settings) -> FileReport:
+    """De-identify one input into `out_dir`. Never raises for a bad input: it reports it."""
+    try:
+        data = item.read_bytes()
+    except OSError as exc:
+        return error_report(item.display, f"cannot be read ({exc.strerror or exc.__class__.__name__})")
+    try:
+        if not data:
+            return error_report(item.display, "empty file (0 bytes)")
+        kind = sniff(data)
+        if kind == "dicom":
+            return _process_dicom(item, data, Path(out_dir), settings)
+        if kind == "photo":
+            return _process_photo(item, data, Path(out_dir), settings)
+        if kind == "dicomdir":
+            return skipped_report(item.display, "DICOMDIR index: the files it lists are processed themselves; the index is not copied because it carries names")
+        if item.suffix in DICOM_SUFFIXES:
+            return error_report(item.display, "not a DICOM file (no DICOM header found)")
+        return skipped_report(item.display, "neither a DICOM file nor a supported image")
+    except InputError as exc:
+        return error_report(item.display, _reason(exc, item.display))
+    except MemoryError:
+        return error_report(item.display, "too large to process in memory")
+    except Exception as exc:  # a bug must still not stop the batch nor leak a value
+        return error_report(item.display, f"internal error while processing ({exc.__class__.__name__}); nothing was written")
+
+
+def _reason(exc: Exception, display: str) -> str:
+    text = str(exc)
+    prefix = f"{display}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+# ---------------------------------------------------------------------------------------------
+# For the GUI, case sets and sharing: de-identified pixels ready to encode.
+
+
+@dataclass
+class ShareableImage:
+    rgb: np.ndarray  # de-identified, text-redacted, windowed RGB uint8
+    identifiers: Identifiers  # for caption checks only; never sent
+    text_review_done: bool  # detection ran (or the user reviewed) on pixels that may carry text
+    kind: str
+    text_regions: int = 0
+
+
+def shareable_image(item_or_path, settings: Settings, frame: int = 0) -> ShareableImage:
+    """Load an original, de-identify and redact it, and render one frame for sharing."""
+    from radshare.core import render
+
+    item = item_or_path if isinstance(item_or_path, InputItem) else InputItem(str(item_or_path), Path(item_or_path))
+    data = item.read_bytes()
+    kind = sniff(data)
+    if kind == "photo":
+        rgb, outcome = clean_photo_pixels(data, item.display, settings)
+        regions = len(outcome.regions) if outcome else 0
+        return ShareableImage(rgb=rgb, identifiers=Identifiers(), text_review_done=outcome is not None, kind="photo", text_regions=regions)
+    if kind != "dicom":
+        raise InputError(f"{item.display}: not a DICOM file or a supported image")
+    from radshare.core.sources import image_from_dataset
+
+    ds = read_dicom(data, item.display)
+    result = deidentify_dicom(ds, settings)
+    image = image_from_dataset(result.dataset, item.display)
+    centre, width = render.default_window(image, frame)
+    rgb = render.render_frame(image, min(frame, image.frame_count - 1), render.View(center=centre, width=width))
+    return ShareableImage(
+        rgb=rgb,
+        identifiers=result.identifiers,
+        text_review_done=not result.needs_text_review,
+        kind="dicom",
+        text_regions=len(result.regions),
+    )
+
+
+def deidentified_image_dicom(
+    image: Image, settings: Settings, regions: list[TextRegion] | None = None, burned_frames: np.ndarray | None = None
+) -> bytes:
+    """De-identified DICOM of a loaded image, for the GUI's export.
+
+    `regions` are the reviewed text regions (painted into the pixels); `burned_frames`, when
+    given, are RGB uint8 frames with annotations drawn in, which replace the pixel data as a
+    secondary capture-style RGB image.
+    """
+    import copy
+
+    if image.dataset is None:
+        raise InputError(f"{image.origin}: only DICOM images can be exported as DICOM")
+    ds = copy.deepcopy(image.dataset)
+    result = deidentify_dicom(ds, settings, regions=regions if regions is not None else list(image.regions))
+    if burned_frames is not None:
+        _replace_pixels_with_rgb(result.dataset, burned_frames)
+    return dicom_bytes(result.dataset)
+
+
+def _replace_pixels_with_rgb(ds, frames: np.ndarray) -> None:
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    frames = np.ascontiguousarray(frames, dtype=np.uint8)
+    if frames.ndim == 3:
+        frames = frames[np.newaxis, ...]
+    count, rows, cols, _ = frames.shape
+    for keyword in ("RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth", "VOILUTSequence", "ModalityLUTSequence", "PixelPaddingValue", "SmallestImagePixelValue", "LargestImagePixelValue", "RedPaletteColorLookupTableDescriptor"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    ds.Rows, ds.Columns = rows, cols
+    ds.SamplesPerPixel = 3
+    ds.PhotometricInterpretation = "RGB"
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    if count > 1 or "NumberOfFrames" in ds:
+        ds.NumberOfFrames = count
+    ds.PixelData = frames.tobytes()
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.BurnedInAnnotation = "NO"  # teaching marks are in the pixels now, but nothing identifying
+    ds.ImageType = ["DERIVED", "SECONDARY"]
+

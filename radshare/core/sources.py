@@ -1,0 +1,340 @@
+"""Find inputs (files, folders, zip archives, DICOMDIRs) and load them into the model.
+
+DICOM is recognised by content, never by extension. Every file found becomes an `InputItem`
+(or an `InputError` when it cannot even be listed), so a batch can account for each one: nothing
+found is silently dropped. Originals are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Literal
+
+import numpy as np
+from pydicom.multival import MultiValue
+
+from radshare.core.errors import InputError
+from radshare.core.model import Image, Series
+
+Sniffed = Literal["dicom", "dicomdir", "photo"]
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+MAX_PIXELS_PER_FRAME = 30_000 * 30_000
+MAX_TOTAL_PIXEL_BYTES = 8 * 1024**3
+# Magic numbers of the photo formats Pillow (with pillow-heif) reads for us.
+_PHOTO_MAGIC = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"II*\x00",  # TIFF little endian
+    b"MM\x00*",  # TIFF big endian
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",  # BMP
+)
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One input file: a path on disk, or a member of a zip archive at `path`."""
+
+    display: str
+    path: Path
+    member: str | None = None
+
+    def read_bytes(self) -> bytes:
+        if self.member is None:
+            with open(self.path, "rb") as handle:  # read-only: originals are never changed
+                return handle.read()
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.read(self.member)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.member or self.path.name).suffix.lower()
+
+
+def sniff(data: bytes) -> Sniffed | None:
+    """What the bytes are, judged by content alone."""
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        return "dicomdir" if _is_dicomdir(data) else "dicom"
+    if _looks_like_raw_dataset(data):
+        return "dicom"
+    if data.startswith(_PHOTO_MAGIC) or _is_webp(data) or _is_heif(data):
+        return "photo"
+    return None
+
+
+def _is_webp(data: bytes) -> bool:
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
+def _is_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis", b"avif")
+
+
+def _is_dicomdir(data: bytes) -> bool:
+    # The Media Storage SOP Class UID sits in the first few hundred bytes of the file meta.
+    return DICOMDIR_SOP_CLASS.encode() + b"\x00" in data[132:600] or data[132:600].find(
+        DICOMDIR_SOP_CLASS.encode() + b" "
+    ) >= 0
+
+
+def _looks_like_raw_dataset(data: bytes) -> bool:
+    """A DICOM data set written without the 128-byte preamble (older or network-dumped files).
+
+    Accepted only when it starts with a plausible group 0002/0008 element; the full parse later
+    decides whether it really is one.
+    """
+    if len(data) < 8:
+        return False
+    group, element = struct.unpack("<HH", data[:4])
+    if group not in (0x0002, 0x0008) or element > 0x0020:
+        return False
+    vr = data[4:6]
+    if vr.isalpha() and vr.isupper():
+        return True  # explicit VR
+    (length,) = struct.unpack("<I", data[4:8])
+    return 0 < length < 1024  # implicit VR with a short first value
+
+
+def iter_inputs(paths: Iterable[Path | str]) -> Iterator[InputItem | InputError]:
+    """Every file below `paths`, zip members included, each exactly once, in a stable order."""
+    seen: set[tuple[str, str | None]] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            yield InputError(f"{raw}: no such file or folder")
+            continue
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            yield from _expand_file(file, seen)
+
+
+def _expand_file(file: Path, seen: set[tuple[str, str | None]]) -> Iterator[InputItem | InputError]:
+    key = (str(file.resolve()), None)
+    if key in seen:
+        return
+    seen.add(key)
+    if zipfile.is_zipfile(file) and file.suffix.lower() not in (".docx", ".xlsx", ".pptx"):
+        try:
+            with zipfile.ZipFile(file) as archive:
+                members = sorted(info.filename for info in archive.infolist() if not info.is_dir())
+        except (zipfile.BadZipFile, OSError) as exc:
+            yield InputError(f"{file}: cannot read the zip archive ({exc.__class__.__name__})")
+            return
+        for member in members:
+            yield InputItem(display=f"{file}!{member}", path=file, member=member)
+        return
+    yield InputItem(display=str(file), path=file)
+
+
+def dicomdir_references(item: InputItem, data: bytes) -> list[Path]:
+    """Files a DICOMDIR on disk points at (the index itself is never copied: it carries names)."""
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(data), force=True)
+    base = item.path.parent
+    found = []
+    for record in getattr(ds, "DirectoryRecordSequence", []):
+        file_id = record.get("ReferencedFileID")
+        if file_id is None:
+            continue
+        parts = [file_id] if isinstance(file_id, str) else list(file_id)
+        found.append(base.joinpath(*parts))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading into the model (decoded pixels), for the GUI, case sets and sharing.
+
+
+def read_dicom(data: bytes, display: str):
+    """Parse DICOM bytes, with a clear error for the usual ways files are broken."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    if not data:
+        raise InputError(f"{display}: empty file (0 bytes)")
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
+    except InvalidDicomError:
+        raise InputError(f"{display}: not a DICOM file") from None
+    except (EOFError, struct.error):
+        raise InputError(f"{display}: truncated DICOM file (ends inside an element)") from None
+    except Exception as exc:  # pydicom raises many kinds on malformed headers
+        raise InputError(f"{display}: unreadable DICOM header ({exc.__class__.__name__})") from None
+    check_dataset(ds, display)
+    return ds
+
+
+def check_dataset(ds, display: str) -> None:
+    """Reject what no viewer should trust: missing identity, absurd sizes, short pixel data."""
+    try:
+        ds.ensure_file_meta() if hasattr(ds, "ensure_file_meta") else None
+        elements = list(ds.keys())
+    except Exception:
+        raise InputError(f"{display}: unreadable DICOM header") from None
+    if not elements:
+        raise InputError(f"{display}: not a DICOM file (no data elements)")
+    try:
+        sop_class = ds.get("SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID")
+    except Exception:
+        raise InputError(f"{display}: unreadable DICOM header (bad SOP Class UID)") from None
+    if not sop_class:
+        raise InputError(f"{display}: not a DICOM image (no SOP Class UID)")
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        return
+    try:
+        rows = int(ds.Rows)
+        cols = int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        bits = int(ds.BitsAllocated)
+    except Exception:
+        raise InputError(f"{display}: image size attributes missing or unreadable") from None
+    if rows <= 0 or cols <= 0 or frames <= 0 or rows * cols > MAX_PIXELS_PER_FRAME or samples not in (1, 3, 4):
+        raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
+    if bits not in (1, 8, 16, 32, 64):
+        raise InputError(f"{display}: unsupported Bits Allocated ({bits})")
+    expected = rows * cols * frames * samples * bits // 8
+    if expected > MAX_TOTAL_PIXEL_BYTES:
+        raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
+    if "PixelData" in ds and not ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2").is_compressed:
+        try:
+            held = len(ds.PixelData)
+        except Exception:
+            raise InputError(f"{display}: truncated DICOM file (pixel data cannot be read)") from None
+        if held < expected:
+            raise InputError(f"{display}: truncated pixel data ({held} of {expected} bytes)")
+
+
+def decode_frames(ds, display: str) -> np.ndarray:
+    """All frames as (n, rows, cols[, 3]); YBR becomes RGB. Clear error on unsupported codecs."""
+    try:
+        array = ds.pixel_array
+    except NotImplementedError as exc:
+        syntax = ds.file_meta.get("TransferSyntaxUID")
+        name = getattr(syntax, "name", str(syntax))
+        raise InputError(f"{display}: unsupported compression ({name})") from None
+    except Exception as exc:
+        raise InputError(f"{display}: pixel data cannot be decoded ({exc.__class__.__name__})") from None
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if frames == 1:
+        array = array[np.newaxis, ...]
+    if samples == 1 and array.ndim != 3 or samples == 3 and array.ndim != 4:
+        raise InputError(f"{display}: pixel data does not match its declared shape")
+    return array
+
+
+def _first(value):
+    """The first of a multi-valued element (Window Center may hold several windows)."""
+    if isinstance(value, (MultiValue, list, tuple)):
+        return value[0]
+    return value
+
+
+def image_from_dataset(ds, display: str) -> Image:
+    frames = decode_frames(ds, display)
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
+    if frames.ndim == 4:
+        photometric = "RGB"  # pydicom converts YBR to RGB when decoding
+    spacing = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    window = None
+    if "WindowCenter" in ds and "WindowWidth" in ds:
+        try:
+            window = (float(_first(ds.WindowCenter)), float(_first(ds.WindowWidth)))
+        except (TypeError, ValueError, IndexError):
+            window = None
+    try:
+        instance = int(ds.get("InstanceNumber", 0) or 0)
+    except (TypeError, ValueError):
+        instance = 0
+    return Image(
+        origin=display,
+        kind="dicom",
+        frames=frames,
+        photometric=photometric,
+        dataset=ds,
+        modality=str(ds.get("Modality", "")),
+        pixel_spacing=(float(spacing[0]), float(spacing[1])) if spacing else None,
+        rescale=(float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)),
+        window=window,
+        series_key=str(ds.get("SeriesInstanceUID", "")) or str(Path(display).parent),
+        instance_number=instance,
+    )
+
+
+def load_image(item: InputItem | Path | str) -> Image:
+    """Decode one input (DICOM or photo) into an `Image`; `InputError` names file and reason."""
+    if not isinstance(item, InputItem):
+        item = InputItem(display=str(item), path=Path(item))
+    try:
+        data = item.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{item.display}: cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    kind = sniff(data)
+    if not data:
+        raise InputError(f"{item.display}: empty file (0 bytes)")
+    if kind == "dicom":
+        return image_from_dataset(read_dicom(data, item.display), item.display)
+    if kind == "dicomdir":
+        raise InputError(f"{item.display}: a DICOMDIR index; open its folder instead")
+    if kind == "photo":
+        from radshare.core.deid.photo import clean_photo, describe_photo_metadata
+
+        rgb, _ = clean_photo(data, display=item.display)
+        return Image(
+            origin=item.display,
+            kind="photo",
+            frames=rgb[np.newaxis, ...],
+            photometric="RGB",
+            series_key=str(Path(item.display).parent),
+            photo_metadata=describe_photo_metadata(data),
+        )
+    raise InputError(f"{item.display}: not a DICOM file or a supported image")
+
+
+def load_paths(
+    paths: Iterable[Path | str],
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Iterator[Image | InputError]:
+    """Load everything below `paths`, yielding images and errors as they come."""
+    items: list[InputItem | InputError] = []
+    for entry in iter_inputs(paths):
+        if isinstance(entry, InputItem) and entry.member is None and entry.path.name.upper() == "DICOMDIR":
+            continue  # the files it indexes lie in the same tree and are loaded themselves
+        items.append(entry)
+    for done, entry in enumerate(items, start=1):
+        if cancel is not None and cancel():
+            return
+        if isinstance(entry, InputError):
+            yield entry
+        else:
+            try:
+                yield load_image(entry)
+            except InputError as exc:
+                yield exc
+        if progress is not None:
+            progress(done, len(items))
+
+
+def group_series(images: list[Image]) -> list[Series]:
+    """Images grouped by series, each series ordered by instance number."""
+    grouped: dict[str, Series] = {}
+    for image in images:
+        key = image.series_key or image.origin
+        if key not in grouped:
+            ds = image.dataset
+            description = str(ds.get("SeriesDescription", "")) if ds is not None else "Photos"
+            grouped[key] = Series(key=key, description=description, modality=image.modality or image.kind)
+        grouped[key].images.append(image)
+    for series in grouped.values():
+        series.images.sort(key=lambda im: (im.instance_number, im.origin))
+    return list(grouped.values())
+
