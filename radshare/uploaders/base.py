@@ -1,0 +1,460 @@
+"""The uploader plugin protocol: what a target declares, what it is given, what it returns.
+
+A plugin is a class with the class attributes and methods of `Uploader`, constructed with
+`(settings, secret)`: `settings` are the account's non-secret fields (from the config file),
+`secret` is the one secret field (from the keyring) or None. Plugins receive only a `Post` of
+`PreparedImage`s that core re-encoded from de-identified pixels and fitted to the plugin's
+`Limits` (see `radshare.core.prepare`); they never see an original file or its identifiers.
+
+Every failure a plugin reports is one of the `UploadError` family below, so the GUI and the CLI
+explain all targets the same way. Error texts name the target and the reason only: never a
+secret, an account password, a patient value, or a full request/response dump.
+
+`request_with_retry` is the shared HTTP helper: it retries transient failures (429 and 5xx,
+connection errors) with exponential backoff, honouring `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, ClassVar, Iterable, Literal, Mapping, Protocol, runtime_checkable
+
+from radshare.core.errors import RadShareError
+
+#: Version of this protocol. A plugin declares the version it was written for; the registry
+#: refuses plugins whose major version differs (see `registry.API_VERSION_SUPPORTED`).
+API_VERSION = 1
+
+FieldKind = Literal["url", "text", "password", "path", "choice"]
+ImageFormat = Literal["jpeg", "png"]
+
+#: progress(done, total, stage): `stage` is a short product-only text such as "uploading image 2".
+Progress = Callable[[int, int, str], None]
+#: cancel() -> True when the user asked to stop; checked between network steps.
+Cancel = Callable[[], bool]
+
+
+# --------------------------------------------------------------------------------------------
+# Declarations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountField:
+    """One field an account of this target needs.
+
+    Exactly one field per target may be `secret`: its value goes to the keyring, never the config
+    file. `kind` tells the GUI which editor to show (url, text, password, path, choice).
+    """
+
+    name: str
+    label: str
+    secret: bool = False
+    kind: FieldKind = "text"
+    required: bool = True
+    default: str = ""
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one post to this target may hold. None means "no limit the target enforces".
+
+    `max_bytes`, `max_pixels` (width x height) and `max_dimension` (longest side) apply to each
+    image; `formats` are the encodings the target accepts, in order of preference.
+    """
+
+    max_images: int | None = None
+    max_bytes: int | None = None
+    max_pixels: int | None = None
+    max_dimension: int | None = None
+    formats: tuple[ImageFormat, ...] = ("jpeg", "png")
+    caption_max: int | None = None
+    alt_max: int | None = None
+    title_max: int | None = None
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the target can do beyond posting images.
+
+    `visibility` lists the target's own visibility names (the first is the default), and
+    `draft_note` is the product text the GUI shows where drafts are not available.
+    """
+
+    drafts: bool = False
+    visibility: tuple[str, ...] = ()
+    content_warning: bool = False
+    title: bool = False
+    draft_note: str = ""
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """One image ready to send: bytes encoded by core from de-identified pixels, plus its texts.
+
+    `data` carries no metadata (see `radshare.core.export.images`). `filename` is a neutral
+    name (image-1.jpg), never derived from an input path.
+    """
+
+    data: bytes
+    format: ImageFormat
+    width: int
+    height: int
+    alt_text: str = ""
+    caption: str = ""
+    filename: str = ""
+
+    @property
+    def mime_type(self) -> str:
+        return {"jpeg": "image/jpeg", "png": "image/png"}[self.format]
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:  # keep megabytes of pixels out of logs and test output
+        return (
+            f"PreparedImage({self.format}, {self.width}x{self.height}, {self.size} bytes, "
+            f"filename={self.filename!r})"
+        )
+
+
+@dataclass
+class Post:
+    """What the sharer composed: images in order, caption (the body text), and options.
+
+    `draft` asks for a draft where the target has drafts. `visibility` is one of the target's
+    `Features.visibility` names or None for the account's default. `options` holds
+    target-specific choices (e.g. a Discourse category), all non-secret.
+    """
+
+    images: list[PreparedImage]
+    caption: str = ""
+    title: str = ""
+    draft: bool = False
+    visibility: str | None = None
+    content_warning: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+
+    def texts(self) -> list[str]:
+        """Every piece of text that will be sent: checked by the PHI gate."""
+        out = [self.title, self.caption, self.content_warning]
+        for image in self.images:
+            out += [image.alt_text, image.caption]
+        return [t for t in out if t]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the credentials belong to, as the target says (for "Signed in as ..." texts)."""
+
+    username: str
+    display_name: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What `publish` created: its public or editor URL, the target's id, and whether it is a draft."""
+
+    url: str
+    id: str
+    draft: bool
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class UploadError(RadShareError):
+    """Base of every failure a plugin reports. The text is safe to show and to log."""
+
+    kind: ClassVar[str] = "error"
+
+    def explain(self) -> str:
+        """One sentence for the GUI and CLI, the same for every target."""
+        return str(self)
+
+
+class AuthenticationFailed(UploadError):
+    """The target refused the credentials (wrong/expired password, key or token)."""
+
+    kind = "auth"
+
+    def explain(self) -> str:
+        return f"Sign-in failed: {self}. Check the account's user name and password or key."
+
+
+class RateLimited(UploadError):
+    """The target asked us to slow down; `retry_after` is in seconds when it said how long."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def explain(self) -> str:
+        when = f" Try again in {int(round(self.retry_after))} s." if self.retry_after else " Try again later."
+        return f"Rate limited: {self}.{when}"
+
+
+class TooLarge(UploadError):
+    """An image or the request was larger than the target accepts."""
+
+    kind = "too_large"
+
+    def explain(self) -> str:
+        return f"Too large: {self}."
+
+
+class Rejected(UploadError):
+    """The target refused the content; `messages` are the service's own (PHI-free) explanations."""
+
+    kind = "rejected"
+
+    def __init__(self, message: str, messages: Iterable[str] = ()):
+        super().__init__(message)
+        self.messages = [m for m in messages if m]
+
+    def explain(self) -> str:
+        detail = "; ".join(self.messages)
+        return f"Rejected: {self}" + (f" ({detail})." if detail else ".")
+
+
+class NetworkError(UploadError):
+    """The target could not be reached or failed transiently (timeouts, 5xx after retries)."""
+
+    kind = "network"
+
+    def explain(self) -> str:
+        return f"Network problem: {self}. Check the connection or proxy and try again."
+
+
+class Cancelled(UploadError):
+    """The user cancelled; what was already uploaded may remain on the target."""
+
+    kind = "cancelled"
+
+
+class ValidationFailed(UploadError):
+    """`validate` found problems before anything was sent; `messages` lists them."""
+
+    kind = "invalid"
+
+    def __init__(self, messages: Iterable[str]):
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages) or "the post is not valid for this target")
+
+
+# --------------------------------------------------------------------------------------------
+# The protocol
+# --------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class UploaderProtocol(Protocol):
+    """What the registry, the CLI and the GUI rely on. `Uploader` below implements the boilerplate."""
+
+    id: ClassVar[str]
+    display_name: ClassVar[str]
+    api_version: ClassVar[int]
+    account_fields: ClassVar[list[AccountField]]
+    limits: ClassVar[Limits]
+    features: ClassVar[Features]
+
+    def validate(self, post: Post) -> list[str]: ...
+
+    def verify(self) -> Identity: ...
+
+    def publish(self, post: Post, progress: Progress | None = None, cancel: Cancel | None = None) -> PublishResult: ...
+
+
+class Uploader:
+    """Convenient base class for plugins (subclassing it is optional; the protocol is what counts).
+
+    Subclasses set the class attributes and implement `verify` and `publish`; `validate` here
+    checks the generic `Limits` and `Features`, and subclasses extend it with `super().validate`.
+    """
+
+    id: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+    api_version: ClassVar[int] = API_VERSION
+    account_fields: ClassVar[list[AccountField]] = []
+    limits: ClassVar[Limits] = Limits()
+    features: ClassVar[Features] = Features()
+
+    def __init__(self, settings: Mapping[str, str], secret: str | None = None):
+        defaults = {f.name: f.default for f in self.account_fields if not f.secret}
+        self.settings: dict[str, str] = {**defaults, **{k: str(v) for k, v in settings.items()}}
+        self._secret = secret
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"<{type(self).__name__} {self.id}>"
+
+    @classmethod
+    def secret_field(cls) -> AccountField | None:
+        return next((f for f in cls.account_fields if f.secret), None)
+
+    def validate(self, post: Post) -> list[str]:
+        """Offline checks against `limits` and `features`; returns product-only problem texts."""
+        return check_limits(post, self.limits, self.features)
+
+    def verify(self) -> Identity:
+        raise NotImplementedError
+
+    def publish(self, post: Post, progress: Progress | None = None, cancel: Cancel | None = None) -> PublishResult:
+        raise NotImplementedError
+
+    # helpers for subclasses
+    def _require_valid(self, post: Post) -> None:
+        problems = self.validate(post)
+        if problems:
+            raise ValidationFailed(problems)
+
+
+def check_limits(post: Post, limits: Limits, features: Features) -> list[str]:
+    """The generic offline checks every target shares (counts, sizes, formats, text lengths)."""
+    problems: list[str] = []
+    if not post.images:
+        problems.append("a post needs at least one image")
+    if limits.max_images is not None and len(post.images) > limits.max_images:
+        problems.append(f"at most {limits.max_images} images per post (this post has {len(post.images)})")
+    for number, image in enumerate(post.images, 1):
+        if image.format not in limits.formats:
+            problems.append(f"image {number}: format {image.format} is not accepted")
+        if limits.max_bytes is not None and image.size > limits.max_bytes:
+            problems.append(f"image {number}: {image.size} bytes is over the {limits.max_bytes}-byte limit")
+        if limits.max_pixels is not None and image.width * image.height > limits.max_pixels:
+            problems.append(f"image {number}: {image.width}x{image.height} is over {limits.max_pixels} pixels")
+        if limits.max_dimension is not None and max(image.width, image.height) > limits.max_dimension:
+            problems.append(f"image {number}: longest side is over {limits.max_dimension} pixels")
+        if not image.alt_text.strip():
+            problems.append(f"image {number}: alt text is missing")
+        if limits.alt_max is not None and len(image.alt_text) > limits.alt_max:
+            problems.append(f"image {number}: alt text is longer than {limits.alt_max} characters")
+    if limits.caption_max is not None and len(post.caption) > limits.caption_max:
+        problems.append(f"the caption is longer than {limits.caption_max} characters")
+    if limits.title_max is not None and len(post.title) > limits.title_max:
+        problems.append(f"the title is longer than {limits.title_max} characters")
+    if post.draft and not features.drafts:
+        note = f" {features.draft_note}" if features.draft_note else ""
+        problems.append(f"this target has no drafts.{note}".rstrip())
+    if post.visibility is not None and features.visibility and post.visibility not in features.visibility:
+        problems.append(f"visibility must be one of: {', '.join(features.visibility)}")
+    if post.content_warning and not features.content_warning:
+        problems.append("this target has no content warnings")
+    return problems
+
+
+def report_progress(progress: Progress | None, done: int, total: int, stage: str) -> None:
+    if progress is not None:
+        progress(done, total, stage)
+
+
+def check_cancel(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled("cancelled by the user")
+
+
+# --------------------------------------------------------------------------------------------
+# Retry with backoff
+# --------------------------------------------------------------------------------------------
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent/unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = datetime.now(timezone.utc).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def request_with_retry(
+    session: Any,
+    method: str,
+    url: str,
+    *,
+    attempts: int = 4,
+    backoff: float = 1.0,
+    max_wait: float = 60.0,
+    retry_statuses: Iterable[int] = RETRY_STATUSES,
+    wait_hint: Callable[[Any], float | None] | None = None,
+    cancel: Cancel | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    target: str = "the service",
+    **kwargs: Any,
+) -> Any:
+    """Send a request with `session` (a `requests.Session`), retrying transient failures.
+
+    Retries on `retry_statuses` (429 and 5xx by default) and on connection errors/timeouts, up
+    to `attempts` tries in all. The wait before a retry is the server's `Retry-After` (or
+    `wait_hint(response)`, e.g. Discourse's `extras.wait_seconds`) when given, else exponential
+    backoff `backoff * 2**n` with jitter. A server asking for more than `max_wait` seconds ends
+    the retries at once: a 429 then raises `RateLimited(retry_after)`.
+
+    Returns the final response, whatever its status, for the caller to map into the error
+    family; raises `NetworkError` when the target never answered, `Cancelled` if `cancel()`.
+    Request bodies given as file objects must be re-readable: pass bytes.
+    """
+    import requests  # local: keep importing the protocol cheap
+
+    statuses = frozenset(retry_statuses)
+    kwargs.setdefault("timeout", 60)
+    last_exc: Exception | None = None
+    for attempt in range(max(1, attempts)):
+        check_cancel(cancel)
+        try:
+            response = session.request(method, url, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last_exc = exc
+            if attempt + 1 >= attempts:
+                break
+            sleep(_backoff(backoff, attempt))
+            continue
+        if response.status_code not in statuses:
+            return response
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        if wait is None and wait_hint is not None:
+            try:
+                wait = wait_hint(response)
+            except Exception:  # a hint is optional; a malformed body must not mask the status
+                wait = None
+        if wait is not None and wait > max_wait:
+            if response.status_code == 429:
+                raise RateLimited(f"{target} asks to wait {int(wait)} s", retry_after=wait)
+            return response
+        if attempt + 1 >= attempts:
+            if response.status_code == 429:
+                raise RateLimited(f"{target} is still limiting requests", retry_after=wait)
+            return response
+        sleep(wait if wait is not None else _backoff(backoff, attempt))
+    # Never include the exception text: it carries URLs and sometimes headers.
+    kind = "timed out" if last_exc is not None and isinstance(last_exc, requests.Timeout) else "could not be reached"
+    raise NetworkError(f"{target} {kind}")
+
+
+def _backoff(base: float, attempt: int) -> float:
+    return base * (2**attempt) * (0.75 + 0.5 * random.random())

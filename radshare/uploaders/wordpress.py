@@ -1,0 +1,244 @@
+"""WordPress (blog) target: REST API with an Application Password (HTTP Basic).
+
+Publishing: each prepared image is uploaded to `wp/v2/media` (raw bytes with a neutral file name),
+its alt text and caption set, then one post is created (draft by default; pending, private or
+publish on request) with the caption as a paragraph and one image block per picture, the first
+image as featured image. Media already uploaded are deleted again when publishing fails or is
+cancelled.
+
+The REST root is found from the site: `/wp-json/` when pretty permalinks are on, else the
+`?rest_route=` form that every WordPress (4.4+) answers. Application Passwords need HTTPS, or
+WordPress's `local` environment type, or a plugin allowing them: that is the site's business.
+
+Error mapping (WordPress's own codes): 401 (`rest_cannot_create`, `incorrect_password`,
+`rest_not_logged_in`...) -> AuthenticationFailed; 400 `rest_invalid_param` -> Rejected with the
+parameter messages; 413 / `rest_upload_no_data` (PHP dropped an over-size body) /
+`rest_upload_file_too_big` -> TooLarge; 500 `rest_upload_sideload_error` (type refused) -> Rejected;
+429 -> RateLimited; other 5xx -> NetworkError after retries.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from radshare import __version__
+from radshare.uploaders.base import (
+    AccountField,
+    AuthenticationFailed,
+    Cancel,
+    Cancelled,
+    Features,
+    Identity,
+    Limits,
+    NetworkError,
+    Post,
+    Progress,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    TooLarge,
+    UploadError,
+    Uploader,
+    check_cancel,
+    parse_retry_after,
+    report_progress,
+    request_with_retry,
+)
+
+STATUSES = ("draft", "pending", "private", "publish")
+_AUTH_CODES = {
+    "rest_cannot_create", "incorrect_password", "invalid_username", "invalid_email", "rest_not_logged_in",
+    "application_passwords_disabled", "rest_forbidden", "rest_cannot_upload", "rest_cannot_edit",
+}
+_TOO_LARGE_CODES = {"rest_upload_no_data", "rest_upload_file_too_big", "rest_upload_limited_space", "rest_upload_user_quota_exceeded"}
+
+
+class WordPressUploader(Uploader):
+    id = "wordpress"
+    display_name = "WordPress blog"
+    account_fields = [
+        AccountField("url", "Site address", kind="url", help="e.g. https://blog.example.org"),
+        AccountField("user", "User name", kind="text"),
+        AccountField("app_password", "Application password", secret=True, kind="password",
+                     help="Users > Profile > Application Passwords in WordPress"),
+        AccountField("default_status", "New posts are", kind="choice", required=False, default="draft", choices=STATUSES),
+    ]
+    # 2560 px: WordPress scales larger uploads down itself ("big image threshold"); 2 MB: PHP's
+    # default upload_max_filesize, the common ceiling of shared hosts.
+    limits = Limits(max_images=20, max_bytes=2_000_000, max_dimension=2560, formats=("jpeg", "png"), alt_max=1000, title_max=200)
+    features = Features(drafts=True, visibility=("publish", "pending", "private"), title=True)
+
+    def __init__(self, settings: Any, secret: str | None = None):
+        super().__init__(settings, secret)
+        self.base_url = self.settings.get("url", "").rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = f"RadShare/{__version__}"
+        self.session.auth = (self.settings.get("user", ""), secret or "")
+        self._pretty: bool | None = None
+        self.sleep = None  # tests may replace the retry sleep
+
+    # ---------------------------------------------------------------------------------- URLs
+    def _discover(self) -> bool:
+        if self._pretty is None:
+            try:
+                response = self.session.get(f"{self.base_url}/wp-json/", timeout=30, auth=None)
+                self._pretty = response.status_code == 200 and "namespaces" in _json(response)
+            except requests.RequestException:
+                raise NetworkError("the WordPress site could not be reached") from None
+        return self._pretty
+
+    def _endpoint(self, route: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        params = dict(params or {})
+        if self._discover():
+            return f"{self.base_url}/wp-json{route}", params
+        return f"{self.base_url}/", {"rest_route": route, **params}
+
+    def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, cancel: Cancel | None = None,
+              retry_statuses: tuple[int, ...] = (429, 502, 503, 504), **kwargs: Any) -> Any:
+        url, query = self._endpoint(route, params)
+        extra = {"sleep": self.sleep} if self.sleep else {}
+        response = request_with_retry(
+            self.session, method, url, params=query, cancel=cancel, retry_statuses=retry_statuses,
+            target="WordPress", **extra, **kwargs,
+        )
+        if response.status_code >= 400:
+            raise map_error(response)
+        return _json(response)
+
+    # ------------------------------------------------------------------------------ protocol
+    def validate(self, post: Post) -> list[str]:
+        problems = super().validate(post)
+        if not self.base_url.startswith(("http://", "https://")):
+            problems.append("the site address must start with https:// (or http:// for a local site)")
+        status = self._status(post)
+        if status not in STATUSES:
+            problems.append(f"the post status must be one of: {', '.join(STATUSES)}")
+        return problems
+
+    def verify(self) -> Identity:
+        me = self._call("GET", "/wp/v2/users/me", params={"context": "edit"})
+        return Identity(
+            username=str(me.get("username") or me.get("slug") or ""),
+            display_name=str(me.get("name") or ""),
+            url=str(me.get("link") or ""),
+        )
+
+    def publish(self, post: Post, progress: Progress | None = None, cancel: Cancel | None = None) -> PublishResult:
+        self._require_valid(post)
+        total = len(post.images) + 1
+        uploaded: list[dict[str, Any]] = []
+        try:
+            for number, image in enumerate(post.images, 1):
+                check_cancel(cancel)
+                report_progress(progress, number - 1, total, f"uploading image {number}")
+                media = self._call(
+                    "POST", "/wp/v2/media", data=image.data, cancel=cancel,
+                    headers={"Content-Type": image.mime_type,
+                             "Content-Disposition": f'attachment; filename="{image.filename or f"image-{number}"}"'},
+                )
+                uploaded.append(media)
+                fields = {"alt_text": image.alt_text, "caption": image.caption, "title": f"Image {number}"}
+                updated = self._call("POST", f"/wp/v2/media/{media['id']}", json=fields, cancel=cancel)
+                uploaded[-1] = {**media, **updated}
+            check_cancel(cancel)
+            report_progress(progress, len(post.images), total, "creating the post")
+            status = self._status(post)
+            body = {
+                "title": post.title,
+                "content": _content(post, uploaded),
+                "status": status,
+                "featured_media": uploaded[0]["id"] if uploaded else 0,
+            }
+            created = self._call("POST", "/wp/v2/posts", json=body, retry_statuses=(429, 503))
+        except (UploadError, Cancelled):
+            self._delete_media(uploaded)
+            raise
+        report_progress(progress, total, total, "done")
+        draft = created.get("status", status) == "draft"
+        post_id = str(created.get("id", ""))
+        url = f"{self.base_url}/wp-admin/post.php?post={post_id}&action=edit" if draft else str(created.get("link", ""))
+        return PublishResult(url=url, id=post_id, draft=draft)
+
+    # ------------------------------------------------------------------------------ helpers
+    def _status(self, post: Post) -> str:
+        if post.draft:
+            return "draft"
+        if post.visibility:
+            return post.visibility
+        return self.settings.get("default_status") or "draft"
+
+    def _delete_media(self, uploaded: list[dict[str, Any]]) -> None:
+        for media in uploaded:
+            try:
+                url, query = self._endpoint(f"/wp/v2/media/{media['id']}", {"force": "true"})
+                self.session.delete(url, params=query, timeout=30)
+            except Exception:
+                pass  # best effort: the failure being reported matters more
+
+
+def _content(post: Post, media: list[dict[str, Any]]) -> str:
+    """Gutenberg blocks: the caption as paragraphs, then one image block per picture."""
+    blocks = []
+    for paragraph in [p.strip() for p in post.caption.split("\n\n") if p.strip()]:
+        text = html.escape(paragraph).replace("\n", "<br>")
+        blocks.append(f"<!-- wp:paragraph -->\n<p>{text}</p>\n<!-- /wp:paragraph -->")
+    for image, item in zip(post.images, media):
+        media_id = int(item["id"])
+        src = html.escape(str(item.get("source_url", "")), quote=True)
+        alt = html.escape(image.alt_text, quote=True)
+        attrs = json.dumps({"id": media_id, "sizeSlug": "full", "linkDestination": "none"})
+        caption = f'<figcaption class="wp-element-caption">{html.escape(image.caption)}</figcaption>' if image.caption else ""
+        blocks.append(
+            f"<!-- wp:image {attrs} -->\n"
+            f'<figure class="wp-block-image size-full"><img src="{src}" alt="{alt}" class="wp-image-{media_id}"/>{caption}</figure>\n'
+            "<!-- /wp:image -->"
+        )
+    return "\n\n".join(blocks)
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {"items": data}
+
+
+def map_error(response: Any) -> UploadError:
+    """WordPress's error response as one of the error family (service text only, no secrets)."""
+    status = response.status_code
+    data = _json(response)
+    code = str(data.get("code", ""))
+    message = _plain(str(data.get("message", ""))) or f"HTTP {status}"
+    if status == 429:
+        return RateLimited("WordPress is limiting requests", parse_retry_after(response.headers.get("Retry-After")))
+    if status == 401 or (status == 403 and code in _AUTH_CODES and code not in {"rest_cannot_upload", "rest_cannot_edit"}):
+        return AuthenticationFailed(f"WordPress refused the credentials ({code or status})")
+    if status == 413 or code in _TOO_LARGE_CODES:
+        return TooLarge(f"WordPress refused the upload size ({code or status})")
+    if status == 400 and code == "rest_invalid_param":
+        params = data.get("data", {}).get("params", {}) if isinstance(data.get("data"), dict) else {}
+        details = [f"{k}: {_plain(str(v))}" for k, v in params.items()] if isinstance(params, dict) else []
+        return Rejected(f"WordPress rejected the post ({code})", details or [message])
+    if code == "rest_upload_sideload_error" or code.startswith("rest_upload"):
+        return Rejected(f"WordPress refused the image ({code})", [message])
+    if status >= 500:
+        return NetworkError(f"WordPress had a server error (HTTP {status})")
+    if status == 403:
+        return Rejected(f"WordPress does not allow this ({code or status})", [message])
+    return Rejected(f"WordPress rejected the request ({code or status})", [message])
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()[:300]
+
+
+def site_host(url: str) -> str:
+    return urlsplit(url).netloc
