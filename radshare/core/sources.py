@@ -179,6 +179,8 @@ def check_dataset(ds, display: str) -> None:
     except Exception:
         raise InputError(f"{display}: unreadable DICOM header") from None
     if not elements:
+        if getattr(ds, "file_meta", None):
+            raise InputError(f"{display}: truncated DICOM file (nothing after the file meta)")
         raise InputError(f"{display}: not a DICOM file (no data elements)")
     try:
         sop_class = ds.get("SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID")
@@ -187,6 +189,8 @@ def check_dataset(ds, display: str) -> None:
     if not sop_class:
         raise InputError(f"{display}: not a DICOM image (no SOP Class UID)")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        if "Rows" in ds or "BitsAllocated" in ds:
+            raise InputError(f"{display}: image attributes without pixel data (a damaged length or a truncated file)")
         return
     try:
         rows = int(ds.Rows)

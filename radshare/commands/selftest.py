@@ -1,0 +1,119 @@
+"""`radshare selftest`: proves an installation works (IT admins run it after deploying)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from typing import Callable
+
+
+def add_parser(subparsers) -> None:
+    subparsers.add_parser(
+        "selftest",
+        help="check OCR, codecs, the text detector, Qt and the keyring",
+        description="Run quick checks of every part RadShare needs and print a table; exit 0 when usable.",
+    )
+
+
+def _check_codecs() -> str:
+    import numpy as np
+    from pydicom.pixels.decoders import JPEG2000LosslessDecoder, JPEGBaseline8BitDecoder, JPEGLSLosslessDecoder, RLELosslessDecoder
+
+    missing = [d.UID.name for d in (JPEGBaseline8BitDecoder, JPEGLSLosslessDecoder, JPEG2000LosslessDecoder, RLELosslessDecoder) if not d.is_available]
+    if missing:
+        raise RuntimeError("missing decoders: " + ", ".join(missing))
+    del np
+    return "JPEG, JPEG-LS, JPEG 2000, RLE"
+
+
+def _check_ocr() -> str:
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from radshare.core.redact.ocr import ocr_version, read_text
+
+    image = Image.new("L", (260, 60), 0)
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
+    except OSError:
+        font = ImageFont.load_default(size=28)
+    ImageDraw.Draw(image).text((10, 12), "RADSHARE", fill=255, font=font)
+    text = read_text(np.asarray(image))
+    if "RADSHARE" not in text.upper().replace(" ", ""):
+        raise RuntimeError("tesseract did not read a test word")
+    return f"tesseract {ocr_version()}"
+
+
+def _check_detector() -> str:
+    import numpy as np
+
+    from radshare.core.redact.detect import detect_text, detector_name
+
+    frame = np.zeros((128, 256), dtype=np.uint8)
+    import cv2
+
+    cv2.putText(frame, "TEST 123", (10, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
+    if not detect_text(frame):
+        raise RuntimeError("the text detector found nothing in a test image")
+    return detector_name("auto")
+
+
+def _check_qt() -> str:
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6") is None:
+        raise RuntimeError("PySide6 is not installed")
+    from PySide6 import QtCore
+
+    return f"Qt {QtCore.qVersion()}"
+
+
+def _check_keyring() -> str:
+    import keyring
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if "fail" in name.lower() or "null" in name.lower():
+        raise RuntimeError(f"no usable keyring backend ({name})")
+    return name
+
+
+def _check_deid() -> str:
+    import pydicom
+
+    from radshare.core.pipeline import deidentify_dicom, dicom_bytes, settings_for_installation
+    from radshare.core.sample import _ct_slice
+
+    settings = settings_for_installation(text_redaction="off")
+    ds = _ct_slice(0, "1.2.3", "1.2.3.4")
+    data = dicom_bytes(deidentify_dicom(ds, settings).dataset)
+    if b"DOE" in data.upper() or b"4471093" in data:
+        raise RuntimeError("the sample's identifiers survived de-identification")
+    pydicom.dcmread(io.BytesIO(data))
+    return "sample de-identified, no identifier left"
+
+
+CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("DICOM codecs", _check_codecs),
+    ("De-identification", _check_deid),
+    ("OCR", _check_ocr),
+    ("Text detector", _check_detector),
+    ("Qt", _check_qt),
+    ("Keyring", _check_keyring),
+]
+REQUIRED = {"DICOM codecs", "De-identification", "OCR", "Text detector"}
+
+
+def run(args: argparse.Namespace) -> int:
+    failed_required = False
+    width = max(len(name) for name, _ in CHECKS)
+    for name, check in CHECKS:
+        try:
+            status, detail = "ok", check()
+        except Exception as exc:  # every failure is reported, never raised
+            status, detail = "FAIL", str(exc) or exc.__class__.__name__
+            failed_required |= name in REQUIRED
+        print(f"{name:<{width}}  {status:<4}  {detail}")
+    print("RadShare is usable." if not failed_required else "RadShare is NOT usable here: see the failures above.")
+    return 1 if failed_required else 0
