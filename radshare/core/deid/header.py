@@ -1,0 +1,270 @@
+"""DICOM header de-identification (PS3.15 Annex E) and its what-if view.
+
+`deidentify_dataset()` changes a data set in place; `describe()` lists what it would do without
+changing anything. Both walk the data set the same way and ask the same function,
+`rules.decide()`, about every element at every depth, so they cannot disagree.
+
+Pixel Data is never decoded or changed here: burned-in text is radshare.core.redact's job, which
+calls `mark_pixels_cleaned()` when it has cleaned the pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+
+from radshare import __version__
+from radshare.core.deid.identifiers import collect_identifiers
+from radshare.core.deid.profile import Profile
+from radshare.core.deid.pseudonyms import Pseudonymizer
+from radshare.core.deid.rules import Context, Decision, Scrubber, decide
+from radshare.core.deid.table import load_tables
+from radshare.core.model import Identifiers
+
+# RadShare's Implementation Class UID (a fixed 2.25 UUID UID) and version name (PS3.7 D.3.3.2).
+IMPLEMENTATION_CLASS_UID = "2.25.186387353652003765283742963478703258346"
+IMPLEMENTATION_VERSION_NAME = "RADSHARE_0_1"
+# File meta attributes that survive; everything else there (AE titles, private information) goes.
+_META_KEPT = ("FileMetaInformationVersion", "MediaStorageSOPClassUID", "TransferSyntaxUID")
+
+
+@dataclass
+class HeaderResult:
+    """What de-identification did, as counts only (safe for reports and logs)."""
+
+    actions: dict[str, int]  # exactly "removed", "replaced", "emptied", "uids"
+    identifiers: Identifiers  # read from the original header: never write these anywhere
+    options_applied: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlannedAction:
+    """One line of the what-if view. `original` and `new_value` hold patient data: show, never log."""
+
+    path: str  # "(0010,0010) PatientName" or "ReferencedImageSequence[0] > (0008,1155) ReferencedSOPInstanceUID"
+    keyword: str
+    original: str
+    action: Literal["removed", "emptied", "replaced", "kept", "cleaned", "shifted"]
+    new_value: str
+    reason: str
+
+
+def deidentify_dataset(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> HeaderResult:
+    """De-identify `ds` in place under `profile`; UIDs, pseudonyms and date shifts keyed by `pseudo`.
+
+    Callers pass a freshly read data set. Afterwards it carries Patient Identity Removed = YES, the
+    De-identification Method (Code Sequence), and rebuilt file meta whose Media Storage SOP Instance
+    UID equals the new SOP Instance UID; the transfer syntax is preserved.
+    """
+    identifiers = collect_identifiers(ds)
+    ctx = _context(ds, profile, pseudo, identifiers)
+    counts = {"removed": 0, "replaced": 0, "emptied": 0, "uids": 0}
+    _walk(ds, ctx, "", clean=False, depth=0, counts=counts, plan=None)
+    _write_record(ds, ctx)
+    counts["removed"] += _rebuild_file_meta(ds, ctx)
+    return HeaderResult(actions=counts, identifiers=identifiers, options_applied=profile.options.applied())
+
+
+def describe(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> list[PlannedAction]:
+    """What `deidentify_dataset` would do to each element, in data set order; `ds` is not changed."""
+    ctx = _context(ds, profile, pseudo, collect_identifiers(ds))
+    plan: list[PlannedAction] = []
+    _walk(ds, ctx, "", clean=False, depth=0, counts=None, plan=plan)
+    for keyword, value in ctx.record.items():
+        if keyword not in ds:
+            plan.append(PlannedAction(_label(ds, keyword), keyword, "", "replaced", _show(value), "de-identification record"))
+    plan.extend(_describe_file_meta(ds, ctx))
+    return plan
+
+
+def mark_pixels_cleaned(ds: pydicom.Dataset, recognizable_features: bool = False) -> None:
+    """Record that burned-in text was removed from the pixels (CID 7050 113101, optionally 113102).
+
+    Called by the pixel redaction step after `deidentify_dataset`; idempotent.
+    """
+    tables = load_tables()
+    wanted = ["clean_pixel_data"] + (["clean_recognizable_visual_features"] if recognizable_features else [])
+    codes = ds.get("DeidentificationMethodCodeSequence") or Sequence()
+    present = {str(item.get("CodeValue", "")) for item in codes}
+    methods = [str(v) for v in _as_values(ds.get("DeidentificationMethod"))]
+    for option in wanted:
+        value, meaning = tables.method_codes[option]
+        if value not in present:
+            codes.append(_code_item(value, meaning))
+            methods.append(meaning)
+    ds.DeidentificationMethodCodeSequence = codes
+    ds.DeidentificationMethod = methods
+
+
+# ---------------------------------------------------------------------------------------------
+# The walk: one traversal, applying or describing.
+
+
+def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
+          counts: dict[str, int] | None, plan: list[PlannedAction] | None) -> None:
+    apply = counts is not None
+    doomed = []
+    for tag in list(ds.keys()):
+        try:
+            elem = ds[tag]
+            decision = decide(elem, ds, ctx, clean, depth)
+        except Exception as error:  # noqa: BLE001 - an undecodable element is removed, not fatal
+            elem, decision = None, Decision("removed", f"unreadable element ({type(error).__name__})")
+        keyword = elem.keyword if elem is not None and elem.keyword else ("private" if tag.is_private else "unknown")
+        label = f"{prefix}({tag.group:04X},{tag.element:04X}) {keyword}"
+        if plan is not None:
+            original = _show(elem.value) if elem is not None else ""
+            new_value = _show(decision.value) if decision.action not in ("removed", "kept") else (
+                original if decision.action == "kept" else "")
+            plan.append(PlannedAction(label, keyword, original, decision.action, new_value, decision.reason))
+        if decision.recurse and elem is not None:
+            for index, item in enumerate(elem.value or []):
+                if isinstance(item, Dataset):
+                    _walk(item, ctx, f"{prefix}{keyword}[{index}] > ", decision.clean, depth + 1, counts, plan)
+        if not apply:
+            continue
+        if decision.action == "removed":
+            doomed.append(tag)
+            counts["removed"] += 1
+        elif decision.action != "kept":
+            elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
+            if decision.action == "emptied":
+                counts["emptied"] += 1
+            else:
+                counts["uids" if decision.uid else "replaced"] += 1
+    for tag in doomed:
+        del ds[tag]
+
+
+def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:
+    patient_key = ""
+    for keyword in ("PatientID", "PatientName", "StudyInstanceUID"):
+        value = str(_first(ds, keyword)).strip(" \x00")
+        if value:
+            patient_key = f"{keyword}={value}"
+            break
+    options = profile.options
+    offset = pseudo.date_offset_days(patient_key) if options.retain_longitudinal == "modified" else None
+    tables = load_tables()
+    applied = ["basic", *options.applied()]
+    codes = [tables.method_codes[name] for name in applied]
+    record = {
+        "PatientIdentityRemoved": "YES",
+        "DeidentificationMethod": [f"RadShare {__version__} profile {profile.name}"[:64], *(m for _, m in codes)],
+        "DeidentificationMethodCodeSequence": [_code_item(value, meaning) for value, meaning in codes],
+        "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
+            options.retain_longitudinal],
+    }
+    return Context(profile, pseudo, tables, Scrubber(identifiers), patient_key, offset, record)
+
+
+def _write_record(ds: Dataset, ctx: Context) -> None:
+    for keyword, value in ctx.record.items():
+        if keyword == "DeidentificationMethodCodeSequence":
+            value = Sequence([_code_item(str(i.CodeValue), str(i.CodeMeaning)) for i in value])
+        setattr(ds, keyword, value)
+
+
+def _code_item(value: str, meaning: str) -> Dataset:
+    item = Dataset()
+    item.CodeValue = value
+    item.CodingSchemeDesignator = "DCM"
+    item.CodeMeaning = meaning
+    return item
+
+
+# ---------------------------------------------------------------------------------------------
+# File meta
+
+
+def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDataset, int]:
+    """The rebuilt file meta for `ds`, and how many old meta elements it drops.
+
+    `walked` says whether `ds` has been de-identified already (its SOP Instance UID is then the new
+    one) or is still the original (describe): either way the meta gets the same new UID.
+    """
+    old = getattr(ds, "file_meta", None) or FileMetaDataset()
+    meta = FileMetaDataset()
+    meta.FileMetaInformationVersion = b"\x00\x01"
+    sop_class = ds.get("SOPClassUID") or old.get("MediaStorageSOPClassUID")
+    if sop_class:
+        meta.MediaStorageSOPClassUID = sop_class
+    instance = str(_first(ds, "SOPInstanceUID") or "").strip(" \x00")
+    if not (walked and instance):
+        original = instance or str(_first(old, "MediaStorageSOPInstanceUID") or "").strip(" \x00")
+        instance = original if ctx.options.retain_uids or not original else ctx.pseudo.uid(original)
+    if instance:
+        meta.MediaStorageSOPInstanceUID = instance
+    if "TransferSyntaxUID" in old:
+        meta.TransferSyntaxUID = old.TransferSyntaxUID
+    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    kept = {*_META_KEPT, "MediaStorageSOPInstanceUID", "ImplementationClassUID", "ImplementationVersionName",
+            "FileMetaInformationGroupLength"}
+    dropped = sum(1 for elem in old if elem.keyword not in kept)
+    return meta, dropped
+
+
+def _rebuild_file_meta(ds: Dataset, ctx: Context) -> int:
+    meta, dropped = _new_file_meta(ds, ctx, walked=True)
+    ds.file_meta = meta
+    return dropped
+
+
+def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
+    old = getattr(ds, "file_meta", None)
+    if old is None:
+        return []
+    meta, _ = _new_file_meta(ds, ctx, walked=False)
+    plan = []
+    for elem in old:
+        label = f"file meta > ({elem.tag.group:04X},{elem.tag.element:04X}) {elem.keyword}"
+        if elem.tag not in meta:
+            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "removed", "", "file meta rebuilt"))
+        elif meta[elem.tag].value != elem.value:
+            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "replaced", _show(meta[elem.tag].value),
+                                      "file meta rebuilt"))
+        else:
+            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "kept", _show(elem.value), "file meta"))
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _first(ds: Dataset, keyword: str) -> Any:
+    value = ds.get(keyword, "") if ds is not None else ""
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return value[0] if value else ""
+    return value if value is not None else ""
+
+
+def _as_values(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return list(value)
+    return [value]
+
+
+def _label(ds: Dataset, keyword: str) -> str:
+    tag = pydicom.datadict.tag_for_keyword(keyword)
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
+
+
+def _show(value: Any) -> str:
+    """A value as the what-if panel shows it (binary and sequences summarised)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (Sequence, list)) and (not value or isinstance(value[0], Dataset)):
+        return f"<{len(value)} items>"
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return "\\".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,100 @@
+"""Collects what identifies the patient from an original DICOM header, before it is removed.
+
+The result (`radshare.core.model.Identifiers`) is used to recognise the patient's own name, IDs
+and dates in burned-in text, free-text attributes and notes. It is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pydicom
+from pydicom.dataelem import DataElement
+
+from radshare.core.model import Identifiers
+
+# Which attributes feed which list. Person names of staff go to `other` (they identify the
+# encounter, and OCR should find them too), the patient's own names go to `names`.
+PATIENT_NAME_KEYWORDS = frozenset(
+    {"PatientName", "OtherPatientNames", "PatientBirthName", "PatientMotherBirthName", "ResponsiblePerson"}
+)
+ID_KEYWORDS = frozenset(
+    {
+        "PatientID", "OtherPatientIDs", "IssuerOfPatientID", "AccessionNumber", "StudyID", "AdmissionID",
+        "MedicalRecordLocator", "RequestedProcedureID", "PerformedProcedureStepID", "ScheduledProcedureStepID",
+        "PlacerOrderNumberImagingServiceRequest", "FillerOrderNumberImagingServiceRequest", "ServiceEpisodeID",
+        "ClinicalTrialSubjectID", "ClinicalTrialSubjectReadingID", "SpecimenAccessionNumber", "SpecimenIdentifier",
+        "ContainerIdentifier", "InsurancePlanIdentification", "ResultsID", "InterpretationID",
+    }
+)
+INSTITUTION_KEYWORDS = frozenset(
+    {"InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName", "StationName"}
+)
+OTHER_KEYWORDS = frozenset(
+    {
+        "PatientAddress", "PatientTelephoneNumbers", "PatientTelecomInformation", "ReferringPhysicianAddress",
+        "ReferringPhysicianTelephoneNumbers", "PersonAddress", "PersonTelephoneNumbers", "PersonTelecomInformation",
+        "RegionOfResidence", "CountryOfResidence", "MilitaryRank", "BranchOfService", "DeviceSerialNumber",
+        "OrderCallbackPhoneNumber", "PatientInstitutionResidence", "CurrentPatientLocation",
+    }
+)
+_NAME_SPLIT = re.compile(r"[\^=\s,]+")
+
+
+def collect_identifiers(ds: pydicom.Dataset) -> Identifiers:
+    """Every name part, ID, date, institution and contact detail in `ds`, at every depth.
+
+    Does not modify `ds`. Values are de-duplicated and stripped; order follows the dataset.
+    """
+    found = Identifiers()
+    _collect(ds, found, depth=0)
+    for bucket in (found.names, found.ids, found.dates, found.institutions, found.other):
+        bucket[:] = list(dict.fromkeys(v for v in bucket if v))
+    return found
+
+
+def _values(elem: DataElement) -> list[str]:
+    value = elem.value
+    if value is None or isinstance(value, (bytes, bytearray)):
+        return []
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return [str(v).strip(" \x00") for v in value if v is not None]
+    return [str(value).strip(" \x00")]
+
+
+def _name_parts(value: str) -> list[str]:
+    """Name components and words; single letters (initials) are left out: they match everything."""
+    return [part.strip(".") for part in _NAME_SPLIT.split(value) if len(part.strip(".")) > 1]
+
+
+def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
+    if depth > 32:  # malformed files can nest absurdly; identifiers that deep are not worth a crash
+        return
+    for elem in ds:
+        if elem.VR == "SQ":
+            for item in elem.value or []:
+                if isinstance(item, pydicom.Dataset):
+                    _collect(item, found, depth + 1)
+            continue
+        try:
+            values = _values(elem)
+        except Exception:  # noqa: BLE001 - an undecodable value is skipped, never fatal
+            continue
+        keyword = elem.keyword
+        if elem.VR == "PN":
+            parts = [p for v in values for p in _name_parts(v)]
+            if keyword in PATIENT_NAME_KEYWORDS:
+                found.names.extend(parts)
+            else:
+                found.other.extend(parts)
+            continue
+        if keyword in ID_KEYWORDS:
+            found.ids.extend(values)
+        elif keyword in INSTITUTION_KEYWORDS:
+            found.institutions.extend(values)
+        elif keyword in OTHER_KEYWORDS:
+            found.other.extend(values)
+        if elem.VR == "DA":
+            found.dates.extend(v for v in values if len(v) == 8 and v.isdigit())
+        elif elem.VR == "DT":
+            found.dates.extend(v[:8] for v in values if len(v) >= 8 and v[:8].isdigit())

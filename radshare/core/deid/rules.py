@@ -1,0 +1,297 @@
+"""The one decision function of header de-identification: what happens to one data element.
+
+`decide()` is pure: it reads the element (and its parent data set, for private creators) and
+returns a `Decision` with the new value already computed. `header.py` walks a data set and either
+applies the decisions (`deidentify_dataset`) or lists them (`describe`), so the what-if view can
+never disagree with what is done.
+
+Order of precedence, for every element at every depth:
+1. file-meta elements inside the data set, group lengths: removed (writers recompute lengths);
+2. private elements: removed, unless Retain Safe Private and listed in safe-private.csv;
+3. the de-identification record (Patient Identity Removed, ...): written by RadShare;
+4. a row of Table E.1-1 (or RadShare's additions): its action under the profile's options;
+5. other overlay (60xx) elements: removed unless Clean Graphics keeps overlays;
+6. known safe (known-safe.csv): kept;
+7. other UIDs: kept when registered in the standard (class UIDs, transfer syntaxes), else replaced;
+8. free text inside content being cleaned (Clean Structured Content, ...): scrubbed;
+9. anything else: removed. An unknown tag is a possible leak.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pydicom
+from pydicom.dataelem import DataElement
+from pydicom.uid import UID
+
+from radshare.core.deid.profile import Options, Profile, action_with_source
+from radshare.core.deid.pseudonyms import Pseudonymizer
+from radshare.core.deid.table import DeidTables, TableRow
+from radshare.core.model import Identifiers
+
+ActionName = Literal["removed", "emptied", "replaced", "kept", "cleaned", "shifted"]
+
+TEXT_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC"})
+STRING_VRS = TEXT_VRS | frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "PN", "TM", "UI", "UR"})
+# Dummy values for D, valid for each VR (PS3.5 6.2). Binary VRs get an empty value instead.
+DUMMY_BY_VR: dict[str, Any] = {
+    "AE": "ANONYMOUS", "AS": "000Y", "CS": "ANONYMIZED", "DA": "19000101", "DS": "0",
+    "DT": "19000101000000.000000", "IS": "0", "LO": "ANONYMIZED", "LT": "ANONYMIZED", "PN": "ANONYMOUS",
+    "SH": "ANONYMIZED", "ST": "ANONYMIZED", "TM": "000000.000000", "UC": "ANONYMIZED", "UT": "ANONYMIZED",
+    "FL": 0.0, "FD": 0.0, "SL": 0, "SS": 0, "UL": 0, "US": 0, "SV": 0, "UV": 0,
+}
+# Written by header.py after the walk; whatever the input held there is replaced.
+RECORD_KEYWORDS = frozenset(
+    {"PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
+     "LongitudinalTemporalInformationModified"}
+)
+MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: ActionName
+    reason: str
+    value: Any = None  # the new value for emptied / replaced / cleaned / shifted
+    recurse: bool = False  # a kept sequence: walk its items
+    clean: bool = False  # walk the items in "clean" mode (free text scrubbed, not removed)
+    uid: bool = False  # a UID replacement (counted apart from other replacements)
+
+
+class Scrubber:
+    """A small scrubber for C (clean) text: the data set's own identifiers plus ID-like patterns.
+
+    The richer free-text scrubber for notes and captions is radshare.core.deid.text; this one only
+    has to make descriptors such as "CT HEAD DOE JANE 12/03/2021 MRN 1234567" safe.
+    """
+
+    MASK = "***"
+    PATTERNS = (
+        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
+        re.compile(r"(?<!\w)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?!\w)"),  # dates
+        re.compile(r"(?<![\w.])(?:19|20)\d{6}(?![\w.])"),  # YYYYMMDD
+        re.compile(r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3,4}[.-]\d{3,4}(?:[.-]\d{2,4})?(?!\w)"),
+        re.compile(r"(?<!\w)\+\d[\d\s().-]{7,}\d(?!\w)"),  # international phone numbers
+        re.compile(r"(?<![\w.])\d{6,}(?![\w.])"),  # long numbers: IDs, accession numbers
+        re.compile(r"(?<!\w)[A-Za-z]{1,4}-?\d{5,}(?!\w)"),  # MRN-like: letters then digits
+    )
+
+    def __init__(self, identifiers: Identifiers):
+        terms: set[str] = set()
+        for value in (*identifiers.names, *identifiers.ids, *identifiers.institutions, *identifiers.other):
+            value = value.strip()
+            if len(value) >= 2:
+                terms.add(value)
+        for date in identifiers.dates:
+            terms.update(_date_spellings(date))
+        ordered = sorted(terms, key=len, reverse=True)  # longest first: "DOE JANE" before "DOE"
+        self._own = (
+            re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])", re.IGNORECASE)
+            if ordered
+            else None
+        )
+
+    def scrub(self, text: str) -> str:
+        if self._own is not None:
+            text = self._own.sub(self.MASK, text)
+        for pattern in self.PATTERNS:
+            text = pattern.sub(self.MASK, text)
+        return text
+
+
+def _date_spellings(date: str) -> list[str]:
+    """"20210312" as it may be written in free text: 2021-03-12, 12/03/2021, 03/12/2021, 12.03.21..."""
+    if len(date) != 8 or not date.isdigit():
+        return []
+    y, m, d = date[:4], date[4:6], date[6:]
+    spellings = [date, f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}"]
+    for year in (y, y[2:]):
+        for sep in "/.-":
+            spellings += [f"{d}{sep}{m}{sep}{year}", f"{m}{sep}{d}{sep}{year}"]
+    return spellings
+
+
+@dataclass
+class Context:
+    """What every decision in one data set needs; built once per data set by header.py."""
+
+    profile: Profile
+    pseudo: Pseudonymizer
+    tables: DeidTables
+    scrubber: Scrubber
+    patient_key: str
+    date_offset: int | None  # days, when dates are shifted
+    record: dict[str, Any]  # keyword -> value of the de-identification record
+
+    @property
+    def options(self) -> Options:
+        return self.profile.options
+
+
+def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
+    """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
+    tag = elem.tag
+    if tag.group == 0x0002:
+        return Decision("removed", "file meta attribute inside the data set")
+    if tag.element == 0x0000:
+        return Decision("removed", "group length (recomputed when written)")
+    if tag.is_private:
+        return _decide_private(elem, parent, ctx)
+    if depth == 0 and elem.keyword in RECORD_KEYWORDS:
+        return Decision("replaced", "de-identification record", value=ctx.record[elem.keyword])
+    if elem.VR == "SQ" and depth >= MAX_DEPTH:
+        return Decision("removed", "sequence nested too deep")
+    row = ctx.tables.row_for(tag)
+    if row is not None:
+        code, source = action_with_source(row, ctx.options)
+        return _apply_code(code, f"{row.source} {source}: {code}", elem, row, ctx, clean)
+    is_overlay = tag.group & 0xFF01 == 0x6000
+    if is_overlay:
+        if ctx.options.clean_graphics and ctx.tables.is_known_safe(tag):
+            return Decision("kept", "overlay geometry (Clean Graphics keeps overlays)")
+        return Decision("removed", "overlay")
+    if ctx.tables.is_known_safe(tag):
+        return Decision("kept", "known safe", recurse=elem.VR == "SQ", clean=clean)
+    if elem.VR == "UI":
+        return _decide_other_uid(elem, ctx)
+    if clean and elem.VR in TEXT_VRS:
+        return _clean_text(elem, ctx, "free text in cleaned content")
+    return Decision("removed", "not in profile and not known safe")
+
+
+def _decide_private(elem: DataElement, parent: pydicom.Dataset, ctx: Context) -> Decision:
+    group, element = elem.tag.group, elem.tag.element
+    if not ctx.options.retain_safe_private:
+        return Decision("removed", "private tag")
+    if 0x0010 <= element <= 0x00FF:
+        creator = _text(elem.value)
+        if (creator, group) in ctx.tables.safe_private_creators:
+            return Decision("kept", "private creator of safe private attributes (Retain Safe Private)")
+        return Decision("removed", "private tag")
+    creator_elem = parent.get((group, element >> 8))
+    creator = _text(creator_elem.value) if creator_elem is not None else ""
+    if element >= 0x1000 and (creator, group, element & 0xFF) in ctx.tables.safe_private:
+        return Decision("kept", "safe private attribute (Retain Safe Private)")
+    return Decision("removed", "private tag")
+
+
+def _decide_other_uid(elem: DataElement, ctx: Context) -> Decision:
+    values = _as_list(elem.value)
+    if ctx.options.retain_uids:
+        return Decision("kept", "Retain UIDs")
+    if not values or all(UID(v).is_valid and UID(v).name != str(UID(v)) for v in values):
+        return Decision("kept", "well-known UID registered in the DICOM standard")
+    return _replace_uids(elem, ctx, "UID not in the table: keyed replacement")
+
+
+def _apply_code(code: str, reason: str, elem: DataElement, row: TableRow, ctx: Context, clean: bool) -> Decision:
+    vr = elem.VR
+    if code == "X":
+        return Decision("removed", reason)
+    if code in ("K", "U*", "C") and vr == "SQ":
+        return Decision("kept", reason, recurse=True, clean=clean or code == "C")
+    if code == "K":
+        return Decision("kept", reason)
+    if code in ("Z", "D") and elem.keyword in ctx.profile.pseudonym_attributes and vr != "SQ":
+        return Decision("replaced", f"{reason} (keyed pseudonym)", value=_pseudonym(elem, ctx))
+    if code == "Z" or (code == "D" and vr == "SQ"):
+        return Decision("emptied", reason, value=_empty(vr))
+    if code == "D":
+        if vr == "UI":
+            return _replace_uids(elem, ctx, reason)
+        dummy = DUMMY_BY_VR.get(vr)
+        if dummy is None:
+            return Decision("emptied", reason, value=_empty(vr))
+        return Decision("replaced", reason, value=dummy)
+    if code in ("U", "U*"):
+        if vr == "UI":
+            return _replace_uids(elem, ctx, reason)
+        return Decision("removed", f"{reason} (value is not a UID)")
+    # code == "C"
+    if vr in ("DA", "DT"):
+        if ctx.date_offset is None:
+            return Decision("emptied", reason, value=_empty(vr))
+        return _shift_dates(elem, ctx.date_offset, reason)
+    if vr == "TM":
+        return Decision("kept", f"{reason} (time of day kept: dates move by whole days)")
+    if vr in TEXT_VRS:
+        return _clean_text(elem, ctx, reason)
+    if vr in ("PN", "UN", "UR", "AE"):
+        return Decision("removed", f"{reason} (cannot be cleaned)")
+    return Decision("kept", f"{reason} (no free text to clean)")
+
+
+def _replace_uids(elem: DataElement, ctx: Context, reason: str) -> Decision:
+    values = _as_list(elem.value)
+    if not values:
+        return Decision("kept", f"{reason} (empty)")
+    new = [ctx.pseudo.uid(v) for v in values]
+    return Decision("replaced", reason, value=new[0] if len(new) == 1 else new, uid=True)
+
+
+def _clean_text(elem: DataElement, ctx: Context, reason: str) -> Decision:
+    values = _as_list(elem.value)
+    cleaned = [ctx.scrubber.scrub(v) for v in values]
+    if cleaned == values:
+        return Decision("kept", f"{reason} (nothing identifying found)")
+    return Decision("cleaned", reason, value=cleaned[0] if len(cleaned) == 1 else cleaned)
+
+
+def _shift_dates(elem: DataElement, days: int, reason: str) -> Decision:
+    values = _as_list(elem.value)
+    if not values:
+        return Decision("kept", f"{reason} (empty)")
+    shifted = []
+    for value in values:
+        moved = shift_date_text(value, days, elem.VR)
+        if moved is None:
+            return Decision("emptied", f"{reason} (date could not be shifted)", value="")
+        shifted.append(moved)
+    return Decision("shifted", f"{reason} (shifted)", value=shifted[0] if len(shifted) == 1 else shifted)
+
+
+def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
+    """A DA or DT value moved by `days`; None when it is not a date that can be moved safely."""
+    value = value.strip()
+    if len(value) < 8 or not value[:8].isdigit():
+        return None
+    try:
+        date = datetime.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        moved = date + datetime.timedelta(days=days)
+    except (ValueError, OverflowError):
+        return None
+    if vr == "DA" and len(value) != 8:
+        return None
+    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}" + value[8:]
+
+
+def _pseudonym(elem: DataElement, ctx: Context) -> str:
+    if elem.keyword in ("PatientName", "PatientID"):
+        return ctx.pseudo.token("patient\x1f" + ctx.patient_key, prefix="RS-")
+    return ctx.pseudo.token(f"{elem.keyword}\x1f{_text(elem.value)}", prefix="RS-")
+
+
+def _empty(vr: str) -> Any:
+    if vr == "SQ":
+        return []
+    return "" if vr in STRING_VRS else None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return [str(v) for v in value if v is not None and str(v) != ""]
+    if isinstance(value, (bytes, bytearray)):
+        return [value.decode("latin-1")]
+    return [str(value)]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("latin-1")
+    return str(value or "").strip(" \x00")
