@@ -1,0 +1,67 @@
+"""What the window holds for each open image: the core `Image`, its view and its undo history.
+
+Edits go through QUndoCommands (viewer/commands.py) that change the `Image`'s annotation and
+region lists, then call `ImageState.changed()`, which tells the window to repaint and save the
+sidecar. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from radshare.core import render
+from radshare.core.model import Image
+
+
+class ImageState(QObject):
+    """One open image with its display state (`view`, `frame`) and its own undo stack."""
+
+    edited = Signal()  # annotations, regions, review or alt text changed (save the sidecar)
+    view_changed = Signal()
+
+    def __init__(self, image: Image, parent: QObject | None = None):
+        super().__init__(parent)
+        self.image = image
+        center, width = render.default_window(image)
+        self.default_view = render.View(center=center, width=width)
+        self.view = self.default_view
+        self.frame = 0
+        self.undo_stack = QUndoStack(self)
+        self.accepted: set[int] = set()  # ids of regions the reviewer accepted this session
+        self.detecting = False
+        if image.review == "reviewed":
+            self.accepted = {id(r) for r in image.regions}
+
+    # -- edits (called by undo commands) --
+    def changed(self) -> None:
+        self.edited.emit()
+
+    def set_view(self, view: render.View) -> None:
+        if view != self.view:
+            self.view = view
+            self.view_changed.emit()
+
+    def set_window(self, center: float, width: float) -> None:
+        self.set_view(replace(self.view, center=float(center), width=max(1.0, float(width))))
+
+    def set_frame(self, frame: int) -> None:
+        frame = max(0, min(self.image.frame_count - 1, int(frame)))
+        if frame != self.frame:
+            self.frame = frame
+            self.view_changed.emit()
+
+    @property
+    def title(self) -> str:
+        """A short on-screen label: modality and instance, never a patient value."""
+        image = self.image
+        if image.kind == "photo":
+            return "Photo"
+        number = f" #{image.instance_number}" if image.instance_number else ""
+        frames = f" ({image.frame_count} frames)" if image.frame_count > 1 else ""
+        return f"{image.modality or 'DICOM'}{number}{frames}"
+
+    def unaccepted_regions(self) -> int:
+        return sum(1 for r in self.image.regions if id(r) not in self.accepted)

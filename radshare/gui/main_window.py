@@ -1,0 +1,554 @@
+"""RadShare's main window: open, view, review, annotate, export.
+
+Layout: toolbar; the canvas with a frame bar beneath it; the series tree on the left; the
+de-identification what-if, text review and annotation panels on the right; a log at the bottom
+that opens by itself when a file cannot be read. Loading, detection and export run in workers
+(workers.py); closing the window cancels them and waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
+    QSlider, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+)
+from PySide6.QtGui import QUndoGroup
+
+from radshare.core import annotations_io, render
+from radshare.core.errors import InputError
+from radshare.core.model import Image
+from radshare.gui import icons, services
+from radshare.gui.actions import build_actions, build_menus, build_toolbar
+from radshare.gui.document import ImageState
+from radshare.gui.export_controller import ExportController
+from radshare.gui.panels.deid_panel import DeidPanel
+from radshare.gui.panels.log_panel import LogPanel
+from radshare.gui.panels.properties_panel import PropertiesPanel
+from radshare.gui.panels.review_panel import ReviewPanel
+from radshare.gui.panels.series_panel import SeriesPanel
+from radshare.gui.review_controller import ReviewController
+from radshare.gui.settings import AppSettings
+from radshare.gui.viewer import commands
+from radshare.gui.viewer.canvas import Canvas
+from radshare.gui.viewer.tools import TOOLS, make_tool
+from radshare.gui.workers import Worker, WorkerPool
+
+TITLE = "RadShare"
+
+
+def default_session_dir() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or str(Path.home() / ".radshare")
+    return Path(base) / "annotations"
+
+
+class MainWindow(QMainWindow):
+    images_loaded = Signal(int, int)  # opened, failed (after a load finishes)
+    image_shown = Signal()  # the first frame of the current image reached the screen
+
+    def __init__(self, settings: AppSettings | None = None, session_dir: Path | None = None):
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.session_dir = Path(session_dir) if session_dir else default_session_dir()
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(icons.icon("app"))
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.workers = WorkerPool()
+        self.states: list[ImageState] = []
+        self.current: ImageState | None = None
+        self.undo_group = QUndoGroup(self)
+        self.actions: dict = {}
+        self.composer_available = services.composer_available()
+        self.loading: Worker | None = None
+        self._load_counts = [0, 0]
+        self._closing = False
+        self._pending_show = False
+
+        self.canvas = Canvas()
+        self.canvas.rendered.connect(self._on_rendered)
+        self.canvas.selection_changed.connect(self._on_selection_changed)
+        self.canvas.cursor_moved.connect(lambda text: self.cursor_label.setText(text))
+        self.canvas.frame_changed.connect(self._on_frame_changed)
+        self.setCentralWidget(self._build_center())
+
+        self.series_panel = SeriesPanel()
+        self.series_panel.image_selected.connect(self.show_state)
+        self.deid_panel = DeidPanel()
+        self.review_panel = ReviewPanel()
+        self.properties_panel = PropertiesPanel()
+        self.properties_panel.style_changed.connect(self._on_style_changed)
+        self.properties_panel.alt_text_changed.connect(self._on_alt_text)
+        self.log_panel = LogPanel()
+        self.log_panel.problem_logged.connect(self.show_log)
+        self.reviewer = ReviewController(self)
+        self.exporter = ExportController(self)
+        self._build_docks()
+        build_actions(self)
+        build_menus(self)
+        self.toolbar = build_toolbar(self)
+        self._build_status_bar()
+        self.cine_timer = QTimer(self)
+        self.cine_timer.setInterval(100)
+        self.cine_timer.timeout.connect(lambda: self.canvas.step_frame(1))
+        self.actions["tool_arrow"].setChecked(True)
+        self.set_tool("arrow")
+        self._update_enabled()
+        self.resize(1400, 880)
+
+    # --- layout --------------------------------------------------------------------------
+    def _build_center(self) -> QWidget:
+        center = QWidget()
+        layout = QVBoxLayout(center)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        self.frame_bar = QWidget()
+        bar = QHBoxLayout(self.frame_bar)
+        bar.setContentsMargins(10, 4, 10, 4)
+        self.play_button = QToolButton()
+        self.play_button.setIcon(icons.icon("play"))
+        self.play_button.setToolTip("Play cine (Space)")
+        self.play_button.clicked.connect(lambda: self.actions["play"].toggle())
+        self.frame_slider = QSlider(Qt.Horizontal)
+        self.frame_slider.valueChanged.connect(self.go_frame)
+        self.frame_label = QLabel()
+        self.frame_label.setMinimumWidth(90)
+        bar.addWidget(self.play_button)
+        bar.addWidget(self.frame_slider, 1)
+        bar.addWidget(self.frame_label)
+        layout.addWidget(self.frame_bar)
+        self.frame_bar.hide()
+        return center
+
+    def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.series_dock = self._dock("Images", self.series_panel, Qt.LeftDockWidgetArea, "series")
+        self.series_dock.setMinimumWidth(220)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.review_panel, icons.icon("detect"), "Text review")
+        self.side_tabs.addTab(self.deid_panel, icons.icon("shield"), "De-identification")
+        self.side_tabs.addTab(self.properties_panel, icons.icon("arrow"), "Annotation")
+        self.side_dock = self._dock("Inspector", self.side_tabs, Qt.RightDockWidgetArea, "inspector")
+        self.side_dock.setMinimumWidth(440)
+        self.log_dock = self._dock("Log", self.log_panel, Qt.BottomDockWidgetArea, "log")
+        self.log_dock.hide()
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.status_label = QLabel("Ready.")
+        self.cursor_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_work)
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(self.cursor_label)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+
+    def _update_enabled(self) -> None:
+        has = self.current is not None
+        for key in ("export", "post", "delete", "zoom_in", "zoom_out", "zoom_fit", "zoom_actual", "invert",
+                    "rotate_cw", "rotate_ccw", "flip_h", "flip_v", "reset_view", "detect", "mark_reviewed",
+                    "accept_region", "next_unreviewed", "play", "preset_file", "preset_auto"):
+            if key in self.actions:
+                self.actions[key].setEnabled(has)
+        for action in getattr(self, "preset_actions", []):
+            action.setEnabled(has and self.current.image.modality == "CT" if has else False)
+        multi = has and self.current.image.frame_count > 1
+        self.actions["play"].setEnabled(bool(multi))
+        self.frame_bar.setVisible(bool(multi))
+
+    # --- opening -------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open images", self.settings.open_folder,
+            "Images (*.dcm *.dicom *.ima *.zip *.jpg *.jpeg *.png *.heic *.tif *.tiff *.webp);;All files (*)")
+        if files:
+            self.settings.open_folder = str(Path(files[0]).parent)
+            self.open_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", self.settings.open_folder)
+        if folder:
+            self.settings.open_folder = folder
+            self.open_paths([folder])
+
+    def open_paths(self, paths: list[str]) -> Worker:
+        """Load in a worker; images appear one by one, unreadable files go to the log."""
+        self._load_counts = [0, 0]
+        self._pending_show = self.current is None
+        worker = Worker(services.load_paths, [str(p) for p in paths])
+        worker.signals.yielded.connect(self._on_loaded)
+        worker.signals.progress.connect(lambda done, total, _w: self._show_progress(done, total, "Opening"))
+        worker.signals.error.connect(lambda text: self.log_panel.problem(f"Opening stopped: {text}"))
+        worker.signals.finished.connect(self._on_load_finished)
+        self.loading = worker
+        self._show_progress(0, 0, "Opening")
+        self.workers.start(worker)
+        return worker
+
+    def _on_loaded(self, item) -> None:
+        if isinstance(item, Image):
+            self.add_image(item)
+            self._load_counts[0] += 1
+        elif isinstance(item, (InputError, Exception)):
+            self._load_counts[1] += 1
+            self.log_panel.problem(str(item))
+
+    def _on_load_finished(self) -> None:
+        opened, failed = self._load_counts
+        self._hide_progress()
+        parts = [f"Opened {opened} image{'s' if opened != 1 else ''}"]
+        if failed:
+            parts.append(f"{failed} could not be opened (see the log)")
+        self.status_label.setText(", ".join(parts) + ".")
+        self.log_panel.info(", ".join(parts) + ".")
+        self.loading = None
+        self.reviewer.refresh()
+        self.images_loaded.emit(opened, failed)
+
+    def add_image(self, image: Image) -> ImageState:
+        try:
+            sidecar = annotations_io.read_sidecar(annotations_io.sidecar_path(self.session_dir, image))
+        except ValueError:
+            sidecar = None
+            self.log_panel.problem("Saved annotations for one image were damaged and were not restored.")
+        if sidecar is not None:
+            sidecar.apply_to(image)
+        state = ImageState(image, self)
+        state.edited.connect(lambda s=state: self._on_state_edited(s))
+        state.view_changed.connect(lambda s=state: self._on_view_changed(s))
+        self.undo_group.addStack(state.undo_stack)
+        self.states.append(state)
+        self.series_panel.add(state, self._series_label(image))
+        if self._pending_show or self.current is None:
+            self._pending_show = False
+            self.show_state(state)
+        else:
+            self.reviewer.refresh()
+        return state
+
+    def _series_label(self, image: Image) -> str:
+        if image.kind == "photo":
+            return "Photos"
+        ds = image.dataset
+        number = ds.get("SeriesNumber", "") if ds is not None else ""
+        description = str(ds.get("SeriesDescription", "")) if ds is not None else ""
+        label = f"{image.modality or 'DICOM'} series"
+        if number not in ("", None):
+            label += f" {number}"
+        if description:
+            label += f" \u00b7 {description}"
+        return label
+
+    # --- current image -------------------------------------------------------------------
+    def show_state(self, state: ImageState) -> None:
+        if state is self.current:
+            return
+        self.stop_cine()
+        self.current = state
+        self.undo_group.setActiveStack(state.undo_stack)
+        self.canvas.set_state(state)
+        self.series_panel.select(state)
+        self._update_frame_bar()
+        self._update_enabled()
+        self.reviewer.refresh()
+        self.properties_panel.show_alt_text(state.image.alt_text, True)
+        self._refresh_deid()
+        self._on_selection_changed()
+
+    def step_image(self, delta: int) -> None:
+        if self.current is None or not self.states:
+            return
+        index = (self.states.index(self.current) + delta) % len(self.states)
+        self.show_state(self.states[index])
+
+    def _refresh_deid(self) -> None:
+        state = self.current
+        if state is None:
+            self.deid_panel.show_message("Open an image to see what de-identification removes.")
+            return
+        try:
+            rows = services.describe_image(state.image, self.settings.profile)
+        except ImportError:
+            self.deid_panel.show_message("The de-identification preview is not available in this installation.")
+            return
+        except Exception as exc:  # shown, never fatal: export still de-identifies
+            self.deid_panel.show_message(f"The preview could not be built: {type(exc).__name__}.")
+            return
+        self.deid_panel.show_rows(rows, state.image.kind)
+
+    def _on_rendered(self) -> None:
+        self.image_shown.emit()
+
+    def _on_state_edited(self, state: ImageState) -> None:
+        self.save_sidecar(state)
+        self.series_panel.refresh(state)
+        if state is self.current:
+            self.reviewer.refresh()
+            self.canvas.update()
+
+    def _on_view_changed(self, state: ImageState) -> None:
+        if state is self.current:
+            self._update_frame_bar()
+
+    def save_sidecar(self, state: ImageState) -> None:
+        try:
+            annotations_io.write_sidecar(annotations_io.sidecar_path(self.session_dir, state.image),
+                                         annotations_io.Sidecar.of(state.image))
+        except OSError as exc:
+            self.log_panel.problem(f"Annotations could not be saved ({exc.strerror or type(exc).__name__}).")
+
+    # --- view ----------------------------------------------------------------------------
+    def set_tool(self, tool_id: str) -> None:
+        self.canvas.set_tool(make_tool(tool_id))
+        action = self.actions.get(f"tool_{tool_id}")
+        if action is not None and not action.isChecked():
+            action.setChecked(True)
+        label = next((t.label for t in TOOLS if t.id == tool_id), tool_id)
+        self.status_label.setText(f"{label}: {next((t.tip for t in TOOLS if t.id == tool_id), '')}")
+
+    def apply_window(self, center: float, width: float) -> None:
+        if self.current is not None:
+            self.current.set_window(center, width)
+
+    def apply_file_window(self) -> None:
+        if self.current is not None:
+            self.apply_window(*render.default_window(self.current.image, self.current.frame))
+
+    def apply_auto_window(self) -> None:
+        if self.current is not None:
+            image = replace(self.current.image, window=None)
+            self.apply_window(*render.default_window(image, self.current.frame))
+
+    def toggle_invert(self) -> None:
+        if self.current is not None:
+            self.current.set_view(replace(self.current.view, invert=not self.current.view.invert))
+
+    def rotate(self, degrees: int) -> None:
+        if self.current is not None:
+            state = self.current
+            state.undo_stack.push(commands.SetView(state, state.view.rotated(degrees), "Rotate"))
+            self.canvas.fit()
+
+    def flip(self, axis: str) -> None:
+        if self.current is not None:
+            state = self.current
+            view = replace(state.view, flip_h=not state.view.flip_h) if axis == "h" else replace(state.view, flip_v=not state.view.flip_v)
+            state.undo_stack.push(commands.SetView(state, view, "Flip"))
+
+    def reset_view(self) -> None:
+        if self.current is not None:
+            state = self.current
+            state.undo_stack.push(commands.SetView(state, state.default_view, "Reset view"))
+            state.set_view(state.default_view)
+            self.canvas.fit()
+
+    def set_show_regions(self, shown: bool) -> None:
+        self.canvas.show_regions = shown
+        self.canvas.update()
+
+    def go_frame(self, frame: int) -> None:
+        if self.current is None:
+            return
+        if frame < 0:
+            frame = self.current.image.frame_count - 1
+        self.current.set_frame(frame)
+        self._update_frame_bar()
+
+    def _on_frame_changed(self, _frame: int) -> None:
+        self._update_frame_bar()
+
+    def _update_frame_bar(self) -> None:
+        state = self.current
+        if state is None or state.image.frame_count <= 1:
+            self.frame_bar.hide()
+            return
+        self.frame_bar.show()
+        self.frame_slider.blockSignals(True)
+        self.frame_slider.setRange(0, state.image.frame_count - 1)
+        self.frame_slider.setValue(state.frame)
+        self.frame_slider.blockSignals(False)
+        self.frame_label.setText(f"{state.frame + 1} / {state.image.frame_count}")
+
+    def toggle_cine(self, playing: bool) -> None:
+        if playing and self.current is not None and self.current.image.frame_count > 1:
+            self.cine_timer.start()
+            self.play_button.setIcon(icons.icon("pause"))
+        else:
+            self.stop_cine()
+
+    def stop_cine(self) -> None:
+        self.cine_timer.stop()
+        self.play_button.setIcon(icons.icon("play"))
+        action = self.actions.get("play")
+        if action is not None and action.isChecked():
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+
+    # --- editing -------------------------------------------------------------------------
+    def delete_selected(self) -> None:
+        state = self.current
+        if state is None or self.canvas.selection is None:
+            return
+        which, item = self.canvas.selection
+        text = "Delete redaction box" if which == "regions" else f"Delete {item.kind}"
+        state.undo_stack.push(commands.RemoveItem(state, which, item, text))
+        self.canvas.select(None, None)
+
+    def _on_selection_changed(self) -> None:
+        ann = self.canvas.selected("annotations")
+        style = self.canvas.style
+        if ann is not None:
+            self.properties_panel.show_style(ann.color, ann.width, ann.font_size,
+                                             ann.text if ann.kind in ("text", "marker") else None, ann.kind)
+        else:
+            self.properties_panel.show_style(style["color"], style["width"], style["font_size"], None, None)
+        region = self.canvas.selected("regions")
+        if region is not None:
+            self.review_panel.select_region(region)
+
+    def _on_style_changed(self, key: str, value) -> None:
+        if key != "text":
+            self.canvas.style[key] = value
+        ann = self.canvas.selected("annotations")
+        state = self.current
+        if ann is None or state is None:
+            return
+        if key == "text" and ann.kind not in ("text", "marker"):
+            return
+        new = replace(ann, **{key: value})
+        if new != ann:
+            state.undo_stack.push(commands.ReplaceItem(state, "annotations", ann, new, f"Change {key.replace('_', ' ')}"))
+            self.canvas.select("annotations", new)
+
+    def _on_alt_text(self, text: str) -> None:
+        if self.current is not None and self.current.image.alt_text != text:
+            self.current.image.alt_text = text
+            self.save_sidecar(self.current)
+
+    # --- work ----------------------------------------------------------------------------
+    def _show_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.show()
+        self.cancel_button.show()
+        self.progress.setRange(0, total if total > 0 else 0)
+        if total > 0:
+            self.progress.setValue(done)
+        self.status_label.setText(f"{what}\u2026 {done} of {total}" if total else f"{what}\u2026")
+
+    def _hide_progress(self) -> None:
+        if not self.workers.busy or self._closing:
+            self.progress.hide()
+            self.cancel_button.hide()
+
+    def cancel_work(self) -> None:
+        for worker in list(self.workers.active):
+            worker.request_cancel()
+        self.status_label.setText("Cancelling\u2026")
+
+    # --- dialogs -------------------------------------------------------------------------
+    def show_settings(self) -> None:
+        from radshare.gui.dialogs.settings_dialog import SettingsDialog
+        from radshare.gui.theme import apply_theme
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            dialog.save()
+            from PySide6.QtWidgets import QApplication
+
+            table = apply_theme(QApplication.instance(), self.settings.theme)
+            self.canvas.background = _canvas_color(table)
+            self.refresh_icons()
+            self._refresh_deid()
+
+    def refresh_icons(self) -> None:
+        from radshare.gui.viewer.tools import TOOLS as tool_list
+
+        names = {f"tool_{t.id}": t.icon for t in tool_list}
+        names.update({"open": "open", "open_folder": "open", "export": "export", "post": "post", "undo": "undo",
+                      "redo": "redo", "delete": "delete", "zoom_in": "zoom-in", "zoom_out": "zoom-out",
+                      "zoom_fit": "zoom-fit", "zoom_actual": "zoom-actual", "invert": "invert",
+                      "rotate_cw": "rotate-cw", "rotate_ccw": "rotate-ccw", "flip_h": "flip-h", "flip_v": "flip-v",
+                      "detect": "detect", "next_unreviewed": "next", "settings": "settings", "about": "about",
+                      "mark_reviewed": "shield", "accept_region": "accept", "play": "play", "toggle_log": "log"})
+        for key, name in names.items():
+            if key in self.actions:
+                self.actions[key].setIcon(icons.icon(name))
+
+    def show_about(self) -> None:
+        from radshare.gui.dialogs.about_dialog import AboutDialog
+
+        AboutDialog(self).exec()
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for action in self.actions.values():
+            keys = ", ".join(s.toString() for s in action.shortcuts())
+            if keys:
+                rows.append(f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{action.text().replace('&', '')}</td></tr>")
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText("<table>" + "".join(sorted(rows)) + "</table>")
+        box.exec()
+
+    def show_log(self) -> None:
+        self.log_dock.show()
+        self.log_dock.raise_()
+
+    def open_composer(self) -> None:
+        if not self.composer_available:
+            return
+        from radshare.gui.composer import ComposerDialog
+
+        images = [s.image for s in self.exporter.scope_states("current")]
+        if not self.exporter.phi_gate(images):
+            return
+        ComposerDialog(images, self).exec()
+
+    # --- closing -------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._closing = True
+        self.stop_cine()
+        self.workers.cancel_all(wait_ms=10000)
+        for state in self.states:
+            self.save_sidecar(state)
+        self.settings.sync()
+        event.accept()
+
+
+def _canvas_color(table: dict[str, str]):
+    from PySide6.QtGui import QColor
+
+    return QColor(table.get("canvas", "#0b0c0e"))

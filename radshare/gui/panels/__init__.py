@@ -1,0 +1,1 @@
+"""Dock panels: series, de-identification what-if, text review, annotation properties, log."""

@@ -1,0 +1,234 @@
+"""The GUI's calls into radshare.core, as plain functions a worker can run.
+
+Nothing here touches Qt: each function is what the CLI could do through the same core modules.
+Core modules still being written by others are imported when first used, so the window opens
+(and says what is unavailable) in an installation that lacks one.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from radshare.core.model import Identifiers, Image, TextRegion
+
+Progress = Callable[..., None] | None
+Cancel = Callable[[], bool] | None
+
+
+class Unavailable(RuntimeError):
+    """A part of RadShare that this installation does not have."""
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_paths(paths: list[str], progress: Progress = None, cancel: Cancel = None):
+    """Images and InputErrors, as sources.load_paths yields them."""
+    from radshare.core.sources import load_paths as core_load_paths
+
+    return core_load_paths([Path(p) for p in paths], progress=progress, cancel=cancel)
+
+
+def group_series(images: list[Image]):
+    from radshare.core.sources import group_series as core_group
+
+    return core_group(images)
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def pipeline_settings(profile: str, text_redaction: str = "auto"):
+    from radshare.core import pipeline
+
+    return pipeline.settings_for_installation(profile=profile, text_redaction=text_redaction)
+
+
+# --- what-if -------------------------------------------------------------------------------
+
+
+@dataclass
+class WhatIfRow:
+    group: str  # "Header", "Private tags", "Overlays and curves", "Photo metadata"
+    tag: str
+    name: str
+    original: str
+    action: str  # removed | emptied | replaced | kept | shifted | cleaned
+    result: str
+
+
+ACTION_WORDS = {
+    "X": "removed", "D": "replaced", "Z": "emptied", "K": "kept", "C": "cleaned", "U": "replaced",
+    "remove": "removed", "removed": "removed", "delete": "removed", "replace": "replaced",
+    "replaced": "replaced", "empty": "emptied", "emptied": "emptied", "keep": "kept", "kept": "kept",
+    "clean": "cleaned", "cleaned": "cleaned", "uid": "replaced", "shift": "shifted", "shifted": "shifted",
+}
+
+
+def describe_image(image: Image, profile: str) -> list[WhatIfRow]:
+    """What de-identification will do to this image, attribute by attribute."""
+    if image.kind == "photo":
+        metadata = image.photo_metadata
+        if not metadata and image.origin:
+            metadata = _photo_metadata(image.origin)
+        return [WhatIfRow("Photo metadata", "", name, value, "removed", "") for name, value in metadata.items()]
+    from radshare.core.deid.header import describe
+
+    settings = pipeline_settings(profile)
+    from radshare.core import pipeline
+
+    planned = describe(image.dataset, pipeline.profile_for(settings), pipeline.pseudonymizer_for(settings))
+    return [_row(p) for p in planned]
+
+
+def _photo_metadata(origin: str) -> dict[str, str]:
+    from radshare.core.deid.photo import describe_photo_metadata
+
+    path = Path(origin.split("!", 1)[0])
+    if "!" in origin or not path.is_file():
+        return {}
+    return describe_photo_metadata(path.read_bytes())
+
+
+def _first_attr(obj: Any, *names: str, default: Any = "") -> Any:
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _row(planned: Any) -> WhatIfRow:
+    tag = str(_first_attr(planned, "tag", "tag_text", default=""))
+    name = str(_first_attr(planned, "name", "keyword", default=tag))
+    original = _first_attr(planned, "original", "original_value", "value", default="")
+    action = str(_first_attr(planned, "action", "verb", default=""))
+    result = _first_attr(planned, "new", "new_value", "result", "replacement", default="")
+    word = ACTION_WORDS.get(action, ACTION_WORDS.get(action.lower(), action.lower() or "kept"))
+    group = str(_first_attr(planned, "group", "category", default="")) or _group_for(tag, name)
+    return WhatIfRow(group, tag, name, _short(original), word, _short(result))
+
+
+def _group_for(tag: str, name: str) -> str:
+    text = tag.replace("(", "").replace(")", "").replace(",", "").replace(" ", "")
+    try:
+        group = int(text[:4], 16)
+    except ValueError:
+        return "Header"
+    if group % 2 == 1:
+        return "Private tags"
+    if 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x60FF:
+        return "Overlays and curves"
+    return "Header"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# --- burned-in text ------------------------------------------------------------------------
+
+
+def identifiers_of(image: Image) -> Identifiers:
+    if image.dataset is None:
+        return Identifiers()
+    from radshare.core.deid.identifiers import collect_identifiers
+
+    return collect_identifiers(image.dataset)
+
+
+def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:
+    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers."""
+    identifiers = identifiers_of(image)
+    try:
+        from radshare.core.redact.detect import detect_frames
+    except ImportError as exc:
+        raise Unavailable("burned-in text detection is not available in this installation") from exc
+    kwargs: dict[str, Any] = {}
+    params = inspect.signature(detect_frames).parameters
+    if "progress" in params:
+        kwargs["progress"] = progress
+    if "cancel" in params:
+        kwargs["cancel"] = cancel
+    if "mode" in params:
+        kwargs["mode"] = mode
+    if "context" in params:
+        kwargs["context"] = detection_context(image)
+    regions = list(detect_frames(image.frames, **kwargs))
+    if cancel is not None and cancel():
+        return []
+    try:
+        from radshare.core.redact.ocr import read_regions
+    except ImportError:
+        return regions
+    by_frame: dict[int | None, list[TextRegion]] = {}
+    for region in regions:
+        by_frame.setdefault(region.frame, []).append(region)
+    read: list[TextRegion] = []
+    for frame, group in by_frame.items():
+        pixels = image.frames[frame if frame is not None else 0]
+        read.extend(read_regions(_display_pixels(image, pixels), group, identifiers))
+    return read
+
+
+def detection_context(image: Image) -> Any:
+    """The DICOM header for device templates and ultrasound regions (None for photos)."""
+    return image.dataset
+
+
+def _display_pixels(image: Image, pixels: np.ndarray) -> np.ndarray:
+    from radshare.core import render
+
+    if pixels.ndim == 3:
+        return pixels
+    center, width = render.default_window(image)
+    return render.window_frame(pixels, center, width, image.rescale, image.photometric)
+
+
+def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | None = None) -> np.ndarray:
+    """A copy of the frames with every region not kept painted out (fill or blur per region)."""
+    from radshare.core.redact.apply import apply_regions
+
+    source = image.frames if frames is None else frames
+    painted = [r for r in regions if not r.keep]
+    if not painted:
+        return source
+    return apply_regions(np.array(source, copy=True), painted, image.photometric)
+
+
+def copy_image_without_pixels(image: Image) -> Image:
+    clone = copy.copy(image)
+    clone.dataset = copy.deepcopy(image.dataset) if image.dataset is not None else None
+    return clone
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+def tesseract_version() -> str:
+    try:
+        import pytesseract
+
+        return str(pytesseract.get_tesseract_version()).split()[0]
+    except Exception:  # not installed or not on PATH: About says so
+        return "not found"
+
+
+def composer_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("radshare.gui.composer") is not None
+    except (ImportError, ValueError):
+        return False

@@ -1,0 +1,1 @@
+"""The image viewer: canvas, tools and the undo commands they push."""

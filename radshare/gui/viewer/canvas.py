@@ -1,0 +1,480 @@
+"""The image canvas: shows one frame as `render.py` computes it, with regions and annotations.
+
+Left button: the active tool. Middle button: pan. Right button: window/level. Wheel: frames of
+a multi-frame image (zoom with Ctrl, or always for single frames). Annotations are drawn here
+with QPainter for editing; exports draw them with render.draw_annotations from the same data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from radshare.core import render
+from radshare.core.model import Annotation, TextRegion
+from radshare.gui import icons
+from radshare.gui.document import ImageState
+from radshare.gui.viewer.geometry import geometry_transform, qpoint
+
+EMPTY_TITLE = "Drop DICOM files, folders or photos here"
+EMPTY_HINT = "or choose File \u203a Open (Ctrl+O). Zip archives work too."
+REGION_TODO = QColor("#ff9f1a")
+REGION_OK = QColor("#3fb871")
+REGION_KEEP = QColor("#4c8dff")
+SELECTION = QColor("#4c8dff")
+
+
+class Canvas(QWidget):
+    selection_changed = Signal()
+    cursor_moved = Signal(str)  # status text: position and value under the cursor
+    frame_changed = Signal(int)
+    rendered = Signal()  # a frame of an image reached the screen (drop-to-display measure)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.state: ImageState | None = None
+        self.zoom = 1.0
+        self.pan = QPointF(0, 0)
+        self.fitted = True
+        self.tool = None
+        self.selection: tuple[str, object] | None = None
+        self.style = {"color": "#FFD400", "width": 3.0, "font_size": 18.0}
+        self.background = QColor("#0b0c0e")
+        self.show_regions = True
+        self._cache_key = None
+        self._qimage: QImage | None = None
+        self._buffer: np.ndarray | None = None
+        self._drag_button = None
+        self._drag_start = QPointF()
+        self._drag_view: render.View | None = None
+        self._drag_pan = QPointF()
+
+    # --- state ---------------------------------------------------------------------------
+    def set_state(self, state: ImageState | None) -> None:
+        if self.state is not None:
+            for signal in (self.state.view_changed, self.state.edited):
+                try:
+                    signal.disconnect(self._on_state_changed)
+                except (RuntimeError, TypeError):
+                    pass
+        self.state = state
+        self.selection = None
+        if self.tool is not None:
+            self.tool.cancel()
+        if state is not None:
+            state.view_changed.connect(self._on_state_changed)
+            state.edited.connect(self._on_state_changed)
+        self.fit()
+        self.selection_changed.emit()
+
+    def _on_state_changed(self) -> None:
+        if self.selection is not None and self.state is not None:
+            which, item = self.selection
+            if not any(i is item for i in getattr(self.state.image, which)):
+                self.selection = None
+                self.selection_changed.emit()
+        self.update()
+
+    def set_tool(self, tool) -> None:
+        if self.tool is not None:
+            self.tool.cancel()
+        self.tool = tool
+        self.setCursor(tool.cursor if tool is not None else Qt.ArrowCursor)
+        self.update()
+
+    def select(self, which: str | None, item: object | None) -> None:
+        self.selection = (which, item) if which and item is not None else None
+        self.selection_changed.emit()
+        self.update()
+
+    def selected(self, which: str):
+        if self.selection and self.selection[0] == which:
+            return self.selection[1]
+        return None
+
+    # --- transforms ----------------------------------------------------------------------
+    def geometry(self) -> tuple[QTransform, float, float]:
+        image = self.state.image
+        return geometry_transform(self.state.view, image.rows, image.columns)
+
+    def transform(self) -> QTransform:
+        """Original image pixels to widget pixels."""
+        geom, _, _ = self.geometry()
+        return geom * QTransform(self.zoom, 0, 0, self.zoom, self.pan.x(), self.pan.y())
+
+    def to_image(self, pos: QPointF) -> tuple[float, float]:
+        inverse, _ = self.transform().inverted()
+        p = inverse.map(QPointF(pos))
+        return (p.x(), p.y())
+
+    def to_widget(self, p: tuple[float, float]) -> QPointF:
+        return self.transform().map(QPointF(p[0], p[1]))
+
+    def fit(self) -> None:
+        self.fitted = True
+        if self.state is None:
+            self.update()
+            return
+        _, w, h = self.geometry()
+        margin = 16
+        avail_w, avail_h = max(1, self.width() - 2 * margin), max(1, self.height() - 2 * margin)
+        self.zoom = max(0.02, min(avail_w / w, avail_h / h))
+        self.pan = QPointF((self.width() - w * self.zoom) / 2, (self.height() - h * self.zoom) / 2)
+        self.update()
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0, QPointF(self.width() / 2, self.height() / 2))
+
+    def set_zoom(self, zoom: float, anchor: QPointF) -> None:
+        if self.state is None:
+            return
+        zoom = max(0.05, min(40.0, zoom))
+        inverse, _ = QTransform(self.zoom, 0, 0, self.zoom, self.pan.x(), self.pan.y()).inverted()
+        out = inverse.map(anchor)
+        self.zoom = zoom
+        self.pan = QPointF(anchor.x() - out.x() * zoom, anchor.y() - out.y() * zoom)
+        self.fitted = False
+        self.update()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        if self.fitted:
+            self.fit()
+        super().resizeEvent(event)
+
+    # --- pixels --------------------------------------------------------------------------
+    def frame_image(self) -> QImage:
+        state = self.state
+        view = state.view
+        key = (id(state.image), id(state.image.frames), state.frame, view.center, view.width, view.invert)
+        if key != self._cache_key or self._qimage is None:
+            image = state.image
+            pixels = render.window_frame(
+                image.frames[state.frame], view.center, view.width, image.rescale, image.photometric, view.invert
+            )
+            pixels = np.ascontiguousarray(pixels)
+            h, w = pixels.shape[:2]
+            if pixels.ndim == 2:
+                qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_Grayscale8)
+            else:
+                qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_RGB888)
+            self._buffer, self._qimage, self._cache_key = pixels, qimage, key
+        return self._qimage
+
+    def value_at(self, p: tuple[float, float]) -> str:
+        image = self.state.image
+        x, y = int(math.floor(p[0])), int(math.floor(p[1]))
+        if not (0 <= x < image.columns and 0 <= y < image.rows):
+            return ""
+        value = image.frames[self.state.frame][y, x]
+        if image.is_color:
+            return "RGB " + ",".join(str(int(v)) for v in value)
+        slope, intercept = image.rescale
+        unit = " HU" if image.modality == "CT" else ""
+        return f"{float(value) * slope + intercept:.0f}{unit}"
+
+    # --- painting ------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.background)
+        if self.state is None:
+            self._paint_empty(painter)
+            painter.end()
+            return
+        painter.setRenderHint(QPainter.SmoothPixmapTransform, self.zoom < 2.0)
+        transform = self.transform()
+        image = self.state.image
+        x, y, w, h = render.crop_box(self.state.view, image.rows, image.columns)
+        painter.save()
+        painter.setTransform(transform)
+        painter.setClipRect(QRectF(x, y, w, h))
+        painter.drawImage(0, 0, self.frame_image())
+        painter.restore()
+        painter.setRenderHint(QPainter.Antialiasing, True)
+        if self.show_regions:
+            self._paint_regions(painter, transform)
+        self._paint_annotations(painter, transform)
+        if self.tool is not None:
+            self.tool.paint(self, painter)
+        self._paint_info(painter)
+        painter.end()
+        self.rendered.emit()
+
+    def _paint_empty(self, painter: QPainter) -> None:
+        color = QColor("#9aa3ad")
+        rect = self.rect().adjusted(40, 40, -40, -40)
+        pen = QPen(QColor("#3a4049"), 2, Qt.DashLine)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(pen)
+        painter.drawRoundedRect(rect, 16, 16)
+        size = 64
+        painter.drawPixmap(int(self.width() / 2 - size / 2), int(self.height() / 2 - 90),
+                           icons.pixmap("drop", size, "#7f8a96"))
+        font = QFont(self.font())
+        font.setPointSizeF(15)
+        font.setWeight(QFont.DemiBold)
+        painter.setFont(font)
+        painter.setPen(QColor("#e6e8eb"))
+        painter.drawText(QRectF(0, self.height() / 2 - 10, self.width(), 32), Qt.AlignCenter, EMPTY_TITLE)
+        font.setPointSizeF(10.5)
+        font.setWeight(QFont.Normal)
+        painter.setFont(font)
+        painter.setPen(color)
+        painter.drawText(QRectF(0, self.height() / 2 + 24, self.width(), 24), Qt.AlignCenter, EMPTY_HINT)
+        painter.drawText(QRectF(0, self.height() / 2 + 48, self.width(), 24), Qt.AlignCenter,
+                         "Nothing leaves this computer until you export or post.")
+
+    def _paint_regions(self, painter: QPainter, transform: QTransform) -> None:
+        state = self.state
+        selected = self.selected("regions")
+        for region in state.image.regions:
+            if region.frame is not None and region.frame != state.frame:
+                continue
+            rect = transform.mapRect(QRectF(region.x, region.y, region.w, region.h))
+            if region.keep:
+                color = REGION_KEEP
+            elif id(region) in state.accepted:
+                color = REGION_OK
+            else:
+                color = REGION_TODO
+            fill = QColor(color)
+            fill.setAlpha(60 if not region.keep else 25)
+            painter.setBrush(QBrush(fill, Qt.SolidPattern if region.fill == "solid" else Qt.Dense5Pattern))
+            painter.setPen(QPen(color, 2 if region is selected else 1.5, Qt.SolidLine if region is selected else Qt.DashLine))
+            painter.drawRect(rect)
+            if region is selected:
+                self._paint_handles(painter, [rect.topLeft(), rect.topRight(), rect.bottomRight(), rect.bottomLeft()])
+        painter.setBrush(Qt.NoBrush)
+
+    def _paint_annotations(self, painter: QPainter, transform: QTransform) -> None:
+        state = self.state
+        spacing = state.image.pixel_spacing
+        selected = self.selected("annotations")
+        marker_number = 0
+        for ann in state.image.annotations:
+            if ann.kind == "marker":
+                marker_number += 1
+            if ann.frame is not None and ann.frame != state.frame:
+                continue
+            paint_annotation(painter, ann, transform, self.zoom, spacing, marker_number)
+            if ann is selected:
+                self._paint_handles(painter, [transform.map(qpoint(p)) for p in handle_points(ann)])
+
+    def _paint_handles(self, painter: QPainter, points: list[QPointF]) -> None:
+        painter.save()
+        painter.setPen(QPen(QColor("white"), 1.2))
+        painter.setBrush(SELECTION)
+        for p in points:
+            painter.drawRect(QRectF(p.x() - 4, p.y() - 4, 8, 8))
+        painter.restore()
+
+    def _paint_info(self, painter: QPainter) -> None:
+        state = self.state
+        view = state.view
+        lines_left = [f"W {view.width:.0f}  L {view.center:.0f}"]
+        if view.invert:
+            lines_left.append("Inverted")
+        lines_left.append(f"Zoom {self.zoom * 100:.0f}%")
+        font = QFont(self.font())
+        font.setPointSizeF(9)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        y = self.height() - 10 - metrics.height() * (len(lines_left) - 1)
+        for line in lines_left:
+            _shadow_text(painter, QPointF(10, y), line)
+            y += metrics.height()
+        if state.image.frame_count > 1:
+            text = f"Frame {state.frame + 1} / {state.image.frame_count}"
+            _shadow_text(painter, QPointF(self.width() - metrics.horizontalAdvance(text) - 10, self.height() - 10), text)
+
+    # --- input ---------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self.state is None:
+            return
+        self.setFocus()
+        p = self.to_image(event.position())
+        if event.button() == Qt.LeftButton and self.tool is not None:
+            self.tool.press(self, p, event)
+        elif event.button() in (Qt.MiddleButton, Qt.RightButton):
+            self._drag_button = event.button()
+            self._drag_start = event.position()
+            self._drag_view = self.state.view
+            self._drag_pan = QPointF(self.pan)
+        self.update()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self.state is None:
+            return
+        p = self.to_image(event.position())
+        if self._drag_button == Qt.MiddleButton:
+            self.pan = self._drag_pan + (event.position() - self._drag_start)
+            self.fitted = False
+        elif self._drag_button == Qt.RightButton:
+            self.drag_window(self._drag_view, event.position() - self._drag_start)
+        elif self.tool is not None and event.buttons() & Qt.LeftButton:
+            self.tool.move(self, p, event)
+        value = self.value_at(p)
+        self.cursor_moved.emit(f"x {p[0]:.0f}  y {p[1]:.0f}" + (f"   {value}" if value else ""))
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self.state is None:
+            return
+        if event.button() == self._drag_button:
+            self._drag_button = None
+        elif event.button() == Qt.LeftButton and self.tool is not None:
+            self.tool.release(self, self.to_image(event.position()), event)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        if self.state is not None and self.tool is not None and event.button() == Qt.LeftButton:
+            self.tool.double_click(self, self.to_image(event.position()), event)
+
+    def drag_window(self, start: render.View, delta: QPointF) -> None:
+        """Horizontal drag widens the window, vertical drag raises the level (as on PACS)."""
+        sensitivity = max(start.width, 1.0) / 256.0
+        width = max(1.0, start.width + delta.x() * sensitivity)
+        center = start.center + delta.y() * sensitivity
+        self.state.set_window(center, width)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if self.state is None:
+            return
+        steps = event.angleDelta().y() / 120.0
+        if steps == 0:
+            return
+        if self.state.image.frame_count > 1 and not (event.modifiers() & Qt.ControlModifier):
+            self.step_frame(-int(math.copysign(max(1, abs(round(steps))), steps)))
+        else:
+            self.zoom_by(1.15 ** steps, event.position())
+        event.accept()
+
+    def step_frame(self, delta: int) -> None:
+        if self.state is None:
+            return
+        self.state.set_frame((self.state.frame + delta) % self.state.image.frame_count)
+        self.frame_changed.emit(self.state.frame)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if self.state is not None and event.key() == Qt.Key_Escape and self.tool is not None:
+            self.tool.cancel()
+            self.select(None, None)
+            return
+        super().keyPressEvent(event)
+
+
+def handle_points(ann: Annotation) -> list[tuple[float, float]]:
+    if ann.kind == "freehand":
+        return [ann.points[0], ann.points[-1]] if ann.points else []
+    if ann.kind in ("text", "marker"):
+        return ann.points[:1]
+    return [ann.points[0], ann.points[-1]] if len(ann.points) >= 2 else list(ann.points)
+
+
+def paint_annotation(
+    painter: QPainter, ann: Annotation, transform: QTransform, zoom: float,
+    spacing: tuple[float, float] | None, number: int = 0,
+) -> None:
+    """Draw one annotation on screen, matching render.draw_annotations' look."""
+    color = QColor(ann.color)
+    if not color.isValid():
+        color = QColor("#FFD400")
+    width = max(1.0, ann.width * zoom)
+    pen = QPen(color, width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.NoBrush)
+    pts = [transform.map(qpoint(p)) for p in ann.points]
+    if not pts:
+        return
+    kind = ann.kind
+    if kind in ("arrow", "line", "ruler") and len(pts) >= 2:
+        painter.drawLine(pts[0], pts[-1])
+        if kind == "arrow":
+            head = render.arrow_head((pts[0].x(), pts[0].y()), (pts[-1].x(), pts[-1].y()), ann.width * zoom)
+            painter.setBrush(color)
+            painter.setPen(Qt.NoPen)
+            painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in head]))
+        elif kind == "ruler":
+            angle = math.atan2(pts[-1].y() - pts[0].y(), pts[-1].x() - pts[0].x()) + math.pi / 2
+            half = 6.0 * zoom
+            for p in (pts[0], pts[-1]):
+                d = QPointF(half * math.cos(angle), half * math.sin(angle))
+                painter.drawLine(p + d, p - d)
+            label = render.ruler_length_text(ann.points[0], ann.points[-1], spacing)
+            mid = (pts[0] + pts[-1]) / 2 + QPointF(6 * zoom, 6 * zoom)
+            _label(painter, mid, label, ann.font_size * zoom, color)
+    elif kind in ("rect", "ellipse") and len(pts) >= 2:
+        rect = QRectF(pts[0], pts[-1]).normalized()
+        painter.drawRect(rect) if kind == "rect" else painter.drawEllipse(rect)
+    elif kind == "freehand" and len(pts) >= 2:
+        path = QPainterPath(pts[0])
+        for p in pts[1:]:
+            path.lineTo(p)
+        painter.drawPath(path)
+    elif kind == "marker":
+        radius = max(6.0, ann.font_size * 0.75) * zoom
+        painter.setBrush(color)
+        painter.setPen(QPen(QColor("black"), max(1.0, zoom)))
+        painter.drawEllipse(pts[0], radius, radius)
+        font = painter.font()
+        font.setPixelSize(max(6, int(ann.font_size * 0.9 * zoom)))
+        font.setBold(True)
+        painter.setFont(font)
+        light = color.lightness() > 140
+        painter.setPen(QColor("black") if light else QColor("white"))
+        painter.drawText(QRectF(pts[0].x() - radius, pts[0].y() - radius, 2 * radius, 2 * radius),
+                         Qt.AlignCenter, ann.text or str(number))
+    elif kind == "text" and ann.text:
+        _label(painter, pts[0], ann.text, ann.font_size * zoom, color)
+
+
+def _label(painter: QPainter, top_left: QPointF, text: str, pixel_size: float, color: QColor) -> None:
+    font = QFont(painter.font())
+    font.setPixelSize(max(6, int(round(pixel_size))))
+    font.setBold(True)
+    path = QPainterPath()
+    ascent = QFontMetricsCache.ascent(font)
+    path.addText(top_left + QPointF(0, ascent), font, text)
+    outline = QColor("black") if color.lightness() > 100 else QColor("white")
+    painter.save()
+    painter.setPen(QPen(outline, max(1.0, pixel_size / 9) * 2, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+    painter.setBrush(Qt.NoBrush)
+    painter.drawPath(path)
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(color)
+    painter.drawPath(path)
+    painter.restore()
+
+
+class QFontMetricsCache:
+    @staticmethod
+    def ascent(font: QFont) -> float:
+        from PySide6.QtGui import QFontMetricsF
+
+        return QFontMetricsF(font).ascent()
+
+
+def _shadow_text(painter: QPainter, pos: QPointF, text: str) -> None:
+    painter.setPen(QColor(0, 0, 0, 200))
+    painter.drawText(pos + QPointF(1, 1), text)
+    painter.setPen(QColor("#e6e8eb"))
+    painter.drawText(pos, text)
+
+
+def region_at(state: ImageState, p: tuple[float, float], margin: float) -> TextRegion | None:
+    from radshare.gui.viewer.geometry import region_contains
+
+    for region in reversed(state.image.regions):
+        if (region.frame is None or region.frame == state.frame) and region_contains(region, p, margin):
+            return region
+    return None
