@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -239,6 +238,3 @@ def _plain(text: str) -> str:
 
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()[:300]
 
-
-def site_host(url: str) -> str:
-    return urlsplit(url).netloc

@@ -1,0 +1,178 @@
+"""`radshare post FILE... --account NAME [--caption TEXT] [--alt TEXT] [--draft] [--confirm]`.
+
+Each FILE may be an original: it is de-identified and its burned-in text redacted first
+(`radshare.core.pipeline.shareable_image`), then core fits it to the target's limits, the PHI gate
+runs, and only then does the target's uploader see it. Nothing is posted when any input fails.
+
+Confirmation: in a terminal, the sharer is asked to confirm the right to share (and, when the
+automatic text redaction was not reviewed by a person, to confirm posting without review).
+`--confirm` gives both confirmations non-interactively. Without `--confirm` and without a
+terminal nothing is posted (exit 2).
+
+Exit codes: 0 posted; 1 an input, the gate, the target's checks or the upload failed (nothing
+or, after a network failure, possibly part was sent: see the message); 2 usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from radshare.core.errors import ConfigError, InputError, RadShareError
+from radshare.uploaders.accounts import AccountStore
+from radshare.uploaders.base import UploadError
+from radshare.uploaders.compose import SourceImage, build_post
+from radshare.uploaders.gate import check_post
+from radshare.uploaders.registry import registry
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "post",
+        help="de-identify images and post them to an account",
+        description="Post images to a blog, forum, social account or folder. FILE may be an original: "
+        "it is de-identified and its burned-in text redacted first. Only re-encoded, de-identified "
+        "pixels are sent.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="DICOM files or photos (originals are fine)")
+    parser.add_argument("--account", required=True, metavar="NAME", help="an account from 'radshare accounts list'")
+    parser.add_argument("--caption", default="", metavar="TEXT", help="the post's text")
+    parser.add_argument("--alt", action="append", default=[], metavar="TEXT",
+                        help="alt text: once for all images, or once per image in order")
+    parser.add_argument("--title", default="", metavar="TEXT", help="title (blogs and forums)")
+    parser.add_argument("--draft", action="store_true", help="save as a draft where the target has drafts")
+    parser.add_argument("--visibility", metavar="NAME", help="target-specific visibility (e.g. publish|pending|private, message-to-self)")
+    parser.add_argument("--category", metavar="ID", help="forum category id")
+    parser.add_argument("--confirm", action="store_true",
+                        help="confirm that you have the right to share these images and that you accept the automatic "
+                        "text redaction without reviewing it (required when not run in a terminal)")
+    parser.add_argument("--text-redaction", default="auto", metavar="MODE", help="burned-in text redaction (default: auto)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_yes(question: str) -> bool:
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text, file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"radshare: {exc}", file=sys.stderr)
+        return 2
+    except UploadError as exc:
+        print(f"radshare: nothing more was sent. {exc.explain()}", file=sys.stderr)
+        return 1
+    except RadShareError as exc:
+        print(f"radshare: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    interactive = _interactive()
+    if not args.confirm and not interactive:
+        raise ConfigError("nothing posted: confirm the right to share with --confirm (no terminal to ask)")
+
+    store = AccountStore()
+    account = store.get(args.account)
+    try:
+        cls = registry().get(account.target)
+    except KeyError as exc:
+        raise ConfigError(f"account '{account.name}': {exc.args[0]}") from None
+    secret_field = cls.secret_field() if hasattr(cls, "secret_field") else next((f for f in cls.account_fields if f.secret), None)
+    secret = store.secret(account.name) if secret_field is not None else None
+    if secret_field is not None and secret_field.required and not secret:
+        raise ConfigError(f"account '{account.name}' has no stored {secret_field.label.lower()}: add it again")
+    uploader = cls(dict(account.settings), secret)
+
+    # 1. De-identify and redact every input; a failing input stops the post.
+    from radshare.core.pipeline import settings_for_installation, shareable_image
+    from radshare.core.sources import iter_inputs
+
+    settings = settings_for_installation(text_redaction=args.text_redaction)
+    sources: list[SourceImage] = []
+    failed = 0
+    for entry in iter_inputs(args.files):
+        if isinstance(entry, InputError):
+            print(f"radshare: {entry}", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            sources.append(SourceImage.from_shareable(shareable_image(entry, settings)))
+        except (InputError, RadShareError) as exc:
+            print(f"radshare: {exc}", file=sys.stderr)
+            failed += 1
+    if failed:
+        print(f"radshare: nothing posted: {failed} input(s) could not be de-identified", file=sys.stderr)
+        return 1
+    if not sources:
+        raise ConfigError("no input images found")
+
+    # 2. Alt text: required; asked for in a terminal when missing.
+    alts = list(args.alt)
+    if len(alts) not in (0, 1, len(sources)):
+        raise ConfigError(f"give --alt once, or once per image ({len(sources)})")
+    if not alts and interactive:
+        alts = [input(f"Alt text for image {n} (describe it for people who cannot see it): ").strip() for n in range(1, len(sources) + 1)]
+
+    # 3. Prepare (core fits the pixels to the target's limits) and build the post.
+    options = {"category": args.category} if args.category else {}
+    post, gate_images = build_post(
+        sources, cls.limits, alt_texts=alts, caption=args.caption, title=args.title,
+        draft=args.draft, visibility=args.visibility, options=options,
+    )
+
+    # 4. The PHI gate.
+    right_to_share = bool(args.confirm)
+    review_confirmed = bool(args.confirm)
+    if interactive and not args.confirm:
+        if any(not g.text_review_done for g in gate_images):
+            _say(args, "Burned-in text was searched for and painted out automatically, but no person reviewed it.")
+            review_confirmed = _ask_yes("Post without reviewing the redaction (open the images in RadShare to review)?")
+        right_to_share = _ask_yes(f"Do you have the right to share these images ({cls.display_name}, account '{account.name}')?")
+    problems = check_post(post, gate_images, right_to_share=right_to_share, text_review_confirmed=review_confirmed)
+    if problems:
+        for problem in problems:
+            print(f"radshare: held back: {problem.message}", file=sys.stderr)
+        print("radshare: nothing posted", file=sys.stderr)
+        return 1
+
+    # 5. The target's own offline checks, then publish.
+    invalid = uploader.validate(post)
+    if invalid:
+        for message in invalid:
+            print(f"radshare: {cls.display_name}: {message}", file=sys.stderr)
+        print("radshare: nothing posted", file=sys.stderr)
+        return 1
+    sent = sum(image.size for image in post.images)
+    _say(args, f"posting {len(post.images)} image(s), {sent} bytes, to {cls.display_name} ('{account.name}')")
+
+    def progress(done: int, total: int, stage: str) -> None:
+        _say(args, f"  [{done}/{total}] {stage}")
+
+    result = uploader.publish(post, progress=progress)
+    seconds = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({
+            "url": result.url, "id": result.id, "draft": result.draft, "target": cls.id, "seconds": round(seconds, 3),
+            "images": [{"format": i.format, "width": i.width, "height": i.height, "bytes": i.size} for i in post.images],
+        }))
+    else:
+        print(f"{result.url}{'  (draft)' if result.draft else ''}")
+    return 0
