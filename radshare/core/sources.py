@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator, Literal
 
 import numpy as np
 from pydicom.multival import MultiValue
+from pydicom.uid import UID, ImplicitVRLittleEndian
 
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
@@ -207,7 +208,8 @@ def check_dataset(ds, display: str) -> None:
     expected = rows * cols * frames * samples * bits // 8
     if expected > MAX_TOTAL_PIXEL_BYTES:
         raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
-    if "PixelData" in ds and not ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2").is_compressed:
+    syntax = UID(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", ImplicitVRLittleEndian))
+    if "PixelData" in ds and not syntax.is_compressed:
         try:
             held = len(ds.PixelData)
         except Exception:

@@ -137,7 +137,7 @@ def describe_photo_metadata(data: bytes) -> dict[str, str]:
         found["Comment"] = _short(image.info["comment"])
     if "icc_profile" in image.info:
         found["ICC profile"] = "converted to sRGB, then dropped"
-    if "thumbnail" in image.info or _has_exif_thumbnail(exif):
+    if "thumbnail" in image.info or data.count(b"\xff\xd8\xff") > 1:
         found["Thumbnail"] = "present"
     for key, value in getattr(image, "text", {}).items():
         found[f"PNG text: {key}"] = _short(value)
@@ -149,13 +149,6 @@ def _has_iptc(image: PILImage.Image) -> bool:
         from PIL import IptcImagePlugin
 
         return bool(IptcImagePlugin.getiptcinfo(image))
-    except Exception:
-        return False
-
-
-def _has_exif_thumbnail(exif) -> bool:
-    try:
-        return bool(exif and exif.get_ifd(0x0001))
     except Exception:
         return False
 
