@@ -169,6 +169,7 @@ def from_mapping(data: Any, name: str = "notes") -> CaseNotes:
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LABEL = re.compile(r"^\s*(?:\*\*|__)?(history|findings|diagnosis|tags|references)\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
 
 
 def parse_markdown(text: str, name: str = "case.md") -> CaseNotes:
@@ -185,6 +186,14 @@ def parse_markdown(text: str, name: str = "case.md") -> CaseNotes:
     sections: dict[str, list[str]] = {}
     order: list[str] = []
     for line in text.splitlines():
+        labelled = _LABEL.match(line)
+        if labelled and _HEADING.match(line) is None:  # "History: ..." or "**Findings:** ..."
+            current = labelled.group(1).strip().capitalize()
+            if current not in sections:
+                sections[current] = []
+                order.append(current)
+            sections[current].append(labelled.group(2))
+            continue
         heading = _HEADING.match(line)
         if heading and len(heading.group(1)) == 1 and not title and current is None:
             title = heading.group(2)
