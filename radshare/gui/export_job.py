@@ -89,8 +89,8 @@ def export_items(
             data = pipeline.deidentified_image_dicom(item.image, settings, regions=list(item.regions), burned_frames=burned)
             atomic_write_bytes(path, data)
         elif options.fmt in CINE:
-            frames = [render.render_frame(item.image, f, item.view, annotations, frames=painted)
-                      for f in range(item.image.frame_count)]
+            frames = (render.render_frame(item.image, f, item.view, annotations, frames=painted)
+                      for f in range(item.image.frame_count))
             write_cine(frames, path, options.fmt, options.fps)
         else:
             raise ValueError(f"unknown export format {options.fmt!r}")
@@ -127,15 +127,16 @@ def _scrubbed(text: str, image: Image) -> str:
     return scrub_text(text, services.identifiers_of(image)).text
 
 
-def write_cine(frames: list[np.ndarray], path: Path, fmt: str, fps: float) -> None:
+def write_cine(frames, path: Path, fmt: str, fps: float) -> None:
     """A GIF or MP4 of RGB frames, through core.export.cine when this installation has it."""
     try:
         from radshare.core.export import cine  # written alongside; preferred when present
     except ImportError:
         cine = None
     if cine is not None and hasattr(cine, "write_cine"):
-        cine.write_cine(np.stack(frames), Path(path), fmt=fmt, fps=fps)
+        cine.write_cine(frames, Path(path), fmt=fmt, fps=fps)
         return
+    frames = list(frames)
     tmp = Path(path).with_name(f".part-{Path(path).name}")
     try:
         if fmt == "gif":

@@ -524,7 +524,9 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def show_log(self) -> None:
-        self.log_dock.show()
+        if not self.log_dock.isVisible():
+            self.log_dock.show()
+            self.resizeDocks([self.log_dock], [120], Qt.Vertical)
         self.log_dock.raise_()
 
     def open_composer(self) -> None:

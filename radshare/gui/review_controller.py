@@ -133,8 +133,7 @@ class ReviewController(QObject):
         state = self.state
         if state is None:
             return
-        review = "reviewed" if state.image.regions else "no text found"
-        state.undo_stack.push(commands.SetReview(state, review, "Mark text reviewed"))
+        state.undo_stack.push(commands.SetReview(state, "reviewed", "Mark text reviewed"))
 
     def next_unreviewed(self) -> None:
         states = self.window.states

@@ -8,6 +8,7 @@ Core modules still being written by others are imported when first used, so the 
 from __future__ import annotations
 
 import copy
+import re
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,7 @@ class WhatIfRow:
     original: str
     action: str  # removed | emptied | replaced | kept | shifted | cleaned
     result: str
+    reason: str = ""
 
 
 ACTION_WORDS = {
@@ -106,14 +108,20 @@ def _first_attr(obj: Any, *names: str, default: Any = "") -> Any:
 
 
 def _row(planned: Any) -> WhatIfRow:
-    tag = str(_first_attr(planned, "tag", "tag_text", default=""))
-    name = str(_first_attr(planned, "name", "keyword", default=tag))
+    path = str(_first_attr(planned, "path", default=""))
+    tags = re.findall(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", path)
+    tag = f"({tags[-1][0]},{tags[-1][1]})" if tags else str(_first_attr(planned, "tag", default=""))
+    keyword = str(_first_attr(planned, "keyword", "name", default=""))
+    name = re.sub(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*", "", path).strip() or keyword or tag
     original = _first_attr(planned, "original", "original_value", "value", default="")
     action = str(_first_attr(planned, "action", "verb", default=""))
-    result = _first_attr(planned, "new", "new_value", "result", "replacement", default="")
+    result = _first_attr(planned, "new_value", "new", "result", default="")
     word = ACTION_WORDS.get(action, ACTION_WORDS.get(action.lower(), action.lower() or "kept"))
-    group = str(_first_attr(planned, "group", "category", default="")) or _group_for(tag, name)
-    return WhatIfRow(group, tag, name, _short(original), word, _short(result))
+    group = _group_for(tag, name)
+    if "file meta" in str(_first_attr(planned, "reason", default="")):
+        group = "File meta"
+    return WhatIfRow(group, tag, name, _short(original), word, _short(result),
+                     str(_first_attr(planned, "reason", default="")))
 
 
 def _group_for(tag: str, name: str) -> str:

@@ -99,6 +99,9 @@ class WorkerPool:
         self.active: list[Worker] = []
 
     def start(self, worker: Worker) -> Worker:
+        from radshare.gui.qtcompat import preload
+
+        preload()  # import on this thread what the worker will need (see qtcompat)
         self.active.append(worker)
         worker.signals.finished.connect(lambda w=worker: self._forget(w))
         self.pool.start(worker)

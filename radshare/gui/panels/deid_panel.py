@@ -15,7 +15,7 @@ from radshare.gui import services
 
 ACTION_COLORS = {"removed": "#e5534b", "emptied": "#d4a72c", "replaced": "#4c8dff", "shifted": "#4c8dff",
                  "cleaned": "#a371f7", "kept": "#57ab5a"}
-GROUP_ORDER = ("Header", "Private tags", "Overlays and curves", "Photo metadata")
+GROUP_ORDER = ("Header", "Private tags", "Overlays and curves", "File meta", "Photo metadata")
 
 
 class DeidPanel(QWidget):
@@ -76,8 +76,9 @@ class DeidPanel(QWidget):
                 self.tree.addTopLevelItem(parent)
                 parent.setExpanded(True)
                 groups[row.group] = parent
-            label = f"{row.name}  {row.tag}".strip() if row.tag and row.tag not in row.name else row.name
-            item = QTreeWidgetItem([label, row.original, row.action, row.result])
+            item = QTreeWidgetItem([row.name, row.original, row.action, row.result])
+            item.setToolTip(0, f"{row.tag} {row.name}".strip())
+            item.setToolTip(2, row.reason)
             item.setToolTip(1, row.original)
             item.setToolTip(3, row.result)
             item.setForeground(2, QColor(ACTION_COLORS.get(row.action, "#9aa3ad")))

@@ -160,7 +160,6 @@ class ReviewPanel(QWidget):
         self.list.blockSignals(False)
         self.next.setText(f"Next unreviewed ({remaining})" if remaining else "Next unreviewed")
         self.next.setEnabled(remaining > 0)
-        self.accept_all.setText("Mark reviewed" if image.regions else "No text: mark reviewed")
         self._update_buttons()
 
     def current_region(self):

@@ -67,8 +67,10 @@ class SeriesPanel(QWidget):
         parent = self.series_items.get(key)
         if parent is None:
             parent = QTreeWidgetItem([series_label])
-            parent.setIcon(0, icons.icon("series"))
             parent.setFlags(Qt.ItemIsEnabled)
+            font = parent.font(0)
+            font.setBold(True)
+            parent.setFont(0, font)
             self.tree.addTopLevelItem(parent)
             parent.setExpanded(True)
             self.series_items[key] = parent
