@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from radshare.core.prepare import PrepareError, fit_image, fit_to_limits, initial_size
 from radshare.uploaders.base import Limits
-from uploader_samples import grey_radiograph, smooth_rgb
+from tests.uploaders.uploader_samples import grey_radiograph, smooth_rgb
 
 
 def _decode(data: bytes) -> PILImage.Image:
