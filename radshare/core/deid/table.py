@@ -49,11 +49,13 @@ class TagPattern:
         digits = text.strip().strip("()").replace(",", "")
         if len(digits) != 8:
             raise ValueError(f"bad tag {text!r}")
+        if digits.lower() == "ggggeeee":  # the standard's "private attributes" row
+            return cls(text.strip(), 0, 0)
         value = mask = 0
         for char in digits:
             value <<= 4
             mask <<= 4
-            if char.lower() in "xge":
+            if char.lower() == "x":
                 continue
             value |= int(char, 16)
             mask |= 0xF
