@@ -20,6 +20,7 @@ class ExportController(QObject):
         self.window = window
         self.worker: Worker | None = None
         self.last_written: list[Path] = []
+        self.open_dialog = None
 
     def scope_states(self, scope: str) -> list[ImageState]:
         w = self.window
@@ -63,11 +64,14 @@ class ExportController(QObject):
                             counts=counts, multi_frame=multi)
 
     def show_dialog(self) -> None:
+        """Open the dialog window-modally (not blocking the event loop); Export starts the worker."""
         if self.window.current is None or self.worker is not None:
             return
         dialog = self.dialog()
-        if dialog.exec():
-            self.run_from_dialog(dialog)
+        dialog.accepted.connect(lambda d=dialog: self.run_from_dialog(d))
+        dialog.finished.connect(lambda _r: setattr(self, "open_dialog", None))
+        self.open_dialog = dialog
+        dialog.open()
 
     def run_from_dialog(self, dialog) -> Worker:
         w = self.window

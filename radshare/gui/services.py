@@ -206,12 +206,12 @@ def _display_pixels(image: Image, pixels: np.ndarray) -> np.ndarray:
 
 def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | None = None) -> np.ndarray:
     """A copy of the frames with every region not kept painted out (fill or blur per region)."""
-    from radshare.core.redact.apply import apply_regions
-
     source = image.frames if frames is None else frames
     painted = [r for r in regions if not r.keep]
     if not painted:
         return source
+    from radshare.core.redact.apply import apply_regions
+
     return apply_regions(np.array(source, copy=True), painted, image.photometric)
 
 
