@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -781,14 +782,11 @@ def export_caseset(
                 finished_entries.extend(_finish(run, out, options, report, say))
                 state["cases_done"] += 1
                 tell(run)
-        for result in batch.run_batch(tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel):
-            run = by_case[result.case_id]
-            _store(run, result, report, say)
-            state["files_done"] += 1
-            if run.done == len(run.plan.tasks):
-                finished_entries.extend(_finish(run, out, options, report, say))
-                state["cases_done"] += 1
-            tell(run)
+        with _default_dask_client(executor, scheduler):
+            results = list() if not tasks else batch.run_batch(
+                tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
+            )
+            _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
         if cancel is not None and cancel():
             cancelled = True
     except KeyboardInterrupt:
@@ -807,6 +805,34 @@ def export_caseset(
     report.extra["cases"] = [o.to_json() for o in sorted(outcomes, key=lambda o: o.case_id)]
     report.extra["case_summary"] = dict(Counter(o.status for o in outcomes))
     return CaseSetResult(report=report, cases=outcomes, cancelled=cancelled, zip_path=zip_path)
+
+
+def _receive(results, by_case, out, options, report, say, state, finished_entries, tell) -> None:
+    """Write each result as it arrives; finish a case when its last file is in."""
+    for result in results:
+        run = by_case[result.case_id]
+        _store(run, result, report, say)
+        state["files_done"] += 1
+        if run.done == len(run.plan.tasks):
+            finished_entries.extend(_finish(run, out, options, report, say))
+            state["cases_done"] += 1
+        tell(run)
+
+
+@contextmanager
+def _default_dask_client(executor: str, scheduler: str | None):
+    """A default dask client for the run (distributed's `as_completed` looks one up)."""
+    if executor != "dask":
+        yield
+        return
+    if not scheduler:
+        raise ValueError("the dask executor needs --scheduler ADDRESS")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError("the dask executor needs the 'distributed' package installed") from None
+    with Client(scheduler, set_as_default=True, timeout="20s"):
+        yield
 
 
 @dataclass
