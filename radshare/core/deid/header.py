@@ -76,7 +76,7 @@ def describe(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> li
     _walk(ds, ctx, "", clean=False, depth=0, counts=None, plan=plan)
     for keyword, value in ctx.record.items():
         if keyword not in ds:
-            plan.append(PlannedAction(_label(ds, keyword), keyword, "", "replaced", _show(value), "de-identification record"))
+            plan.append(PlannedAction(_label(ds, keyword), keyword, "", "replaced", show_value(value), "de-identification record"))
     plan.extend(_describe_file_meta(ds, ctx))
     return plan
 
@@ -117,8 +117,8 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
         keyword = elem.keyword if elem is not None and elem.keyword else ("private" if tag.is_private else "unknown")
         label = f"{prefix}({tag.group:04X},{tag.element:04X}) {keyword}"
         if plan is not None:
-            original = _show(elem.value) if elem is not None else ""
-            new_value = _show(decision.value) if decision.action not in ("removed", "kept") else (
+            original = show_value(elem.value) if elem is not None else ""
+            new_value = show_value(decision.value) if decision.action not in ("removed", "kept") else (
                 original if decision.action == "kept" else "")
             plan.append(PlannedAction(label, keyword, original, decision.action, new_value, decision.reason))
         if decision.recurse and elem is not None:
@@ -224,12 +224,12 @@ def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
     for elem in old:
         label = f"file meta > ({elem.tag.group:04X},{elem.tag.element:04X}) {elem.keyword}"
         if elem.tag not in meta:
-            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "removed", "", "file meta rebuilt"))
+            plan.append(PlannedAction(label, elem.keyword, show_value(elem.value), "removed", "", "file meta rebuilt"))
         elif meta[elem.tag].value != elem.value:
-            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "replaced", _show(meta[elem.tag].value),
+            plan.append(PlannedAction(label, elem.keyword, show_value(elem.value), "replaced", show_value(meta[elem.tag].value),
                                       "file meta rebuilt"))
         else:
-            plan.append(PlannedAction(label, elem.keyword, _show(elem.value), "kept", _show(elem.value), "file meta"))
+            plan.append(PlannedAction(label, elem.keyword, show_value(elem.value), "kept", show_value(elem.value), "file meta"))
     return plan
 
 
@@ -257,7 +257,7 @@ def _label(ds: Dataset, keyword: str) -> str:
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """A value as the what-if panel shows it (binary and sequences summarised)."""
     if value is None:
         return ""
