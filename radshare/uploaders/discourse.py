@@ -164,7 +164,7 @@ class DiscourseUploader(Uploader):
 def _markdown(post: Post, uploads: list[dict[str, Any]]) -> str:
     parts = [post.caption.strip()] if post.caption.strip() else []
     for image, upload in zip(post.images, uploads):
-        alt = re.sub(r"[\[\]|\n\r]+", " ", image.alt_text).strip()
+        alt = re.sub(r"\s+", " ", re.sub(r"[\[\]|]+", " ", image.alt_text)).strip()
         width = upload.get("width") or image.width
         height = upload.get("height") or image.height
         line = f"![{alt}|{width}x{height}]({upload['short_url']})"
