@@ -50,12 +50,14 @@ class LoopbackReceiver:
         self._event = threading.Event()
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._redirect_uri: str | None = None
 
     @property
     def redirect_uri(self) -> str:
-        if self._server is None:
+        """`http://127.0.0.1:PORT/callback`; still known after `close` (the token exchange needs it)."""
+        if self._redirect_uri is None:
             raise RuntimeError("the receiver is not started")
-        return f"http://{self.host}:{self._server.server_address[1]}{self.path}"
+        return self._redirect_uri
 
     def __enter__(self) -> "LoopbackReceiver":
         self.start()
@@ -93,6 +95,7 @@ class LoopbackReceiver:
                 return
 
         self._server = HTTPServer((self.host, 0), Handler)
+        self._redirect_uri = f"http://{self.host}:{self._server.server_address[1]}{self.path}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-loopback", daemon=True)
         self._thread.start()
 
