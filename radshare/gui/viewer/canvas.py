@@ -101,13 +101,13 @@ class Canvas(QWidget):
         return None
 
     # --- transforms ----------------------------------------------------------------------
-    def geometry(self) -> tuple[QTransform, float, float]:
+    def output_geometry(self) -> tuple[QTransform, float, float]:
         image = self.state.image
         return geometry_transform(self.state.view, image.rows, image.columns)
 
     def transform(self) -> QTransform:
         """Original image pixels to widget pixels."""
-        geom, _, _ = self.geometry()
+        geom, _, _ = self.output_geometry()
         return geom * QTransform(self.zoom, 0, 0, self.zoom, self.pan.x(), self.pan.y())
 
     def to_image(self, pos: QPointF) -> tuple[float, float]:
@@ -123,7 +123,7 @@ class Canvas(QWidget):
         if self.state is None:
             self.update()
             return
-        _, w, h = self.geometry()
+        _, w, h = self.output_geometry()
         margin = 16
         avail_w, avail_h = max(1, self.width() - 2 * margin), max(1, self.height() - 2 * margin)
         self.zoom = max(0.02, min(avail_w / w, avail_h / h))
