@@ -7,16 +7,22 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, then rename."""
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, then rename.
+
+    The rename makes the file appear whole or not at all to every reader. `durable` adds an
+    fsync (survives a power cut, at ~5 ms a file); batch outputs skip it because a re-run
+    verifies what it finds before reusing it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

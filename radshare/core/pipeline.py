@@ -135,8 +135,11 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
     from radshare.core.deid.identifiers import collect_identifiers
 
-    identifiers = collect_identifiers(ds)
     flagged = may_carry_burned_in_text(ds)
+    detect = regions is None and flagged and settings.text_redaction != "off"
+    # OCR matching needs the identifiers before the header loses them; otherwise the header
+    # engine collects them itself, and once is enough.
+    identifiers = collect_identifiers(ds) if detect else None
     outcome = None
     detector = "off"
     painted: list[TextRegion] = []
@@ -147,7 +150,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
         if painted:
             redact_dataset(ds, painted)
         detector = "reviewed"
-    elif flagged and settings.text_redaction != "off":
+    elif detect:
         from radshare.core.redact import redact_dicom
 
         outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction)
@@ -161,7 +164,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     return DicomResult(
         dataset=ds,
         actions=dict(result.actions),
-        identifiers=identifiers,
+        identifiers=identifiers if identifiers is not None else result.identifiers,
         redaction=outcome,
         needs_text_review=flagged and not cleaned,
         detector=detector,

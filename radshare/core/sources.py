@@ -8,6 +8,7 @@ found is silently dropped. Originals are only ever opened for reading.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from radshare.core.model import Image, Series
 Sniffed = Literal["dicom", "dicomdir", "photo"]
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+_DICOMDIR_UID = re.compile(re.escape(DICOMDIR_SOP_CLASS.encode()) + rb"(?![0-9.])")
 MAX_PIXELS_PER_FRAME = 30_000 * 30_000
 MAX_TOTAL_PIXEL_BYTES = 8 * 1024**3
 # Magic numbers of the photo formats Pillow (with pillow-heif) reads for us.
@@ -79,9 +81,7 @@ def _is_heif(data: bytes) -> bool:
 
 def _is_dicomdir(data: bytes) -> bool:
     # The Media Storage SOP Class UID sits in the first few hundred bytes of the file meta.
-    return DICOMDIR_SOP_CLASS.encode() + b"\x00" in data[132:600] or data[132:600].find(
-        DICOMDIR_SOP_CLASS.encode() + b" "
-    ) >= 0
+    return _DICOMDIR_UID.search(data, 132, 700) is not None
 
 
 def _looks_like_raw_dataset(data: bytes) -> bool:
@@ -189,9 +189,11 @@ def check_dataset(ds, display: str) -> None:
         raise InputError(f"{display}: unreadable DICOM header (bad SOP Class UID)") from None
     if not sop_class:
         raise InputError(f"{display}: not a DICOM image (no SOP Class UID)")
+    if _short_element(ds):
+        raise InputError(f"{display}: truncated DICOM file (an element's length runs past the end of the file)")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
-        if "Rows" in ds or "BitsAllocated" in ds:
-            raise InputError(f"{display}: image attributes without pixel data (a damaged length or a truncated file)")
+        if "Rows" in ds or "BitsAllocated" in ds or "Image Storage" in UID(str(sop_class)).name:
+            raise InputError(f"{display}: an image without pixel data (a damaged length or a truncated file)")
         return
     try:
         rows = int(ds.Rows)
@@ -216,6 +218,20 @@ def check_dataset(ds, display: str) -> None:
             raise InputError(f"{display}: truncated DICOM file (pixel data cannot be read)") from None
         if held < expected:
             raise InputError(f"{display}: truncated pixel data ({held} of {expected} bytes)")
+
+
+def _short_element(ds) -> bool:
+    """True when a top-level element holds fewer bytes than its declared length says.
+
+    pydicom reads a value that runs past the end of the file as far as the file goes, without
+    complaint; the still-raw element keeps the declared length, which tells the damage.
+    """
+    for raw in ds._dict.values():
+        length = getattr(raw, "length", None)
+        value = getattr(raw, "value", None)
+        if isinstance(length, int) and length != 0xFFFFFFFF and isinstance(value, bytes) and len(value) < length:
+            return True
+    return False
 
 
 def decode_frames(ds, display: str) -> np.ndarray:

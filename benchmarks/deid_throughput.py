@@ -1,0 +1,163 @@
+"""Throughput of `radshare deid --text-redaction off`, beside `cp -r` and peer tools, in one run.
+
+Generates a corpus of small DICOM files across transfer syntaxes plus clinical photos, then
+times, on the same machine in the same run:
+  - `cp -r` of the corpus (the floor: only reading and writing bytes),
+  - `radshare deid` with 1 and 2 workers (whole corpus, and the DICOM part alone),
+  - dicognito and deid (pydicom/deid) on the DICOM part, where installed (`--peers VENV`: a
+    virtual environment holding them, default `.venv-peers`; they pin their own pydicom).
+Prints files/s, MB/s and ratios, so the figures survive a noisy machine.
+
+    .venv/bin/python benchmarks/deid_throughput.py [--dicom 1000] [--photos 100] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.dicom_factory import dcmtk_available, make_image, suits, to_bytes  # noqa: E402
+
+SYNTAX_MIX = ["explicit-le", "implicit-le", "deflate", "rle", "jpeg2000-lossless", "explicit-be", "jpeg-lossless", "jpeg-ls-lossless", "jpeg-baseline"]
+
+
+def build_corpus(folder: Path, dicom: int, photos: int) -> tuple[Path, Path]:
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from radshare.core.sample import sample_photo_bytes
+
+    dicom_dir, photo_dir = folder / "dicom", folder / "photos"
+    dicom_dir.mkdir(parents=True)
+    photo_dir.mkdir(parents=True)
+    syntaxes = [s for s in SYNTAX_MIX if dcmtk_available() or s not in ("explicit-be", "jpeg-lossless", "jpeg-ls-lossless", "jpeg-baseline")]
+    templates = {}
+    for syntax in syntaxes:
+        ds = make_image(rows=128, cols=128, bits=8 if syntax == "jpeg-baseline" else 16)
+        if suits(syntax, ds):
+            templates[syntax] = to_bytes(ds, syntax)
+    names = sorted(templates)
+    # Each file is a distinct instance: patch the SOP Instance UID in the encoded bytes.
+    import pydicom
+
+    for index in range(dicom):
+        syntax = names[index % len(names)]
+        ds = pydicom.dcmread(io.BytesIO(templates[syntax]))
+        ds.SOPInstanceUID = f"{ds.SOPInstanceUID[:40]}.{index}"
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.InstanceNumber = index + 1
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        (dicom_dir / f"{index:05d}.dcm").write_bytes(buffer.getvalue())
+    base = sample_photo_bytes()
+    rng = np.random.default_rng(0)
+    for index in range(photos):
+        if index % 2:
+            buffer = io.BytesIO()
+            PILImage.fromarray(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)).save(buffer, format="PNG")
+            (photo_dir / f"{index:04d}.png").write_bytes(buffer.getvalue())
+        else:
+            (photo_dir / f"{index:04d}.jpg").write_bytes(base)
+    return dicom_dir, photo_dir
+
+
+def size_of(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def count(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+def timed(command: list[str], out: Path, env: dict | None = None) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0,):
+        raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr[-400:]}")
+    return elapsed
+
+
+def best_of(repeat: int, command: list[str], out: Path, env=None) -> float:
+    return min(timed(command, out, env) for _ in range(repeat))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dicom", type=int, default=1000)
+    parser.add_argument("--photos", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--peers", default=str(ROOT / ".venv-peers"), help="virtual environment holding dicognito and deid")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="radshare-bench-"))
+    env = dict(os.environ, RADSHARE_KEY_FILE=str(work / "key"))
+    try:
+        corpus = work / "corpus"
+        dicom_dir, _ = build_corpus(corpus, args.dicom, args.photos)
+        files, dicom_files = count(corpus), count(dicom_dir)
+        megabytes, dicom_mb = size_of(corpus) / 1e6, size_of(dicom_dir) / 1e6
+        print(f"corpus: {dicom_files} DICOM files ({len(SYNTAX_MIX)} transfer syntaxes) + {files - dicom_files} photos, {megabytes:.1f} MB")
+        radshare = [str(ROOT / ".venv" / "bin" / "radshare"), "deid", "--text-redaction", "off", "-q"]
+        rows: list[tuple[str, int, float, float]] = []
+        rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), str(work / "cp")], work / "cp")))
+        for workers in (1, 2):
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", str(work / "rs")], work / "rs", env)
+            rows.append((f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, all", files, megabytes, seconds))
+        dicom_rows = {}
+        for workers in (1, 2):
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", str(work / "rs")], work / "rs", env)
+            dicom_rows[workers] = dicom_files / seconds
+            rows.append((f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, DICOM", dicom_files, dicom_mb, seconds))
+        peers = {}
+        peer_bin = Path(args.peers) / "bin"
+        if (peer_bin / "dicognito").exists():
+            out = work / "dicognito"
+            script = f"import shutil,sys; shutil.copytree(sys.argv[1], sys.argv[2]); from dicognito.__main__ import main; sys.argv=['dicognito','--quiet',sys.argv[2]]; main()"
+            seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out)
+            peers["dicognito"] = dicom_files / seconds
+            rows.append(("dicognito (in place on a copy)", dicom_files, dicom_mb, seconds))
+        if (peer_bin / "deid").exists():
+            out = work / "deid"
+            script = (
+                "import sys, glob; from deid.dicom import get_identifiers, replace_identifiers; "
+                "files = sorted(glob.glob(sys.argv[1] + '/*.dcm')); ids = get_identifiers(files); "
+                "replace_identifiers(dicom_files=files, ids=ids, output_folder=sys.argv[2], save=True, overwrite=True)"
+            )
+            try:
+                seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out)
+                peers["deid"] = dicom_files / seconds
+                rows.append(("deid (pydicom/deid, default recipe)", dicom_files, dicom_mb, seconds))
+            except RuntimeError as exc:
+                print(f"deid could not run: {exc}")
+        print()
+        print(f"{'tool':<42} {'files':>6} {'seconds':>8} {'files/s':>8} {'MB/s':>7} {'vs cp':>6}")
+        floor = rows[0][1] / rows[0][3]
+        for name, n, mb, seconds in rows:
+            rate = n / seconds
+            print(f"{name:<42} {n:>6} {seconds:>8.2f} {rate:>8.1f} {mb / seconds:>7.2f} {rate / floor:>6.3f}")
+        print()
+        for peer, rate in peers.items():
+            print(f"radshare (2 workers) / {peer}: {dicom_rows[2] / rate:.2f}x files/s on the same DICOM files")
+        if not peers:
+            print(f"no peers found in {args.peers}: python -m venv .venv-peers && .venv-peers/bin/pip install dicognito deid")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
