@@ -43,7 +43,7 @@ from radshare.core.export import manifest as mf
 from radshare.core.export.casebook import write_casebook
 from radshare.core.fsutil import atomic_write_bytes, atomic_write_text
 from radshare.core.model import Annotation, Identifiers, Image, TextRegion
-from radshare.core.pipeline import Settings
+from radshare.core.pipeline import DICOM_SUFFIXES, Settings
 from radshare.core.sources import InputItem
 
 __all__ = ["ExportOptions", "ExportProgress", "CaseOutcome", "CaseSetResult", "discover_cases", "export_caseset", "export_file"]
@@ -242,8 +242,12 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
             plan.problems.append(skipped_report(entry.display, "DICOMDIR index: the files it lists are exported themselves"))
             continue
         if kind != "dicom":
-            reason = "empty file (0 bytes)" if not data else "neither a DICOM file nor a supported image"
-            plan.problems.append(error_report(entry.display, reason) if not data else skipped_report(entry.display, reason))
+            if not data:
+                plan.problems.append(error_report(entry.display, "empty file (0 bytes)"))
+            elif entry.suffix in DICOM_SUFFIXES:  # named like DICOM: a broken file, not a stray one
+                plan.problems.append(error_report(entry.display, "not a DICOM file (no DICOM header found)", kind="dicom"))
+            else:
+                plan.problems.append(skipped_report(entry.display, "neither a DICOM file nor a supported image"))
             continue
         try:
             ds = read_dicom(data, entry.display)
@@ -843,6 +847,7 @@ class _CaseRun:
     done: int = 0
     results: list[FileResult] = field(default_factory=list)  # light: bytes are dropped once written
     frames: dict[int, list[tuple[int, Path]]] = field(default_factory=dict)
+    contributors: dict[int, list[FileReport]] = field(default_factory=dict)  # files in a series cine
 
 
 def _store(run: _CaseRun, result: FileResult, report: Report, say: Callable[[str], None]) -> None:
@@ -857,6 +862,7 @@ def _store(run: _CaseRun, result: FileResult, report: Report, say: Callable[[str
             staged = run.partial / ".frames" / f"{group:03d}" / f"{position:06d}.png"
             atomic_write_bytes(staged, png)
             run.frames.setdefault(group, []).append((position, staged))
+            run.contributors.setdefault(group, []).append(entry)
     except OSError as exc:
         entry = error_report(entry.input, f"cannot write the outputs ({exc.strerror or exc.__class__.__name__})", kind=entry.kind)
     final = Path(run.partial.parent) / run.outcome.case_id
@@ -888,6 +894,11 @@ def _finish(run: _CaseRun, out: Path, options: ExportOptions, report: Report, sa
         report.add(failure)
         outcome.files[failure.status] += 1
         say(f"{failure.input}: {failure.error}")
+    final_dir = out / outcome.case_id
+    for group in run.plan.groups:  # the report maps each slice to the loop it is in
+        loop = next((c for c in entry.files.get("cine", []) if Path(c).stem == group.name), None)
+        for file_report in run.contributors.get(group.number, []) if loop else []:
+            file_report.outputs.append(str(final_dir / Path(loop).relative_to(outcome.case_id)))
     errors = outcome.files.get("error", 0)
     entry.errors = errors
     entry.complete = errors == 0
