@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.deid_panel, icons.icon("shield"), "De-identification")
         self.side_tabs.addTab(self.properties_panel, icons.icon("arrow"), "Annotation")
         self.side_dock = self._dock("Inspector", self.side_tabs, Qt.RightDockWidgetArea, "inspector")
-        self.side_dock.setMinimumWidth(440)
+        self.side_dock.setMinimumWidth(470)
         self.log_dock = self._dock("Log", self.log_panel, Qt.BottomDockWidgetArea, "log")
         self.log_dock.hide()
 

@@ -50,6 +50,7 @@ class ExportDialog(QDialog):
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(folder)
         browse = QPushButton("Browse\u2026")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
