@@ -8,8 +8,9 @@ nothing but the pixels.
 
 The fit: scale down to `max_dimension` (longest side) and `max_pixels` (width x height); try the
 preferred lossless PNG where accepted; otherwise JPEG with a falling quality ladder; when even the
-lowest quality is over `max_bytes`, downscale by ~15 % and try again, until it fits or the image
-would be smaller than `MIN_SIDE` pixels (then `PrepareError`).
+lowest quality is over `max_bytes`, downscale (by the square root of cap/size, as bytes grow with
+pixel count, clamped to 50-90 %) and try again, until it fits or the image would be smaller than
+`MIN_SIDE` pixels (then `PrepareError`).
 
 `limits` is any object with the attributes `max_bytes`, `max_pixels`, `max_dimension`, `formats`
 (None meaning no limit), e.g. `radshare.uploaders.base.Limits`; core does not import uploaders.
@@ -28,8 +29,8 @@ from radshare.core.errors import RadShareError
 from radshare.core.export.images import encode_image
 
 Format = Literal["png", "jpeg"]
-QUALITY_LADDER: tuple[int, ...] = (92, 85, 78, 70, 62, 55)
-DOWNSCALE_STEP = 0.85
+QUALITY_LADDER: tuple[int, ...] = (90, 82, 74)  # below ~74, a smaller image looks better than more artefacts
+DOWNSCALE_MIN, DOWNSCALE_MAX = 0.5, 0.9
 MIN_SIDE = 64
 
 
@@ -134,6 +135,7 @@ def fit_image(
 
     width, height = initial_size(source_w, source_h, max_pixels, max_dimension)
     first = True
+    smallest = 0
     while True:
         if min(width, height) < MIN_SIDE and not (first and min(source_w, source_h) < MIN_SIDE):
             raise PrepareError(f"the image cannot be made smaller than {max_bytes} bytes at a useful size")
@@ -142,15 +144,20 @@ def fit_image(
             qualities: Iterable[int | None] = (None,) if fmt == "png" else QUALITY_LADDER
             for quality in qualities:
                 data = encode_image(pixels, fmt, quality=quality or 92, icc_profile=icc_profile)
+                smallest = len(data) if fmt == "jpeg" or len(order) == 1 else smallest
                 if max_bytes is None or len(data) <= max_bytes:
                     return FittedImage(data, fmt, width, height, quality, width / source_w)
                 if fmt == "png" and len(order) > 1 and len(data) > 2 * max_bytes:
                     order = [f for f in order if f != "png"]  # far over: stop paying for PNG
+                if fmt == "jpeg" and len(data) > 2.2 * max_bytes:
+                    break  # lower qualities cannot halve it: shrink at this quality instead
         if max_bytes is None:  # unreachable: every encoding fits when there is no cap
             raise PrepareError("encoding failed")
         first = False
-        width = max(1, int(width * DOWNSCALE_STEP))
-        height = max(1, int(height * DOWNSCALE_STEP))
+        step = math.sqrt(max_bytes / smallest) * 0.95 if smallest else DOWNSCALE_MAX
+        step = min(DOWNSCALE_MAX, max(DOWNSCALE_MIN, step))
+        width = max(1, int(width * step))
+        height = max(1, int(height * step))
 
 
 def fit_to_limits(rgb: np.ndarray, limits: Any, prefer: Format | None = None, icc_profile: bytes | None = None) -> FittedImage:
