@@ -21,7 +21,7 @@ from radshare import __version__
 from radshare.core.deid.identifiers import collect_identifiers
 from radshare.core.deid.profile import Profile
 from radshare.core.deid.pseudonyms import Pseudonymizer
-from radshare.core.deid.rules import Context, Decision, Scrubber, decide
+from radshare.core.deid.rules import RECORD_REASON, Context, Decision, Scrubber, decide, decide_by_tag
 from radshare.core.deid.table import load_tables
 from radshare.core.model import Identifiers
 
@@ -110,8 +110,12 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
     doomed = []
     for tag in list(ds.keys()):
         try:
-            elem = ds[tag]
-            decision = decide(elem, ds, ctx, clean, depth)
+            # Applying, a removal settled by the tag alone needs no decoding (private tags, X rows).
+            decision = decide_by_tag(tag, ctx) if plan is None else None
+            elem = None
+            if decision is None:
+                elem = ds[tag]
+                decision = decide(elem, ds, ctx, clean, depth)
         except Exception as error:  # noqa: BLE001 - an undecodable element is removed, not fatal
             elem, decision = None, Decision("removed", f"unreadable element ({type(error).__name__})")
         keyword = elem.keyword if elem is not None and elem.keyword else ("private" if tag.is_private else "unknown")
@@ -130,6 +134,8 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
         if decision.action == "removed":
             doomed.append(tag)
             counts["removed"] += 1
+        elif decision.reason == RECORD_REASON:
+            continue  # written by _write_record after the walk
         elif decision.action != "kept":
             elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
             if decision.action == "emptied":
@@ -155,7 +161,7 @@ def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: 
     record = {
         "PatientIdentityRemoved": "YES",
         "DeidentificationMethod": [f"RadShare {__version__} profile {profile.name}"[:64], *(m for _, m in codes)],
-        "DeidentificationMethodCodeSequence": [_code_item(value, meaning) for value, meaning in codes],
+        "DeidentificationMethodCodeSequence": tuple(codes),  # (code value, meaning); items built when written
         "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
             options.retain_longitudinal],
     }
@@ -165,7 +171,7 @@ def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: 
 def _write_record(ds: Dataset, ctx: Context) -> None:
     for keyword, value in ctx.record.items():
         if keyword == "DeidentificationMethodCodeSequence":
-            value = Sequence([_code_item(str(i.CodeValue), str(i.CodeMeaning)) for i in value])
+            value = Sequence([_code_item(code, meaning) for code, meaning in value])
         setattr(ds, keyword, value)
 
 
@@ -190,7 +196,7 @@ def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDat
     old = getattr(ds, "file_meta", None) or FileMetaDataset()
     meta = FileMetaDataset()
     meta.FileMetaInformationVersion = b"\x00\x01"
-    sop_class = ds.get("SOPClassUID") or old.get("MediaStorageSOPClassUID")
+    sop_class = _first(ds, "SOPClassUID") or _first(old, "MediaStorageSOPClassUID")
     if sop_class:
         meta.MediaStorageSOPClassUID = sop_class
     instance = str(_first(ds, "SOPInstanceUID") or "").strip(" \x00")
@@ -238,7 +244,11 @@ def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
 
 
 def _first(ds: Dataset, keyword: str) -> Any:
-    value = ds.get(keyword, "") if ds is not None else ""
+    """The first value of `keyword`, or "" when absent or undecodable (never raises)."""
+    try:
+        value = ds.get(keyword, "") if ds is not None else ""
+    except Exception:  # noqa: BLE001 - the walk removes undecodable elements; here they are absent
+        return ""
     if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
         return value[0] if value else ""
     return value if value is not None else ""
@@ -263,7 +273,7 @@ def show_value(value: Any) -> str:
         return ""
     if isinstance(value, (bytes, bytearray)):
         return f"<{len(value)} bytes>"
-    if isinstance(value, (Sequence, list)) and (not value or isinstance(value[0], Dataset)):
+    if isinstance(value, (Sequence, list, tuple)) and (not value or isinstance(value[0], (Dataset, tuple))):
         return f"<{len(value)} items>"
     if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
         return "\\".join(str(v) for v in value)

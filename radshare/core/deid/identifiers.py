@@ -10,6 +10,8 @@ import re
 
 import pydicom
 from pydicom.dataelem import DataElement
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.tag import BaseTag
 
 from radshare.core.model import Identifiers
 
@@ -67,10 +69,32 @@ def _name_parts(value: str) -> list[str]:
     return [part.strip(".") for part in _NAME_SPLIT.split(value) if len(part.strip(".")) > 1]
 
 
+_WANTED_VRS = frozenset({"PN", "DA", "DT", "SQ"})
+_WANTED_KEYWORDS = PATIENT_NAME_KEYWORDS | ID_KEYWORDS | INSTITUTION_KEYWORDS | OTHER_KEYWORDS
+
+
+def _may_identify(ds: pydicom.Dataset, tag: BaseTag) -> bool:
+    """Whether the element can hold an identifier we collect, judged without decoding its value."""
+    raw = ds.get_item(tag)
+    vr = getattr(raw, "VR", None)
+    if not vr:
+        try:
+            vr = dictionary_VR(tag)
+        except KeyError:
+            return False
+    return vr in _WANTED_VRS or keyword_for_tag(tag) in _WANTED_KEYWORDS
+
+
 def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
     if depth > 32:  # malformed files can nest absurdly; identifiers that deep are not worth a crash
         return
-    for elem in ds:
+    for tag in list(ds.keys()):
+        if tag.is_private or not _may_identify(ds, tag):
+            continue  # not decoded at all: most of a header (and all pixel data) is skipped here
+        try:
+            elem = ds[tag]
+        except Exception:  # noqa: BLE001 - an undecodable value holds nothing we can match
+            continue
         if elem.VR == "SQ":
             for item in elem.value or []:
                 if isinstance(item, pydicom.Dataset):

@@ -18,6 +18,7 @@ table's basic code, overridden by the code in the column of each option that is 
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
@@ -103,6 +104,7 @@ def action_for(row: TableRow, options: Options) -> str:
     return action_with_source(row, options)[0]
 
 
+@lru_cache(maxsize=8192)
 def action_with_source(row: TableRow, options: Options) -> tuple[str, str]:
     """The action code for `row` under `options`, and which column decided it ("basic" or an option).
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import pydicom
 from pydicom.dataelem import DataElement
+from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
 from radshare.core.deid.profile import Options, Profile, action_with_source
@@ -49,6 +50,7 @@ RECORD_KEYWORDS = frozenset(
     {"PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
      "LongitudinalTemporalInformationModified"}
 )
+RECORD_REASON = "de-identification record"
 MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
 
 
@@ -132,17 +134,37 @@ class Context:
         return self.profile.options
 
 
-def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
-    """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
-    tag = elem.tag
+def decide_by_tag(tag: BaseTag, ctx: Context) -> Decision | None:
+    """The decision when the tag alone settles it (removals), else None.
+
+    Lets the walk drop private tags, X rows and overlays without decoding their values; `decide`
+    starts with this same function, so both paths agree.
+    """
     if tag.group == 0x0002:
         return Decision("removed", "file meta attribute inside the data set")
     if tag.element == 0x0000:
         return Decision("removed", "group length (recomputed when written)")
     if tag.is_private:
+        return None if ctx.options.retain_safe_private else Decision("removed", "private tag")
+    row = ctx.tables.row_for(tag)
+    if row is not None:
+        code, source = action_with_source(row, ctx.options)
+        return Decision("removed", f"{row.source} {source}: X") if code == "X" else None
+    if tag.group & 0xFF01 == 0x6000 and not ctx.options.clean_graphics:
+        return Decision("removed", "overlay")
+    return None
+
+
+def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
+    """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
+    tag = elem.tag
+    early = decide_by_tag(tag, ctx)
+    if early is not None:
+        return early
+    if tag.is_private:
         return _decide_private(elem, parent, ctx)
     if depth == 0 and elem.keyword in RECORD_KEYWORDS:
-        return Decision("replaced", "de-identification record", value=ctx.record[elem.keyword])
+        return Decision("replaced", RECORD_REASON, value=ctx.record[elem.keyword])
     if elem.VR == "SQ" and depth >= MAX_DEPTH:
         return Decision("removed", "sequence nested too deep")
     row = ctx.tables.row_for(tag)
