@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from functools import partial
 from pathlib import Path
 
-from radshare.core import batch
-from radshare.core.audit import FileReport, Report, error_report
 from radshare.core.errors import ConfigError, InputError
 from radshare.core.fsutil import is_inside
-from radshare.core.pipeline import TEXT_REDACTION_MODES, Settings, process_item, settings_for_installation
-from radshare.core.sources import InputItem, dicomdir_references, iter_inputs
+
+# Kept here rather than imported, so `radshare --help` does not load pydicom and numpy.
+TEXT_REDACTION_MODES = ("auto", "off", "templates-only", "tesseract")
 
 
 def add_parser(subparsers) -> None:
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or zip archives")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="folder for the de-identified files")
     parser.add_argument("--report", metavar="FILE.json", help="write the JSON report here (not inside OUT: it names the inputs)")
-    parser.add_argument("--workers", type=int, default=batch.default_workers(), metavar="N", help="worker processes (default: all cores)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--profile", default="teaching", metavar="NAME|PATH", help="de-identification profile (default: teaching)")
     parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto", help="find and paint out text burned into the pixels (default: auto)")
     parser.add_argument("--date-shift-days", type=int, metavar="N", help="shift every date by N days instead of removing it")
@@ -44,11 +44,13 @@ def check_paths(inputs: list[Path], out: Path, report: Path | None) -> None:
         raise ConfigError("the report names the inputs, which may hold patient names: write it outside the output folder")
 
 
-def collect_items(inputs: list[Path]) -> list[InputItem | InputError]:
+def collect_items(inputs: list[Path]) -> list:
     """All inputs, with the files a DICOMDIR indexes added when only the index was named."""
+    from radshare.core.sources import InputItem, dicomdir_references, iter_inputs
+
     entries = list(iter_inputs(inputs))
     known = {str(e.path.resolve()) for e in entries if isinstance(e, InputItem) and e.member is None}
-    extra: list[InputItem | InputError] = []
+    extra: list = []
     for entry in entries:
         if isinstance(entry, InputItem) and entry.member is None and entry.path.name.upper() == "DICOMDIR":
             try:
@@ -63,7 +65,7 @@ def collect_items(inputs: list[Path]) -> list[InputItem | InputError]:
     return entries + extra
 
 
-def mark_duplicates(files: list[FileReport]) -> None:
+def mark_duplicates(files: list) -> None:
     """Two inputs that are the same instance produce one output; say so for the second."""
     owner: dict[str, str] = {}
     for entry in sorted(files, key=lambda e: e.input):
@@ -78,6 +80,11 @@ def mark_duplicates(files: list[FileReport]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from radshare.core import batch
+    from radshare.core.audit import Report, error_report
+    from radshare.core.pipeline import settings_for_installation
+    from radshare.core.sources import InputItem
+
     inputs = [Path(p) for p in args.inputs]
     out = Path(args.output)
     report_path = Path(args.report) if args.report else None
@@ -113,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.counts()["error"] == 0 else 1
 
 
-def run_items(items, out: Path, settings: Settings, report: Report, workers: int, quiet: bool = False) -> bool:
+def run_items(items, out: Path, settings, report, workers: int, quiet: bool = False) -> bool:
     """Process every item, adding to `report`; True when stopped by Ctrl-C."""
+    from radshare.core import batch
+    from radshare.core.pipeline import process_item
+
     bar = _progress_bar(len(items), quiet)
     work = partial(process_item, out_dir=out, settings=settings)
     try:
@@ -148,7 +158,7 @@ def _echo(bar, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def print_summary(report: Report, out: Path, quiet: bool = False, cancelled: bool = False) -> None:
+def print_summary(report, out: Path, quiet: bool = False, cancelled: bool = False) -> None:
     counts = report.counts()
     totals = report.totals()
     if cancelled:
