@@ -143,3 +143,39 @@ def test_retain_institution_and_device_identity_keep_what_they_name():
     assert ds.StationName == "CT01" and ds.DeviceSerialNumber == "SN-998877"
     codes = [item.CodeValue for item in ds.DeidentificationMethodCodeSequence]
     assert "113112" in codes and "113109" in codes
+
+
+def _annotated() -> Dataset:
+    ds = _ct()
+    text = Dataset()
+    text.UnformattedTextValue = "Jane DOE 7654321 lesion"
+    text.BoundingBoxAnnotationUnits = "PIXEL"
+    graphic = Dataset()
+    graphic.GraphicAnnotationUnits = "PIXEL"
+    graphic.GraphicType = "POLYLINE"
+    graphic.GraphicData = [1.0, 1.0, 5.0, 5.0]
+    annotation = Dataset()
+    annotation.GraphicLayer = "LAYER1"
+    annotation.TextObjectSequence = Sequence([text])
+    annotation.GraphicObjectSequence = Sequence([graphic])
+    ds.GraphicAnnotationSequence = Sequence([annotation])
+    return ds
+
+
+def test_clean_graphics_keeps_annotations_with_their_text_scrubbed():
+    ds = _annotated()
+    deidentify_dataset(ds, Profile("g", Options(clean_graphics=True)), PSEUDO)
+    annotation = ds.GraphicAnnotationSequence[0]
+    assert annotation.TextObjectSequence[0].UnformattedTextValue == "*** *** *** lesion"
+    assert annotation.GraphicObjectSequence[0].GraphicData == [1.0, 1.0, 5.0, 5.0]
+    ds = _annotated()
+    deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
+    assert len(ds.GraphicAnnotationSequence) == 0  # D on a sequence: emptied
+
+
+def test_scrubbed_text_never_outgrows_its_vr():
+    ds = _ct()
+    ds.PatientName = "LI^WU"
+    ds.StudyDescription = "LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI W"
+    deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
+    assert len(ds.StudyDescription) <= 64 and "LI" not in ds.StudyDescription.replace("*", "")

@@ -76,7 +76,7 @@ def describe(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> li
     _walk(ds, ctx, "", clean=False, depth=0, counts=None, plan=plan)
     for keyword, value in ctx.record.items():
         if keyword not in ds:
-            plan.append(PlannedAction(_label(ds, keyword), keyword, "", "replaced", show_value(value), "de-identification record"))
+            plan.append(PlannedAction(_label(keyword), keyword, "", "replaced", show_value(value), RECORD_REASON))
     plan.extend(_describe_file_meta(ds, ctx))
     return plan
 
@@ -262,7 +262,7 @@ def _as_values(value: Any) -> list[Any]:
     return [value]
 
 
-def _label(ds: Dataset, keyword: str) -> str:
+def _label(keyword: str) -> str:
     tag = pydicom.datadict.tag_for_keyword(keyword)
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
 

@@ -17,7 +17,8 @@ import base64
 import hashlib
 import hmac
 
-UID_ROOT = "2.25."  # PS3.5 B.2: UIDs derived from a 128-bit UUID, no registered root needed
+UID_ROOT = "2.25."
+_UID_CACHE_SIZE = 100_000  # PS3.5 B.2: UIDs derived from a 128-bit UUID, no registered root needed
 
 
 class Pseudonymizer:
@@ -60,6 +61,8 @@ class Pseudonymizer:
         number &= ~(0x3 << 62)  # variant bits
         number |= 0x2 << 62  # RFC 9562 variant
         result = f"{UID_ROOT}{number}"
+        if len(self._uids) >= _UID_CACHE_SIZE:  # a long batch must not grow memory without bound
+            self._uids.clear()
         self._uids[clean] = result
         return result
 

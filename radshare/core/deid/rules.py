@@ -45,6 +45,7 @@ DUMMY_BY_VR: dict[str, Any] = {
     "SH": "ANONYMIZED", "ST": "ANONYMIZED", "TM": "000000.000000", "UC": "ANONYMIZED", "UT": "ANONYMIZED",
     "FL": 0.0, "FD": 0.0, "SL": 0, "SS": 0, "UL": 0, "US": 0, "SV": 0, "UV": 0,
 }
+MAX_LENGTH_BY_VR = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240}  # a scrubbed value may not grow past these
 # Written by header.py after the walk; whatever the input held there is replaced.
 RECORD_KEYWORDS = frozenset(
     {"PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
@@ -244,6 +245,8 @@ def _apply_code(code: str, reason: str, elem: DataElement, row: TableRow, ctx: C
         return _clean_text(elem, ctx, reason)
     if vr in ("PN", "UN", "UR", "AE"):
         return Decision("removed", f"{reason} (cannot be cleaned)")
+    if vr in ("OB", "OW"):
+        return Decision("kept", f"{reason} (graphics kept: review them for burned-in text)")
     return Decision("kept", f"{reason} (no free text to clean)")
 
 
@@ -257,7 +260,8 @@ def _replace_uids(elem: DataElement, ctx: Context, reason: str) -> Decision:
 
 def _clean_text(elem: DataElement, ctx: Context, reason: str) -> Decision:
     values = _as_list(elem.value)
-    cleaned = [ctx.scrubber.scrub(v) for v in values]
+    limit = MAX_LENGTH_BY_VR.get(elem.VR)
+    cleaned = [ctx.scrubber.scrub(v)[:limit] for v in values]
     if cleaned == values:
         return Decision("kept", f"{reason} (nothing identifying found)")
     return Decision("cleaned", reason, value=cleaned[0] if len(cleaned) == 1 else cleaned)
