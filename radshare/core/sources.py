@@ -8,6 +8,7 @@ found is silently dropped. Originals are only ever opened for reading.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import struct
 import zipfile
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
 
 import numpy as np
+import pydicom
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, ImplicitVRLittleEndian
 
@@ -23,6 +25,11 @@ from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
 
 Sniffed = Literal["dicom", "dicomdir", "photo"]
+
+# pydicom's value validation warns and logs with the offending value quoted, and a header value
+# may be a patient's name: RadShare checks what it needs itself, so those messages are switched off.
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+logging.getLogger("pydicom").setLevel(logging.ERROR)
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 _DICOMDIR_UID = re.compile(re.escape(DICOMDIR_SOP_CLASS.encode()) + rb"(?![0-9.])")
