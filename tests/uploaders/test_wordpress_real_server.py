@@ -130,3 +130,26 @@ def test_wordpress_refusals_map_into_the_error_family(wordpress):
     with pytest.raises(Rejected) as invalid:
         up._call("POST", "/wp/v2/posts", json={"title": "x", "status": "bogus"})
     assert "rest_invalid_param" in str(invalid.value) and any("status" in m for m in invalid.value.messages)
+
+
+def _set_permalinks(info, structure: str) -> None:
+    host = info["url"].split("//", 1)[1]
+    code = (f"$_SERVER['HTTP_HOST'] = '{host}'; require '{info['state_dir']}/wp/wp-load.php'; "
+            f"update_option('permalink_structure', '{structure}'); flush_rewrite_rules(false);")
+    subprocess.run(["php", "-r", code], check=True, capture_output=True, timeout=60)
+
+
+def test_rest_root_is_found_with_plain_and_with_pretty_permalinks(wordpress):
+    plain = WordPressUploader({"url": wordpress["url"], "user": wordpress["user"]}, wordpress["app_password"])
+    assert plain.verify().username == wordpress["user"]
+    assert plain._pretty is False  # the ?rest_route= form
+    _set_permalinks(wordpress, "/%postname%/")
+    try:
+        pretty = WordPressUploader({"url": wordpress["url"], "user": wordpress["user"]}, wordpress["app_password"])
+        post, _ = build_post([SourceImage(grey_radiograph(300), Identifiers(), True)], pretty.limits,
+                             alt_texts=["Radiograph"], title="Pretty permalinks", draft=True)
+        result = pretty.publish(post)
+        assert pretty._pretty is True  # /wp-json/...
+        assert _rest(wordpress, f"/wp/v2/posts/{result.id}", context="edit")["status"] == "draft"
+    finally:
+        _set_permalinks(wordpress, "")
