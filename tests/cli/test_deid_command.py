@@ -271,3 +271,30 @@ def test_photos_leave_as_pixels_only_under_pseudonymous_names(tmp_path):
     written = sorted(p.name for p in (out / "photos").iterdir())
     assert sorted(Path(n).suffix for n in written) == [".jpg", ".png"]
     assert scan_tree(out, SAMPLE_VALUES + ["wound", "scan"]) == []
+
+
+def test_images_that_may_carry_burned_in_text_are_flagged_when_redaction_is_off(tmp_path, capsys):
+    sample, out, report = tmp_path / "sample", tmp_path / "out", tmp_path / "r.json"
+    write_sample_case(sample)
+    assert main(["deid", str(sample), "-o", str(out), "--report", str(report), "--text-redaction", "off", "--workers", "1"]) == 0
+    entries = {Path(e["input"]).parent.name + "/" + Path(e["input"]).name: e for e in json.loads(report.read_text())["files"]}
+    assert entries["DOE_JANE_US/US0001"]["needs_text_review"] is True  # Burned In Annotation = YES
+    assert entries["DOE_JANE_CT/IM0001.dcm"]["needs_text_review"] is False  # CT saying NO
+    assert entries["photos/jane_doe_wound.jpg"]["needs_text_review"] is True
+    assert "may carry burned-in text" in capsys.readouterr().err
+
+
+def test_heic_photo_from_a_phone_goes_through_the_pipeline_as_jpeg(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    import numpy as np
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    rgb = np.full((32, 48, 3), 90, dtype=np.uint8)
+    buffer = io.BytesIO()
+    pillow_heif.from_bytes(mode="RGB", size=(48, 32), data=rgb.tobytes()).save(buffer, quality=90)
+    (inputs / "IMG_DOE_0001.HEIC").write_bytes(buffer.getvalue())
+    assert main(["deid", str(inputs), "-o", str(out), "--text-redaction", "off", "-q"]) == 0
+    written = list((out / "photos").iterdir())
+    assert len(written) == 1 and written[0].suffix == ".jpg"
+    assert PILImage.open(written[0]).size == (48, 32)
