@@ -32,11 +32,16 @@ class ImageState(QObject):
         self.undo_stack = QUndoStack(self)
         self.accepted: set[int] = set()  # ids of regions the reviewer accepted this session
         self.detecting = False
+        # `accepted` holds ids; every region ever shown is kept alive here so that an id can
+        # never be reused by a new, unreviewed region (which would then look accepted).
+        self._seen_regions: dict[int, object] = {id(r): r for r in image.regions}
         if image.review == "reviewed":
             self.accepted = {id(r) for r in image.regions}
 
     # -- edits (called by undo commands) --
     def changed(self) -> None:
+        for region in self.image.regions:
+            self._seen_regions.setdefault(id(region), region)
         self.edited.emit()
 
     def set_view(self, view: render.View) -> None:

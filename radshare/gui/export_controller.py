@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
-from PySide6.QtWidgets import QMessageBox
 
 from radshare.gui.document import ImageState
 from radshare.gui.export_job import ExportItem, ExportOptions, export_items
@@ -36,18 +35,6 @@ class ExportController(QObject):
     @staticmethod
     def unreviewed(states: list[ImageState]) -> int:
         return sum(1 for s in states if s.image.review == "not reviewed")
-
-    def phi_gate(self, images) -> bool:
-        """For actions without the export dialog (Post…): confirm unreviewed images explicitly."""
-        pending = sum(1 for im in images if im.review == "not reviewed")
-        if not pending:
-            return True
-        answer = QMessageBox.warning(
-            self.window, "Text not reviewed",
-            f"{pending} image{'s have' if pending != 1 else ' has'} not been reviewed for burned-in text.\n"
-            "Continue only if you have checked the pixels for names, IDs and dates yourself.",
-            QMessageBox.Cancel | QMessageBox.Ignore, QMessageBox.Cancel)
-        return answer == QMessageBox.Ignore
 
     def dialog(self):
         from radshare.gui.dialogs.export_dialog import ExportDialog

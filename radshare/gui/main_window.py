@@ -534,10 +534,12 @@ class MainWindow(QMainWindow):
             return
         from radshare.gui.composer import ComposerDialog
 
-        images = [s.image for s in self.exporter.scope_states("current")]
-        if not self.exporter.phi_gate(images):
-            return
-        ComposerDialog(images, self).exec()
+        # every open image, the current one first; the composer lets the sharer pick, and runs
+        # the PHI gate (text review, de-identification, right to share) before anything is sent
+        states = [self.current] + [s for s in self.states if s is not self.current]
+        self.composer = ComposerDialog([s.image for s in states if s is not None], self)
+        self.composer.setAttribute(Qt.WA_DeleteOnClose)
+        self.composer.open()
 
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802

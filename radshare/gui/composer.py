@@ -1,0 +1,578 @@
+"""The composer: post open images to a sharing account (Mastodon, Bluesky, blog, forum, folder).
+
+`ComposerDialog(images, parent)` lets the sharer pick which of the given images to post, write a
+caption and hashtags, give every image its alt text (required), choose the account and, as the
+target allows, visibility, content warning, a draft or a scheduled time. Live counters compare the
+texts and the image count with the target's limits. The preview shows exactly the bytes that will
+be sent: core renders each image (window, geometry, annotations, painted-out text regions) and
+fits it to the target's limits (`uploaders.compose.prepare_images`); posting sends those same
+`PreparedImage`s. Nothing is sent before the PHI gate passes, which includes the sharer's
+confirmation of the right to share. Rendering, fitting and posting run in the thread pool; the
+dialog never blocks, and Cancel stops between network steps. The link to the post is shown at
+the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateTimeEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
+
+from radshare.core.model import Identifiers, Image
+from radshare.gui.workers import Worker, WorkerPool
+
+WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radshare.uploaders.gate",
+                  "radshare.uploaders.mastodon", "radshare.uploaders.bluesky", "mastodon", "atproto", "requests")
+
+
+# --------------------------------------------------------------------------------------------
+# Work done in the pool (no widgets touched)
+# --------------------------------------------------------------------------------------------
+
+
+def render_sources(images: list[Image], views: list[Any], progress=None, cancel=None) -> list[Any]:
+    """De-identified RGB pixels of each image as the reader set it up, plus what the gate needs."""
+    from radshare.core import render
+    from radshare.uploaders.compose import SourceImage
+
+    out = []
+    for index, (image, view_frame) in enumerate(zip(images, views)):
+        if cancel is not None and cancel():
+            break
+        if progress is not None:
+            progress(index, len(images), "Rendering")
+        view, frame = view_frame
+        if view is None:
+            center, width = render.default_window(image, frame)
+            view = render.View(center=center, width=width)
+        painted = image.frames
+        regions = [r for r in image.regions if not r.keep]
+        if regions:
+            from radshare.core.redact.apply import apply_regions
+
+            painted = apply_regions(image.frames.copy(), regions, image.photometric)
+        rgb = render.render_frame(image, min(frame, image.frame_count - 1), view, list(image.annotations), frames=painted)
+        out.append(SourceImage(rgb=rgb, identifiers=_identifiers(image),
+                               text_review_done=image.review in ("reviewed", "no text found"), deidentified=True))
+    return out
+
+
+def _identifiers(image: Image) -> Identifiers:
+    if image.dataset is None:
+        return Identifiers()
+    try:
+        from radshare.core.deid.identifiers import collect_identifiers
+
+        return collect_identifiers(image.dataset)
+    except Exception:  # the gate still checks the texts with what it has
+        return Identifiers()
+
+
+def fit_sources(sources: list[Any], limits: Any, progress=None, cancel=None) -> tuple[Any, list[Any]]:
+    """Core's fitting of every source to the target's limits: the bytes the preview shows and
+    the post sends. Returns the limits with the images, so a late answer can be recognized."""
+    from radshare.uploaders.compose import prepare_images
+
+    prepared = []
+    for index, source in enumerate(sources):
+        if cancel is not None and cancel():
+            break
+        if progress is not None:
+            progress(index, len(sources), "Preparing")
+        images, _ = prepare_images([source], limits, alt_texts=[""])
+        prepared.append(dataclasses.replace(images[0], filename=f"image-{index + 1}.{'jpg' if images[0].format == 'jpeg' else 'png'}"))
+    return limits, prepared
+
+
+def publish(uploader: Any, post: Any, progress=None, cancel=None) -> Any:
+    """`uploader.publish`, with errors turned into the one explanation every target shares."""
+    from radshare.core.errors import RadShareError
+    from radshare.uploaders.base import UploadError
+
+    try:
+        return uploader.publish(post, progress=progress, cancel=cancel)
+    except UploadError as exc:
+        raise RuntimeError(exc.explain()) from None
+    except RadShareError as exc:
+        raise RuntimeError(str(exc)) from None
+
+
+def fetch_limits(uploader: Any, progress=None, cancel=None) -> Any:
+    return uploader.fetch_limits()
+
+
+# --------------------------------------------------------------------------------------------
+# The dialog
+# --------------------------------------------------------------------------------------------
+
+
+class ComposerDialog(QDialog):
+    """Compose and send one post. `images` are the open images offered (all checked at first)."""
+
+    posted = Signal(object)  # PublishResult
+    prepared_changed = Signal()
+
+    def __init__(self, images: list[Image], parent: QWidget | None = None, *, store: Any = None, registry: Any = None):
+        super().__init__(parent)
+        from radshare.uploaders.accounts import AccountStore
+        from radshare.uploaders.registry import registry as default_registry
+
+        self.setWindowTitle("Post to an account — RadShare")
+        self.resize(1060, 720)
+        self.images = list(images)
+        self.store = store or AccountStore()
+        self.registry = registry or default_registry()
+        self.pool = WorkerPool()
+        self.sources: list[Any] | None = None
+        self.prepared: list[Any] | None = None  # per image, for the current limits
+        self.limits: Any = None
+        self.result: Any = None
+        self._prepare_worker: Worker | None = None
+        self.post_worker: Worker | None = None
+        self._alt: list[str] = [im.alt_text for im in self.images]
+        self._build()
+        self._load_accounts()
+        self._start_render()
+
+    # ------------------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        split = QSplitter(Qt.Horizontal)
+        outer.addWidget(split, 1)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(QLabel("Images to post (from what is open):"))
+        self.image_list = QListWidget()
+        for number, image in enumerate(self.images, 1):
+            item = QListWidgetItem(f"Image {number}  ({image.modality or image.kind}, {image.columns}×{image.rows})")
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            self.image_list.addItem(item)
+        self.image_list.currentRowChanged.connect(self._on_image_selected)
+        self.image_list.itemChanged.connect(lambda _item: self._refresh())
+        lv.addWidget(self.image_list, 1)
+        self.preview = QLabel("Preparing the preview…")
+        self.preview.setAlignment(Qt.AlignCenter)
+        self.preview.setMinimumSize(360, 300)
+        self.preview.setStyleSheet("QLabel { background: #111; color: #bbb; }")
+        lv.addWidget(self.preview, 2)
+        self.preview_info = QLabel("")
+        self.preview_info.setWordWrap(True)
+        lv.addWidget(self.preview_info)
+        split.addWidget(left)
+
+        right = QWidget()
+        form = QFormLayout(right)
+        row = QHBoxLayout()
+        self.account = QComboBox()
+        self.account.currentIndexChanged.connect(self._on_account_changed)
+        row.addWidget(self.account, 1)
+        self.accounts_button = QPushButton("Accounts…")
+        self.accounts_button.clicked.connect(self._open_accounts)
+        row.addWidget(self.accounts_button)
+        form.addRow("Post to:", row)
+        self.target_note = QLabel("")
+        self.target_note.setWordWrap(True)
+        self.target_note.setStyleSheet("color: #c89b3c;")
+        form.addRow("", self.target_note)
+
+        self.title = QLineEdit()
+        self.title_label = QLabel("Title:")
+        form.addRow(self.title_label, self.title)
+        self.caption = QPlainTextEdit()
+        self.caption.setPlaceholderText("What should people learn from this case?")
+        self.caption.setFixedHeight(96)
+        form.addRow("Caption:", self.caption)
+        self.hashtags = QLineEdit()
+        self.hashtags.setPlaceholderText("#RadEd #FOAMrad")
+        form.addRow("Hashtags:", self.hashtags)
+        self.caption_count = QLabel("")
+        form.addRow("", self.caption_count)
+
+        self.alt_label = QLabel("Alt text (image 1, required):")
+        self.alt = QPlainTextEdit()
+        self.alt.setPlaceholderText("Describe the image for people who cannot see it (modality, view, finding).")
+        self.alt.setFixedHeight(80)
+        self.alt.textChanged.connect(self._on_alt_edited)
+        form.addRow(self.alt_label, self.alt)
+        self.alt_count = QLabel("")
+        form.addRow("", self.alt_count)
+
+        self.visibility = QComboBox()
+        self.visibility_label = QLabel("Who can see it:")
+        form.addRow(self.visibility_label, self.visibility)
+        self.content_warning = QLineEdit()
+        self.content_warning.setPlaceholderText("e.g. medical image")
+        self.cw_label = QLabel("Content warning:")
+        form.addRow(self.cw_label, self.content_warning)
+        self.sensitive = QCheckBox("Mark the images as sensitive (hidden until clicked)")
+        form.addRow("", self.sensitive)
+        self.draft = QCheckBox("Save as a draft")
+        form.addRow("", self.draft)
+        srow = QHBoxLayout()
+        self.schedule = QCheckBox("Schedule for")
+        self.schedule_at = QDateTimeEdit(QDateTime.currentDateTime().addSecs(15 * 60))
+        self.schedule_at.setCalendarPopup(True)
+        self.schedule_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        srow.addWidget(self.schedule)
+        srow.addWidget(self.schedule_at, 1)
+        self.schedule_row = QWidget()
+        self.schedule_row.setLayout(srow)
+        form.addRow("", self.schedule_row)
+
+        consent = QGroupBox("Before sharing")
+        cv = QVBoxLayout(consent)
+        self.right_to_share = QCheckBox("I have the right to share these images (patient consent or my "
+                                        "institution's policy allows it)")
+        self.remember = QCheckBox("Remember this confirmation for this account")
+        self.review_confirm = QCheckBox("Post images whose burned-in text was not reviewed by a person")
+        for box in (self.right_to_share, self.remember, self.review_confirm):
+            cv.addWidget(box)
+        form.addRow(consent)
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #d9534f;")
+        form.addRow(self.problems)
+        split.addWidget(right)
+        split.setSizes([420, 640])
+
+        bottom = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel("")
+        self.link = QLabel("")
+        self.link.setOpenExternalLinks(True)
+        self.link.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        self.post_button = QPushButton("Post")
+        self.post_button.setDefault(True)
+        self.post_button.clicked.connect(self.start_post)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel)
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.link, 2)
+        bottom.addWidget(self.post_button)
+        bottom.addWidget(self.cancel_button)
+        outer.addLayout(bottom)
+
+        for signal in (self.caption.textChanged, self.hashtags.textChanged, self.title.textChanged,
+                       self.content_warning.textChanged, self.right_to_share.toggled, self.review_confirm.toggled,
+                       self.draft.toggled, self.schedule.toggled, self.visibility.currentIndexChanged,
+                       self.schedule_at.dateTimeChanged):
+            signal.connect(self._refresh)
+        if self.images:
+            self.image_list.setCurrentRow(0)
+        self.review_confirm.setVisible(any(im.review == "not reviewed" for im in self.images))
+
+    # ---------------------------------------------------------------------------- accounts
+    def _load_accounts(self) -> None:
+        current = self.account.currentData()
+        self.account.blockSignals(True)
+        self.account.clear()
+        try:
+            accounts = self.store.list()
+        except Exception as exc:
+            accounts = []
+            self.status.setText(str(exc))
+        for account in accounts:
+            if account.target in self.registry:
+                cls = self.registry.get(account.target)
+                self.account.addItem(f"{account.name} — {cls.display_name}", account.name)
+        if self.account.count() == 0:
+            self.account.addItem("No account yet: add one with Accounts…", None)
+        index = self.account.findData(current) if current else 0
+        self.account.setCurrentIndex(max(0, index))
+        self.account.blockSignals(False)
+        self._on_account_changed()
+
+    def _open_accounts(self) -> None:
+        from radshare.gui.accounts_dialog import AccountsDialog
+
+        AccountsDialog(self, store=self.store, registry=self.registry).exec()
+        self._load_accounts()
+
+    def current_account(self) -> Any:
+        name = self.account.currentData()
+        return self.store.get(name) if name else None
+
+    def current_class(self) -> Any:
+        account = self.current_account()
+        return self.registry.get(account.target) if account is not None else None
+
+    def _uploader(self) -> Any:
+        account = self.current_account()
+        cls = self.registry.get(account.target)
+        secret = self.store.secret(account.name) if cls.secret_field() else None
+        return cls(dict(account.settings), secret)
+
+    def _on_account_changed(self, *_args: Any) -> None:
+        cls = self.current_class()
+        account = self.current_account()
+        features = cls.features if cls else None
+        self.limits = cls.limits if cls else None
+        has_vis = bool(features and features.visibility)
+        self.visibility.blockSignals(True)
+        self.visibility.clear()
+        if has_vis:
+            labels = getattr(__import__(cls.__module__, fromlist=["x"]), "VISIBILITY_LABELS", {})
+            default = account.settings.get("visibility") or account.settings.get("default_status") or features.visibility[0]
+            for name in features.visibility:
+                self.visibility.addItem(labels.get(name, name), name)
+            self.visibility.setCurrentIndex(max(0, self.visibility.findData(default)))
+        self.visibility.blockSignals(False)
+        for widget in (self.visibility, self.visibility_label):
+            widget.setVisible(has_vis)
+        for widget in (self.content_warning, self.cw_label):
+            widget.setVisible(bool(features and features.content_warning))
+        for widget in (self.title, self.title_label):
+            widget.setVisible(bool(features and features.title))
+        self.draft.setVisible(bool(features and features.drafts))
+        self.schedule_row.setVisible(bool(cls and getattr(cls, "schedule_minimum", None)))
+        self.sensitive.setVisible(bool(cls and cls.id in ("mastodon", "bluesky")))
+        note = features.draft_note if features and not features.drafts else ""
+        if cls is not None and not has_vis and not (features and features.drafts):
+            note = note or f"{cls.display_name} has no drafts or visibility settings: the post is public."
+        self.target_note.setText(note)
+        self.target_note.setVisible(bool(note))
+        self.remember.setChecked(bool(account and account.remember_right_to_share))
+        if account and account.remember_right_to_share:
+            self.right_to_share.setChecked(True)
+        if cls is not None and hasattr(cls, "fetch_limits"):
+            self._start_worker(Worker(fetch_limits, self._uploader()), self._on_limits, quiet=True)
+        self._start_fit()
+
+    def _on_limits(self, limits: Any) -> None:
+        """The server's own limits arrived (Mastodon's /api/v2/instance): re-fit when they differ."""
+        if limits is None or limits == self.limits:
+            return
+        refit = (limits.max_bytes, limits.max_pixels, limits.max_dimension, limits.formats) != (
+            self.limits.max_bytes, self.limits.max_pixels, self.limits.max_dimension, self.limits.formats)
+        self.limits = limits
+        if refit or self.prepared is None:
+            self._start_fit()
+        self._refresh()
+
+    # ------------------------------------------------------------------------ preparation
+    def _views(self) -> list[tuple[Any, int]]:
+        states = getattr(self.parent(), "states", None) or []
+        by_id = {id(s.image): s for s in states}
+        out = []
+        for image in self.images:
+            state = by_id.get(id(image))
+            out.append((state.view, state.frame) if state is not None else (None, 0))
+        return out
+
+    def _start_render(self) -> None:
+        if not self.images:
+            return
+        worker = Worker(render_sources, self.images, self._views())
+        self._start_worker(worker, self._on_rendered)
+
+    def _on_rendered(self, sources: list[Any]) -> None:
+        self.sources = sources
+        self._start_fit()
+
+    def _start_fit(self) -> None:
+        if self.sources is None or self.limits is None:
+            self._refresh()
+            return
+        self.prepared = None
+        self.preview_info.setText("Preparing the bytes to send…")
+        self._prepare_worker = self._start_worker(Worker(fit_sources, self.sources, self.limits), self._on_fitted)
+
+    def _on_fitted(self, answer: tuple[Any, list[Any]]) -> None:
+        limits, prepared = answer
+        if limits is not self.limits:
+            return  # an older preparation, for other limits
+        self.prepared = prepared
+        self._show_preview()
+        self._refresh()
+        self.prepared_changed.emit()
+
+    def _start_worker(self, worker: Worker, on_result, quiet: bool = False) -> Worker:
+        from radshare.gui.qtcompat import preload
+
+        preload(WORKER_IMPORTS)
+        worker.signals.result.connect(on_result)
+        if not quiet:
+            worker.signals.error.connect(lambda text: self.status.setText(f"Could not prepare the images: {text}"))
+        self.pool.start(worker)
+        return worker
+
+    # ------------------------------------------------------------------------------ preview
+    def _on_image_selected(self, row: int) -> None:
+        if row < 0:
+            return
+        self.alt.blockSignals(True)
+        self.alt.setPlainText(self._alt[row])
+        self.alt.blockSignals(False)
+        self.alt_label.setText(f"Alt text (image {row + 1}, required):")
+        self._show_preview()
+        self._refresh()
+
+    def _on_alt_edited(self) -> None:
+        row = self.image_list.currentRow()
+        if row >= 0:
+            self._alt[row] = self.alt.toPlainText()
+            self.images[row].alt_text = self._alt[row]
+        self._refresh()
+
+    def set_alt_text(self, row: int, text: str) -> None:
+        self.image_list.setCurrentRow(row)
+        self.alt.setPlainText(text)
+
+    def _show_preview(self) -> None:
+        row = self.image_list.currentRow()
+        if self.prepared is None or row < 0 or row >= len(self.prepared):
+            return
+        image = self.prepared[row]
+        qimage = QImage.fromData(image.data)  # decode exactly the bytes that will be sent
+        pixmap = QPixmap.fromImage(qimage).scaled(self.preview.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        self.preview.setPixmap(pixmap)
+        cap = f" of {self.limits.max_bytes:,} allowed" if self.limits and self.limits.max_bytes else ""
+        self.preview_info.setText(
+            f"Sent as {image.format.upper()}, {image.width}×{image.height} pixels, {image.size:,} bytes{cap}. "
+            "Re-encoded from the de-identified pixels: no metadata.")
+
+    # ----------------------------------------------------------------------------- checks
+    def chosen(self) -> list[int]:
+        return [i for i in range(self.image_list.count()) if self.image_list.item(i).checkState() == Qt.Checked]
+
+    def full_caption(self) -> str:
+        caption = self.caption.toPlainText().strip()
+        tags = " ".join(t if t.startswith("#") else f"#{t}" for t in self.hashtags.text().split() if t.strip("#"))
+        return f"{caption}\n\n{tags}".strip() if tags else caption
+
+    def build_post(self) -> tuple[Any, list[Any]]:
+        from radshare.uploaders.base import Post
+        from radshare.uploaders.gate import GateImage
+
+        rows = self.chosen()
+        images = [dataclasses.replace(self.prepared[r], alt_text=self._alt[r].strip()) for r in rows]
+        options: dict[str, str] = {}
+        if self.sensitive.isVisible() and self.sensitive.isChecked():
+            options["sensitive"] = "true"
+        if self.schedule_row.isVisible() and self.schedule.isChecked():
+            options["scheduled_at"] = self.schedule_at.dateTime().toPython().astimezone().isoformat()
+        post = Post(
+            images=images,
+            caption=self.full_caption(),
+            title=self.title.text().strip() if self.title.isVisible() else "",
+            draft=self.draft.isVisible() and self.draft.isChecked(),
+            visibility=self.visibility.currentData() if self.visibility.isVisible() else None,
+            content_warning=self.content_warning.text().strip() if self.content_warning.isVisible() else "",
+            options=options,
+        )
+        s = self.sources
+        gates = [GateImage(s[r].deidentified, s[r].text_review_done, s[r].identifiers) for r in rows]
+        return post, gates
+
+    def problems_now(self) -> list[str]:
+        from radshare.uploaders.gate import check_post
+
+        cls = self.current_class()
+        if cls is None:
+            return ["add an account to post to (Accounts…)"]
+        if self.prepared is None:
+            return ["preparing the images…"]
+        if not self.chosen():
+            return ["choose at least one image"]
+        post, gates = self.build_post()
+        found = [p.message for p in check_post(post, gates, right_to_share=self.right_to_share.isChecked(),
+                                                text_review_confirmed=self.review_confirm.isChecked())]
+        try:
+            uploader = cls(dict(self.current_account().settings), "unused-for-offline-checks")
+            uploader.limits = self.limits or cls.limits
+            found += [p for p in uploader.validate(post) if p not in found and "alt text is missing" not in p]
+        except Exception as exc:  # a plugin's validate must not break the dialog
+            found.append(f"{cls.display_name}: {type(exc).__name__}")
+        return found
+
+    def _refresh(self, *_args: Any) -> None:
+        cls = self.current_class()
+        limits = self.limits
+        counter = getattr(cls, "text_length", None) or len
+        length = counter(self.full_caption())
+        cap = f" / {limits.caption_max}" if limits and limits.caption_max else ""
+        images_cap = f" / {limits.max_images}" if limits and limits.max_images else ""
+        over = bool(limits and limits.caption_max and length > limits.caption_max)
+        self.caption_count.setText(f"{length}{cap} characters · {len(self.chosen())}{images_cap} images")
+        self.caption_count.setStyleSheet("color: #d9534f;" if over else "")
+        alt_len = len(self.alt.toPlainText())
+        alt_cap = f" / {limits.alt_max}" if limits and limits.alt_max else ""
+        self.alt_count.setText(f"{alt_len}{alt_cap} characters")
+        self.alt_count.setStyleSheet("color: #d9534f;" if limits and limits.alt_max and alt_len > limits.alt_max else "")
+        busy = self.post_worker is not None
+        problems = [] if self.result is not None else self.problems_now()
+        self.problems.setText("\n".join(f"• {p}" for p in problems))
+        self.post_button.setEnabled(not problems and not busy and self.result is None)
+
+    # ------------------------------------------------------------------------------ posting
+    def start_post(self) -> Worker | None:
+        if self.problems_now() or self.post_worker is not None:
+            self._refresh()
+            return None
+        account = self.current_account()
+        if self.remember.isChecked() != account.remember_right_to_share:
+            account.remember_right_to_share = self.remember.isChecked()
+            self.store.update(account)
+        post, _ = self.build_post()
+        uploader = self._uploader()
+        uploader.limits = self.limits or uploader.limits
+        worker = Worker(publish, uploader, post)
+        worker.signals.progress.connect(self._on_progress)
+        worker.signals.error.connect(self._on_post_error)
+        worker.signals.finished.connect(self._on_post_finished)
+        self.post_worker = worker
+        self.progress.setRange(0, len(post.images) + 1)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.status.setText(f"Posting to {account.name}…")
+        self.cancel_button.setText("Stop")
+        self._start_worker(worker, self._on_posted, quiet=True)
+        self._refresh()
+        return worker
+
+    def _on_progress(self, done: int, total: int, stage: str) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.status.setText(stage[:1].upper() + stage[1:] + "…")
+
+    def _on_posted(self, result: Any) -> None:
+        self.result = result
+        kind = "Draft saved" if result.draft else "Posted"
+        self.status.setText(f"{kind}:")
+        url = result.url
+        self.link.setText(f'<a href="{url}">{url}</a>' if url.startswith(("http://", "https://")) else url)
+        self.posted.emit(result)
+
+    def _on_post_error(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _on_post_finished(self) -> None:
+        cancelled = self.post_worker is not None and self.post_worker.cancelled
+        self.post_worker = None
+        self.progress.setVisible(False)
+        if cancelled:
+            self.status.setText("Stopped. What was already uploaded may remain on the server, unattached.")
+        self.cancel_button.setText("Close" if self.result is not None else "Cancel")
+        self._refresh()
+
+    def _on_cancel(self) -> None:
+        if self.post_worker is not None:
+            self.post_worker.request_cancel()
+            self.status.setText("Stopping after the current step…")
+            return
+        self.reject()
+
+    def done(self, code: int) -> None:  # closing: stop preparation work, never block for long
+        self.pool.cancel_all(wait_ms=3000)
+        super().done(code)
