@@ -102,9 +102,24 @@ class MastodonUploader(Uploader):
         draft_note="Mastodon has no drafts: schedule the post at least 5 minutes ahead instead "
                    "(it can be deleted on the server before it appears).",
     )
-    #: An account authorizes in the browser (see `register_app`); the GUI offers it.
+    #: An account authorizes in the browser (`oauth_begin` / `oauth_finish`); the GUI offers it.
     oauth = True
+    #: No drafts, but posts can be scheduled at least this far ahead (the composer offers it).
+    schedule_minimum = MIN_SCHEDULE
     text_length = staticmethod(count_characters)
+
+    @classmethod
+    def oauth_begin(cls, settings: dict[str, str], redirect_uri: str, state: str) -> tuple[str, dict[str, str]]:
+        """Register RadShare on the server; returns the page to open and what `oauth_finish` needs."""
+        client_id, client_secret = register_app(settings.get("url", ""), redirect_uri)
+        url = authorization_url(settings.get("url", ""), client_id, client_secret, redirect_uri, state)
+        return url, {"client_id": client_id, "client_secret": client_secret, "redirect_uri": redirect_uri}
+
+    @classmethod
+    def oauth_finish(cls, settings: dict[str, str], context: dict[str, str], code: str) -> str:
+        """The access token (the account's secret) for the code the browser delivered."""
+        return exchange_code(settings.get("url", ""), context["client_id"], context["client_secret"], code,
+                             context["redirect_uri"])
 
     #: Seconds between polls of a media attachment still being processed, and the longest wait.
     poll_interval = 1.0
