@@ -22,6 +22,7 @@ order and modality; notes are scrubbed with the case's own identifiers plus patt
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -93,7 +94,7 @@ class FileResult:
     case_id: str
     report: FileReport
     files: dict[str, bytes] = field(default_factory=dict)
-    frame: tuple[int, int, bytes] | None = None  # (group, position, PNG) for a series cine
+    frame: tuple[int, int, bytes] | None = None  # (group, position, .npy) for a series cine
     images: list[str] = field(default_factory=list)
     thumbs: list[str] = field(default_factory=list)
     cine: list[str] = field(default_factory=list)
@@ -417,7 +418,9 @@ def _add_key_image(task: FileTask, result: FileResult, rgb: np.ndarray, stem: st
     result.captions[image_rel] = caption
 
 
-def _cine_frame_png(rgb: np.ndarray, fmt: str) -> bytes:
+def _cine_frame(rgb: np.ndarray, fmt: str) -> bytes:
+    """The frame at its cine size, as raw .npy bytes (one channel when grey): encoding PNG took
+    as long as the de-identification, and the frame is staged on disk for seconds only."""
     from radshare.core.export import cine
 
     max_side = cine.MP4_MAX_SIDE if fmt == "mp4" else cine.GIF_MAX_SIDE
@@ -425,10 +428,11 @@ def _cine_frame_png(rgb: np.ndarray, fmt: str) -> bytes:
     width, height = cine.fitted_size(w, h, max_side, even=fmt == "mp4")
     if (width, height) != (w, h):
         rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise ValueError("a cine frame could not be encoded")
-    return png.tobytes()
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
+        rgb = rgb[..., 0]
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(rgb), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _export_dicom(task: FileTask, result: FileResult) -> None:
@@ -460,7 +464,7 @@ def _export_dicom(task: FileTask, result: FileResult) -> None:
             caption = f"{task.name.replace('-', ' ')}, image {task.position + 1} of {task.group_size}"
             _add_key_image(task, result, rgb, f"{task.name}-{task.position + 1:04d}", "png", caption)
         if task.options.cine and task.group_size > 1:
-            result.frame = (task.group, task.position, _cine_frame_png(rgb, task.options.cine))
+            result.frame = (task.group, task.position, _cine_frame(rgb, task.options.cine))
         return
     _export_multiframe(task, result, ds, rescale, photometric, annotations, spacing)
 
@@ -527,10 +531,7 @@ def _export_photo(task: FileTask, result: FileResult) -> None:
 
 def _staged_frames(paths: list[Path]):
     for path in paths:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise ValueError("a staged cine frame cannot be read")
-        yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        yield np.load(path, allow_pickle=False)
 
 
 def assemble_case(plan: CasePlan, partial: Path, results: list[FileResult], frames: dict[int, list[tuple[int, Path]]], options: ExportOptions):
@@ -858,9 +859,9 @@ def _store(run: _CaseRun, result: FileResult, report: Report, say: Callable[[str
         for relative, data in result.files.items():
             atomic_write_bytes(run.partial / relative, data)
         if result.frame is not None:
-            group, position, png = result.frame
-            staged = run.partial / ".frames" / f"{group:03d}" / f"{position:06d}.png"
-            atomic_write_bytes(staged, png)
+            group, position, frame = result.frame
+            staged = run.partial / ".frames" / f"{group:03d}" / f"{position:06d}.npy"
+            _write_staged(staged, frame)
             run.frames.setdefault(group, []).append((position, staged))
             run.contributors.setdefault(group, []).append(entry)
     except OSError as exc:
@@ -877,6 +878,15 @@ def _store(run: _CaseRun, result: FileResult, report: Report, say: Callable[[str
     result.files = {rel: b"" for rel in result.files}  # keep the names, drop the bytes
     result.frame = None
     run.results.append(result)
+
+
+def _write_staged(path: Path, data: bytes) -> None:
+    """A staged cine frame: renamed into place whole, but not fsynced (it lives for seconds,
+    inside the case's partial folder, which a stopped run removes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".part-" + path.name)
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _finish(run: _CaseRun, out: Path, options: ExportOptions, report: Report, say) -> list[mf.CaseEntry]:
