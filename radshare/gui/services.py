@@ -233,6 +233,15 @@ def tesseract_version() -> str:
         return "not found"
 
 
+def detection_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("radshare.core.redact.detect") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def composer_available() -> bool:
     import importlib.util
 

@@ -205,3 +205,43 @@ def test_closing_while_loading_cancels_cleanly(qtbot, window, tmp_path):
     window.close()
     assert worker.wait(10)
     assert not window.workers.busy
+
+
+def test_restyling_the_selected_annotation_is_one_undo_step(qtbot, window, ct_file):
+    open_by_drop(qtbot, window, [ct_file])
+    state = window.current
+    press_key(qtbot, window, Qt.Key_L)
+    drag(window.canvas, image_to_canvas(window, 100, 100), image_to_canvas(window, 300, 100))
+    red = window.properties_panel.swatch_buttons[1]
+    qtbot.mouseClick(red, Qt.LeftButton)
+    assert state.image.annotations[0].color == "#FF3B30"
+    window.properties_panel.width.setValue(7.5)
+    window.properties_panel.width.editingFinished.emit()
+    assert state.image.annotations[0].width == 7.5
+    press_key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
+    press_key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
+    assert state.image.annotations[0].color == "#FFD400" and state.image.annotations[0].width == 3.0
+    assert window.canvas.style["color"] == "#FF3B30"  # the next annotation keeps the chosen style
+
+
+def test_a_text_region_is_moved_resized_set_to_blur_and_deleted(qtbot, window, ct_file):
+    open_by_drop(qtbot, window, [ct_file])
+    state = window.current
+    press_key(qtbot, window, Qt.Key_B)
+    drag(window.canvas, image_to_canvas(window, 20, 20), image_to_canvas(window, 120, 60))
+    press_key(qtbot, window, Qt.Key_V)
+    drag(window.canvas, image_to_canvas(window, 60, 40), image_to_canvas(window, 80, 50))  # move
+    region = state.image.regions[0]
+    assert (region.x, region.y, region.w, region.h) == (40, 30, 100, 40)
+    drag(window.canvas, image_to_canvas(window, 140, 70), image_to_canvas(window, 200, 90))  # resize corner
+    region = state.image.regions[0]
+    assert (region.x, region.y, region.w, region.h) == (40, 30, 160, 60)
+    panel = window.review_panel
+    assert panel.current_region() is region
+    panel.fill.setCurrentIndex(1)
+    panel.fill.activated.emit(1)
+    assert state.image.regions[0].fill == "blur"
+    qtbot.mouseClick(panel.delete, Qt.LeftButton)
+    assert state.image.regions == []
+    press_key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
+    assert state.image.regions[0].fill == "blur"

@@ -104,7 +104,12 @@ class ReviewPanel(QWidget):
         self.refresh(remaining)
 
     def set_busy(self, busy: bool) -> None:
-        self.detect.setEnabled(not busy and self.state is not None)
+        from radshare.gui import services
+
+        available = services.detection_available()
+        self.detect.setEnabled(not busy and self.state is not None and available)
+        self.detect.setToolTip("Find burned-in text on every frame (runs in the background)" if available
+                               else "Text detection is not available in this installation; draw boxes with B")
         self.cancel.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:

@@ -293,6 +293,11 @@ class Canvas(QWidget):
         for line in lines_left:
             _shadow_text(painter, QPointF(10, y), line)
             y += metrics.height()
+        image = state.image
+        top = f"{image.modality or image.kind.upper()}  {image.columns}\u00d7{image.rows}"
+        if image.pixel_spacing:
+            top += f"  {image.pixel_spacing[1]:.2f} mm/px"
+        _shadow_text(painter, QPointF(10, 10 + metrics.ascent()), top)
         if state.image.frame_count > 1:
             text = f"Frame {state.frame + 1} / {state.image.frame_count}"
             _shadow_text(painter, QPointF(self.width() - metrics.horizontalAdvance(text) - 10, self.height() - 10), text)
