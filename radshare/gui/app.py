@@ -40,4 +40,21 @@ def run_app(files: list[str]) -> int:
     window.show()
     if files:
         QTimer.singleShot(0, lambda: window.open_paths(files))
+    _close_on_signals(window)
     return int(app.exec())
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C in the terminal or SIGTERM at logout close the window the normal way (work is
+    cancelled, annotations saved). A short timer lets Python run its signal handlers."""
+    import signal
+
+    def close(*_args) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), close)
+    ticker = QTimer(window)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
