@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import sys
+import time
 import subprocess
 from pathlib import Path
 
@@ -142,3 +145,29 @@ def test_the_case_book_opens_offline_in_headless_chromium_with_its_thumbnails(ca
     for case in out.glob("Case-*"):
         shutil.rmtree(case / "thumbs")
     assert loaded > 2 * 5_000 and skin_pixels("broken.png") == 0
+
+
+def test_ctrl_c_keeps_finished_cases_whole_and_a_rerun_completes_the_set(tmp_path):
+    from tests.core.test_caseset import write_case
+
+    for index in range(8):
+        write_case(tmp_path / "in" / f"case{index}", slices=12, photos=1, size=128)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "radshare", "export", str(tmp_path / "in"), "-o", str(out), "--cine", "mp4",
+               "--workers", "2", "--text-redaction", "off"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    deadline = time.monotonic() + 120
+    while not (out / "Case-01").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the export finished before the interrupt arrived: " + err.decode()[-300:] + str(sorted(p.name for p in out.iterdir())))
+    assert process.returncode == 130, err.decode()
+    assert not list(out.glob(".*")) and not list(out.rglob(".part-*"))
+    finished = sorted(p.name for p in out.glob("Case-*"))
+    assert 1 <= len(finished) < 8
+    assert all((out / name / "case.json").is_file() for name in finished)
+    assert [c["case_id"] for c in json.loads((out / "manifest.json").read_text())["cases"]] == finished
+    assert main(["export", str(tmp_path / "in"), "-o", str(out), "--workers", "1", "--text-redaction", "off", "--cine", "mp4", "-q"]) == 0
+    assert len(list(out.glob("Case-*"))) == 8
