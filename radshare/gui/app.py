@@ -40,6 +40,10 @@ def run_app(files: list[str]) -> int:
     window.show()
     if files:
         QTimer.singleShot(0, lambda: window.open_paths(files))
+    else:  # warm the readers while the user reaches for files, so the first drop shows at once
+        from radshare.gui.qtcompat import preload
+
+        QTimer.singleShot(150, preload)
     _close_on_signals(window)
     return int(app.exec())
 
