@@ -152,3 +152,20 @@ def test_generated_names_in_generated_sentences_never_survive(before, after, for
     assert family.lower() not in result.text.lower()
     assert given_name.lower() not in result.text.lower()
     assert " ".join(before) in result.text and " ".join(after) in result.text
+
+
+def test_identifiers_collected_from_an_original_header_scrub_a_clinicians_note():
+    from radshare.core.deid.identifiers import collect_identifiers
+    from tests.fixtures.dicom_factory import make_image
+
+    ds = make_image()
+    ds.ReferringPhysicianName = "HOUSE^GREGORY"
+    ds.AcquisitionDateTime = "20240612101500"
+    note = (
+        "Jane Doe, PID 314159, DOB 14.03.1970, scanned at the Test Infirmary on June 12th 2024 "
+        "(accession ACC 2718), referred by Dr Gregory House. Scan 12/06 shows a 4 mm stone."
+    )
+    result = scrub_text(note, collect_identifiers(ds))
+    for leaked in ("Jane", "Doe", "314159", "1970", "Infirmary", "2718", "Gregory", "House", "12/06", "June"):
+        assert leaked not in result.text, leaked
+    assert "4 mm stone" in result.text

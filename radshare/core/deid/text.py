@@ -336,7 +336,7 @@ def _drop_institution_suffix(words: list[str]) -> list[str]:
 
 def _date_patterns(value: str) -> list[str]:
     """Every common written form of one DICOM date (YYYYMMDD), with and without its year."""
-    m = re.fullmatch(r"\s*(\d{4})-?(\d{2})-?(\d{2})\s*", value)
+    m = re.fullmatch(r"\s*(\d{4})[-.]?(\d{2})[-.]?(\d{2})(?:[\d.+\-]*)\s*", value)  # DA, or DT's date
     if not m:
         return []
     y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
