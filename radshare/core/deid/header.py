@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from radshare import __version__
 from radshare.core.deid.identifiers import collect_identifiers
@@ -28,6 +29,8 @@ from radshare.core.model import Identifiers
 # RadShare's Implementation Class UID (a fixed 2.25 UUID UID) and version name (PS3.7 D.3.3.2).
 IMPLEMENTATION_CLASS_UID = "2.25.186387353652003765283742963478703258346"
 IMPLEMENTATION_VERSION_NAME = "RADSHARE_0_1"
+_SYNTAX_BY_ENCODING = {(True, True): ImplicitVRLittleEndian, (False, True): ExplicitVRLittleEndian,
+                       (False, False): ExplicitVRBigEndian}
 # File meta attributes that survive; everything else there (AE titles, private information) goes.
 _META_KEPT = ("FileMetaInformationVersion", "MediaStorageSOPClassUID", "TransferSyntaxUID")
 
@@ -205,8 +208,12 @@ def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDat
         instance = original if ctx.options.retain_uids or not original else ctx.pseudo.uid(original)
     if instance:
         meta.MediaStorageSOPInstanceUID = instance
-    if "TransferSyntaxUID" in old:
+    if _first(old, "TransferSyntaxUID"):
         meta.TransferSyntaxUID = old.TransferSyntaxUID
+    else:  # a file without one (no meta, or a broken meta): name the encoding it was read in
+        syntax = _SYNTAX_BY_ENCODING.get(tuple(getattr(ds, "original_encoding", (None, None))))
+        if syntax:
+            meta.TransferSyntaxUID = syntax
     meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     kept = {*_META_KEPT, "MediaStorageSOPInstanceUID", "ImplementationClassUID", "ImplementationVersionName",
