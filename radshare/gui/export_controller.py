@@ -72,8 +72,8 @@ class ExportController(QObject):
     def start(self, states: list[ImageState], options: ExportOptions) -> Worker:
         items = [ExportItem(image=s.image, view=s.view, frame=s.frame, annotations=list(s.image.annotations),
                             regions=list(s.image.regions), alt_text=s.image.alt_text) for s in states]
-        if options.fmt in ("gif", "mp4") and len(items) > 1:
-            items = [i for i in items if i.image.frame_count > 1] or items[:1]
+        if options.fmt in ("gif", "mp4") and len(items) > 1 and any(i.image.frame_count > 1 for i in items):
+            items = [i for i in items if i.image.frame_count > 1]  # one loop per multi-frame image
         w = self.window
         worker = Worker(export_items, items, options)
         worker.signals.progress.connect(lambda d, t, _w: w._show_progress(d, t, "Exporting"))

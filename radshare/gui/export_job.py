@@ -65,6 +65,9 @@ def export_items(
     alt_texts: dict[str, str] = {}
     settings = services.pipeline_settings(options.profile) if options.fmt == "dicom" else None
     number = _first_free_number(out_dir, options.prefix)
+    if options.fmt in CINE and len(items) > 1 and all(i.image.frame_count == 1 for i in items):
+        return [_series_cine(items, options, out_dir / f"{options.prefix}-{number:04d}{FORMATS[options.fmt][1]}",
+                             progress, cancel)]
     for index, item in enumerate(items):
         if cancel is not None and cancel():
             break
@@ -110,6 +113,24 @@ def export_items(
     if progress is not None:
         progress(len(items), len(items), "Exported")
     return written
+
+
+def _series_cine(items: list[ExportItem], options: ExportOptions, path: Path, progress, cancel) -> Path:
+    """One scroll-through of a series of single-frame images, in instance order, each as set up."""
+    ordered = sorted(items, key=lambda i: (i.image.instance_number, i.image.origin))
+
+    def frames():
+        for index, item in enumerate(ordered):
+            if cancel is not None and cancel():
+                raise InterruptedError("export cancelled")
+            if progress is not None:
+                progress(index, len(ordered), "Rendering cine")
+            painted = services.paint_regions(item.image, item.regions)
+            annotations = item.annotations if options.burn_annotations else []
+            yield render.render_frame(item.image, item.frame, item.view, annotations, frames=painted)
+
+    write_cine(frames(), path, options.fmt, options.fps)
+    return path
 
 
 def _encode(rgb: np.ndarray, options: ExportOptions) -> bytes:

@@ -143,3 +143,18 @@ def test_alt_text_is_saved_beside_the_export_with_identifiers_scrubbed(qtbot, wi
     alt = json.loads((tmp_path / "alt" / "RadShare-alt-text.json").read_text())
     text = alt[written[0].name]
     assert "Axial CT" in text and "Doe" not in text and "Jane" not in text
+
+
+def test_mp4_cine_of_a_series_of_single_slices_is_one_loop(qtbot, window, ct_dir, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    open_by_drop(qtbot, window, [ct_dir])
+    for state in window.states:
+        state.image.review = "reviewed"
+    written = export_via_dialog(qtbot, window, tmp_path / "mp4", "mp4", scope="series")
+    assert [p.suffix for p in written] == [".mp4"]
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(written[0])], capture_output=True, text=True)
+    assert "Video: h264" in probe.stderr
+    assert b"DOE" not in written[0].read_bytes()

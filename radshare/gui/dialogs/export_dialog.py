@@ -117,7 +117,7 @@ class ExportDialog(QDialog):
             if self.scope_key == "current" and not self.multi_frame:
                 notes.append("A cine loop needs several frames: choose a multi-frame image or a series.")
             else:
-                notes.append("Every frame is rendered with the current window, crop and annotations.")
+                notes.append("Every frame (or every image of the series, in order) is rendered as you set it up.")
         else:
             notes.append("Only pixels are written: no metadata of any kind.")
         if with_alt:
