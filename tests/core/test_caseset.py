@@ -272,3 +272,15 @@ def test_dask_local_cluster_gives_the_same_outputs_as_the_local_executor(tmp_pat
     assert [f.to_json() | {"outputs": []} for f in local.report.files] == [
         f.to_json() | {"outputs": []} for f in remote.report.files
     ]
+
+
+def test_cases_exported_earlier_stay_in_the_manifest_when_not_named_again(tmp_path):
+    a = write_case(tmp_path / "in" / "a", slices=2, photos=0)
+    b = write_case(tmp_path / "in" / "b", slices=2, photos=0)
+    out = tmp_path / "out"
+    export([a], out)
+    export([b], out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [c["case_id"] for c in manifest["cases"]] == ["Case-01", "Case-02"]
+    assert sorted(manifest["case_keys"].values()) == [1, 2]
+    assert (out / "index.html").read_text().count("<article") == 2

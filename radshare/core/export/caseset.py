@@ -942,7 +942,14 @@ def _remove_partials(out: Path) -> None:
 
 
 def _write_index(out: Path, entries: list[mf.CaseEntry], numbers: dict[str, int]) -> None:
+    """manifest.json/.csv and index.html for every case folder in OUT: this run's, and those an
+    earlier run exported from folders not named this time (their numbers stay reserved)."""
     by_number = {e.number: e for e in entries}
+    for case_dir in sorted(Path(out).glob("Case-*")):
+        earlier = mf.read_case_entry(case_dir)
+        if earlier is not None and earlier.number not in by_number and case_dir.name == earlier.case_id:
+            by_number[earlier.number] = earlier
+            numbers.setdefault(earlier.key, earlier.number)
     ordered = [by_number[n] for n in sorted(by_number)]
     mf.write_manifest(out, ordered, numbers)
     write_casebook(out, ordered)
