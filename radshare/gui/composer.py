@@ -108,6 +108,32 @@ def fetch_limits(uploader: Any, progress=None, cancel=None) -> Any:
     return uploader.fetch_limits()
 
 
+def merge_problems(problems: list[str]) -> list[str]:
+    """"image 1: X", "image 2: X" -> "images 1, 2: X" (the same reason once, not per image)."""
+    import re
+
+    merged: dict[str, list[str]] = {}
+    order: list[str] = []
+    for problem in problems:
+        match = re.match(r"^image (\d+)(:? )(.*)$", problem)
+        key = f"{match.group(2)}{match.group(3)}" if match else problem
+        if key not in merged:
+            merged[key] = []
+            order.append(key)
+        if match:
+            merged[key].append(match.group(1))
+    out = []
+    for key in order:
+        numbers = sorted(merged[key], key=int)
+        if not numbers:
+            out.append(key)
+        elif len(numbers) == 1:
+            out.append(f"image {numbers[0]}{key}")
+        else:
+            out.append(f"images {', '.join(numbers)}{key.replace(' has ', ' have ', 1)}")
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # The dialog
 # --------------------------------------------------------------------------------------------
@@ -218,6 +244,7 @@ class ComposerDialog(QDialog):
         self.draft = QCheckBox("Save as a draft")
         form.addRow("", self.draft)
         srow = QHBoxLayout()
+        srow.setContentsMargins(0, 0, 0, 0)
         self.schedule = QCheckBox("Schedule for")
         self.schedule_at = QDateTimeEdit(QDateTime.currentDateTime().addSecs(15 * 60))
         self.schedule_at.setCalendarPopup(True)
@@ -512,7 +539,7 @@ class ComposerDialog(QDialog):
         self.alt_count.setStyleSheet("color: #d9534f;" if limits and limits.alt_max and alt_len > limits.alt_max else "")
         busy = self.post_worker is not None
         problems = [] if self.result is not None else self.problems_now()
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
+        self.problems.setText("\n".join(f"• {p}" for p in merge_problems(problems)))
         self.post_button.setEnabled(not problems and not busy and self.result is None)
 
     # ------------------------------------------------------------------------------ posting
