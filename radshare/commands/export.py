@@ -115,6 +115,12 @@ def _summary(result, out: Path) -> None:
         + f": {images} key image(s), {loops} cine loop(s), {scrubbed} identifier(s) scrubbed from notes.",
         f"radshare export: files ok {counts['ok']}, errors {counts['error']}, skipped {counts['skipped']}.",
     ]
+    unchecked = sum(c.needs_text_review for c in result.cases)
+    if unchecked:
+        lines.append(
+            f"radshare export: warning: {unchecked} image(s) may show burned-in text that was not checked "
+            "(text redaction off or not possible): review them before sharing."
+        )
     if failed:
         lines.append(f"radshare export: {len(failed)} case(s) with errors: " + ", ".join(c.case_id for c in failed))
     if result.zip_path is not None:

@@ -613,6 +613,7 @@ class CaseOutcome:
     entry: mf.CaseEntry | None = None
     files: Counter = field(default_factory=Counter)
     text_regions: int = 0
+    needs_text_review: int = 0  # files whose pixels may show text that no redaction checked
     actions: dict[str, int] = field(default_factory=empty_actions)
     notes_replaced: dict[str, int] = field(default_factory=dict)
 
@@ -630,6 +631,7 @@ class CaseOutcome:
             "photos": entry.photos if entry else 0,
             "dicom_files": entry.dicom_files if entry else 0,
             "text_regions": self.text_regions,
+            "needs_text_review": self.needs_text_review,
             "actions": self.actions,
             "notes_scrubbed": dict(sorted(self.notes_replaced.items())),
         }
@@ -871,6 +873,7 @@ def _store(run: _CaseRun, result: FileResult, report: Report, say: Callable[[str
     report.add(entry)
     run.outcome.files[entry.status] += 1
     run.outcome.text_regions += entry.text_regions
+    run.outcome.needs_text_review += int(entry.needs_text_review)
     for k, v in entry.actions.items():
         run.outcome.actions[k] = run.outcome.actions.get(k, 0) + v
     if entry.status == "error":
