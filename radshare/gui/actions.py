@@ -7,7 +7,10 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
-from radshare.core import render
+import json
+from types import SimpleNamespace
+
+from radshare.core.resources import resource_path
 from radshare.gui import icons
 from radshare.gui.viewer.tools import TOOLS
 
@@ -84,7 +87,7 @@ def build_actions(window) -> None:
         group.addAction(action)
     w.tool_group = group
     presets = []
-    for preset in render.load_presets():
+    for preset in window_presets():
         action = _action(w, f"preset_{preset.id}", f"{preset.label} (W {preset.width:.0f} L {preset.center:.0f})",
                          None, preset.shortcut, None)
         action.triggered.connect(lambda _=False, p=preset: w.apply_window(p.center, p.width))
@@ -92,6 +95,14 @@ def build_actions(window) -> None:
     _action(w, "preset_file", "File window", None, "0", w.apply_file_window, "The window stored in the file")
     _action(w, "preset_auto", "Automatic window", None, "9", w.apply_auto_window, "Spans the image's values")
     w.preset_actions = presets
+
+
+def window_presets() -> list[SimpleNamespace]:
+    """The presets file render.py reads too (read here directly so that building the menus does
+    not load numpy and OpenCV before the window is on screen)."""
+    data = json.loads(resource_path("presets", "window.json").read_text(encoding="utf-8"))
+    return [SimpleNamespace(id=p["id"], label=p["label"], center=float(p["center"]), width=float(p["width"]),
+                            shortcut=p.get("shortcut", "")) for p in data["presets"]]
 
 
 def build_menus(window) -> None:

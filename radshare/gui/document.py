@@ -12,8 +12,14 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from radshare.core import render
-from radshare.core.model import Image
+from typing import TYPE_CHECKING
+
+from radshare.gui.lazy import lazy
+
+if TYPE_CHECKING:
+    from radshare.core.model import Image
+
+render = lazy("radshare.core.render")
 
 
 class ImageState(QObject):
@@ -44,7 +50,7 @@ class ImageState(QObject):
             self._seen_regions.setdefault(id(region), region)
         self.edited.emit()
 
-    def set_view(self, view: render.View) -> None:
+    def set_view(self, view: "render.View") -> None:
         if view != self.view:
             self.view = view
             self.view_changed.emit()

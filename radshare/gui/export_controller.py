@@ -6,9 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 
-from radshare.gui.document import ImageState
-from radshare.gui.export_job import ExportItem, ExportOptions, export_items
+from typing import TYPE_CHECKING
+
 from radshare.gui.workers import Worker
+
+if TYPE_CHECKING:
+    from radshare.gui.document import ImageState
+    from radshare.gui.export_job import ExportOptions
 
 
 class ExportController(QObject):
@@ -65,11 +69,15 @@ class ExportController(QObject):
         w.settings.export_format = dialog.fmt
         w.settings.export_folder = str(dialog.out_dir)
         w.settings.burn_annotations = dialog.burn.isChecked()
+        from radshare.gui.export_job import ExportOptions
+
         options = ExportOptions(fmt=dialog.fmt, out_dir=dialog.out_dir, profile=w.settings.profile,
                                 burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value())
         return self.start(self.scope_states(dialog.scope_key), options)
 
     def start(self, states: list[ImageState], options: ExportOptions) -> Worker:
+        from radshare.gui.export_job import ExportItem, export_items
+
         items = [ExportItem(image=s.image, view=s.view, frame=s.frame, annotations=list(s.image.annotations),
                             regions=list(s.image.regions), alt_text=s.image.alt_text) for s in states]
         if options.fmt in ("gif", "mp4") and len(items) > 1 and any(i.image.frame_count > 1 for i in items):

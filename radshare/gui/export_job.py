@@ -21,14 +21,7 @@ from radshare.core.fsutil import atomic_write_bytes, atomic_write_text
 from radshare.core.model import Annotation, Image, TextRegion
 from radshare.gui import services
 
-FORMATS = {
-    "png": ("PNG image", ".png"),
-    "jpeg": ("JPEG image", ".jpg"),
-    "dicom": ("De-identified DICOM", ".dcm"),
-    "gif": ("GIF cine loop", ".gif"),
-    "mp4": ("MP4 cine video", ".mp4"),
-}
-CINE = ("gif", "mp4")
+from radshare.gui.formats import CINE, FORMATS  # noqa: E402
 
 
 @dataclass

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtGui import QUndoGroup
 
-from radshare.core import annotations_io, render
+from typing import TYPE_CHECKING
+
 from radshare.core.errors import InputError
-from radshare.core.model import Image
+from radshare.gui.lazy import lazy
 from radshare.gui import icons, services
 from radshare.gui.actions import build_actions, build_menus, build_toolbar
 from radshare.gui.document import ImageState
@@ -37,6 +38,12 @@ from radshare.gui.viewer.canvas import Canvas
 from radshare.gui.viewer.tools import TOOLS, make_tool
 from radshare.gui.workers import Worker, WorkerPool
 
+if TYPE_CHECKING:
+    from radshare.core.model import Image
+
+annotations_io = lazy("radshare.core.annotations_io")
+render = lazy("radshare.core.render")
+model = lazy("radshare.core.model")
 TITLE = "RadShare"
 
 
@@ -219,7 +226,7 @@ class MainWindow(QMainWindow):
         return worker
 
     def _on_loaded(self, item) -> None:
-        if isinstance(item, Image):
+        if isinstance(item, model.Image):
             self.add_image(item)
             self._load_counts[0] += 1
         elif isinstance(item, (InputError, Exception)):

@@ -14,9 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from radshare.core.model import Identifiers, Image, TextRegion
+from radshare.gui.lazy import lazy
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from radshare.core.model import Identifiers, Image, TextRegion
+
+model = lazy("radshare.core.model")
 
 Progress = Callable[..., None] | None
 Cancel = Callable[[], bool] | None
@@ -150,7 +157,7 @@ def _short(value: Any, limit: int = 120) -> str:
 
 def identifiers_of(image: Image) -> Identifiers:
     if image.dataset is None:
-        return Identifiers()
+        return model.Identifiers()
     from radshare.core.deid.identifiers import collect_identifiers
 
     return collect_identifiers(image.dataset)
@@ -211,6 +218,8 @@ def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | 
     if not painted:
         return source
     from radshare.core.redact.apply import apply_regions
+
+    import numpy as np
 
     return apply_regions(np.array(source, copy=True), painted, image.photometric)
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from radshare.gui import icons
-from radshare.gui.export_job import FORMATS
+from radshare.gui.formats import FORMATS
 
 SCOPES = (("current", "Current image"), ("series", "Current series"), ("all", "All open images"))
 

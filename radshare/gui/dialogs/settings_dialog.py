@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from radshare.core.resources import resource_path
-from radshare.gui.export_job import FORMATS
+from radshare.gui.formats import FORMATS
 from radshare.gui.settings import AppSettings
 
 TEXT_MODES = (("auto", "Automatic (detector + OCR)"), ("tesseract", "OCR only"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from radshare.core import render
 from radshare.gui import icons
 from radshare.gui.document import ImageState
+from radshare.gui.lazy import lazy
+
+np = lazy("numpy")
+render = lazy("radshare.core.render")
 
 THUMB = 56
 STATUS_ICON = {"not reviewed": "status-todo", "reviewed": "status-ok", "no text found": "status-clear"}

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from radshare.core import render
-from radshare.core.model import Annotation, TextRegion
+from typing import TYPE_CHECKING
+
 from radshare.gui import icons
-from radshare.gui.document import ImageState
+from radshare.gui.lazy import lazy
+
+if TYPE_CHECKING:
+    from radshare.core.model import Annotation, TextRegion
+    from radshare.gui.document import ImageState
+
+np = lazy("numpy")
+render = lazy("radshare.core.render")
 from radshare.gui.viewer.geometry import geometry_transform, qpoint
 
 EMPTY_TITLE = "Drop DICOM files, folders or photos here"
@@ -51,10 +57,10 @@ class Canvas(QWidget):
         self.show_regions = True
         self._cache_key = None
         self._qimage: QImage | None = None
-        self._buffer: np.ndarray | None = None
+        self._buffer = None
         self._drag_button = None
         self._drag_start = QPointF()
-        self._drag_view: render.View | None = None
+        self._drag_view = None
         self._drag_pan = QPointF()
 
     # --- state ---------------------------------------------------------------------------
@@ -345,7 +351,7 @@ class Canvas(QWidget):
         if self.state is not None and self.tool is not None and event.button() == Qt.LeftButton:
             self.tool.double_click(self, self.to_image(event.position()), event)
 
-    def drag_window(self, start: render.View, delta: QPointF) -> None:
+    def drag_window(self, start, delta: QPointF) -> None:
         """Horizontal drag widens the window, vertical drag raises the level (as on PACS)."""
         sensitivity = max(start.width, 1.0) / 256.0
         width = max(1.0, start.width + delta.x() * sensitivity)

@@ -9,8 +9,11 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from radshare.core import render
-from radshare.gui.document import ImageState
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from radshare.core import render
+    from radshare.gui.document import ImageState
 
 LISTS = ("annotations", "regions")
 

@@ -11,13 +11,19 @@ import math
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QTransform
 
-from radshare.core import render
-from radshare.core.model import Annotation, TextRegion
+from typing import TYPE_CHECKING
+
+from radshare.gui.lazy import lazy
+
+if TYPE_CHECKING:
+    from radshare.core.model import Annotation, TextRegion
+
+render = lazy("radshare.core.render")
 
 Point = tuple[float, float]
 
 
-def geometry_transform(view: render.View, rows: int, cols: int) -> tuple[QTransform, float, float]:
+def geometry_transform(view: "render.View", rows: int, cols: int) -> tuple[QTransform, float, float]:
     """The affine map from original image pixels to the view's output, and the output size."""
     (ox, oy), (ax, ay), (bx, by) = render.map_points([(0, 0), (1, 0), (0, 1)], view, rows, cols)
     transform = QTransform(ax - ox, ay - oy, bx - ox, by - oy, ox, oy)

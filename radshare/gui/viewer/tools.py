@@ -12,11 +12,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QInputDialog
 
-from radshare.core.model import Annotation, TextRegion
+from radshare.gui.lazy import lazy
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import handle_points, paint_annotation, region_at
 from radshare.gui.viewer.geometry import annotation_distance, normalised_box, region_corners
 
+model = lazy("radshare.core.model")
 HIT_PX = 8.0  # how near (screen pixels) a click must be to pick something
 
 
@@ -148,9 +149,9 @@ class ShapeTool(_DragTool):
             canvas.select("annotations", ann)
         self.points = []
 
-    def _annotation(self, canvas, points, text: str = "") -> Annotation:
+    def _annotation(self, canvas, points, text: str = ""):
         style = canvas.style
-        return Annotation(kind=self.kind, points=points, color=style["color"], width=float(style["width"]),
+        return model.Annotation(kind=self.kind, points=points, color=style["color"], width=float(style["width"]),
                           font_size=float(style["font_size"]), text=text)
 
     def paint(self, canvas, painter):
@@ -197,7 +198,7 @@ class RegionTool(_DragTool):
     def release(self, canvas, p, event):
         if self._dragged(canvas):
             x, y, w, h = normalised_box(self.points[0], self.points[-1])
-            region = TextRegion(x=x, y=y, w=w, h=h, frame=None, source="user")
+            region = model.TextRegion(x=x, y=y, w=w, h=h, frame=None, source="user")
             state = canvas.state
             state.undo_stack.push(commands.AddItem(state, "regions", region, "Add redaction box"))
             canvas.select("regions", region)
