@@ -39,6 +39,9 @@ def add_parser(subparsers) -> None:
     add.add_argument("--user", help="the user name")
     add.add_argument("--set", dest="extra", action="append", default=[], metavar="FIELD=VALUE",
                      help="another non-secret account field (e.g. default_status=draft, category=5, folder=PATH)")
+    add.add_argument("--user-api-key-flow", action="store_true",
+                     help="Discourse: get a user API key by approving RadShare on the forum (no admin needed); "
+                     "prints the address to open, then reads the answer the forum shows")
     add.add_argument("--no-verify", action="store_true", help="store without checking the credentials with the target")
     add.add_argument("--replace", action="store_true", help="replace an existing account of the same name")
     add.add_argument("--insecure-keyring", action="store_true",
@@ -104,6 +107,29 @@ def read_secret(label: str) -> str:
     return line.rstrip("\r\n")
 
 
+def _discourse_user_api_key(cls: type, settings: dict[str, str]) -> str:
+    """The user API key flow: the user approves RadShare on the forum and pastes the answer back."""
+    if cls.id != "discourse":
+        raise ConfigError("--user-api-key-flow is for Discourse accounts")
+    if not settings.get("url"):
+        raise ConfigError("--user-api-key-flow needs --url")
+    from radshare.uploaders.discourse import decode_user_api_key, user_api_key_request
+
+    url, private_pem, nonce = user_api_key_request(settings["url"])
+    print("Open this address, sign in and approve RadShare:", file=sys.stderr)
+    print(url, file=sys.stderr)
+    print("Then paste the text the forum shows (end with an empty line).", file=sys.stderr)
+    lines = []
+    while True:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line or not line.strip():
+            break
+        lines.append(line.strip())
+    if not lines:
+        raise ConfigError("no answer from the forum was pasted")
+    return decode_user_api_key("".join(lines), private_pem, nonce)
+
+
 def _ask_yes(question: str) -> bool:
     if not (sys.stdin is not None and sys.stdin.isatty()):
         return False
@@ -142,7 +168,10 @@ def _add(args: argparse.Namespace) -> int:
     if secret_field is not None:
         if status.usable and not status.secure:
             print(f"radshare: warning: {status.warning}", file=sys.stderr)
-        secret = read_secret(secret_field.label)
+        if getattr(args, "user_api_key_flow", False):
+            secret = _discourse_user_api_key(cls, settings)
+        else:
+            secret = read_secret(secret_field.label)
         if not secret and secret_field.required:
             raise ConfigError(f"no {secret_field.label.lower()} given")
     account = Account(name=args.name, target=cls.id, settings=settings)

@@ -4,8 +4,9 @@ Each FILE may be an original: it is de-identified and its burned-in text redacte
 (`radshare.core.pipeline.shareable_image`), then core fits it to the target's limits, the PHI gate
 runs, and only then does the target's uploader see it. Nothing is posted when any input fails.
 
-Confirmation: in a terminal, the sharer is asked to confirm the right to share (and, when the
-automatic text redaction was not reviewed by a person, to confirm posting without review).
+Confirmation: in a terminal, the sharer is asked to confirm the right to share (unless they
+asked to remember it for this account) and, when the automatic text redaction was not reviewed
+by a person, to confirm posting without review.
 `--confirm` gives both confirmations non-interactively. Without `--confirm` and without a
 terminal nothing is posted (exit 2).
 
@@ -48,6 +49,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--confirm", action="store_true",
                         help="confirm that you have the right to share these images and that you accept the automatic "
                         "text redaction without reviewing it (required when not run in a terminal)")
+    parser.add_argument("--remember-confirmation", action="store_true",
+                        help="in a terminal: remember your confirmation of the right to share for this account "
+                        "(forget it with 'radshare accounts add ... --replace')")
     parser.add_argument("--text-redaction", default="auto", metavar="MODE", help="burned-in text redaction (default: auto)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
@@ -145,7 +149,14 @@ def _run(args: argparse.Namespace) -> int:
         if any(not g.text_review_done for g in gate_images):
             _say(args, "Burned-in text was searched for and painted out automatically, but no person reviewed it.")
             review_confirmed = _ask_yes("Post without reviewing the redaction (open the images in RadShare to review)?")
-        right_to_share = _ask_yes(f"Do you have the right to share these images ({cls.display_name}, account '{account.name}')?")
+        if account.remember_right_to_share:
+            right_to_share = True
+            _say(args, f"Using your remembered confirmation of the right to share for account '{account.name}'.")
+        else:
+            right_to_share = _ask_yes(f"Do you have the right to share these images ({cls.display_name}, account '{account.name}')?")
+            if right_to_share and args.remember_confirmation:
+                account.remember_right_to_share = True
+                store.update(account)
     problems = check_post(post, gate_images, right_to_share=right_to_share, text_review_confirmed=review_confirmed)
     if problems:
         for problem in problems:
