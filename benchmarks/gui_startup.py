@@ -92,6 +92,7 @@ def drop_to_display(runs: int) -> dict[str, float]:
                                                    series_uid="1.2.826.0.1.3680043.8.498.55"),
     }
     results: dict[str, float] = {}
+    first: dict[str, float] = {}
     for label, path in files.items():
         times = []
         for run in range(runs + 1):  # the first run warms imports; it is not counted
@@ -119,6 +120,8 @@ def drop_to_display(runs: int) -> dict[str, float]:
             QTimer.singleShot(60000, loop.quit)
             if not shown:
                 loop.exec()
+            if shown and run == 0 and label not in first:
+                first[label] = shown[0] - start
             if run and shown:
                 times.append(shown[0] - start)
             window.workers.cancel_all()
@@ -126,6 +129,7 @@ def drop_to_display(runs: int) -> dict[str, float]:
             window.deleteLater()
             app.processEvents()
         results[label] = statistics.median(times)
+    results["first drop in a fresh process (loads the readers too)"] = next(iter(first.values()))
     return results
 
 
@@ -146,7 +150,7 @@ def main() -> int:
           f"   ({radshare / base_bare:.2f}x bare window, +{(radshare - base_bare) * 1000:.0f} ms)")
     print("\ndrop-to-display (QDropEvent until the canvas painted the image)")
     for label, seconds in drop_to_display(args.runs).items():
-        print(f"  {label:32s} {seconds * 1000:7.0f} ms")
+        print(f"  {label:54s} {seconds * 1000:7.0f} ms")
     return 0
 
 
