@@ -122,6 +122,9 @@ def _run(args: argparse.Namespace) -> int:
         except (InputError, RadShareError) as exc:
             print(f"radshare: {exc}", file=sys.stderr)
             failed += 1
+        except Exception as exc:  # never a traceback that might quote a header value
+            print(f"radshare: {entry.display}: could not be de-identified ({type(exc).__name__})", file=sys.stderr)
+            failed += 1
     if failed:
         print(f"radshare: nothing posted: {failed} input(s) could not be de-identified", file=sys.stderr)
         return 1

@@ -137,9 +137,11 @@ def find_identifiers(text: str, identifiers: Identifiers) -> list[str]:
     core = _core_matcher()
     if core is not None:
         try:
+            known = {label.casefold() for label in found}
             for label in core(text, identifiers):
-                if label not in found:
+                if str(label).casefold() not in known:
                     found.append(str(label))
+                    known.add(str(label).casefold())
         except Exception:
             pass  # the local check stands on its own
     return found

@@ -83,3 +83,16 @@ def test_an_unreadable_input_posts_nothing(folder_account, original, tmp_path, c
 
 def test_unknown_account_is_a_usage_error(original, capsys):
     assert main(["post", str(original), "--account", "nobody", "--alt", "x", "--confirm"]) == 2
+
+
+def test_an_unexpected_failure_is_reported_by_type_only(folder_account, original, monkeypatch, capsys):
+    import radshare.core.pipeline as pipeline
+
+    def broken(item, settings):
+        raise ValueError("header value DOE^JANE could not be parsed")
+
+    monkeypatch.setattr(pipeline, "shareable_image", broken)
+    assert main(["post", str(original), "--account", "lms", "--alt", "Chest", "--confirm"]) == 1
+    err = capsys.readouterr().err
+    assert "ValueError" in err and "JANE" not in err.replace(str(original), "")
+    assert _entries(folder_account) == []

@@ -65,3 +65,9 @@ def test_require_passed_raises_with_all_problems():
         assert len(exc.problems) == 2
     else:
         raise AssertionError("the gate let an unconfirmed post through")
+
+
+def test_core_and_local_matchers_are_merged_without_duplicate_labels():
+    labels = find_identifiers("MRN123456 for Jane, call 555-123-4567", IDS)
+    assert sorted(label.casefold() for label in labels) == sorted(set(label.casefold() for label in labels))
+    assert "name" in labels and any(label.casefold() == "id" for label in labels)
