@@ -71,6 +71,8 @@ def build_actions(window) -> None:
     a(w, "next_image", "Next image", None, "Ctrl+Right", lambda: w.step_image(1))
     a(w, "prev_image", "Previous image", None, "Ctrl+Left", lambda: w.step_image(-1))
     a(w, "show_regions", "Show text &boxes", None, "Shift+B", w.set_show_regions, checkable=True)
+    a(w, "preview", "Pre&view export", "preview", "P", w.set_preview,
+      "Show the image as it will be exported: text boxes painted out", checkable=True)
     w.actions["show_regions"].setChecked(True)
     a(w, "detect", "&Detect burned-in text", "detect", "Ctrl+D", w.reviewer.detect, "Find text in the pixels")
     a(w, "mark_reviewed", "&Mark reviewed", "shield", "Ctrl+Return", w.reviewer.accept_all)
@@ -134,6 +136,7 @@ def build_menus(window) -> None:
     view.addMenu(frames)
     view.addSeparator()
     view.addAction(act["show_regions"])
+    view.addAction(act["preview"])
     view.addAction(act["toggle_log"])
     tools = bar.addMenu("&Tools")
     for info in TOOLS:
@@ -158,7 +161,7 @@ def build_toolbar(window) -> QToolBar:
         ["open", "export", "post"],
         [f"tool_{t}" for t in ("select", "pan", "window", "crop")],
         [f"tool_{t}" for t in ("arrow", "line", "ellipse", "rect", "text", "freehand", "marker", "ruler")],
-        ["tool_region", "detect", "next_unreviewed"],
+        ["tool_region", "detect", "next_unreviewed", "preview"],
         ["undo", "redo"],
         ["zoom_fit", "zoom_actual", "invert", "rotate_ccw", "rotate_cw", "flip_h", "flip_v"],
     ]

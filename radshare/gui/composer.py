@@ -37,31 +37,23 @@ WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radsha
 # --------------------------------------------------------------------------------------------
 
 
-def render_sources(images: list[Image], views: list[Any], progress=None, cancel=None) -> list[Any]:
-    """De-identified RGB pixels of each image as the reader set it up, plus what the gate needs."""
+def render_source(image: Image, view: Any, frame: int) -> Any:
+    """De-identified RGB pixels of one image as the reader set it up, plus what the gate needs."""
     from radshare.core import render
     from radshare.uploaders.compose import SourceImage
 
-    out = []
-    for index, (image, view_frame) in enumerate(zip(images, views)):
-        if cancel is not None and cancel():
-            break
-        if progress is not None:
-            progress(index, len(images), "Rendering")
-        view, frame = view_frame
-        if view is None:
-            center, width = render.default_window(image, frame)
-            view = render.View(center=center, width=width)
-        painted = image.frames
-        regions = [r for r in image.regions if not r.keep]
-        if regions:
-            from radshare.core.redact.apply import apply_regions
+    if view is None:
+        center, width = render.default_window(image, frame)
+        view = render.View(center=center, width=width)
+    painted = image.frames
+    regions = [r for r in image.regions if not r.keep]
+    if regions:
+        from radshare.core.redact.apply import apply_regions
 
-            painted = apply_regions(image.frames.copy(), regions, image.photometric)
-        rgb = render.render_frame(image, min(frame, image.frame_count - 1), view, list(image.annotations), frames=painted)
-        out.append(SourceImage(rgb=rgb, identifiers=_identifiers(image),
-                               text_review_done=image.review in ("reviewed", "no text found"), deidentified=True))
-    return out
+        painted = apply_regions(image.frames.copy(), regions, image.photometric)
+    rgb = render.render_frame(image, min(frame, image.frame_count - 1), view, list(image.annotations), frames=painted)
+    return SourceImage(rgb=rgb, identifiers=_identifiers(image),
+                       text_review_done=image.review in ("reviewed", "no text found"), deidentified=True)
 
 
 def _identifiers(image: Image) -> Identifiers:
@@ -75,20 +67,41 @@ def _identifiers(image: Image) -> Identifiers:
         return Identifiers()
 
 
-def fit_sources(sources: list[Any], limits: Any, progress=None, cancel=None) -> tuple[Any, list[Any]]:
-    """Core's fitting of every source to the target's limits: the bytes the preview shows and
-    the post sends. Returns the limits with the images, so a late answer can be recognized."""
+def prepare_rows(jobs: list[tuple[int, Image, Any, int, Any]], limits: Any, progress=None, cancel=None) -> tuple[Any, dict, dict]:
+    """Render (where no source is known yet) and fit each job's image to `limits`.
+
+    `jobs` holds (row, image, view, frame, known source or None). Returns the limits (so a late
+    answer for other limits can be recognized), the sources and the prepared images by row: the
+    bytes the preview shows and the post sends, made by core's fitting
+    (`uploaders.compose.prepare_images`).
+    """
     from radshare.uploaders.compose import prepare_images
 
-    prepared = []
-    for index, source in enumerate(sources):
+    sources: dict[int, Any] = {}
+    prepared: dict[int, Any] = {}
+    for done, (row, image, view, frame, source) in enumerate(jobs):
         if cancel is not None and cancel():
             break
         if progress is not None:
-            progress(index, len(sources), "Preparing")
+            progress(done, len(jobs), "Preparing")
+        source = source if source is not None else render_source(image, view, frame)
+        sources[row] = source
         images, _ = prepare_images([source], limits, alt_texts=[""])
-        prepared.append(dataclasses.replace(images[0], filename=f"image-{index + 1}.{'jpg' if images[0].format == 'jpeg' else 'png'}"))
-    return limits, prepared
+        ext = "jpg" if images[0].format == "jpeg" else "png"
+        prepared[row] = dataclasses.replace(images[0], filename=f"image-{row + 1}.{ext}")
+    return limits, sources, prepared
+
+
+def _offered(images: list[Image], parent: Any) -> tuple[list[Image], set[int]]:
+    """The images to offer: those given (checked) plus the other open ones (unchecked) when the
+    parent window holds them, up to `MAX_OFFERED`."""
+    states = getattr(parent, "states", None) or []
+    others = [s.image for s in states if all(s.image is not im for im in images)]
+    offered = images + others[: max(0, MAX_OFFERED - len(images))]
+    return offered, set(range(len(images)))
+
+
+MAX_OFFERED = 40
 
 
 def publish(uploader: Any, post: Any, progress=None, cancel=None) -> Any:
@@ -152,23 +165,23 @@ class ComposerDialog(QDialog):
 
         self.setWindowTitle("Post to an account — RadShare")
         self.resize(1060, 720)
-        self.images = list(images)
+        self.images, checked = _offered(list(images), parent)
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
         self.pool = WorkerPool()
-        self.sources: list[Any] | None = None
-        self.prepared: list[Any] | None = None  # per image, for the current limits
+        self.sources: dict[int, Any] = {}  # row -> SourceImage (rendered once)
+        self.prepared: dict[int, Any] = {}  # row -> PreparedImage for `self.limits`
+        self._prepared_limits: Any = None
+        self._preparing = False
         self.limits: Any = None
         self.result: Any = None
-        self._prepare_worker: Worker | None = None
         self.post_worker: Worker | None = None
         self._alt: list[str] = [im.alt_text for im in self.images]
-        self._build()
+        self._build(checked)
         self._load_accounts()
-        self._start_render()
 
     # ------------------------------------------------------------------------------ layout
-    def _build(self) -> None:
+    def _build(self, checked: set[int]) -> None:
         outer = QVBoxLayout(self)
         split = QSplitter(Qt.Horizontal)
         outer.addWidget(split, 1)
@@ -180,10 +193,10 @@ class ComposerDialog(QDialog):
         for number, image in enumerate(self.images, 1):
             item = QListWidgetItem(f"Image {number}  ({image.modality or image.kind}, {image.columns}×{image.rows})")
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked)
+            item.setCheckState(Qt.Checked if number - 1 in checked else Qt.Unchecked)
             self.image_list.addItem(item)
         self.image_list.currentRowChanged.connect(self._on_image_selected)
-        self.image_list.itemChanged.connect(lambda _item: self._refresh())
+        self.image_list.itemChanged.connect(self._on_item_changed)
         lv.addWidget(self.image_list, 1)
         self.preview = QLabel("Preparing the preview…")
         self.preview.setAlignment(Qt.AlignCenter)
@@ -383,46 +396,74 @@ class ComposerDialog(QDialog):
         refit = (limits.max_bytes, limits.max_pixels, limits.max_dimension, limits.formats) != (
             self.limits.max_bytes, self.limits.max_pixels, self.limits.max_dimension, self.limits.formats)
         self.limits = limits
-        if refit or self.prepared is None:
+        if refit:
             self._start_fit()
+        else:
+            self._prepared_limits = limits  # same fit: keep the prepared bytes
         self._refresh()
 
     # ------------------------------------------------------------------------ preparation
-    def _views(self) -> list[tuple[Any, int]]:
+    def _views(self) -> dict[int, tuple[Any, int]]:
         states = getattr(self.parent(), "states", None) or []
         by_id = {id(s.image): s for s in states}
-        out = []
-        for image in self.images:
+        out = {}
+        for row, image in enumerate(self.images):
             state = by_id.get(id(image))
-            out.append((state.view, state.frame) if state is not None else (None, 0))
+            out[row] = (state.view, state.frame) if state is not None else (None, 0)
         return out
 
-    def _start_render(self) -> None:
-        if not self.images:
-            return
-        worker = Worker(render_sources, self.images, self._views())
-        self._start_worker(worker, self._on_rendered)
+    def ready(self) -> bool:
+        """True when every chosen image is prepared for the current limits."""
+        return (self.limits is not None and self._prepared_limits is self.limits
+                and all(row in self.prepared for row in self.chosen()))
 
-    def _on_rendered(self, sources: list[Any]) -> None:
-        self.sources = sources
+    def _on_item_changed(self, _item: Any) -> None:
         self._start_fit()
+        self._refresh()
 
     def _start_fit(self) -> None:
-        if self.sources is None or self.limits is None:
+        """Prepare the chosen images that are not yet prepared for the current limits."""
+        if self.limits is None:
             self._refresh()
             return
-        self.prepared = None
+        if self._prepared_limits is not self.limits:
+            self.prepared = {}
+            self._prepared_limits = None
+        if self._preparing:
+            return  # `_on_fitted` starts the next round
+        rows = [r for r in self.chosen() if r not in self.prepared]
+        if not rows:
+            self._prepared_limits = self.limits
+            self._refresh()
+            return
+        views = self._views()
+        jobs = [(r, self.images[r], views[r][0], views[r][1], self.sources.get(r)) for r in rows]
+        self._preparing = True
         self.preview_info.setText("Preparing the bytes to send…")
-        self._prepare_worker = self._start_worker(Worker(fit_sources, self.sources, self.limits), self._on_fitted)
+        worker = Worker(prepare_rows, jobs, self.limits)
+        worker.signals.error.connect(self._on_prepare_error)
+        worker.signals.finished.connect(self._on_prepare_finished)
+        self._start_worker(worker, self._on_fitted, quiet=True)
 
-    def _on_fitted(self, answer: tuple[Any, list[Any]]) -> None:
-        limits, prepared = answer
-        if limits is not self.limits:
-            return  # an older preparation, for other limits
-        self.prepared = prepared
-        self._show_preview()
+    def _on_fitted(self, answer: tuple[Any, dict, dict]) -> None:
+        limits, sources, prepared = answer
+        self.sources.update(sources)
+        if limits is self.limits:
+            self.prepared.update(prepared)
+
+    def _on_prepare_error(self, text: str) -> None:
+        self.status.setText(f"Could not prepare the images: {text}")
+
+    def _on_prepare_finished(self) -> None:
+        self._preparing = False
+        if self.status.text().startswith("Could not prepare"):
+            return
+        if any(r not in self.prepared for r in self.chosen()) or self._prepared_limits is None:
+            self._start_fit()  # limits or choice changed meanwhile
+        if self.ready():
+            self._show_preview()
+            self.prepared_changed.emit()
         self._refresh()
-        self.prepared_changed.emit()
 
     def _start_worker(self, worker: Worker, on_result, quiet: bool = False) -> Worker:
         from radshare.gui.qtcompat import preload
@@ -458,7 +499,9 @@ class ComposerDialog(QDialog):
 
     def _show_preview(self) -> None:
         row = self.image_list.currentRow()
-        if self.prepared is None or row < 0 or row >= len(self.prepared):
+        if row < 0 or row not in self.prepared:
+            self.preview.setText("Not chosen for this post." if row >= 0 and row not in self.chosen() else "Preparing…")
+            self.preview_info.setText("")
             return
         image = self.prepared[row]
         qimage = QImage.fromData(image.data)  # decode exactly the bytes that will be sent
@@ -498,8 +541,8 @@ class ComposerDialog(QDialog):
             content_warning=self.content_warning.text().strip() if self.content_warning.isVisible() else "",
             options=options,
         )
-        s = self.sources
-        gates = [GateImage(s[r].deidentified, s[r].text_review_done, s[r].identifiers) for r in rows]
+        gates = [GateImage(self.sources[r].deidentified, self.sources[r].text_review_done, self.sources[r].identifiers)
+                 for r in rows]
         return post, gates
 
     def problems_now(self) -> list[str]:
@@ -508,10 +551,10 @@ class ComposerDialog(QDialog):
         cls = self.current_class()
         if cls is None:
             return ["add an account to post to (Accounts…)"]
-        if self.prepared is None:
-            return ["preparing the images…"]
         if not self.chosen():
             return ["choose at least one image"]
+        if not self.ready():
+            return ["preparing the images…"]
         post, gates = self.build_post()
         found = [p.message for p in check_post(post, gates, right_to_share=self.right_to_share.isChecked(),
                                                 text_review_confirmed=self.review_confirm.isChecked())]

@@ -382,6 +382,12 @@ class MainWindow(QMainWindow):
             state.set_view(state.default_view)
             self.canvas.fit()
 
+    def set_preview(self, on: bool) -> None:
+        if on and not services.redaction_available():
+            self.status_label.setText("The export preview needs the redaction module, which this installation lacks.")
+        self.canvas.preview = on
+        self.canvas.update()
+
     def set_show_regions(self, shown: bool) -> None:
         self.canvas.show_regions = shown
         self.canvas.update()
@@ -509,7 +515,8 @@ class MainWindow(QMainWindow):
                       "zoom_fit": "zoom-fit", "zoom_actual": "zoom-actual", "invert": "invert",
                       "rotate_cw": "rotate-cw", "rotate_ccw": "rotate-ccw", "flip_h": "flip-h", "flip_v": "flip-v",
                       "detect": "detect", "next_unreviewed": "next", "settings": "settings", "about": "about",
-                      "mark_reviewed": "shield", "accept_region": "accept", "play": "play", "toggle_log": "log"})
+                      "mark_reviewed": "shield", "accept_region": "accept", "play": "play", "toggle_log": "log",
+                      "preview": "preview"})
         for key, name in names.items():
             if key in self.actions:
                 self.actions[key].setIcon(icons.icon(name))

@@ -242,6 +242,15 @@ def tesseract_version() -> str:
         return "not found"
 
 
+def redaction_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("radshare.core.redact.apply") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def detection_available() -> bool:
     import importlib.util
 

@@ -31,7 +31,7 @@ def _composer(qtbot, images, store):
     dialog = ComposerDialog(images, None, store=store)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=60_000)
+    qtbot.waitUntil(dialog.ready, timeout=60_000)
     return dialog
 
 
@@ -71,7 +71,7 @@ def test_composer_posts_to_mastodon_and_shows_the_link(qtbot, social_env, mastod
     assert dialog.post_button.isEnabled(), dialog.problems.text()
 
     dialog.visibility.setCurrentIndex(dialog.visibility.findData("unlisted"))
-    prepared = [p.data for p in dialog.prepared]
+    prepared = [dialog.prepared[r].data for r in dialog.chosen()]
     with qtbot.waitSignal(dialog.posted, timeout=60_000) as posted:
         qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
     result = posted.args[0]
@@ -129,3 +129,28 @@ def test_cancel_stops_a_post_between_steps(qtbot, social_env, mastodon_server, m
     assert dialog.result is None
     assert dialog.status.text().startswith("Stopped")
     assert dialog.isVisible()  # the dialog stays, the user decides what next
+
+
+def test_other_open_images_are_offered_unchecked_and_prepared_when_chosen(qtbot, social_env, doe_images):
+    """The main window passes the current image; the other open images can be added."""
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QWidget
+
+    from radshare.gui.composer import ComposerDialog
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.states = [SimpleNamespace(image=im, view=None, frame=0) for im in doe_images]
+    store = AccountStore()
+    store.add(Account("folder", "folder", {"folder": str(social_env / "out")}), None)
+    dialog = ComposerDialog([doe_images[1]], window, store=store)
+    qtbot.waitUntil(dialog.ready, timeout=60_000)
+    assert dialog.image_list.count() == 2
+    assert dialog.chosen() == [0] and dialog.images[0] is doe_images[1]
+    assert set(dialog.prepared) == {0}
+    dialog.image_list.item(1).setCheckState(Qt.Checked)
+    assert not dialog.ready()
+    qtbot.waitUntil(dialog.ready, timeout=60_000)
+    assert set(dialog.prepared) == {0, 1}
+    dialog.close()

@@ -158,3 +158,21 @@ def test_mp4_cine_of_a_series_of_single_slices_is_one_loop(qtbot, window, ct_dir
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(written[0])], capture_output=True, text=True)
     assert "Video: h264" in probe.stderr
     assert b"DOE" not in written[0].read_bytes()
+
+
+@needs_apply
+def test_preview_shows_the_name_painted_out_before_export(qtbot, window, ct_file):
+    open_by_drop(qtbot, window, [ct_file])
+    draw_box_over_text(qtbot, window)
+
+    def box_spread() -> int:
+        qimage = window.canvas.frame_image()
+        x, y, w, h = TEXT_BOX
+        values = [qimage.pixelColor(px, py).red() for px in range(x + 4, x + w - 4, 3) for py in range(y + 4, y + h - 4, 3)]
+        return max(values) - min(values)
+
+    assert box_spread() > 100  # the name is on screen
+    press_key(qtbot, window, Qt.Key_P)
+    assert window.canvas.preview and box_spread() <= 2
+    press_key(qtbot, window, Qt.Key_P)
+    assert box_spread() > 100

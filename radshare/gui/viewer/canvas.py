@@ -55,6 +55,7 @@ class Canvas(QWidget):
         self.style = {"color": "#FFD400", "width": 3.0, "font_size": 18.0}
         self.background = QColor("#0b0c0e")
         self.show_regions = True
+        self.preview = False  # show the frame as exported: text regions painted out
         self._cache_key = None
         self._qimage: QImage | None = None
         self._buffer = None
@@ -162,11 +163,15 @@ class Canvas(QWidget):
     def frame_image(self) -> QImage:
         state = self.state
         view = state.view
-        key = (id(state.image), id(state.image.frames), state.frame, view.center, view.width, view.invert)
+        regions = tuple(r.as_box() + (r.fill, r.keep, r.frame) for r in state.image.regions) if self.preview else ()
+        key = (id(state.image), id(state.image.frames), state.frame, view.center, view.width, view.invert, regions)
         if key != self._cache_key or self._qimage is None:
             image = state.image
+            frame = image.frames[state.frame]
+            if self.preview:
+                frame = self._painted_frame(frame)
             pixels = render.window_frame(
-                image.frames[state.frame], view.center, view.width, image.rescale, image.photometric, view.invert
+                frame, view.center, view.width, image.rescale, image.photometric, view.invert
             )
             pixels = np.ascontiguousarray(pixels)
             h, w = pixels.shape[:2]
@@ -176,6 +181,21 @@ class Canvas(QWidget):
                 qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_RGB888)
             self._buffer, self._qimage, self._cache_key = pixels, qimage, key
         return self._qimage
+
+    def _painted_frame(self, frame):
+        """The current frame with its regions painted out, through the same core code as export."""
+        from dataclasses import replace
+
+        from radshare.gui import services
+
+        state = self.state
+        regions = [replace(r, frame=None) for r in state.image.regions if r.frame in (None, state.frame)]
+        if not regions:
+            return frame
+        try:
+            return services.paint_regions(state.image, regions, frames=frame[None])[0]
+        except ImportError:
+            return frame
 
     def value_at(self, p: tuple[float, float]) -> str:
         image = self.state.image
@@ -207,7 +227,7 @@ class Canvas(QWidget):
         painter.drawImage(0, 0, self.frame_image())
         painter.restore()
         painter.setRenderHint(QPainter.Antialiasing, True)
-        if self.show_regions:
+        if self.show_regions and not self.preview:
             self._paint_regions(painter, transform)
         self._paint_annotations(painter, transform)
         if self.tool is not None:
