@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
         "add",
         help="add an account (the secret is read from a prompt, or stdin when it is not a terminal)",
         description="Add an account. The password or key is asked for without echo, or read from stdin "
-        "when stdin is not a terminal (e.g. 'printf %%s \"$TOKEN\" | radshare accounts add ...'); "
+        "when stdin is not a terminal (e.g. 'printf %s \"$TOKEN\" | radshare accounts add ...'); "
         "it is never taken from the command line.",
     )
     add.add_argument("target", metavar="TARGET", help="the target id (see 'radshare accounts targets')")

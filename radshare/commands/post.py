@@ -52,7 +52,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--remember-confirmation", action="store_true",
                         help="in a terminal: remember your confirmation of the right to share for this account "
                         "(forget it with 'radshare accounts add ... --replace')")
-    parser.add_argument("--text-redaction", default="auto", metavar="MODE", help="burned-in text redaction (default: auto)")
+    from radshare.core.pipeline import TEXT_REDACTION_MODES
+
+    parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto",
+                        help="find and paint out text burned into the pixels (default: auto)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
 
