@@ -59,7 +59,8 @@ def main(out_dir: Path) -> int:
 
     from radshare.core.model import Annotation, TextRegion
     from radshare.gui.app import create_app
-    from radshare.gui.main_window import MainWindow, _canvas_color
+    from radshare.gui.main_window import MainWindow
+    from radshare.gui.window_dialogs import canvas_color
     from radshare.gui.settings import AppSettings
     from radshare.gui.theme import apply_theme
     from radshare.gui.viewer import commands
@@ -74,7 +75,7 @@ def main(out_dir: Path) -> int:
     table = apply_theme(app, theme)
     settings = AppSettings(QSettings(str(work / "s.ini"), QSettings.IniFormat))
     window = MainWindow(settings, session_dir=work / "session")
-    window.canvas.background = _canvas_color(table)
+    window.canvas.background = canvas_color(table)
     window.resize(1500, 920)
     window.show()
 

@@ -28,7 +28,8 @@ def run_app(files: list[str]) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract threads would fight the UI thread
     app = create_app()
     from radshare.gui import icons
-    from radshare.gui.main_window import MainWindow, _canvas_color
+    from radshare.gui.main_window import MainWindow
+    from radshare.gui.window_dialogs import canvas_color
     from radshare.gui.settings import AppSettings
     from radshare.gui.theme import apply_theme
 
@@ -36,7 +37,7 @@ def run_app(files: list[str]) -> int:
     table = apply_theme(app, settings.theme)
     app.setWindowIcon(icons.icon("app"))
     window = MainWindow(settings)
-    window.canvas.background = _canvas_color(table)
+    window.canvas.background = canvas_color(table)
     window.show()
     if files:
         QTimer.singleShot(0, lambda: window.open_paths(files))

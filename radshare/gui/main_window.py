@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
+    QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton,
     QSlider, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 from PySide6.QtGui import QUndoGroup
@@ -33,9 +33,10 @@ from radshare.gui.panels.review_panel import ReviewPanel
 from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
+from radshare.gui.view_actions import ViewActions
+from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
-from radshare.gui.viewer.tools import TOOLS, make_tool
 from radshare.gui.workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def default_session_dir() -> Path:
     return Path(base) / "annotations"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ViewActions, DialogActions, QMainWindow):
     images_loaded = Signal(int, int)  # opened, failed (after a load finishes)
     image_shown = Signal()  # the first frame of the current image reached the screen
 
@@ -337,100 +338,6 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self.log_panel.problem(f"Annotations could not be saved ({exc.strerror or type(exc).__name__}).")
 
-    # --- view ----------------------------------------------------------------------------
-    def set_tool(self, tool_id: str) -> None:
-        self.canvas.set_tool(make_tool(tool_id))
-        action = self.actions.get(f"tool_{tool_id}")
-        if action is not None and not action.isChecked():
-            action.setChecked(True)
-        label = next((t.label for t in TOOLS if t.id == tool_id), tool_id)
-        self.status_label.setText(f"{label}: {next((t.tip for t in TOOLS if t.id == tool_id), '')}")
-
-    def apply_window(self, center: float, width: float) -> None:
-        if self.current is not None:
-            self.current.set_window(center, width)
-
-    def apply_file_window(self) -> None:
-        if self.current is not None:
-            self.apply_window(*render.default_window(self.current.image, self.current.frame))
-
-    def apply_auto_window(self) -> None:
-        if self.current is not None:
-            image = replace(self.current.image, window=None)
-            self.apply_window(*render.default_window(image, self.current.frame))
-
-    def toggle_invert(self) -> None:
-        if self.current is not None:
-            self.current.set_view(replace(self.current.view, invert=not self.current.view.invert))
-
-    def rotate(self, degrees: int) -> None:
-        if self.current is not None:
-            state = self.current
-            state.undo_stack.push(commands.SetView(state, state.view.rotated(degrees), "Rotate"))
-            self.canvas.fit()
-
-    def flip(self, axis: str) -> None:
-        if self.current is not None:
-            state = self.current
-            view = replace(state.view, flip_h=not state.view.flip_h) if axis == "h" else replace(state.view, flip_v=not state.view.flip_v)
-            state.undo_stack.push(commands.SetView(state, view, "Flip"))
-
-    def reset_view(self) -> None:
-        if self.current is not None:
-            state = self.current
-            state.undo_stack.push(commands.SetView(state, state.default_view, "Reset view"))
-            state.set_view(state.default_view)
-            self.canvas.fit()
-
-    def set_preview(self, on: bool) -> None:
-        if on and not services.redaction_available():
-            self.status_label.setText("The export preview needs the redaction module, which this installation lacks.")
-        self.canvas.preview = on
-        self.canvas.update()
-
-    def set_show_regions(self, shown: bool) -> None:
-        self.canvas.show_regions = shown
-        self.canvas.update()
-
-    def go_frame(self, frame: int) -> None:
-        if self.current is None:
-            return
-        if frame < 0:
-            frame = self.current.image.frame_count - 1
-        self.current.set_frame(frame)
-        self._update_frame_bar()
-
-    def _on_frame_changed(self, _frame: int) -> None:
-        self._update_frame_bar()
-
-    def _update_frame_bar(self) -> None:
-        state = self.current
-        if state is None or state.image.frame_count <= 1:
-            self.frame_bar.hide()
-            return
-        self.frame_bar.show()
-        self.frame_slider.blockSignals(True)
-        self.frame_slider.setRange(0, state.image.frame_count - 1)
-        self.frame_slider.setValue(state.frame)
-        self.frame_slider.blockSignals(False)
-        self.frame_label.setText(f"{state.frame + 1} / {state.image.frame_count}")
-
-    def toggle_cine(self, playing: bool) -> None:
-        if playing and self.current is not None and self.current.image.frame_count > 1:
-            self.cine_timer.start()
-            self.play_button.setIcon(icons.icon("pause"))
-        else:
-            self.stop_cine()
-
-    def stop_cine(self) -> None:
-        self.cine_timer.stop()
-        self.play_button.setIcon(icons.icon("play"))
-        action = self.actions.get("play")
-        if action is not None and action.isChecked():
-            action.blockSignals(True)
-            action.setChecked(False)
-            action.blockSignals(False)
-
     # --- editing -------------------------------------------------------------------------
     def delete_selected(self) -> None:
         state = self.current
@@ -491,70 +398,6 @@ class MainWindow(QMainWindow):
             worker.request_cancel()
         self.status_label.setText("Cancelling\u2026")
 
-    # --- dialogs -------------------------------------------------------------------------
-    def show_settings(self) -> None:
-        from radshare.gui.dialogs.settings_dialog import SettingsDialog
-        from radshare.gui.theme import apply_theme
-
-        dialog = SettingsDialog(self.settings, self)
-        if dialog.exec():
-            dialog.save()
-            from PySide6.QtWidgets import QApplication
-
-            table = apply_theme(QApplication.instance(), self.settings.theme)
-            self.canvas.background = _canvas_color(table)
-            self.refresh_icons()
-            self._refresh_deid()
-
-    def refresh_icons(self) -> None:
-        from radshare.gui.viewer.tools import TOOLS as tool_list
-
-        names = {f"tool_{t.id}": t.icon for t in tool_list}
-        names.update({"open": "open", "open_folder": "open", "export": "export", "post": "post", "undo": "undo",
-                      "redo": "redo", "delete": "delete", "zoom_in": "zoom-in", "zoom_out": "zoom-out",
-                      "zoom_fit": "zoom-fit", "zoom_actual": "zoom-actual", "invert": "invert",
-                      "rotate_cw": "rotate-cw", "rotate_ccw": "rotate-ccw", "flip_h": "flip-h", "flip_v": "flip-v",
-                      "detect": "detect", "next_unreviewed": "next", "settings": "settings", "about": "about",
-                      "mark_reviewed": "shield", "accept_region": "accept", "play": "play", "toggle_log": "log",
-                      "preview": "preview"})
-        for key, name in names.items():
-            if key in self.actions:
-                self.actions[key].setIcon(icons.icon(name))
-
-    def show_about(self) -> None:
-        from radshare.gui.dialogs.about_dialog import AboutDialog
-
-        AboutDialog(self).exec()
-
-    def show_shortcuts(self) -> None:
-        rows = []
-        for action in self.actions.values():
-            keys = ", ".join(s.toString() for s in action.shortcuts())
-            if keys:
-                rows.append(f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{action.text().replace('&', '')}</td></tr>")
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText("<table>" + "".join(sorted(rows)) + "</table>")
-        box.exec()
-
-    def show_log(self) -> None:
-        if not self.log_dock.isVisible():
-            self.log_dock.show()
-            self.resizeDocks([self.log_dock], [120], Qt.Vertical)
-        self.log_dock.raise_()
-
-    def open_composer(self) -> None:
-        if not self.composer_available:
-            return
-        from radshare.gui.composer import ComposerDialog
-
-        # every open image, the current one first; the composer lets the sharer pick, and runs
-        # the PHI gate (text review, de-identification, right to share) before anything is sent
-        states = [self.current] + [s for s in self.states if s is not self.current]
-        self.composer = ComposerDialog([s.image for s in states if s is not None], self)
-        self.composer.setAttribute(Qt.WA_DeleteOnClose)
-        self.composer.open()
-
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
         self._closing = True
@@ -565,8 +408,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         event.accept()
 
-
-def _canvas_color(table: dict[str, str]):
-    from PySide6.QtGui import QColor
-
-    return QColor(table.get("canvas", "#0b0c0e"))

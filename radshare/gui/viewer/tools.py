@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QInputDialog
 
 from radshare.gui.lazy import lazy
 from radshare.gui.viewer import commands
-from radshare.gui.viewer.canvas import handle_points, paint_annotation, region_at
+from radshare.gui.viewer.canvas import region_at
+from radshare.gui.viewer.overlay import handle_points, paint_annotation
 from radshare.gui.viewer.geometry import annotation_distance, normalised_box, region_corners
 
 model = lazy("radshare.core.model")
