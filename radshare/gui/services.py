@@ -164,22 +164,23 @@ def identifiers_of(image: Image) -> Identifiers:
 
 
 def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:
-    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers."""
+    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers.
+
+    Uses redact.detect.detect_frames (+ redact.ocr.read_regions) when present; otherwise the
+    whole-image entry points the pipeline uses (redact_dicom / redact_photo) on a copy, keeping
+    only the regions they report.
+    """
     identifiers = identifiers_of(image)
     try:
         from radshare.core.redact.detect import detect_frames
-    except ImportError as exc:
-        raise Unavailable("burned-in text detection is not available in this installation") from exc
+    except ImportError:
+        return _detect_through_redact(image, identifiers, mode)
     kwargs: dict[str, Any] = {}
     params = inspect.signature(detect_frames).parameters
-    if "progress" in params:
-        kwargs["progress"] = progress
-    if "cancel" in params:
-        kwargs["cancel"] = cancel
-    if "mode" in params:
-        kwargs["mode"] = mode
-    if "context" in params:
-        kwargs["context"] = detection_context(image)
+    for name, value in (("progress", progress), ("cancel", cancel), ("mode", mode),
+                        ("context", detection_context(image)), ("identifiers", identifiers)):
+        if name in params:
+            kwargs[name] = value
     regions = list(detect_frames(image.frames, **kwargs))
     if cancel is not None and cancel():
         return []
@@ -195,6 +196,20 @@ def detect_text(image: Image, mode: str = "auto", progress: Progress = None, can
         pixels = image.frames[frame if frame is not None else 0]
         read.extend(read_regions(_display_pixels(image, pixels), group, identifiers))
     return read
+
+
+def _detect_through_redact(image: Image, identifiers, mode: str) -> list[TextRegion]:
+    try:
+        from radshare.core import redact
+    except ImportError as exc:
+        raise Unavailable("burned-in text detection is not available in this installation") from exc
+    if image.kind == "dicom" and hasattr(redact, "redact_dicom"):
+        outcome = redact.redact_dicom(copy.deepcopy(image.dataset), identifiers, mode=mode)
+    elif image.kind == "photo" and hasattr(redact, "redact_photo"):
+        _pixels, outcome = redact.redact_photo(image.frames[0].copy(), identifiers, mode=mode)
+    else:
+        raise Unavailable("burned-in text detection is not available in this installation")
+    return list(getattr(outcome, "regions", []) or [])
 
 
 def detection_context(image: Image) -> Any:
@@ -255,7 +270,11 @@ def detection_available() -> bool:
     import importlib.util
 
     try:
-        return importlib.util.find_spec("radshare.core.redact.detect") is not None
+        if importlib.util.find_spec("radshare.core.redact.detect") is not None:
+            return True
+        from radshare.core import redact
+
+        return hasattr(redact, "redact_dicom")
     except (ImportError, ValueError):
         return False
 
