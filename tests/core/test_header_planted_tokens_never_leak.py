@@ -137,3 +137,23 @@ def test_clean_graphics_keeps_overlay_geometry_and_bitmap_but_scrubs_nothing_els
 def test_replace_keeps_profile_frozen():
     profile = load_profile("teaching")
     assert replace(profile, name="x").options is profile.options
+
+
+def test_the_leak_scanner_sees_utf16_any_case_path_names_and_zip_members(tmp_path):
+    """The zero-hit results above mean something only if the scanner would have found a token."""
+    import zipfile
+
+    from tests.fixtures.leakscan import scan_tree
+
+    assert scan_bytes(b"..qz12ab34..", ["QZ12AB34"]) == ["QZ12AB34"]
+    assert scan_bytes("x QZ12AB34 y".encode("utf-16-le"), ["QZ12AB34"]) == ["QZ12AB34"]
+    assert scan_bytes("qz12ab34".encode("utf-16-be"), ["QZ12AB34"]) == ["QZ12AB34"]
+    assert scan_bytes(b"QZ12AB3", ["QZ12AB34"]) == []
+    (tmp_path / "Case-QZ99").mkdir()
+    (tmp_path / "Case-QZ99" / "a.txt").write_bytes(b"nothing")
+    with zipfile.ZipFile(tmp_path / "out.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("inner.txt", "deflated QZ12AB34 " * 20)
+    hits = scan_tree(tmp_path, ["QZ99", "QZ12AB34"])
+    assert ("Case-QZ99", "QZ99") in hits and ("Case-QZ99/a.txt", "QZ99") in hits
+    assert ("out.zip!inner.txt", "QZ12AB34") in hits
+    assert ("out.zip", "QZ12AB34") not in hits  # deflated: only found by opening the archive

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import pydicom
 from pydicom.dataelem import DataElement
+from pydicom.datadict import tag_for_keyword
 from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
@@ -51,6 +52,7 @@ RECORD_KEYWORDS = frozenset(
     {"PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
      "LongitudinalTemporalInformationModified"}
 )
+_RECORD_TAGS = {tag_for_keyword(keyword): keyword for keyword in RECORD_KEYWORDS}
 RECORD_REASON = "de-identification record"
 MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
 
@@ -131,15 +133,19 @@ class Context:
     record: dict[str, Any]  # keyword -> value of the de-identification record
 
     @property
+    def record_tags(self) -> dict[int, str]:
+        return _RECORD_TAGS
+
+    @property
     def options(self) -> Options:
         return self.profile.options
 
 
-def decide_by_tag(tag: BaseTag, ctx: Context) -> Decision | None:
-    """The decision when the tag alone settles it (removals), else None.
+def decide_by_tag(tag: BaseTag, ctx: Context, depth: int) -> Decision | None:
+    """The decision when the tag alone settles it, else None (the value is needed).
 
-    Lets the walk drop private tags, X rows and overlays without decoding their values; `decide`
-    starts with this same function, so both paths agree.
+    Lets the walk drop private tags, X rows and overlays, and keep known-safe values such as Pixel
+    Data, without decoding them; `decide` starts with this same function, so both paths agree.
     """
     if tag.group == 0x0002:
         return Decision("removed", "file meta attribute inside the data set")
@@ -147,25 +153,28 @@ def decide_by_tag(tag: BaseTag, ctx: Context) -> Decision | None:
         return Decision("removed", "group length (recomputed when written)")
     if tag.is_private:
         return None if ctx.options.retain_safe_private else Decision("removed", "private tag")
+    if depth == 0 and tag in ctx.record_tags:
+        keyword = ctx.record_tags[tag]
+        return Decision("replaced", RECORD_REASON, value=ctx.record[keyword])
     row = ctx.tables.row_for(tag)
     if row is not None:
         code, source = action_with_source(row, ctx.options)
         return Decision("removed", f"{row.source} {source}: X") if code == "X" else None
-    if tag.group & 0xFF01 == 0x6000 and not ctx.options.clean_graphics:
-        return Decision("removed", "overlay")
+    if tag.group & 0xFF01 == 0x6000:
+        return None if ctx.options.clean_graphics else Decision("removed", "overlay")
+    if tag in ctx.tables.known_safe_values:
+        return Decision("kept", "known safe")
     return None
 
 
 def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
     """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
     tag = elem.tag
-    early = decide_by_tag(tag, ctx)
+    early = decide_by_tag(tag, ctx, depth)
     if early is not None:
         return early
     if tag.is_private:
         return _decide_private(elem, parent, ctx)
-    if depth == 0 and elem.keyword in RECORD_KEYWORDS:
-        return Decision("replaced", RECORD_REASON, value=ctx.record[elem.keyword])
     if elem.VR == "SQ" and depth >= MAX_DEPTH:
         return Decision("removed", "sequence nested too deep")
     row = ctx.tables.row_for(tag)

@@ -90,6 +90,7 @@ class DeidTables:
     masked_rows: list[TableRow]  # 50xx / 60xx rows, most specific first
     private_row: TableRow
     known_safe: frozenset[int]
+    known_safe_values: frozenset[int]  # known safe and neither a sequence nor a UID: kept as they are
     known_safe_masked: tuple[TagPattern, ...]
     safe_private: frozenset[tuple[str, int, int]]  # (creator, group, element byte)
     safe_private_creators: frozenset[tuple[str, int]]
@@ -154,6 +155,7 @@ def load_tables(folder: str | None = None) -> DeidTables:
         raise ConfigError(f"{TABLE_FILE} has no private attributes row (gggg,eeee)")
     masked.sort(key=lambda r: -bin(r.tag.mask).count("1"))  # (60xx,3000) before (50xx,xxxx)
     safe_exact: set[int] = set()
+    safe_values: set[int] = set()
     safe_masked: list[TagPattern] = []
     for record in _read_csv(base / KNOWN_SAFE_FILE):
         pattern = TagPattern.parse(record["tag"])
@@ -161,6 +163,8 @@ def load_tables(folder: str | None = None) -> DeidTables:
             safe_masked.append(pattern)
         else:
             safe_exact.add(pattern.value)
+            if not {"SQ", "UI"} & set(record.get("vr", "SQ").split(" or ")):
+                safe_values.add(pattern.value)
     safe_private = set()
     for record in _read_csv(base / SAFE_PRIVATE_FILE):
         safe_private.add((record["creator"].strip(), int(record["group"], 16), int(record["element"], 16)))
@@ -170,6 +174,7 @@ def load_tables(folder: str | None = None) -> DeidTables:
         masked_rows=masked,
         private_row=private_row,
         known_safe=frozenset(safe_exact),
+        known_safe_values=frozenset(safe_values),
         known_safe_masked=tuple(safe_masked),
         safe_private=frozenset(safe_private),
         safe_private_creators=frozenset((c, g) for c, g, _ in safe_private),
