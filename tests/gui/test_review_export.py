@@ -14,7 +14,13 @@ from conftest import drag, image_to_canvas, open_by_drop, press_key
 from dicomfactory import TEXT_BOX
 
 HAS_APPLY = importlib.util.find_spec("radshare.core.redact.apply") is not None
-HAS_DETECT = importlib.util.find_spec("radshare.core.redact.detect") is not None
+def _has_detection() -> bool:
+    from radshare.gui import services
+
+    return services.detection_available()
+
+
+HAS_DETECT = _has_detection()
 needs_apply = pytest.mark.skipif(not HAS_APPLY, reason="radshare.core.redact.apply is not in this tree yet")
 
 
