@@ -13,7 +13,7 @@ import sys
 
 from radshare.core.errors import ConfigError
 from radshare.uploaders.accounts import Account, AccountError, AccountStore, InsecureKeyring, keyring_status
-from radshare.uploaders.base import UploadError
+from radshare.uploaders.base import UploadError, ValidationFailed
 from radshare.uploaders.registry import registry
 
 
@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"removed account '{args.name}'")
             return 0
     except ConfigError as exc:
+        print(f"radshare: {exc}", file=sys.stderr)
+        return 2
+    except ValidationFailed as exc:
         print(f"radshare: {exc}", file=sys.stderr)
         return 2
     except UploadError as exc:

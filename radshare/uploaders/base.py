@@ -354,6 +354,25 @@ def check_limits(post: Post, limits: Limits, features: Features) -> list[str]:
     return problems
 
 
+def plain_http_problem(url: str, what: str = "the address") -> str | None:
+    """A problem text when `url` would send credentials unencrypted to another machine.
+
+    Plain http is accepted only for this machine (localhost, 127.0.0.0/8, ::1), as for a local
+    test site; everything else must be https.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return None
+    if parts.scheme != "http" or not parts.hostname:
+        return f"{what} must start with https://"
+    host = parts.hostname
+    if host == "localhost" or host == "::1" or host.startswith("127."):
+        return None
+    return f"{what} must use https:// (plain http would send the password unencrypted)"
+
+
 def report_progress(progress: Progress | None, done: int, total: int, stage: str) -> None:
     if progress is not None:
         progress(done, total, stage)

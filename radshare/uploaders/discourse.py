@@ -45,8 +45,10 @@ from radshare.uploaders.base import (
     TooLarge,
     UploadError,
     Uploader,
+    ValidationFailed,
     check_cancel,
     parse_retry_after,
+    plain_http_problem,
     report_progress,
     request_with_retry,
 )
@@ -105,8 +107,9 @@ class DiscourseUploader(Uploader):
     # ------------------------------------------------------------------------------ protocol
     def validate(self, post: Post) -> list[str]:
         problems = super().validate(post)
-        if not self.base_url.startswith(("http://", "https://")):
-            problems.append("the forum address must start with https://")
+        url_problem = plain_http_problem(self.base_url, "the forum address")
+        if url_problem:
+            problems.append(url_problem)
         if self.settings.get("auth") == AUTH_ADMIN_KEY and not self.settings.get("user"):
             problems.append("an admin API key needs the user name to post as")
         visibility = post.visibility or TOPIC
@@ -121,6 +124,9 @@ class DiscourseUploader(Uploader):
         return problems
 
     def verify(self) -> Identity:
+        url_problem = plain_http_problem(self.base_url, "the forum address")
+        if url_problem:
+            raise ValidationFailed([url_problem])
         data = self._call("GET", "/session/current.json")
         user = data.get("current_user") if isinstance(data.get("current_user"), dict) else None
         if not user:

@@ -43,8 +43,10 @@ from radshare.uploaders.base import (
     TooLarge,
     UploadError,
     Uploader,
+    ValidationFailed,
     check_cancel,
     parse_retry_after,
+    plain_http_problem,
     report_progress,
     request_with_retry,
 )
@@ -112,14 +114,18 @@ class WordPressUploader(Uploader):
     # ------------------------------------------------------------------------------ protocol
     def validate(self, post: Post) -> list[str]:
         problems = super().validate(post)
-        if not self.base_url.startswith(("http://", "https://")):
-            problems.append("the site address must start with https:// (or http:// for a local site)")
+        url_problem = plain_http_problem(self.base_url, "the site address")
+        if url_problem:
+            problems.append(url_problem)
         status = self._status(post)
         if status not in STATUSES:
             problems.append(f"the post status must be one of: {', '.join(STATUSES)}")
         return problems
 
     def verify(self) -> Identity:
+        url_problem = plain_http_problem(self.base_url, "the site address")
+        if url_problem:
+            raise ValidationFailed([url_problem])
         me = self._call("GET", "/wp/v2/users/me", params={"context": "edit"})
         return Identity(
             username=str(me.get("username") or me.get("slug") or ""),

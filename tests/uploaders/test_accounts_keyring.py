@@ -97,3 +97,16 @@ def test_cli_refuses_a_secret_on_the_command_line(monkeypatch, capsys):
 def test_unknown_target_is_a_usage_error(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("x\n"))
     assert main(["accounts", "add", "nosuchservice", "b"]) == 2
+
+
+def test_plain_http_to_another_machine_is_refused_before_any_secret_is_sent(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    code = main(["accounts", "add", "wordpress", "b", "--url", "http://blog.example.org", "--user", "u"])
+    err = capsys.readouterr().err
+    assert code == 2 and "https://" in err
+    assert AccountStore().list() == []
+    from radshare.uploaders.base import plain_http_problem
+
+    assert plain_http_problem("http://127.0.0.1:8080") is None and plain_http_problem("http://localhost") is None
+    assert plain_http_problem("https://forum.example.org") is None
+    assert plain_http_problem("http://10.0.0.5") and plain_http_problem("ftp://x")
