@@ -171,7 +171,7 @@ class ComposerDialog(QDialog):
         self.pool = WorkerPool()
         self.sources: dict[int, Any] = {}  # row -> SourceImage (rendered once)
         self.prepared: dict[int, Any] = {}  # row -> PreparedImage for `self.limits`
-        self._prepared_limits: Any = None
+        self._fit_limits: Any = None  # the limits `prepared` was made for
         self._preparing = False
         self.limits: Any = None
         self.result: Any = None
@@ -399,7 +399,7 @@ class ComposerDialog(QDialog):
         if refit:
             self._start_fit()
         else:
-            self._prepared_limits = limits  # same fit: keep the prepared bytes
+            self._fit_limits = limits  # the same fit: keep the prepared bytes
         self._refresh()
 
     # ------------------------------------------------------------------------ preparation
@@ -414,7 +414,7 @@ class ComposerDialog(QDialog):
 
     def ready(self) -> bool:
         """True when every chosen image is prepared for the current limits."""
-        return (self.limits is not None and self._prepared_limits is self.limits
+        return (self.limits is not None and self._fit_limits is self.limits
                 and all(row in self.prepared for row in self.chosen()))
 
     def _on_item_changed(self, _item: Any) -> None:
@@ -426,14 +426,13 @@ class ComposerDialog(QDialog):
         if self.limits is None:
             self._refresh()
             return
-        if self._prepared_limits is not self.limits:
+        if self._fit_limits is not self.limits:
             self.prepared = {}
-            self._prepared_limits = None
+            self._fit_limits = self.limits
         if self._preparing:
-            return  # `_on_fitted` starts the next round
+            return  # `_on_prepare_finished` starts the next round
         rows = [r for r in self.chosen() if r not in self.prepared]
         if not rows:
-            self._prepared_limits = self.limits
             self._refresh()
             return
         views = self._views()
@@ -448,7 +447,7 @@ class ComposerDialog(QDialog):
     def _on_fitted(self, answer: tuple[Any, dict, dict]) -> None:
         limits, sources, prepared = answer
         self.sources.update(sources)
-        if limits is self.limits:
+        if limits == self._fit_limits:  # not an answer for limits that have changed since
             self.prepared.update(prepared)
 
     def _on_prepare_error(self, text: str) -> None:
@@ -458,7 +457,7 @@ class ComposerDialog(QDialog):
         self._preparing = False
         if self.status.text().startswith("Could not prepare"):
             return
-        if any(r not in self.prepared for r in self.chosen()) or self._prepared_limits is None:
+        if any(r not in self.prepared for r in self.chosen()):
             self._start_fit()  # limits or choice changed meanwhile
         if self.ready():
             self._show_preview()

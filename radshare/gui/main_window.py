@@ -185,14 +185,19 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
+            self.canvas.set_drop_hint(True)
         else:
             event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self.canvas.set_drop_hint(False)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        self.canvas.set_drop_hint(False)
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()

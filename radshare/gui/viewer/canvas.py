@@ -56,6 +56,7 @@ class Canvas(QWidget):
         self.style = {"color": "#FFD400", "width": 3.0, "font_size": 18.0}
         self.background = QColor("#0b0c0e")
         self.show_regions = True
+        self.drop_hint = False  # files are being dragged over the window
         self.preview = False  # show the frame as exported: text regions painted out
         self._cache_key = None
         self._qimage: QImage | None = None
@@ -90,6 +91,11 @@ class Canvas(QWidget):
                 self.selection = None
                 self.selection_changed.emit()
         self.update()
+
+    def set_drop_hint(self, on: bool) -> None:
+        if on != self.drop_hint:
+            self.drop_hint = on
+            self.update()
 
     def set_tool(self, tool) -> None:
         if self.tool is not None:
@@ -234,13 +240,17 @@ class Canvas(QWidget):
         if self.tool is not None:
             self.tool.paint(self, painter)
         self._paint_info(painter)
+        if self.drop_hint:
+            painter.setPen(QPen(QColor("#4c8dff"), 3))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRect(self.rect().adjusted(2, 2, -3, -3))
         painter.end()
         self.rendered.emit()
 
     def _paint_empty(self, painter: QPainter) -> None:
         color = QColor("#9aa3ad")
         rect = self.rect().adjusted(40, 40, -40, -40)
-        pen = QPen(QColor("#3a4049"), 2, Qt.DashLine)
+        pen = QPen(QColor("#4c8dff") if self.drop_hint else QColor("#3a4049"), 2, Qt.DashLine)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(pen)
         painter.drawRoundedRect(rect, 16, 16)
