@@ -93,14 +93,13 @@ class Scrubber:
                 terms.add(value)
         for date in identifiers.dates:
             terms.update(_date_spellings(date))
-        ordered = sorted(terms, key=len, reverse=True)  # longest first: "DOE JANE" before "DOE"
-        self._own = (
-            re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9])", re.IGNORECASE)
-            if ordered
-            else None
-        )
+        self._terms = sorted(terms, key=len, reverse=True)  # longest first: "DOE JANE" before "DOE"
+        self._own: re.Pattern[str] | None = None  # compiled on first use: most data sets clean nothing
 
     def scrub(self, text: str) -> str:
+        if self._terms and self._own is None:
+            alternatives = "|".join(map(re.escape, self._terms))
+            self._own = re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])", re.IGNORECASE)
         if self._own is not None:
             text = self._own.sub(self.MASK, text)
         for pattern in self.PATTERNS:
