@@ -69,7 +69,7 @@ def main(out: Path) -> int:
         dialog.show()
 
         def shoot() -> None:
-            if dialog.prepared is None:
+            if not dialog.ready():
                 QTimer.singleShot(200, shoot)
                 return
             dialog._show_preview()  # noqa: SLF001 (fit to the window's final size)
