@@ -110,3 +110,19 @@ def test_plain_http_to_another_machine_is_refused_before_any_secret_is_sent(monk
     assert plain_http_problem("http://127.0.0.1:8080") is None and plain_http_problem("http://localhost") is None
     assert plain_http_problem("https://forum.example.org") is None
     assert plain_http_problem("http://10.0.0.5") and plain_http_problem("ftp://x")
+
+
+def test_backend_chosen_in_keyrings_own_config_file_counts_as_explicit(monkeypatch, private_env):
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    from keyring.util import platform_
+
+    config = platform_.config_root()
+    assert str(private_env) in str(config)  # the test's own XDG_CONFIG_HOME, never the user's
+    assert keyring_status(keyring.core.load_keyring("keyrings.alt.file.PlaintextKeyring")).explicit is False
+    import os
+
+    os.makedirs(config, exist_ok=True)
+    with open(os.path.join(config, "keyringrc.cfg"), "w") as handle:
+        handle.write("[backend]\ndefault-keyring=keyrings.alt.file.PlaintextKeyring\n")
+    status = keyring_status(keyring.core.load_keyring("keyrings.alt.file.PlaintextKeyring"))
+    assert status.explicit and not status.secure and "chosen in your keyring settings" in status.warning

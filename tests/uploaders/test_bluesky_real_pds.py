@@ -23,12 +23,6 @@ from radshare.uploaders.base import AuthenticationFailed, PreparedImage, Post, R
 from radshare.uploaders.bluesky import MAX_IMAGE_BYTES, BlueskyUploader, count_graphemes
 from radshare.uploaders.compose import SourceImage, build_post
 from radshare.uploaders.gate import check_post
-from tests.uploaders.social_fixtures import (
-    deidentified_sources,
-    identifier_needles,
-    metadata_segments,
-    text_redaction_mode,
-)
 from tests.uploaders.uploader_samples import PATIENT_ID, smooth_rgb
 
 pytest_plugins = ["tests.uploaders.social_fixtures"]
@@ -63,6 +57,12 @@ def _records(uploader: BlueskyUploader) -> int:
 
 def test_two_deidentified_images_posted_and_blobs_hold_no_identifier(bluesky_pds, tmp_path):
     from radshare.core.pipeline import settings_for_installation, shareable_image
+    from tests.uploaders.social_fixtures import (
+        deidentified_sources,
+        identifier_needles,
+        metadata_segments,
+        text_redaction_mode,
+    )
 
     sources = deidentified_sources(tmp_path, 1, size=512, burned_in=True)
     photo = _phone_photo(tmp_path / "IMG_DOE_JANE.jpg")

@@ -14,7 +14,6 @@ import sys
 import pytest
 import requests
 
-from tests.uploaders.social_fixtures import identifier_needles, metadata_segments
 from tests.uploaders.uploader_samples import write_sample_dicom
 
 pytest_plugins = ["tests.uploaders.social_fixtures"]
@@ -27,6 +26,8 @@ def _radshare(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 
 
 def test_cli_posts_an_original_deidentified_to_mastodon(mastodon_server, tmp_path):
+    from tests.uploaders.social_fixtures import identifier_needles, metadata_segments
+
     token = mastodon_server["accounts"]["alice"]
     added = _radshare("accounts", "add", "mastodon", "masto", "--url", mastodon_server["url"], stdin=token + "\n")
     assert added.returncode == 0, added.stderr

@@ -153,3 +153,17 @@ def test_rest_root_is_found_with_plain_and_with_pretty_permalinks(wordpress):
         assert _rest(wordpress, f"/wp/v2/posts/{result.id}", context="edit")["status"] == "draft"
     finally:
         _set_permalinks(wordpress, "")
+
+
+def test_cancel_after_the_first_upload_removes_what_was_uploaded(wordpress):
+    from radshare.uploaders.base import Cancelled
+
+    up = WordPressUploader({"url": wordpress["url"], "user": wordpress["user"]}, wordpress["app_password"])
+    before = len(_rest(wordpress, "/wp/v2/media", per_page=100, context="edit"))
+    sources = [SourceImage(grey_radiograph(256, seed=s), Identifiers(), True) for s in range(3)]
+    post, _ = build_post(sources, up.limits, alt_texts=["Radiograph"], title="Cancelled post", draft=True)
+    stages: list[str] = []
+    with pytest.raises(Cancelled):
+        up.publish(post, progress=lambda done, total, stage: stages.append(stage), cancel=lambda: len(stages) >= 2)
+    assert stages == ["uploading image 1", "uploading image 2"]
+    assert len(_rest(wordpress, "/wp/v2/media", per_page=100, context="edit")) == before
