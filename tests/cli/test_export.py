@@ -185,3 +185,12 @@ def test_ctrl_c_keeps_finished_cases_whole_and_a_rerun_completes_the_set(tmp_pat
     assert [c["case_id"] for c in json.loads((out / "manifest.json").read_text())["cases"]] == finished
     assert main(["export", str(tmp_path / "in"), "-o", str(out), "--workers", "1", "--text-redaction", "off", "--cine", "mp4", "-q"]) == 0
     assert len(list(out.glob("Case-*"))) == 8
+
+
+def test_an_unreachable_dask_scheduler_exits_2_and_writes_nothing(cases, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    code = main(["export", str(cases), "-o", str(out), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2
+    assert "scheduler" in capsys.readouterr().err
+    assert not out.exists()

@@ -719,7 +719,13 @@ def export_caseset(
     """Export every case folder into `out` (see the module doc). Never raises for a bad input.
 
     `on_error` receives one line per failed file or case (input name and reason), for stderr.
+    With the dask executor, an unreachable scheduler raises OSError before OUT is touched.
     """
+    with _default_dask_client(executor, scheduler):
+        return _export(case_dirs, out, settings, options, workers, executor, scheduler, progress, cancel, on_error)
+
+
+def _export(case_dirs, out, settings, options, workers, executor, scheduler, progress, cancel, on_error) -> CaseSetResult:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _remove_partials(out)
@@ -789,11 +795,10 @@ def export_caseset(
                 finished_entries.extend(_finish(run, out, options, report, say))
                 state["cases_done"] += 1
                 tell(run)
-        with _default_dask_client(executor, scheduler):
-            results = list() if not tasks else batch.run_batch(
-                tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
-            )
-            _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
+        results = list() if not tasks else batch.run_batch(
+            tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
+        )
+        _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
         if cancel is not None and cancel():
             cancelled = True
     except KeyboardInterrupt:
@@ -838,7 +843,7 @@ def _default_dask_client(executor: str, scheduler: str | None):
         from distributed import Client
     except ImportError:
         raise ValueError("the dask executor needs the 'distributed' package installed") from None
-    with Client(scheduler, set_as_default=True, timeout="20s"):
+    with Client(scheduler, set_as_default=True, timeout="10s"):
         yield
 
 
