@@ -167,3 +167,37 @@ def test_cancel_after_the_first_upload_removes_what_was_uploaded(wordpress):
         up.publish(post, progress=lambda done, total, stage: stages.append(stage), cancel=lambda: len(stages) >= 2)
     assert stages == ["uploading image 1", "uploading image 2"]
     assert len(_rest(wordpress, "/wp/v2/media", per_page=100, context="edit")) == before
+
+
+def test_burned_in_name_is_painted_out_of_the_served_media(wordpress, monkeypatch, capsys, tmp_path):
+    import numpy as np
+    import pydicom
+    import pytesseract
+
+    import radshare.core.redact as redact
+    from tests.uploaders.conftest import skip_or_fail
+
+    if not hasattr(redact, "redact_dicom"):  # the burned-in text engine is written in parallel
+        skip_or_fail("radshare.core.redact.redact_dicom is not in this tree yet")
+    original = write_sample_dicom(tmp_path / "burned.dcm", burned_in=True)
+
+    def read_text(pixels: np.ndarray) -> str:
+        big = PILImage.fromarray(pixels).convert("L").resize((pixels.shape[1] * 2, pixels.shape[0] * 2))
+        return pytesseract.image_to_string(big).upper()
+
+    # Control: the text is legible to OCR before RadShare touches it.
+    raw = pydicom.dcmread(original).pixel_array.astype(float)
+    control = np.clip((raw - (1200 - 1300)) / 2600 * 255, 0, 255).astype(np.uint8)
+    assert "DOE" in read_text(control) or PATIENT_ID in read_text(control)
+
+    assert _add_account(monkeypatch, wordpress, name="blog-burned") == 0
+    code = main(["post", str(original), "--account", "blog-burned", "--title", "Burned-in text case",
+                 "--alt", "Chest radiograph", "--draft", "--confirm", "--json", "-q"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    created = _rest(wordpress, f"/wp/v2/posts/{json.loads(out.out)['id']}", context="edit")
+    media = _rest(wordpress, f"/wp/v2/media/{created['featured_media']}", context="edit")
+    served = requests.get(media["source_url"], timeout=30).content
+    _assert_no_identifier(served)
+    text = read_text(np.asarray(PILImage.open(io.BytesIO(served)).convert("RGB")))
+    assert "DOE" not in text and PATIENT_ID not in text and "JANE" not in text
