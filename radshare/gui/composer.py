@@ -378,8 +378,6 @@ class ComposerDialog(QDialog):
         self.schedule_row.setVisible(bool(cls and getattr(cls, "schedule_minimum", None)))
         self.sensitive.setVisible(bool(cls and cls.id in ("mastodon", "bluesky")))
         note = features.draft_note if features and not features.drafts else ""
-        if cls is not None and not has_vis and not (features and features.drafts):
-            note = note or f"{cls.display_name} has no drafts or visibility settings: the post is public."
         self.target_note.setText(note)
         self.target_note.setVisible(bool(note))
         self.remember.setChecked(bool(account and account.remember_right_to_share))

@@ -153,4 +153,13 @@ def test_other_open_images_are_offered_unchecked_and_prepared_when_chosen(qtbot,
     assert not dialog.ready()
     qtbot.waitUntil(dialog.ready, timeout=60_000)
     assert set(dialog.prepared) == {0, 1}
+    assert not dialog.target_note.isVisible() and not dialog.visibility.isVisible()
+
+    _fill(qtbot, dialog, ["second image", "first image"])
+    dialog.right_to_share.setChecked(True)
+    with qtbot.waitSignal(dialog.posted, timeout=60_000) as posted:
+        qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
+    written = sorted(p.name for p in (social_env / "out").rglob("*") if p.suffix in (".png", ".jpg"))
+    assert len(written) == 2, written
+    assert posted.args[0].url
     dialog.close()
