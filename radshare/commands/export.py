@@ -145,6 +145,11 @@ class _Bars:
     def update(self, event) -> None:
         if not self.enabled:
             return
+        if event.message.startswith("reading"):
+            self.total.set_description_str("reading", refresh=False)
+            self.total.set_postfix_str(f"case {event.cases_done + 1}/{event.cases_total}")
+            return
+        self.total.set_description_str("set", refresh=False)
         self.total.total = event.files_total
         self.total.n = event.files_done
         self.total.set_postfix_str(f"cases {event.cases_done}/{event.cases_total}", refresh=False)

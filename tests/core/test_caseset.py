@@ -298,3 +298,19 @@ def test_cases_exported_earlier_stay_in_the_manifest_when_not_named_again(tmp_pa
     assert [c["case_id"] for c in manifest["cases"]] == ["Case-01", "Case-02"]
     assert sorted(manifest["case_keys"].values()) == [1, 2]
     assert (out / "index.html").read_text().count("<article") == 2
+
+
+def test_progress_tells_the_set_and_each_case_and_a_cancel_while_reading_writes_no_case(tmp_path):
+    for name in ("a", "b"):
+        write_case(tmp_path / "in" / name, slices=3, photos=0)
+    events = []
+    export([tmp_path / "in"], tmp_path / "out", progress=events.append)
+    reading = [e for e in events if e.message.startswith("reading")]
+    assert [e.cases_done for e in reading] == [0, 1]
+    last = events[-1]
+    assert (last.cases_done, last.cases_total, last.files_done, last.files_total) == (2, 2, 6, 6)
+    per_case = [(e.case_id, e.case_files_done, e.case_files_total) for e in events if e.case_id]
+    assert ("Case-01", 3, 3) in per_case and ("Case-02", 3, 3) in per_case
+
+    stopped = export([tmp_path / "in"], tmp_path / "out2", cancel=lambda: True)
+    assert stopped.cancelled and not list((tmp_path / "out2").glob("Case-*"))

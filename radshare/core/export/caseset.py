@@ -739,7 +739,14 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
     finished_entries: list[mf.CaseEntry] = []
     say = on_error or (lambda message: None)
 
-    for folder, key in zip(cases, keys):
+    def reading(index: int) -> None:
+        if progress is not None:
+            progress(ExportProgress(index - 1, len(cases), 0, 0, message=f"reading headers of case {index} of {len(cases)}"))
+
+    for index, (folder, key) in enumerate(zip(cases, keys), start=1):
+        if cancel is not None and cancel():
+            break
+        reading(index)
         number = numbers[key]
         cid = mf.case_id(number)
         outcome = CaseOutcome(case_id=cid, source=str(folder))
@@ -787,7 +794,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
         )
 
     tell(None, "planned")
-    cancelled = False
+    cancelled = len(outcomes) < len(cases)  # cancelled while reading headers
     try:
         for run in pending:
             run.partial.mkdir(parents=True, exist_ok=True)
@@ -795,11 +802,11 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
                 finished_entries.extend(_finish(run, out, options, report, say))
                 state["cases_done"] += 1
                 tell(run)
-        results = list() if not tasks else batch.run_batch(
+        results = list() if not tasks or cancelled else batch.run_batch(
             tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
         )
         _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
-        if cancel is not None and cancel():
+        if cancelled or (cancel is not None and cancel()):
             cancelled = True
     except KeyboardInterrupt:
         cancelled = True
