@@ -88,6 +88,12 @@ def _list() -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    try:
+        status = store.status()
+        kind = "a system store" if status.secure else "not a system store"
+        print(f"secrets are kept in the keyring {status.backend} ({kind})", file=sys.stderr)
+    except AccountError:
+        pass
     return 0
 
 
