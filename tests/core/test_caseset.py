@@ -314,3 +314,15 @@ def test_progress_tells_the_set_and_each_case_and_a_cancel_while_reading_writes_
 
     stopped = export([tmp_path / "in"], tmp_path / "out2", cancel=lambda: True)
     assert stopped.cancelled and not list((tmp_path / "out2").glob("Case-*"))
+
+
+def test_a_bare_annotation_sidecar_is_read_and_a_damaged_one_is_reported(tmp_path):
+    case = write_case(tmp_path / "in" / "c", slices=3, photos=0)
+    arrow = {"kind": "arrow", "points": [[5, 5], [40, 40]], "color": "#FF0000", "width": 3}
+    (case / "IM0000.radshare.json").write_text(json.dumps({"annotations": [arrow], "regions": []}))
+    (case / "IM0002.radshare.json").write_text("{not json")
+    result = export([case], tmp_path / "out")
+    images = sorted(p.name for p in (tmp_path / "out" / "Case-01" / "images").iterdir())
+    assert images == ["S01-CT-0001.png"]
+    skipped = [f for f in result.report.files if f.status == "skipped"]
+    assert len(skipped) == 1 and "sidecar" in skipped[0].error

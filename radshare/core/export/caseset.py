@@ -165,21 +165,38 @@ def _header_window(ds) -> tuple[float, float] | None:
     return None
 
 
-def _sidecars(folder: Path) -> dict[str, object]:
-    """GUI sidecars in the case folder, by name stem (`<key>.json`, `<name>.radshare.json`)."""
+def _sidecars(folder: Path, problems: list[FileReport]) -> dict[str, object]:
+    """GUI sidecars in the case folder, by name stem (`<key>.json`, `<name>.radshare.json`).
+
+    Also accepts a bare {"annotations": [...], "regions": [...]} without the format marker; a
+    `*.radshare.json` that cannot be read is reported (skipped), other JSON files are ignored.
+    """
+    import json
+
     from radshare.core import annotations_io
 
     found: dict[str, object] = {}
     for path in sorted(folder.rglob("*.json")):
         if path.name in (mf.CASE_JSON, mf.MANIFEST_JSON):
             continue
+        ours = path.name.endswith(".radshare.json")
         try:
             sidecar = annotations_io.read_sidecar(path)
         except ValueError:
-            continue
+            sidecar = None
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(data, dict) and isinstance(data.get("annotations"), list):
+                    sidecar = annotations_io.from_json({**data, "format": annotations_io.FORMAT})
+            except (OSError, ValueError, KeyError, TypeError):
+                sidecar = None
+            if sidecar is None:
+                if ours:
+                    problems.append(skipped_report(str(path), "annotation sidecar cannot be read: the image is exported without its annotations"))
+                continue
         if sidecar is None:
             continue
-        stem = path.name[: -len(".radshare.json")] if path.name.endswith(".radshare.json") else path.name[: -len(".json")]
+        stem = path.name[: -len(".radshare.json")] if ours else path.name[: -len(".json")]
         found[stem] = sidecar
     return found
 
@@ -219,7 +236,7 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
         plan.notes = load_notes(folder)
     except InputError as exc:
         raise InputError(f"notes cannot be read: {exc}") from None
-    sidecars = _sidecars(folder)
+    sidecars = _sidecars(folder, plan.problems)
     headers: list[_Header] = []
     photos: list[InputItem] = []
     identifiers = Identifiers()
