@@ -149,8 +149,6 @@ def fit_image(
                     return FittedImage(data, fmt, width, height, quality, width / source_w)
                 if fmt == "png" and len(order) > 1 and len(data) > 2 * max_bytes:
                     order = [f for f in order if f != "png"]  # far over: stop paying for PNG
-                if fmt == "jpeg" and len(data) > 2.2 * max_bytes:
-                    break  # lower qualities cannot halve it: shrink at this quality instead
         if max_bytes is None:  # unreachable: every encoding fits when there is no cap
             raise PrepareError("encoding failed")
         first = False
