@@ -179,3 +179,14 @@ def test_scrubbed_text_never_outgrows_its_vr():
     ds.StudyDescription = "LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI WU LI W"
     deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
     assert len(ds.StudyDescription) <= 64 and "LI" not in ds.StudyDescription.replace("*", "")
+
+
+def test_a_profile_can_pseudonymise_more_attributes(tmp_path):
+    path = tmp_path / "accession.toml"
+    path.write_text('name = "acc"\n[pseudonyms]\nattributes = ["PatientName", "PatientID", "AccessionNumber"]\n')
+    first, second = _ct(), _ct()
+    first.AccessionNumber = second.AccessionNumber = "ACC12345"
+    for ds in (first, second):
+        deidentify_dataset(ds, load_profile(str(path)), PSEUDO)
+    assert first.AccessionNumber.startswith("RS-") and len(first.AccessionNumber) <= 16
+    assert first.AccessionNumber == second.AccessionNumber != first.PatientID

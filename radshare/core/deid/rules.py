@@ -55,6 +55,7 @@ RECORD_KEYWORDS = frozenset(
 _RECORD_TAGS = {tag_for_keyword(keyword): keyword for keyword in RECORD_KEYWORDS}
 RECORD_REASON = "de-identification record"
 MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
+PSEUDONYM_LENGTH = 10  # 50 bits: no two patients of one installation share a pseudonym in practice
 
 
 @dataclass(frozen=True)
@@ -305,8 +306,8 @@ def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
 
 def _pseudonym(elem: DataElement, ctx: Context) -> str:
     if elem.keyword in ("PatientName", "PatientID"):
-        return ctx.pseudo.token("patient\x1f" + ctx.patient_key, prefix="RS-")
-    return ctx.pseudo.token(f"{elem.keyword}\x1f{_text(elem.value)}", prefix="RS-")
+        return ctx.pseudo.token("patient\x1f" + ctx.patient_key, prefix="RS-", length=PSEUDONYM_LENGTH)
+    return ctx.pseudo.token(f"{elem.keyword}\x1f{_text(elem.value)}", prefix="RS-", length=PSEUDONYM_LENGTH)
 
 
 def _empty(vr: str) -> Any:
