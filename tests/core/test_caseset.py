@@ -166,7 +166,7 @@ def test_cancel_leaves_only_complete_cases(tmp_path):
     def progress(event):
         seen.append(event)
 
-    result = export([tmp_path / "in"], out, progress=progress, cancel=lambda: len(seen) >= 6)
+    result = export([tmp_path / "in"], out, progress=progress, cancel=lambda: any(e.cases_done >= 1 and e.files_done for e in seen))
     assert result.cancelled
     finished = sorted(p.name for p in out.glob("Case-*"))
     assert finished == ["Case-01"]
@@ -326,3 +326,18 @@ def test_a_bare_annotation_sidecar_is_read_and_a_damaged_one_is_reported(tmp_pat
     assert images == ["S01-CT-0001.png"]
     skipped = [f for f in result.report.files if f.status == "skipped"]
     assert len(skipped) == 1 and "sidecar" in skipped[0].error
+
+
+def test_a_big_multi_frame_file_is_planned_from_its_header_alone(tmp_path, monkeypatch):
+    from radshare.core.export import caseset
+
+    monkeypatch.setattr(caseset, "_BIG_FILE", 10_000)  # the 12-frame test file counts as big
+    case = tmp_path / "in" / "cine"
+    case.mkdir(parents=True)
+    (case / "run1.dcm").write_bytes(to_bytes(make_image(rows=48, cols=64, frames=12, modality="XA")))
+    deferred = []
+    original = caseset._deferred_dicom
+    monkeypatch.setattr(caseset, "_deferred_dicom", lambda entry: deferred.append(entry) or original(entry))
+    result = export([case], tmp_path / "out", options=ExportOptions(cine="gif"))
+    assert not result.failed and len(deferred) == 1
+    assert (tmp_path / "out" / "Case-01" / "cine" / "S01-XA.gif").is_file()

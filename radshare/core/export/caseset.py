@@ -224,6 +224,31 @@ def _ignored(path: Path, folder: Path) -> bool:
     return name in NOTE_FILES or name.endswith(".json") or name in ("thumbs.db", "desktop.ini")
 
 
+_BIG_FILE = 32 * 2**20  # larger files (long multi-frames) are planned from their header alone
+_HEAD_BYTES = 8192
+
+
+def _head_or_all(entry: InputItem) -> bytes:
+    """The whole file, or only its first bytes when it is a big file on disk."""
+    if entry.member is None and entry.path.stat().st_size > _BIG_FILE:
+        with open(entry.path, "rb") as handle:
+            return handle.read(_HEAD_BYTES)
+    return entry.read_bytes()
+
+
+def _deferred_dicom(entry: InputItem):
+    """A big DICOM file's header, its large values left on disk (the worker reads the rest)."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        return pydicom.dcmread(entry.path, defer_size="256 KB")
+    except InvalidDicomError:
+        raise InputError(f"{entry.display}: not a DICOM file") from None
+    except Exception as exc:
+        raise InputError(f"{entry.display}: unreadable DICOM header ({exc.__class__.__name__})") from None
+
+
 def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings, options: ExportOptions) -> CasePlan:
     """Read the case's headers and notes and make its file tasks. InputError: the whole case fails."""
     from radshare.core.deid.identifiers import collect_identifiers
@@ -248,7 +273,7 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
         if entry.member is None and _ignored(entry.path, folder):
             continue
         try:
-            data = entry.read_bytes()
+            data = _head_or_all(entry)
         except OSError as exc:
             plan.problems.append(error_report(entry.display, f"cannot be read ({exc.strerror or exc.__class__.__name__})"))
             continue
@@ -268,7 +293,7 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
                 plan.problems.append(skipped_report(entry.display, "neither a DICOM file nor a supported image"))
             continue
         try:
-            ds = read_dicom(data, entry.display)
+            ds = read_dicom(data, entry.display) if len(data) != _HEAD_BYTES else _deferred_dicom(entry)
         except InputError as exc:
             text = str(exc)
             plan.problems.append(error_report(entry.display, text.split(": ", 1)[1] if text.startswith(entry.display) else text, kind="dicom"))
