@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 from pydicom.uid import UID
 
 from radshare.core.deid.pseudonyms import Pseudonymizer
+from radshare.core.errors import ConfigError
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -43,7 +44,7 @@ def test_date_offset_is_stable_never_zero_bounded_and_differs_between_patients()
 
 def test_fixed_shift_replaces_the_keyed_offset_and_zero_is_refused():
     assert Pseudonymizer(KEY, fixed_date_shift_days=-100).date_offset_days("anyone") == -100
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="0 days"):
         Pseudonymizer(KEY, fixed_date_shift_days=0)
 
 

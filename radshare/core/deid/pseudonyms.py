@@ -17,24 +17,27 @@ import base64
 import hashlib
 import hmac
 
-UID_ROOT = "2.25."
-_UID_CACHE_SIZE = 100_000  # PS3.5 B.2: UIDs derived from a 128-bit UUID, no registered root needed
+from radshare.core.errors import ConfigError
+
+UID_ROOT = "2.25."  # PS3.5 B.2: UIDs derived from a 128-bit UUID, no registered root needed
+_UID_CACHE_SIZE = 100_000  # remembered replacements; cleared when full so a long batch stays bounded
 
 
 class Pseudonymizer:
     """Maps identifying values to keyed pseudonyms; deterministic for one key.
 
     `date_shift_max_days` bounds the per-patient date offset; `fixed_date_shift_days`, when given,
-    replaces the keyed offset for every patient (the CLI's `--date-shift-days`).
+    replaces the keyed offset for every patient (the CLI's `--date-shift-days`). A bad shift is a
+    ConfigError (the user chose it); a short key is a ValueError (a programming error).
     """
 
     def __init__(self, key: bytes, date_shift_max_days: int = 365, fixed_date_shift_days: int | None = None):
         if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
             raise ValueError("the pseudonymisation key must be at least 16 bytes")
         if date_shift_max_days < 1:
-            raise ValueError("date_shift_max_days must be at least 1")
+            raise ConfigError("the maximum date shift must be at least 1 day")
         if fixed_date_shift_days == 0:
-            raise ValueError("a fixed date shift of 0 days would keep the real dates")
+            raise ConfigError("a date shift of 0 days would keep the real dates; choose another number of days")
         self._key = bytes(key)
         self.date_shift_max_days = int(date_shift_max_days)
         self.fixed_date_shift_days = fixed_date_shift_days
