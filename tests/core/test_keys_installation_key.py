@@ -86,3 +86,13 @@ def test_a_key_file_readable_by_others_is_made_private(monkeypatch, tmp_path):
     monkeypatch.setenv(keys.ENV_KEY_FILE, str(path))
     assert keys.installation_key() == bytes(32)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_file_key_from_before_the_keyring_existed_is_adopted_not_replaced(no_env_key):
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with pytest.warns(keys.InsecureKeyStoreWarning):
+        first = keys.installation_key()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    assert keys.installation_key() == first
+    assert backend.store[("radshare", "installation-key")] == first.hex()

@@ -49,10 +49,13 @@ def installation_key() -> bytes:
     forced = os.environ.get(ENV_KEY_FILE)
     if forced:
         return _file_key(Path(forced))
-    key = _keyring_key()
+    path = default_key_file()
+    # A key file from a time without a keyring is adopted by the keyring rather than replaced:
+    # a new key would silently change every pseudonym of this installation.
+    existing = _file_key(path) if path.exists() else None
+    key = _keyring_key(adopt=existing)
     if key is not None:
         return key
-    path = default_key_file()
     message = f"No usable OS keyring: the RadShare installation key is kept in a private file ({path.name})"
     warnings.warn(message, InsecureKeyStoreWarning, stacklevel=2)
     log.warning("%s", message)
@@ -89,8 +92,12 @@ def _decode(text: str, where: str) -> bytes:
     return key
 
 
-def _keyring_key() -> bytes | None:
-    """The key from the OS keyring, or None when no usable keyring exists."""
+def _keyring_key(adopt: bytes | None = None) -> bytes | None:
+    """The key from the OS keyring, or None when no usable keyring exists.
+
+    When the keyring holds no key yet, `adopt` (an existing file key) is stored there instead of a
+    new random key.
+    """
     try:
         import keyring
         import keyring.errors
@@ -110,7 +117,7 @@ def _keyring_key() -> bytes | None:
         stored = backend.get_password(SERVICE, USERNAME)
         if stored:
             return _decode(stored, "the OS keyring")
-        key = secrets.token_bytes(KEY_BYTES)
+        key = adopt if adopt is not None else secrets.token_bytes(KEY_BYTES)
         backend.set_password(SERVICE, USERNAME, key.hex())
         if backend.get_password(SERVICE, USERNAME) != key.hex():
             return None  # a keyring that does not keep what it is given is no keyring
