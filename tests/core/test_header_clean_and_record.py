@@ -190,3 +190,19 @@ def test_a_profile_can_pseudonymise_more_attributes(tmp_path):
         deidentify_dataset(ds, load_profile(str(path)), PSEUDO)
     assert first.AccessionNumber.startswith("RS-") and len(first.AccessionNumber) <= 16
     assert first.AccessionNumber == second.AccessionNumber != first.PatientID
+
+
+def test_code_meanings_inside_cleaned_content_are_scrubbed_too():
+    ds = _ct()
+    concept = Dataset()
+    concept.CodeValue = "L-1"
+    concept.CodingSchemeDesignator = "99LOCAL"
+    concept.CodeMeaning = "Finding for DOE 7654321"
+    item = Dataset()
+    item.ValueType = "CODE"
+    item.ConceptCodeSequence = Sequence([concept])
+    ds.ContentSequence = Sequence([item])
+    plan = [a for a in describe(ds, load_profile("teaching"), PSEUDO) if a.keyword == "CodeMeaning"]
+    deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
+    assert ds.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning == "Finding for *** ***"
+    assert plan[0].action == "cleaned" and plan[0].new_value == "Finding for *** ***"

@@ -141,7 +141,7 @@ class Context:
         return self.profile.options
 
 
-def decide_by_tag(tag: BaseTag, ctx: Context, depth: int) -> Decision | None:
+def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False) -> Decision | None:
     """The decision when the tag alone settles it, else None (the value is needed).
 
     Lets the walk drop private tags, X rows and overlays, and keep known-safe values such as Pixel
@@ -162,7 +162,7 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int) -> Decision | None:
         return Decision("removed", f"{row.source} {source}: X") if code == "X" else None
     if tag.group & 0xFF01 == 0x6000:
         return None if ctx.options.clean_graphics else Decision("removed", "overlay")
-    if tag in ctx.tables.known_safe_values:
+    if tag in ctx.tables.known_safe_values and not (clean and tag in ctx.tables.known_safe_text):
         return Decision("kept", "known safe")
     return None
 
@@ -170,7 +170,7 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int) -> Decision | None:
 def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
     """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
     tag = elem.tag
-    early = decide_by_tag(tag, ctx, depth)
+    early = decide_by_tag(tag, ctx, depth, clean)
     if early is not None:
         return early
     if tag.is_private:
@@ -187,6 +187,8 @@ def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool
             return Decision("kept", "overlay geometry (Clean Graphics keeps overlays)")
         return Decision("removed", "overlay")
     if ctx.tables.is_known_safe(tag):
+        if clean and elem.VR in TEXT_VRS:  # PS3.15 E.1.1 note 7: code meanings can leak identity too
+            return _clean_text(elem, ctx, "known safe text in cleaned content")
         return Decision("kept", "known safe", recurse=elem.VR == "SQ", clean=clean)
     if elem.VR == "UI":
         return _decide_other_uid(elem, ctx)

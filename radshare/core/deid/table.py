@@ -33,6 +33,7 @@ OPTION_COLUMNS = (
     "clean_structured_content",
     "clean_graphics",
 )
+_TEXT_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC"})
 ACTION_CODES = frozenset({"X", "Z", "D", "K", "C", "U", "X/Z", "X/D", "X/Z/D", "Z/D", "X/Z/U*"})
 
 
@@ -91,6 +92,7 @@ class DeidTables:
     private_row: TableRow
     known_safe: frozenset[int]
     known_safe_values: frozenset[int]  # known safe and neither a sequence nor a UID: kept as they are
+    known_safe_text: frozenset[int]  # known safe free text (scrubbed inside cleaned content)
     known_safe_masked: tuple[TagPattern, ...]
     safe_private: frozenset[tuple[str, int, int]]  # (creator, group, element byte)
     safe_private_creators: frozenset[tuple[str, int]]
@@ -156,6 +158,7 @@ def load_tables(folder: str | None = None) -> DeidTables:
     masked.sort(key=lambda r: -bin(r.tag.mask).count("1"))  # (60xx,3000) before (50xx,xxxx)
     safe_exact: set[int] = set()
     safe_values: set[int] = set()
+    safe_text: set[int] = set()
     safe_masked: list[TagPattern] = []
     for record in _read_csv(base / KNOWN_SAFE_FILE):
         pattern = TagPattern.parse(record["tag"])
@@ -163,8 +166,11 @@ def load_tables(folder: str | None = None) -> DeidTables:
             safe_masked.append(pattern)
         else:
             safe_exact.add(pattern.value)
-            if not {"SQ", "UI"} & set(record.get("vr", "SQ").split(" or ")):
+            vrs = set(record.get("vr", "SQ").split(" or "))
+            if not {"SQ", "UI"} & vrs:
                 safe_values.add(pattern.value)
+            if vrs & _TEXT_VRS:
+                safe_text.add(pattern.value)
     safe_private = set()
     for record in _read_csv(base / SAFE_PRIVATE_FILE):
         safe_private.add((record["creator"].strip(), int(record["group"], 16), int(record["element"], 16)))
@@ -175,6 +181,7 @@ def load_tables(folder: str | None = None) -> DeidTables:
         private_row=private_row,
         known_safe=frozenset(safe_exact),
         known_safe_values=frozenset(safe_values),
+        known_safe_text=frozenset(safe_text),
         known_safe_masked=tuple(safe_masked),
         safe_private=frozenset(safe_private),
         safe_private_creators=frozenset((c, g) for c, g, _ in safe_private),
