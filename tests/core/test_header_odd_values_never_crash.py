@@ -13,10 +13,14 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian
 
 from radshare.core.deid.header import deidentify_dataset, describe
-from radshare.core.deid.profile import load_profile
+from radshare.core.deid.profile import Options, Profile, load_profile
 from radshare.core.deid.pseudonyms import Pseudonymizer
 
 PSEUDO = Pseudonymizer(b"hypothesis-test-key-32-bytes-ok!")
+EVERY_OPTION = Profile("everything", Options(
+    retain_safe_private=True, retain_device_identity=True, retain_institution_identity=True,
+    retain_patient_characteristics=True, retain_longitudinal="modified", clean_descriptors=True,
+    clean_structured_content=True, clean_graphics=True))
 # (tag, VR) pairs covering every action: Z, D, X, U, C, K, combined codes, safe, unknown, private.
 TAGS = [
     (0x00100010, "PN"), (0x00100020, "LO"), (0x00100030, "DA"), (0x00080021, "DA"), (0x0008002A, "DT"),
@@ -24,7 +28,8 @@ TAGS = [
     (0x00101020, "DS"), (0x00080080, "LO"), (0x00181000, "LO"), (0x00200010, "SH"), (0x00080008, "CS"),
     (0x00280030, "DS"), (0x00281050, "DS"), (0x00200013, "IS"), (0x00080016, "UI"), (0x00200242, "UI"),
     (0x00091001, "LO"), (0x00090010, "LO"), (0x60003000, "OW"), (0x60000022, "LO"), (0x50000022, "LO"),
-    (0x00404000, "LT"), (0x00102160, "SH"), (0x00000000, "UL"), (0x7FE00010, "OB"),
+    (0x00404000, "LT"), (0x00102160, "SH"), (0x00000000, "UL"), (0x7FE00010, "OB"), (0x00190010, "LO"),
+    (0x0019100C, "IS"), (0x00080104, "LO"), (0x00400555, "SQ"),
 ]
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 VALUES = st.one_of(
@@ -56,14 +61,16 @@ def datasets(draw, depth: int = 0):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(datasets(), st.sampled_from(["basic", "teaching", "research"]))
+@given(datasets(), st.sampled_from(["basic", "teaching", "research", "everything"]))
 def test_odd_values_never_crash(ds, name):
+    profile = EVERY_OPTION if name == "everything" else load_profile(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        describe(ds, load_profile(name), PSEUDO)
-        deidentify_dataset(ds, load_profile(name), PSEUDO)
+        describe(ds, profile, PSEUDO)
+        deidentify_dataset(ds, profile, PSEUDO)
     assert ds.PatientIdentityRemoved == "YES"
-    assert not any(elem.tag.is_private for elem in ds)
+    if name != "everything":
+        assert not any(elem.tag.is_private for elem in ds)
 
 
 @settings(max_examples=40, deadline=None)
