@@ -93,15 +93,18 @@ def prepare_rows(jobs: list[tuple[int, Image, Any, int, Any]], limits: Any, prog
 
 
 def _offered(images: list[Image], parent: Any) -> tuple[list[Image], set[int]]:
-    """The images to offer: those given (checked) plus the other open ones (unchecked) when the
-    parent window holds them, up to `MAX_OFFERED`."""
+    """The images to offer: those given (the first `INITIALLY_CHECKED` checked) plus the other open
+    ones (unchecked) when the parent window holds them, up to `MAX_OFFERED` in all."""
     states = getattr(parent, "states", None) or []
     others = [s.image for s in states if all(s.image is not im for im in images)]
-    offered = images + others[: max(0, MAX_OFFERED - len(images))]
-    return offered, set(range(len(images)))
+    offered = (images + others)[:MAX_OFFERED]
+    return offered, set(range(min(len(images), INITIALLY_CHECKED)))
 
 
+#: At most this many open images are offered, and the first few given are checked at first
+#: (social targets take 4 per post; the sharer can check more for a blog or a folder).
 MAX_OFFERED = 40
+INITIALLY_CHECKED = 4
 
 
 def publish(uploader: Any, post: Any, progress=None, cancel=None) -> Any:

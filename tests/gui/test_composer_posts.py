@@ -163,3 +163,23 @@ def test_other_open_images_are_offered_unchecked_and_prepared_when_chosen(qtbot,
     assert len(written) == 2, written
     assert posted.args[0].url
     dialog.close()
+
+
+def test_main_window_post_action_opens_the_composer_on_the_open_images(qtbot, social_env, window, ct_dir, monkeypatch):
+    from conftest import open_by_drop
+
+    from radshare.gui import composer
+
+    open_by_drop(qtbot, window, sorted(ct_dir.glob("*.dcm")))
+    opened = []
+    monkeypatch.setattr(composer.ComposerDialog, "open", lambda self: opened.append(self) or self.show())
+    monkeypatch.setattr(composer.ComposerDialog, "exec", lambda self: opened.append(self) or self.show() or 0)
+    window.open_composer()
+    assert len(opened) == 1
+    dialog = opened[0]
+    assert dialog.images[0] is window.current.image
+    assert dialog.image_list.count() == len(window.states)  # every open image is offered
+    assert dialog.chosen() == list(range(min(4, len(window.states))))
+    assert "No account yet" in dialog.account.currentText()
+    assert "add an account" in dialog.problems.text()
+    dialog.close()
