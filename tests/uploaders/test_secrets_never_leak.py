@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import sys
-from pathlib import Path
 
 import pytest
 from werkzeug import Request, Response
