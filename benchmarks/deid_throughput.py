@@ -126,14 +126,16 @@ def main() -> int:
         peer_bin = Path(args.peers) / "bin"
         if (peer_bin / "dicognito").exists():
             out = work / "dicognito"
-            script = f"import shutil,sys; shutil.copytree(sys.argv[1], sys.argv[2]); from dicognito.__main__ import main; sys.argv=['dicognito','--quiet',sys.argv[2]]; main()"
-            seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out)
+            script = "import sys; from dicognito.__main__ import main; main(sys.argv[1:])"
+            command = [str(peer_bin / "python"), "-c", script, "--quiet", "--assume-burned-in-annotation", "never", "-o", str(out), str(dicom_dir)]
+            seconds = best_of(args.repeat, command, out)
             peers["dicognito"] = dicom_files / seconds
-            rows.append(("dicognito (in place on a copy)", dicom_files, dicom_mb, seconds))
+            rows.append(("dicognito", dicom_files, dicom_mb, seconds))
         if (peer_bin / "deid").exists():
             out = work / "deid"
             script = (
-                "import sys, glob; from deid.dicom import get_identifiers, replace_identifiers; "
+                "import sys, glob, os; os.makedirs(sys.argv[2], exist_ok=True); "
+                "from deid.dicom import get_identifiers, replace_identifiers; "
                 "files = sorted(glob.glob(sys.argv[1] + '/*.dcm')); ids = get_identifiers(files); "
                 "replace_identifiers(dicom_files=files, ids=ids, output_folder=sys.argv[2], save=True, overwrite=True)"
             )
