@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
@@ -72,6 +72,19 @@ def code_sign_in_finish(cls: Any, settings: dict[str, str], context: dict, code:
         raise RuntimeError(_explain(exc)) from None
 
 
+_POOL: QThreadPool | None = None
+
+
+def _pool() -> QThreadPool:
+    """This dialog's own thread pool, kept for the whole session: closing the dialog never waits
+    for the main window's work, and a network step still running when it closes ends quietly."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(2)
+    return _POOL
+
+
 class AccountEditor(QDialog):
     """The form for one new account: target, name, and the target's declared fields."""
 
@@ -82,7 +95,7 @@ class AccountEditor(QDialog):
         self.setWindowTitle("Add an account — RadShare")
         self.registry = registry
         self.store = store
-        self.pool = WorkerPool()
+        self.pool = WorkerPool(_pool())
         self.fields: dict[str, Any] = {}
         self.sign_in_worker: Worker | None = None
         self.open_url_requested.connect(self._open_url)
@@ -229,7 +242,7 @@ class AccountEditor(QDialog):
         self.sign_in_worker = None
 
     def _on_cancel(self) -> None:
-        self.pool.cancel_all(wait_ms=2000)
+        self.pool.cancel_all(wait_ms=500)
         self.reject()
 
     # ------------------------------------------------------------------------------ save
@@ -269,7 +282,7 @@ class AccountsDialog(QDialog):
         self.resize(720, 380)
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
-        self.pool = WorkerPool()
+        self.pool = WorkerPool(_pool())
         self.verify_worker: Worker | None = None
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 3)
@@ -389,5 +402,5 @@ class AccountsDialog(QDialog):
         self.status.setText(f"Removed {name}.")
 
     def done(self, code: int) -> None:
-        self.pool.cancel_all(wait_ms=2000)
+        self.pool.cancel_all(wait_ms=500)
         super().done(code)
