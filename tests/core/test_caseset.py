@@ -341,3 +341,48 @@ def test_a_big_multi_frame_file_is_planned_from_its_header_alone(tmp_path, monke
     result = export([case], tmp_path / "out", options=ExportOptions(cine="gif"))
     assert not result.failed and len(deferred) == 1
     assert (tmp_path / "out" / "Case-01" / "cine" / "S01-XA.gif").is_file()
+
+
+def _redaction_available() -> bool:
+    try:
+        from radshare.core.redact import redact_dicom  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _redaction_available(), reason="the text redaction engine (radshare.core.redact) is not in this tree")
+def test_every_cine_frame_and_key_image_has_its_burned_in_text_painted_out(tmp_path):
+    from PIL import ImageDraw, ImageFont
+
+    case = tmp_path / "in" / "burned"
+    series, study = generate_uid(), generate_uid()
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 16)
+    for index in range(4):
+        ds = make_image(rows=256, cols=256, study_uid=study, series_uid=series, seed=index)
+        pixels = np.frombuffer(ds.PixelData, np.uint16).reshape(256, 256).copy()
+        pixels[:60, :] = 0
+        label = PILImage.new("L", (256, 60), 0)
+        ImageDraw.Draw(label).text((6, 6), "DOE JANE PID-314159", fill=255, font=font)
+        pixels[:60, :][np.asarray(label) > 128] = 4000
+        ds.PixelData = pixels.tobytes()
+        ds.BurnedInAnnotation = "YES"
+        ds.WindowCenter, ds.WindowWidth = 2000, 4000
+        (case / f"IM{index}").parent.mkdir(parents=True, exist_ok=True)
+        (case / f"IM{index}").write_bytes(to_bytes(ds))
+    out = tmp_path / "out"
+    options = ExportOptions(cine="mp4")
+    result = export_caseset(discover_cases([case]), out, settings_for_installation(text_redaction="auto"), options)
+    assert not result.failed
+    assert result.cases[0].text_regions >= 4, "no text region was found"
+
+    def text_pixels(rgb: np.ndarray) -> int:
+        return int((rgb[:40, :200].max(axis=-1) > 200).sum())
+
+    reader = imageio_ffmpeg.read_frames(str(out / "Case-01" / "cine" / "S01-CT.mp4"))
+    meta = next(reader)
+    frames = [np.frombuffer(f, np.uint8).reshape(meta["size"][1], meta["size"][0], 3) for f in reader]
+    assert len(frames) == 4 and all(text_pixels(f) < 20 for f in frames)
+    key = np.asarray(PILImage.open(next((out / "Case-01" / "images").iterdir())).convert("RGB"))
+    assert text_pixels(key) < 20
