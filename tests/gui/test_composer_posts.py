@@ -43,7 +43,10 @@ def _fill(qtbot, dialog, alts):
     dialog.review_confirm.setChecked(True)
 
 
-def test_composer_posts_to_mastodon_and_shows_the_link(qtbot, social_env, mastodon_server, doe_images):
+def test_composer_posts_to_mastodon_and_shows_the_link(qtbot, social_env, mastodon_server, doe_images, capfd, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     store = AccountStore()
     store.add(Account("teaching", "mastodon", {"url": mastodon_server["url"]}), mastodon_server["accounts"]["alice"])
     dialog = _composer(qtbot, doe_images, store)
@@ -88,6 +91,12 @@ def test_composer_posts_to_mastodon_and_shows_the_link(qtbot, social_env, mastod
     assert "#FOAMrad" in status["content"] or "FOAMrad" in status["content"]
     served = [requests.get(m["url"], timeout=10).content for m in status["media_attachments"]]
     assert served == prepared  # the preview showed exactly what was sent
+
+    token = mastodon_server["accounts"]["alice"]
+    out, err = capfd.readouterr()
+    shown = [dialog.status.text(), dialog.link.text(), dialog.problems.text(), dialog.preview_info.text()]
+    for text in [out, err, caplog.text, *shown]:
+        assert token not in text
 
 
 def test_composer_says_bluesky_has_no_drafts_and_posts_there(qtbot, social_env, bluesky_pds, doe_images):
