@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -213,7 +212,6 @@ def test_a_gui_sidecar_chooses_the_key_slice_and_its_arrow_is_drawn(tmp_path):
     from radshare.core.model import Annotation
 
     case = write_case(tmp_path / "in" / "annotated", slices=5, photos=0)
-    target = case / "DICOM" / "DOE_JANE" / "IM0001"  # the second slice (instance 2)
     arrow = Annotation(kind="arrow", points=[(10.0, 10.0), (50.0, 50.0)], color="#FFD400", width=3)
     annotations_io.write_sidecar(case / "IM0001.radshare.json", annotations_io.Sidecar(annotations=[arrow]))
     out = tmp_path / "out"

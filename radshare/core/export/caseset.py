@@ -4,7 +4,7 @@ One input folder is one case (DICOM in any structure, photos, optional notes, GU
 The export runs in three steps:
 
 1. plan (this process): find the cases, give each its stable number, read every header once
-   (never the pixels) to group series, order slices, collect the case's identifiers for the
+   (decoding no pixels) to group series, order slices, collect the case's identifiers for the
    notes, and make one `FileTask` per input file;
 2. work (any executor): `export_file(task)` is a pure, top-level function of its task: it
    de-identifies and text-redacts one file, renders its key image and cine frame(s), and
@@ -28,8 +28,8 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
