@@ -351,6 +351,11 @@ class AccountsDialog(QDialog):
         if editor.exec():
             self.refresh()
             self.status.setText("Account saved." + (f" {editor.keyring_warning}" if editor.keyring_warning else ""))
+            names = [self.table.item(r, 0).text() for r in range(self.table.rowCount())]
+            name = editor.name.text().strip()
+            if name in names:  # check the new credentials at once, in the background
+                self.table.selectRow(names.index(name))
+                self.verify_selected()
 
     def verify_selected(self) -> Worker | None:
         from radshare.gui.qtcompat import preload
