@@ -232,8 +232,11 @@ def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | 
     painted = [r for r in regions if not r.keep]
     if not painted:
         return source
-    from radshare.core.redact.apply import apply_regions
-
+    try:
+        from radshare.core.redact.apply import apply_regions
+    except ImportError as exc:  # never export the unpainted pixels instead
+        raise Unavailable("painting text boxes out needs the redaction module, which this installation "
+                          "lacks; nothing was exported") from exc
     import numpy as np
 
     return apply_regions(np.array(source, copy=True), painted, image.photometric)

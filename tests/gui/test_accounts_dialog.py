@@ -165,3 +165,22 @@ def test_mastodon_pasted_token_and_code_flow(qtbot, social_env, mastodon_server)
     editor2.finish_with_code(settings, context, code)
     qtbot.waitUntil(lambda: editor2.fields["access_token"].text() != "", timeout=30_000)
     assert editor2.save()
+
+
+def test_add_button_saves_and_verifies_at_once(qtbot, social_env, mastodon_server, monkeypatch):
+    dialog = _dialog(qtbot)
+    real_editor = dialog.editor
+
+    def filled_editor(target=None):
+        editor = real_editor("mastodon")
+        editor.name.setText("quick")
+        editor.fields["url"].setText(mastodon_server["url"])
+        editor.fields["access_token"].setText(mastodon_server["accounts"]["alice"])
+        monkeypatch.setattr(editor, "exec", lambda: editor.save())  # the user presses Save
+        return editor
+
+    monkeypatch.setattr(dialog, "editor", filled_editor)
+    with qtbot.waitSignal(dialog.verified, timeout=60_000) as signal:
+        qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
+    assert signal.args[0] == "quick" and "signed in as @alice" in signal.args[1]
+    assert dialog.table.item(0, 1).text() == "Mastodon"

@@ -182,3 +182,13 @@ def test_preview_shows_the_name_painted_out_before_export(qtbot, window, ct_file
     assert window.canvas.preview and box_spread() <= 2
     press_key(qtbot, window, Qt.Key_P)
     assert box_spread() > 100
+
+
+@pytest.mark.skipif(HAS_APPLY, reason="redaction is installed: the painted-out export is tested instead")
+def test_without_the_redaction_module_an_image_with_text_boxes_is_not_exported(qtbot, window, ct_file, tmp_path):
+    open_by_drop(qtbot, window, [ct_file])
+    draw_box_over_text(qtbot, window)
+    written = export_via_dialog(qtbot, window, tmp_path / "out", "png")
+    assert written == []
+    assert not list((tmp_path / "out").glob("*.png"))
+    assert any("redaction module" in p for p in window.log_panel.problems)

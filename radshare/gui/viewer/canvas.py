@@ -201,7 +201,7 @@ class Canvas(QWidget):
             return frame
         try:
             return services.paint_regions(state.image, regions, frames=frame[None])[0]
-        except ImportError:
+        except (ImportError, services.Unavailable):
             return frame
 
     def value_at(self, p: tuple[float, float]) -> str:
