@@ -114,7 +114,7 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
     for tag in list(ds.keys()):
         try:
             # Applying, a removal settled by the tag alone needs no decoding (private tags, X rows).
-            decision = decide_by_tag(tag, ctx, depth, clean) if plan is None else None
+            decision = decide_by_tag(tag, ctx, depth, clean, ds.get_item(tag)) if plan is None else None
             elem = None
             if decision is None:
                 elem = ds[tag]

@@ -30,6 +30,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
+from radshare.core.deid.plausible import plausible, plausible_length
 from radshare.core.deid.profile import Options, Profile, action_with_source
 from radshare.core.deid.pseudonyms import Pseudonymizer
 from radshare.core.deid.table import DeidTables, TableRow
@@ -141,11 +142,14 @@ class Context:
         return self.profile.options
 
 
-def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False) -> Decision | None:
+def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
+                  raw: Any = None) -> Decision | None:
     """The decision when the tag alone settles it, else None (the value is needed).
 
     Lets the walk drop private tags, X rows and overlays, and keep known-safe values such as Pixel
     Data, without decoding them; `decide` starts with this same function, so both paths agree.
+    `raw` (the undecoded element, when the caller has it) lets a known-safe value be kept only
+    when its length alone proves it fits its VR; anything else is decoded and checked by `decide`.
     """
     if tag.group == 0x0002:
         return Decision("removed", "file meta attribute inside the data set")
@@ -163,12 +167,24 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False) -
     if tag.group & 0xFF01 == 0x6000:
         return None if ctx.options.clean_graphics else Decision("removed", "overlay")
     if tag in ctx.tables.known_safe_values and not (clean and tag in ctx.tables.known_safe_text):
-        return Decision("kept", "known safe")
+        if raw is not None and plausible_length(tag, getattr(raw, "VR", None), getattr(raw, "length", None)):
+            return Decision("kept", "known safe")
     return None
 
 
 def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
-    """What happens to `elem` (a child of `parent`); see the module docstring for the order."""
+    """What happens to `elem` (a child of `parent`); see the module docstring for the order.
+
+    Whatever would be kept or cleaned must first look like its VR (plausible.py): a damaged
+    header can make one element swallow the rest of the file, identifiers included.
+    """
+    decision = _decide(elem, parent, ctx, clean, depth)
+    if decision.action in ("kept", "cleaned") and not decision.recurse and not plausible(elem):
+        return Decision("removed", "value does not fit its VR (damaged header?)")
+    return decision
+
+
+def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
     tag = elem.tag
     early = decide_by_tag(tag, ctx, depth, clean)
     if early is not None:
