@@ -93,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
         bars.close()
         print(f"radshare export: cannot reach the scheduler ({exc.__class__.__name__})", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a distributed executor failing as a whole (workers lost, ...)
+        if args.executor != "dask":
+            raise
+        bars.close()
+        print(f"radshare export: the dask cluster failed ({exc.__class__.__name__}); finished cases are kept, "
+              "a re-run resumes", file=sys.stderr)
+        return 1
     bars.close()
     if report_path is not None:
         result.report.write(report_path)

@@ -850,7 +850,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
         _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
         if cancelled or (cancel is not None and cancel()):
             cancelled = True
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or an executor that failed as a whole: no partial case stays
         cancelled = True
         raise
     finally:
