@@ -101,7 +101,10 @@ class AccountEditor(QDialog):
         self.open_url_requested.connect(self._open_url)
 
         layout = QVBoxLayout(self)
-        top = QFormLayout()
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        top = self.form
         self.target = QComboBox()
         for target_id in registry.ids():
             self.target.addItem(registry.get(target_id).display_name, target_id)
@@ -112,9 +115,6 @@ class AccountEditor(QDialog):
         self.name = QLineEdit()
         self.name.setPlaceholderText("a name you choose, e.g. teaching-mastodon")
         top.addRow("Account name:", self.name)
-        layout.addLayout(top)
-        self.form_host = QWidget()
-        self.form = QFormLayout(self.form_host)
         layout.addWidget(self.form_host)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -129,8 +129,8 @@ class AccountEditor(QDialog):
         return self.registry.get(self.target.currentData())
 
     def _build_fields(self, *_args: Any) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        while self.form.rowCount() > 2:  # keep "Service" and "Account name"
+            self.form.removeRow(2)
         self.fields = {}
         cls = self.cls()
         for field in cls.account_fields:
@@ -290,6 +290,7 @@ class AccountsDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table, 1)
         self.keyring = QLabel("")
         self.keyring.setWordWrap(True)
@@ -333,6 +334,8 @@ class AccountsDialog(QDialog):
             where = f"{where} @ {url}" if where and url else (where or url)
             for col, text in enumerate((account.name, cls.display_name if cls else f"{account.target} (not installed)", where)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.verify_button.setEnabled(bool(accounts))
         self.remove_button.setEnabled(bool(accounts))
         if accounts and self.table.currentRow() < 0:

@@ -86,8 +86,8 @@ class MastodonUploader(Uploader):
         AccountField("url", "Server", kind="url", help="your server's address, e.g. https://mastodon.social"),
         AccountField(
             "access_token", "Access token", secret=True, kind="password",
-            help="sign in with the browser (Accounts dialog), or paste a token from Preferences > Development "
-                 "with the scopes read:accounts, write:media, write:statuses",
+            help="sign in with the browser, or paste a token made on the server under Preferences > Development "
+                 "with the scopes read:accounts, write:media and write:statuses",
         ),
         AccountField("visibility", "Default visibility", kind="choice", required=False, default="public",
                      choices=VISIBILITIES),
