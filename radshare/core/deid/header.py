@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pydicom
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from radshare import __version__
@@ -109,44 +111,69 @@ def mark_pixels_cleaned(ds: pydicom.Dataset, recognizable_features: bool = False
 
 def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
           counts: dict[str, int] | None, plan: list[PlannedAction] | None) -> None:
-    apply = counts is not None
+    """Decide every element of `ds`, recursing into kept sequences; apply (counts) or list (plan)."""
     doomed = []
     for tag in list(ds.keys()):
-        try:
-            # Applying, a removal settled by the tag alone needs no decoding (private tags, X rows).
-            decision = decide_by_tag(tag, ctx, depth, clean, ds.get_item(tag)) if plan is None else None
-            elem = None
-            if decision is None:
-                elem = ds[tag]
-                decision = decide(elem, ds, ctx, clean, depth)
-        except Exception as error:  # noqa: BLE001 - an undecodable element is removed, not fatal
-            elem, decision = None, Decision("removed", f"unreadable element ({type(error).__name__})")
-        keyword = elem.keyword if elem is not None and elem.keyword else ("private" if tag.is_private else "unknown")
-        label = f"{prefix}({tag.group:04X},{tag.element:04X}) {keyword}"
+        elem, decision = _decide_element(ds, tag, ctx, clean, depth, fast=plan is None)
+        keyword = _keyword(elem, tag) if plan is not None or decision.recurse else ""
         if plan is not None:
-            original = show_value(elem.value) if elem is not None else ""
-            new_value = show_value(decision.value) if decision.action not in ("removed", "kept") else (
-                original if decision.action == "kept" else "")
-            plan.append(PlannedAction(label, keyword, original, decision.action, new_value, decision.reason))
+            plan.append(_planned(prefix, tag, keyword, elem, decision))
         if decision.recurse and elem is not None:
             for index, item in enumerate(elem.value or []):
                 if isinstance(item, Dataset):
                     _walk(item, ctx, f"{prefix}{keyword}[{index}] > ", decision.clean, depth + 1, counts, plan)
-        if not apply:
-            continue
-        if decision.action == "removed":
+        if counts is not None and _apply(elem, decision, counts):
             doomed.append(tag)
-            counts["removed"] += 1
-        elif decision.reason == RECORD_REASON:
-            continue  # written by _write_record after the walk
-        elif decision.action != "kept":
-            elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
-            if decision.action == "emptied":
-                counts["emptied"] += 1
-            else:
-                counts["uids" if decision.uid else "replaced"] += 1
     for tag in doomed:
         del ds[tag]
+
+
+def _decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: int,
+                    fast: bool) -> tuple[DataElement | None, Decision]:
+    """The element (None when not decoded) and its decision; undecodable elements are removed.
+
+    `fast`: when applying, a decision the tag settles (private tags, X rows, bulk data) needs no
+    decoding. Describing always decodes, to show the original value.
+    """
+    try:
+        decision = decide_by_tag(tag, ctx, depth, clean, ds.get_item(tag)) if fast else None
+        if decision is not None:
+            return None, decision
+        elem = ds[tag]
+        return elem, decide(elem, ds, ctx, clean, depth)
+    except Exception as error:  # noqa: BLE001 - a value pydicom cannot decode is removed, not fatal
+        return None, Decision("removed", f"unreadable element ({type(error).__name__})")
+
+
+def _apply(elem: DataElement | None, decision: Decision, counts: dict[str, int]) -> bool:
+    """Carry out `decision` on `elem`; True when the element is to be deleted."""
+    if decision.action == "removed":
+        counts["removed"] += 1
+        return True
+    if decision.action == "kept" or decision.reason == RECORD_REASON or elem is None:
+        return False  # the record is written by _write_record after the walk
+    elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
+    key = "emptied" if decision.action == "emptied" else "uids" if decision.uid else "replaced"
+    counts[key] += 1
+    return False
+
+
+def _keyword(elem: DataElement | None, tag: BaseTag) -> str:
+    if elem is not None and elem.keyword:
+        return elem.keyword
+    return "private" if tag.is_private else "unknown"
+
+
+def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, decision: Decision) -> PlannedAction:
+    original = show_value(elem.value) if elem is not None else ""
+    if decision.action == "removed":
+        new_value = ""
+    elif decision.action == "kept":
+        new_value = original
+    else:
+        new_value = show_value(decision.value)
+    label = f"{prefix}({tag.group:04X},{tag.element:04X}) {keyword}"
+    return PlannedAction(label, keyword, original, decision.action, new_value, decision.reason)
 
 
 def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:

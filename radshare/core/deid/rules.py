@@ -151,23 +151,24 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
     `raw` (the undecoded element, when the caller has it) lets a known-safe value be kept only
     when its length alone proves it fits its VR; anything else is decoded and checked by `decide`.
     """
-    if tag.group == 0x0002:
+    number = int(tag)  # plain int: set and dict lookups with pydicom's Tag objects are slow
+    group = number >> 16
+    if group == 0x0002:
         return Decision("removed", "file meta attribute inside the data set")
-    if tag.element == 0x0000:
+    if number & 0xFFFF == 0x0000:
         return Decision("removed", "group length (recomputed when written)")
-    if tag.is_private:
+    if group & 1:
         return None if ctx.options.retain_safe_private else Decision("removed", "private tag")
-    if depth == 0 and tag in ctx.record_tags:
-        keyword = ctx.record_tags[tag]
-        return Decision("replaced", RECORD_REASON, value=ctx.record[keyword])
-    row = ctx.tables.row_for(tag)
+    if depth == 0 and number in _RECORD_TAGS:
+        return Decision("replaced", RECORD_REASON, value=ctx.record[_RECORD_TAGS[number]])
+    row = ctx.tables.row_for(number)
     if row is not None:
         code, source = action_with_source(row, ctx.options)
         return Decision("removed", f"{row.source} {source}: X") if code == "X" else None
-    if tag.group & 0xFF01 == 0x6000:
+    if group & 0xFF01 == 0x6000:
         return None if ctx.options.clean_graphics else Decision("removed", "overlay")
-    if tag in ctx.tables.known_safe_values and not (clean and tag in ctx.tables.known_safe_text):
-        if raw is not None and plausible_length(tag, getattr(raw, "VR", None), getattr(raw, "length", None)):
+    if number in ctx.tables.known_safe_values and not (clean and number in ctx.tables.known_safe_text):
+        if raw is not None and plausible_length(number, getattr(raw, "VR", None), getattr(raw, "length", None)):
             return Decision("kept", "known safe")
     return None
 

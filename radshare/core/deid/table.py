@@ -99,8 +99,10 @@ class DeidTables:
     method_codes: dict[str, tuple[str, str]]  # option -> (code value, code meaning)
 
     def row_for(self, tag: int) -> TableRow | None:
-        row = self.rows.get(int(tag))
-        if row is not None:
+        """The row governing `tag`: its exact row, else the first masked row that matches."""
+        tag = int(tag)
+        row = self.rows.get(tag)
+        if row is not None or not self._maybe_masked(tag):
             return row
         for masked in self.masked_rows:
             if masked.tag.matches(tag):
@@ -109,7 +111,14 @@ class DeidTables:
 
     def is_known_safe(self, tag: int) -> bool:
         tag = int(tag)
-        return tag in self.known_safe or any(p.matches(tag) for p in self.known_safe_masked)
+        if tag in self.known_safe:
+            return True
+        return self._maybe_masked(tag) and any(p.matches(tag) for p in self.known_safe_masked)
+
+    @staticmethod
+    def _maybe_masked(tag: int) -> bool:
+        """Only curve (50xx) and overlay (60xx) groups have masked rows: skip the scan for others."""
+        return (tag >> 24) in (0x50, 0x60)
 
     def all_rows(self) -> list[TableRow]:
         return [*self.rows.values(), *self.masked_rows, self.private_row]
