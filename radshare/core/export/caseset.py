@@ -837,6 +837,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
 
     tell(None, "planned")
     cancelled = len(outcomes) < len(cases)  # cancelled while reading headers
+    results: Iterable[FileResult] = []
     try:
         for run in pending:
             run.partial.mkdir(parents=True, exist_ok=True)
@@ -852,6 +853,9 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             cancelled = True
     except BaseException:  # Ctrl-C, or an executor that failed as a whole: no partial case stays
         cancelled = True
+        stop = getattr(results, "close", None)  # stops the pool's workers now, not at exit
+        if stop is not None:
+            stop()
         raise
     finally:
         if cancelled:
