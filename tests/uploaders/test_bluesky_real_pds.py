@@ -172,3 +172,14 @@ def test_app_password_never_reaches_logs_or_outputs(bluesky_pds, caplog, capfd):
     assert caplog.records, "the run logged nothing at all: the check would prove nothing"
     for text in texts:
         assert secret not in text and secret[::-1] not in text
+
+
+def test_sensitive_post_carries_the_graphic_media_self_label(bluesky_pds):
+    uploader = _uploader(bluesky_pds, 1)
+    source = SourceImage(smooth_rgb(200, 300, seed=5), Identifiers(), True)
+    post, _ = build_post([source], uploader.limits, alt_texts=["Clinical photograph."], caption="Wound care",
+                         options={"sensitive": "true"})
+    result = uploader.publish(post)
+    record = uploader.client().com.atproto.repo.get_record(
+        {"repo": uploader._did, "collection": "app.bsky.feed.post", "rkey": result.id.rsplit("/", 1)[-1]}).value
+    assert [label.val for label in record.labels.values] == ["graphic-media"]
