@@ -191,6 +191,7 @@ class ComposerDialog(QDialog):
         self._preparing = False
         self.limits: Any = None
         self.result: Any = None
+        self._scheduled = False
         self.post_worker: Worker | None = None
         self._alt: list[str] = [im.alt_text for im in self.images]
         self._build(checked)
@@ -611,6 +612,7 @@ class ComposerDialog(QDialog):
             account.remember_right_to_share = self.remember.isChecked()
             self.store.update(account)
         post, _ = self.build_post()
+        self._scheduled = "scheduled_at" in post.options
         uploader = self._uploader()
         uploader.limits = self.limits or uploader.limits
         worker = Worker(publish, uploader, post)
@@ -634,7 +636,7 @@ class ComposerDialog(QDialog):
 
     def _on_posted(self, result: Any) -> None:
         self.result = result
-        kind = "Draft saved" if result.draft else "Posted"
+        kind = ("Scheduled" if self._scheduled else "Draft saved") if result.draft else "Posted"
         self.status.setText(f"{kind}:")
         url = result.url
         self.link.setText(f'<a href="{url}">{url}</a>' if url.startswith(("http://", "https://")) else url)

@@ -192,3 +192,22 @@ def test_main_window_post_action_opens_the_composer_on_the_open_images(qtbot, so
     assert "No account yet" in dialog.account.currentText()
     assert "add an account" in dialog.problems.text()
     dialog.close()
+
+
+def test_scheduling_is_offered_for_mastodon_and_refused_too_soon(qtbot, social_env, mastodon_server, doe_images):
+    from PySide6.QtCore import QDateTime
+
+    store = AccountStore()
+    store.add(Account("later", "mastodon", {"url": mastodon_server["url"]}), mastodon_server["accounts"]["carol"])
+    dialog = _composer(qtbot, doe_images[:1], store)
+    _fill(qtbot, dialog, ["Lateral radiograph."])
+    dialog.right_to_share.setChecked(True)
+    dialog.schedule.setChecked(True)
+    dialog.schedule_at.setDateTime(QDateTime.currentDateTime().addSecs(120))
+    assert "at least 5 minutes" in dialog.problems.text() and not dialog.post_button.isEnabled()
+    dialog.schedule_at.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+    assert dialog.post_button.isEnabled(), dialog.problems.text()
+    with qtbot.waitSignal(dialog.posted, timeout=60_000) as posted:
+        qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
+    assert posted.args[0].draft is True and "scheduled_statuses" in posted.args[0].url
+    assert dialog.status.text() == "Scheduled:" and posted.args[0].url in dialog.link.text()
