@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,11 @@ from radshare.core.fsutil import atomic_write_bytes
 from radshare.core.model import Identifiers, Image, TextRegion
 from radshare.core.resources import resource_path
 from radshare.core.sources import InputItem, read_dicom, sniff
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 TEXT_REDACTION_MODES = ("auto", "off", "templates-only", "tesseract")
 DICOM_SUFFIXES = {".dcm", ".dicom", ".dic", ".ima", ""}
@@ -53,7 +58,8 @@ def settings_for_installation(**overrides) -> Settings:
 
     overrides.setdefault("key", installation_key())
     settings = Settings(**overrides)
-    profile_for(settings)  # fail early, as a configuration error, on an unknown profile
+    profile_for(settings)  # fail early, as configuration errors: an unknown profile,
+    pseudonymizer_for(settings)  # a date shift of zero days
     return settings
 
 
