@@ -126,3 +126,22 @@ def test_backend_chosen_in_keyrings_own_config_file_counts_as_explicit(monkeypat
         handle.write("[backend]\ndefault-keyring=keyrings.alt.file.PlaintextKeyring\n")
     status = keyring_status(keyring.core.load_keyring("keyrings.alt.file.PlaintextKeyring"))
     assert status.explicit and not status.secure and "chosen in your keyring settings" in status.warning
+
+
+def test_cli_without_a_terminal_refuses_a_fallback_keyring_unless_told(private_env):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    probe = subprocess.run([sys.executable, "-c", "import keyring; print(type(keyring.get_keyring()).__module__)"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    if not probe.stdout.startswith("keyrings.alt"):  # a desktop with a real keyring: never touch it
+        pytest.skip("this machine has a system keyring; the fallback case cannot be staged safely")
+    args = [sys.executable, "-m", "radshare", "accounts", "add", "wordpress", "b", "--url", "https://blog.example.org",
+            "--user", "u", "--no-verify"]
+    refused = subprocess.run(args, input=SECRET + "\n", capture_output=True, text=True, env=env, timeout=120)
+    assert refused.returncode == 2 and "not a system store" in refused.stderr
+    assert not (private_env / "config" / "accounts.json").exists()
+    allowed = subprocess.run([*args, "--insecure-keyring"], input=SECRET + "\n", capture_output=True, text=True, env=env, timeout=120)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "warning" in allowed.stderr and SECRET not in allowed.stdout + allowed.stderr
