@@ -200,10 +200,13 @@ def _int(value, default: int = 0) -> int:
 def dicom_output_path(ds, settings: Settings) -> Path:
     """Where an instance goes, from keyed pseudonyms of its original identity only.
 
-    `P-<patient>/ST-<study>/S<series number>-<modality>-<series>/<instance number>-<instance>.dcm`.
+    `RS-<patient>/ST-<study>/S<series number>-<modality>-<series>/<instance number>-<instance>.dcm`,
+    the patient folder named by the same pseudonym that replaces Patient Name and ID inside.
     Computed before any work is done, so a re-run can skip what is already complete.
     """
-    patient = _token(settings, "patient", str(ds.get("PatientID", "")), str(ds.get("PatientName", "")))
+    from radshare.core.deid.header import patient_pseudonym
+
+    patient = patient_pseudonym(ds, pseudonymizer_for(settings))
     study = _token(settings, "study", str(ds.get("StudyInstanceUID", "")))
     series = _token(settings, "series", str(ds.get("SeriesInstanceUID", "")), length=6)
     instance = _token(settings, "instance", str(ds.get("SOPInstanceUID", "")))
@@ -211,7 +214,7 @@ def dicom_output_path(ds, settings: Settings) -> Path:
     series_number = _int(ds.get("SeriesNumber"))
     instance_number = _int(ds.get("InstanceNumber"))
     return Path(
-        f"P-{patient}", f"ST-{study}", f"S{series_number:03d}-{modality}-{series}", f"{instance_number:04d}-{instance}.dcm"
+        patient, f"ST-{study}", f"S{series_number:03d}-{modality}-{series}", f"{instance_number:04d}-{instance}.dcm"
     )
 
 

@@ -176,15 +176,24 @@ def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, 
     return PlannedAction(label, keyword, original, decision.action, new_value, decision.reason)
 
 
-def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:
-    patient_key = ""
+def patient_key(ds: Dataset) -> str:
+    """What identifies the patient for keying: Patient ID, else the name, else the study."""
     for keyword in ("PatientID", "PatientName", "StudyInstanceUID"):
         value = str(_first(ds, keyword)).strip(" \x00")
         if value:
-            patient_key = f"{keyword}={value}"
-            break
+            return f"{keyword}={value}"
+    return ""
+
+
+def patient_pseudonym(ds: Dataset, pseudo: Pseudonymizer) -> str:
+    """The keyed pseudonym that replaces Patient Name and ID (also names the output folder)."""
+    return pseudo.patient(patient_key(ds))
+
+
+def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:
+    patient_key_value = patient_key(ds)
     options = profile.options
-    offset = pseudo.date_offset_days(patient_key) if options.retain_longitudinal == "modified" else None
+    offset = pseudo.date_offset_days(patient_key_value) if options.retain_longitudinal == "modified" else None
     tables = load_tables()
     applied = ["basic", *options.applied()]
     codes = [tables.method_codes[name] for name in applied]
@@ -195,7 +204,7 @@ def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: 
         "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
             options.retain_longitudinal],
     }
-    return Context(profile, pseudo, tables, Scrubber(identifiers), patient_key, offset, record)
+    return Context(profile, pseudo, tables, Scrubber(identifiers), patient_key_value, offset, record)
 
 
 def _write_record(ds: Dataset, ctx: Context) -> None:

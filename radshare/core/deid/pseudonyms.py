@@ -23,6 +23,9 @@ UID_ROOT = "2.25."  # PS3.5 B.2: UIDs derived from a 128-bit UUID, no registered
 _UID_CACHE_SIZE = 100_000  # remembered replacements; cleared when full so a long batch stays bounded
 
 
+PATIENT_PSEUDONYM_LENGTH = 10  # 50 bits: no two patients of one installation share a pseudonym in practice
+
+
 class Pseudonymizer:
     """Maps identifying values to keyed pseudonyms; deterministic for one key.
 
@@ -81,6 +84,10 @@ class Pseudonymizer:
         number = int.from_bytes(self._digest("date", str(patient_key))[:8], "big")
         magnitude = 1 + number % span  # 1 .. span
         return -magnitude if (number >> 63) & 1 else magnitude
+
+    def patient(self, patient_key: str) -> str:
+        """The pseudonym that replaces a patient's name and ID, e.g. "RS-K3J9QX2M7A" (50 bits)."""
+        return self.token("patient\x1f" + patient_key, prefix="RS-", length=PATIENT_PSEUDONYM_LENGTH)
 
     def token(self, value: str, prefix: str = "", length: int = 8) -> str:
         """A short keyed pseudonym such as "RS-K3J9QX2M" (base32 letters and digits, upper case)."""

@@ -32,7 +32,7 @@ from pydicom.uid import UID
 
 from radshare.core.deid.plausible import plausible, plausible_length
 from radshare.core.deid.profile import Options, Profile, action_with_source
-from radshare.core.deid.pseudonyms import Pseudonymizer
+from radshare.core.deid.pseudonyms import PATIENT_PSEUDONYM_LENGTH, Pseudonymizer
 from radshare.core.deid.table import DeidTables, TableRow
 from radshare.core.model import Identifiers
 
@@ -56,7 +56,7 @@ RECORD_KEYWORDS = frozenset(
 _RECORD_TAGS = {tag_for_keyword(keyword): keyword for keyword in RECORD_KEYWORDS}
 RECORD_REASON = "de-identification record"
 MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
-PSEUDONYM_LENGTH = 10  # 50 bits: no two patients of one installation share a pseudonym in practice
+PSEUDONYM_LENGTH = PATIENT_PSEUDONYM_LENGTH
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,7 @@ def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
 
 def _pseudonym(elem: DataElement, ctx: Context) -> str:
     if elem.keyword in ("PatientName", "PatientID"):
-        return ctx.pseudo.token("patient\x1f" + ctx.patient_key, prefix="RS-", length=PSEUDONYM_LENGTH)
+        return ctx.pseudo.patient(ctx.patient_key)
     return ctx.pseudo.token(f"{elem.keyword}\x1f{_text(elem.value)}", prefix="RS-", length=PSEUDONYM_LENGTH)
 
 
