@@ -15,7 +15,7 @@ Notes are written by clinicians and may name the patient: they are only ever wri
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +24,11 @@ from typing import Any
 from radshare.core.deid.text import Replacement, scrub_text
 from radshare.core.errors import InputError
 from radshare.core.model import Identifiers
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 NOTE_FILES = ("case.md", "case.markdown", "case.yaml", "case.yml", "case.toml")
 FIELDS = ("title", "history", "findings", "diagnosis", "tags", "references")
