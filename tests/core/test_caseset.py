@@ -384,3 +384,13 @@ def test_every_cine_frame_and_key_image_has_its_burned_in_text_painted_out(tmp_p
     assert len(frames) == 4 and all(text_pixels(f) < 20 for f in frames)
     key = np.asarray(PILImage.open(next((out / "Case-01" / "images").iterdir())).convert("RGB"))
     assert text_pixels(key) < 20
+
+
+def test_an_empty_case_folder_is_an_error_of_that_case_only(tmp_path):
+    write_case(tmp_path / "in" / "a", slices=1, photos=0)
+    (tmp_path / "in" / "b" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "b" / "sub" / "readme.txt").write_text("nothing here")
+    result = export([tmp_path / "in"], tmp_path / "out")
+    by_name = {Path(c.source).name: c for c in result.cases}
+    assert by_name["a"].status == "ok"
+    assert by_name["b"].status == "error" and "no DICOM image" in by_name["b"].error

@@ -321,6 +321,8 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
     plan.identifiers = identifiers
     _plan_dicom(plan, headers, sidecars, settings, options)
     _plan_photos(plan, photos, sidecars, settings, options)
+    if not plan.tasks and plan.notes is None and not any(p.status == "error" for p in plan.problems):
+        raise InputError("no DICOM image, photo or notes found in this folder")
     return plan
 
 
