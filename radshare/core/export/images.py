@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 from PIL import Image as PILImage
+from PIL import ImageFile
 
 Format = Literal["png", "jpeg"]
 
@@ -40,6 +41,8 @@ def encode_image(
     if fmt == "png":
         image.save(out, format="PNG", optimize=False, compress_level=6, **extra)
     elif fmt == "jpeg":
+        # Optimised JPEG writes in one block; noisy pixels at high quality outgrow Pillow's default.
+        ImageFile.MAXBLOCK = max(ImageFile.MAXBLOCK, image.width * image.height * 4 + 65536)
         image.save(out, format="JPEG", quality=int(quality), optimize=True, subsampling=0 if quality >= 90 else 2, **extra)
     else:
         raise ValueError(f"unknown image format {fmt!r}")
