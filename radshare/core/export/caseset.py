@@ -840,17 +840,25 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
     tell(None, "planned")
     cancelled = len(outcomes) < len(cases)  # cancelled while reading headers
     results: Iterable[FileResult] = []
+    finisher = _Finisher(out, options, report, say)
     try:
         for run in pending:
             run.partial.mkdir(parents=True, exist_ok=True)
             if not run.plan.tasks:
-                finished_entries.extend(_finish(run, out, options, report, say))
-                state["cases_done"] += 1
-                tell(run)
+                finisher.submit(run)
         results = list() if not tasks or cancelled else batch.run_batch(
             tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
         )
-        _receive(results, by_case, out, options, report, say, state, finished_entries, tell)
+        for result in results:
+            run = by_case[result.case_id]
+            _store(run, result, report, say)
+            state["files_done"] += 1
+            if run.done == len(run.plan.tasks):
+                finisher.submit(run)
+            state["cases_done"] += finisher.collect(finished_entries)
+            tell(run)
+        state["cases_done"] += finisher.collect(finished_entries, wait=True)
+        tell(None, "done")
         if cancelled or (cancel is not None and cancel()):
             cancelled = True
     except BaseException:  # Ctrl-C, or an executor that failed as a whole: no partial case stays
@@ -860,6 +868,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             stop()
         raise
     finally:
+        finisher.close(finished_entries)  # a case being assembled is completed first
         if cancelled:
             _remove_partials(out)
         # The manifest and the book list what is complete, also after a cancel.
@@ -874,16 +883,35 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
     return CaseSetResult(report=report, cases=outcomes, cancelled=cancelled, zip_path=zip_path)
 
 
-def _receive(results, by_case, out, options, report, say, state, finished_entries, tell) -> None:
-    """Write each result as it arrives; finish a case when its last file is in."""
-    for result in results:
-        run = by_case[result.case_id]
-        _store(run, result, report, say)
-        state["files_done"] += 1
-        if run.done == len(run.plan.tasks):
-            finished_entries.extend(_finish(run, out, options, report, say))
-            state["cases_done"] += 1
-        tell(run)
+class _Finisher:
+    """Assembles finished cases on one background thread (encoding a cine takes a second or
+    more), so the workers are fed new files meanwhile. Cases are assembled one at a time, from
+    frames staged on disk, so memory stays bounded."""
+
+    def __init__(self, out: Path, options: ExportOptions, report: Report, say: Callable[[str], None]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.args = (out, options, report, say)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="radshare-case")
+        self.futures: list = []
+
+    def submit(self, run: "_CaseRun") -> None:
+        self.futures.append(self.pool.submit(_finish, run, *self.args))
+
+    def collect(self, entries: list[mf.CaseEntry], wait: bool = False) -> int:
+        """Add the entries of the cases assembled so far; returns how many were assembled."""
+        done = [f for f in self.futures if wait or f.done()]
+        self.futures = [f for f in self.futures if f not in done]
+        for future in done:
+            entries.extend(future.result())
+        return len(done)
+
+    def close(self, entries: list[mf.CaseEntry]) -> None:
+        self.pool.shutdown(wait=True)
+        for future in self.futures:
+            if future.exception() is None:
+                entries.extend(future.result())
+        self.futures = []
 
 
 @contextmanager
