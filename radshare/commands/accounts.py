@@ -187,7 +187,12 @@ def _add(args: argparse.Namespace) -> int:
     # Check the fields before asking the target, so a typo costs no network round trip.
     AccountStore._check_fields(account, secret, cls)
     if not args.no_verify:
-        identity = cls({**settings}, secret).verify()
+        checker = cls({**settings}, secret)
+        try:
+            identity = checker.verify()
+        finally:
+            if hasattr(checker, "close"):
+                checker.close()
         who = identity.display_name or identity.username
         print(f"verified: signed in as {who}" if who else "verified")
     accept = args.insecure_keyring

@@ -183,7 +183,11 @@ def _run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, stage: str) -> None:
         _say(args, f"  [{done}/{total}] {stage}")
 
-    result = uploader.publish(post, progress=progress)
+    try:
+        result = uploader.publish(post, progress=progress)
+    finally:
+        if hasattr(uploader, "close"):
+            uploader.close()
     seconds = time.perf_counter() - started
     if args.json:
         print(json.dumps({

@@ -299,6 +299,18 @@ class Uploader:
     def __repr__(self) -> str:  # never show the secret
         return f"<{type(self).__name__} {self.id}>"
 
+    def close(self) -> None:
+        """Release network sessions; the uploader may not be used afterwards. Optional for plugins."""
+        session = getattr(self, "session", None)
+        if session is not None and hasattr(session, "close"):
+            session.close()
+
+    def __enter__(self) -> "Uploader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @classmethod
     def secret_field(cls) -> AccountField | None:
         return next((f for f in cls.account_fields if f.secret), None)
