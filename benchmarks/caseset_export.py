@@ -129,6 +129,9 @@ def run_export(cases_dir: Path, out: Path, workers: int, text_redaction: str, ke
     env = dict(os.environ, RADSHARE_KEY_FILE=str(key_file))
     command = [sys.executable, "-m", "radshare", "export", str(cases_dir), "-o", str(out), "--cine", "mp4",
                "--workers", str(workers), "--text-redaction", text_redaction, "-q", "--report", str(out) + ".report.json"]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watched = psutil.Process(process.pid)
@@ -147,13 +150,16 @@ def run_export(cases_dir: Path, out: Path, workers: int, text_redaction: str, ke
         except psutil.Error:
             pass
         time.sleep(0.1)
-    seconds = time.perf_counter() - start
     _, err = process.communicate()
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the export, its workers and ffmpeg
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     import json
 
     report = json.loads(Path(str(out) + ".report.json").read_text()) if Path(str(out) + ".report.json").is_file() else {}
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "code": process.returncode,
         "stderr": err.decode(errors="replace")[-2000:],
         "peak_tree_mb": peak_tree / 2**20,
@@ -200,7 +206,7 @@ def main() -> int:
             print(f"workers={workers}: {r['seconds']:.1f} s, {r['seconds'] / args.cases:.2f} s/case, "
                   f"{images / r['seconds']:.1f} images/s, peak memory {r['peak_tree_mb']:.0f} MB (all processes), "
                   f"{r['peak_single_mb']:.0f} MB (largest process); files ok {s.get('ok')}, errors {s.get('error')}, "
-                  f"text regions painted {r['text_regions']}; exit {r['code']}")
+                  f"text regions painted {r['text_regions']}; CPU {r['cpu']:.1f} s ({r['cpu'] / r['seconds']:.2f} cores busy); exit {r['code']}")
         speedup = results[1]["seconds"] / results[2]["seconds"]
         print(f"speed-up of the 2nd worker: {speedup:.2f}x")
         if args.long_cine:

@@ -138,9 +138,13 @@ class _AtomicTarget:
 
 
 def write_mp4(
-    frames: Iterable[np.ndarray], path: Path, fps: float | None = DEFAULT_FPS, max_side: int = MP4_MAX_SIDE, quality: float = 7.0
+    frames: Iterable[np.ndarray], path: Path, fps: float | None = DEFAULT_FPS, max_side: int = MP4_MAX_SIDE, quality: float = 6.0
 ) -> CineInfo:
-    """H.264 MP4 (yuv420p, even size, fast start) streamed to ffmpeg one frame at a time."""
+    """H.264 MP4 (yuv420p, even size, fast start) streamed to ffmpeg one frame at a time.
+
+    x264's "veryfast" preset at CRF 20 (quality 6): on noisy CT frames the default "medium"
+    preset took five times as long for a file twice the size (measured, 60 frames of 512x512).
+    """
     import imageio_ffmpeg
 
     fps = clamp_fps(fps)
@@ -157,7 +161,7 @@ def write_mp4(
             quality=quality,
             macro_block_size=2,
             ffmpeg_log_level="error",
-            output_params=["-movflags", "+faststart", "-map_metadata", "-1", "-an"],
+            output_params=["-preset", "veryfast", "-movflags", "+faststart", "-map_metadata", "-1", "-an"],
         )
         writer.send(None)  # start ffmpeg
         try:
