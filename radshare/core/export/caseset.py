@@ -397,6 +397,26 @@ def _plan_photos(plan: CasePlan, photos: list[InputItem], sidecars: dict, settin
         )
 
 
+@dataclass(frozen=True)
+class _PlanJob:
+    folder: Path
+    case_id: str
+    number: int
+    key: str
+    settings: Settings
+    options: ExportOptions
+
+
+def _plan_job(job: _PlanJob) -> tuple[str, "CasePlan | str"]:
+    """Plan one case on any executor: (case id, plan), or (case id, reason) when it fails."""
+    try:
+        return job.case_id, plan_case(job.folder, job.case_id, job.number, job.key, job.settings, job.options)
+    except InputError as exc:
+        return job.case_id, str(exc)
+    except Exception as exc:  # a bug must not stop the set nor leak a value
+        return job.case_id, f"the case could not be read ({exc.__class__.__name__})"
+
+
 # --- the per-file work: a pure function of its task -------------------------------------------
 
 
@@ -783,14 +803,8 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
     finished_entries: list[mf.CaseEntry] = []
     say = on_error or (lambda message: None)
 
-    def reading(index: int) -> None:
-        if progress is not None:
-            progress(ExportProgress(index - 1, len(cases), 0, 0, message=f"reading headers of case {index} of {len(cases)}"))
-
-    for index, (folder, key) in enumerate(zip(cases, keys), start=1):
-        if cancel is not None and cancel():
-            break
-        reading(index)
+    jobs: list[_PlanJob] = []
+    for folder, key in zip(cases, keys):
         number = numbers[key]
         cid = mf.case_id(number)
         outcome = CaseOutcome(case_id=cid, source=str(folder))
@@ -802,19 +816,34 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             outcome.entry = earlier
             finished_entries.append(earlier)
             continue
-        try:
-            plan = plan_case(folder, cid, number, key, settings, options)
-        except InputError as exc:
+        jobs.append(_PlanJob(folder, cid, number, key, settings, options))
+
+    # Reading the headers is itself spread over the workers (it is a tenth of the work).
+    plans: dict[str, CasePlan | str] = {}
+    read = len(outcomes) - len(jobs)
+    for cid, plan in batch.run_batch(jobs, _plan_job, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel):
+        plans[cid] = plan
+        read += 1
+        if progress is not None:
+            progress(ExportProgress(read - 1, len(cases), 0, 0, message=f"reading headers: {read} of {len(cases)} cases read"))
+    reading_cancelled = len(plans) < len(jobs)
+    for job in jobs:
+        outcome = next(o for o in outcomes if o.case_id == job.case_id)
+        plan = plans.get(job.case_id)
+        if plan is None:  # cancelled before this case was read
+            outcomes.remove(outcome)
+            continue
+        if isinstance(plan, str):
             outcome.status = "error"
-            outcome.error = str(exc)
-            say(f"{folder}: {exc}")
+            outcome.error = plan
+            say(f"{job.folder}: {plan}")
             continue
         for problem in plan.problems:
             report.add(problem)
             outcome.files[problem.status] += 1
             if problem.status == "error":
                 say(f"{problem.input}: {problem.error}")
-        pending.append(_CaseRun(outcome=outcome, plan=plan, partial=out / f"{PARTIAL_PREFIX}{cid}{PARTIAL_SUFFIX}"))
+        pending.append(_CaseRun(outcome=outcome, plan=plan, partial=out / f"{PARTIAL_PREFIX}{job.case_id}{PARTIAL_SUFFIX}"))
 
     tasks = [task for run in pending for task in run.plan.tasks]
     by_case = {run.outcome.case_id: run for run in pending}
@@ -838,7 +867,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
         )
 
     tell(None, "planned")
-    cancelled = len(outcomes) < len(cases)  # cancelled while reading headers
+    cancelled = reading_cancelled
     results: Iterable[FileResult] = []
     finisher = _Finisher(out, options, report, say)
     try:
