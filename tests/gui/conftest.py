@@ -112,5 +112,8 @@ def image_to_canvas(window, x: float, y: float) -> tuple[float, float]:
 
 def press_key(qtbot, window, key, modifier=Qt.NoModifier) -> None:
     """A key press as a user makes it: shortcuts resolve against the active window."""
+    if not window.isActiveWindow():  # e.g. a dialog just closed
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, key, modifier)
