@@ -129,7 +129,7 @@ def _run_dask(items, work_fn, scheduler, cancel) -> Iterator:
         from distributed import Client, as_completed
     except ImportError:
         raise ValueError("the dask executor needs the 'distributed' package installed") from None
-    with Client(scheduler, set_as_default=False, timeout="20s") as client:
+    with Client(scheduler, set_as_default=True, timeout="20s") as client:  # as_completed needs a default client
         futures = client.map(work_fn, items, pure=False)
         try:
             for future in as_completed(futures):
