@@ -31,13 +31,12 @@ BUILTINS: dict[str, str] = {
     "wordpress": "radshare.uploaders.wordpress:WordPressUploader",
     "discourse": "radshare.uploaders.discourse:DiscourseUploader",
     "folder": "radshare.uploaders.folder:FolderUploader",
-}
-
-#: Optional built-ins written on top of this protocol (social targets); listed when importable.
-OPTIONAL_BUILTINS: dict[str, str] = {
     "mastodon": "radshare.uploaders.mastodon:MastodonUploader",
     "bluesky": "radshare.uploaders.bluesky:BlueskyUploader",
 }
+
+#: Built-ins whose client library may be missing from a trimmed install; listed when importable.
+OPTIONAL_BUILTINS: dict[str, str] = {}
 
 API_VERSION_SUPPORTED = API_VERSION
 
