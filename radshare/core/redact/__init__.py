@@ -1,1 +1,81 @@
-"""Burned-in text: find it in the pixels and paint it out."""
+"""Burned-in text: find it in the pixels and paint it out.
+
+    detect.detect_frames  where text is (learned DB detector + blob proposals + templates)
+    ocr.read_regions      what it says, for the reviewer and to flag the patient's identifiers
+    apply.redact_dataset  paint it out of every frame and rewrite the pixel data uncompressed
+    faces.detect_faces    faces in photos, proposed for blurring
+
+`redact_dicom` and `redact_photo` put those together for the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from radshare.core.model import Identifiers, TextRegion
+from radshare.core.redact.apply import apply_regions, decode_frames, redact_dataset
+from radshare.core.redact.detect import DetectContext, detect_frames, detect_text, detector_name
+from radshare.core.redact.ocr import read_regions
+
+__all__ = [
+    "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
+    "detector_name", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
+]
+
+
+@dataclass
+class RedactionOutcome:
+    """What redaction did to one image, for the report (counts, never text)."""
+
+    regions: list[TextRegion] = field(default_factory=list)
+    detector: str = ""
+    identifier_hits: int = 0
+    faces: int = 0
+
+
+def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifiers | None) -> int:
+    """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits."""
+    by_frame: dict[int, list[TextRegion]] = {}
+    for r in regions:
+        if r.source in ("template", "ultrasound", "face"):
+            continue
+        by_frame.setdefault(r.frame or 0, []).append(r)
+    for index, group in by_frame.items():
+        read_regions(frames[index], group, identifiers)
+    return sum(r.is_identifier for r in regions)
+
+
+def redact_dicom(ds, identifiers: Identifiers | None, mode: str = "auto") -> RedactionOutcome:
+    """Detect text on every frame, read it, and paint it out of `ds` (mutated) when any was found.
+
+    Raises InputError when the pixels cannot be decoded or rewritten; the caller must then
+    write no output for this file.
+    """
+    name = detector_name(mode)
+    if mode == "off":
+        return RedactionOutcome([], name, 0)
+    frames, _ = decode_frames(ds)
+    regions = detect_frames(frames, DetectContext.from_dataset(ds), mode)
+    hits = _read(frames, regions, identifiers) if regions and mode != "templates-only" else 0
+    if regions:
+        redact_dataset(ds, regions)
+    else:
+        ds.BurnedInAnnotation = "NO"
+    return RedactionOutcome(regions, name, hits)
+
+
+def redact_photo(rgb: np.ndarray, identifiers: Identifiers | None, mode: str = "auto") -> tuple[np.ndarray, RedactionOutcome]:
+    """Text (wristbands, labels, screens) painted and faces blurred in an RGB photo; returns a new array."""
+    from radshare.core.redact.faces import detect_faces
+
+    name = detector_name(mode)
+    if mode == "off":
+        return rgb.copy(), RedactionOutcome([], name, 0)
+    regions = detect_text(rgb, None, mode)
+    hits = _read(rgb[None], regions, identifiers) if regions and mode != "templates-only" else 0
+    faces = detect_faces(rgb) if mode != "templates-only" else []
+    regions += faces
+    painted = apply_regions(rgb[None], regions, "RGB")[0]
+    return painted, RedactionOutcome(regions, name + ("+haar-faces" if mode != "templates-only" else ""), hits, len(faces))
