@@ -68,6 +68,7 @@ def redact_dicom(ds, identifiers: Identifiers | None, mode: str = "auto") -> Red
 
 def redact_photo(rgb: np.ndarray, identifiers: Identifiers | None, mode: str = "auto") -> tuple[np.ndarray, RedactionOutcome]:
     """Text (wristbands, labels, screens) painted and faces blurred in an RGB photo; returns a new array."""
+    from radshare.core.redact.faces import available as faces_available
     from radshare.core.redact.faces import detect_faces
 
     name = detector_name(mode)
@@ -75,7 +76,7 @@ def redact_photo(rgb: np.ndarray, identifiers: Identifiers | None, mode: str = "
         return rgb.copy(), RedactionOutcome([], name, 0)
     regions = detect_text(rgb, None, mode)
     hits = _read(rgb[None], regions, identifiers) if regions and mode != "templates-only" else 0
-    faces = detect_faces(rgb) if mode != "templates-only" else []
+    faces = detect_faces(rgb) if mode != "templates-only" and faces_available() else []
     regions += faces
     painted = apply_regions(rgb[None], regions, "RGB")[0]
-    return painted, RedactionOutcome(regions, name + ("+haar-faces" if mode != "templates-only" else ""), hits, len(faces))
+    return painted, RedactionOutcome(regions, name + ("+haar-faces" if mode != "templates-only" and faces_available() else ""), hits, len(faces))

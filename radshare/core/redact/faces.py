@@ -1,8 +1,8 @@
-"""Faces in clinical photos, proposed for blurring: OpenCV's Haar cascades, shipped in its wheel.
+"""Faces in clinical photos, proposed for blurring: OpenCV's Haar cascades, offline.
 
-Offline by construction (the cascade XML files are inside opencv-python-headless). Frontal and
-profile cascades both run, the profile one on the mirrored image as well, since it only finds
-faces turned one way.
+Frontal and profile cascades both run, the profile one on the mirrored image as well, since it
+only finds faces turned one way. OpenCV 5 removed CascadeClassifier from the main module; with
+it, `available()` is False and no faces are proposed (the caller reports it), rather than crash.
 """
 
 from __future__ import annotations
@@ -20,12 +20,32 @@ _cascades: list | None = None
 _lock = threading.Lock()
 
 
+def _cascade_file(name: str) -> str | None:
+    import os
+
+    folders = [getattr(getattr(cv2, "data", None), "haarcascades", ""), "/usr/share/opencv4/haarcascades/"]
+    for folder in folders:
+        if folder and os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return None
+
+
+def available() -> bool:
+    """True when this OpenCV can run Haar cascades and the cascade data is present."""
+    return hasattr(cv2, "CascadeClassifier") and bool(_load())
+
+
 def _load() -> list:
     global _cascades
     with _lock:
         if _cascades is None:
-            _cascades = [cv2.CascadeClassifier(cv2.data.haarcascades + name) for name in CASCADES]
-            _cascades = [c for c in _cascades if not c.empty()]
+            _cascades = []
+            if hasattr(cv2, "CascadeClassifier"):
+                for name in CASCADES:
+                    path = _cascade_file(name)
+                    cascade = cv2.CascadeClassifier(path) if path else None
+                    if cascade is not None and not cascade.empty():
+                        _cascades.append(cascade)
         return _cascades
 
 
