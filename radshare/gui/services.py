@@ -188,14 +188,18 @@ def detect_text(image: Image, mode: str = "auto", progress: Progress = None, can
         from radshare.core.redact.ocr import read_regions
     except ImportError:
         return regions
-    by_frame: dict[int | None, list[TextRegion]] = {}
+    # read each region on the frame it belongs to (frame=None: the first), as redact_dicom does;
+    # device templates, ultrasound rules and faces are not text to read
+    by_frame: dict[int, list[TextRegion]] = {}
     for region in regions:
-        by_frame.setdefault(region.frame, []).append(region)
-    read: list[TextRegion] = []
-    for frame, group in by_frame.items():
-        pixels = image.frames[frame if frame is not None else 0]
-        read.extend(read_regions(_display_pixels(image, pixels), group, identifiers))
-    return read
+        if region.source in ("template", "ultrasound", "face"):
+            continue
+        by_frame.setdefault(region.frame or 0, []).append(region)
+    for index, (frame, group) in enumerate(by_frame.items()):
+        if cancel is not None and cancel():
+            break
+        read_regions(image.frames[frame], group, identifiers)
+    return regions
 
 
 def _detect_through_redact(image: Image, identifiers, mode: str) -> list[TextRegion]:
@@ -213,17 +217,14 @@ def _detect_through_redact(image: Image, identifiers, mode: str) -> list[TextReg
 
 
 def detection_context(image: Image) -> Any:
-    """The DICOM header for device templates and ultrasound regions (None for photos)."""
-    return image.dataset
-
-
-def _display_pixels(image: Image, pixels: np.ndarray) -> np.ndarray:
-    from radshare.core import render
-
-    if pixels.ndim == 3:
-        return pixels
-    center, width = render.default_window(image)
-    return render.window_frame(pixels, center, width, image.rescale, image.photometric)
+    """What the header says about the device, for templates and ultrasound regions (None for photos)."""
+    if image.dataset is None:
+        return None
+    try:
+        from radshare.core.redact.detect import DetectContext
+    except ImportError:
+        return image.dataset
+    return DetectContext.from_dataset(image.dataset)
 
 
 def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | None = None) -> np.ndarray:
