@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "gui"))
 os.environ.setdefault("RADSHARE_KEY_FILE", str(Path(tempfile.mkdtemp()) / "key"))
 
-from dicomfactory import TEXT_BOX, write_ct  # noqa: E402
+from dicomfactory import write_ct  # noqa: E402
 
 
 def phantom(path: Path) -> Path:
@@ -57,7 +57,7 @@ def main(out_dir: Path) -> int:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from radshare.core.model import Annotation, TextRegion
+    from radshare.core.model import Annotation
     from radshare.gui.app import create_app
     from radshare.gui.main_window import MainWindow
     from radshare.gui.window_dialogs import canvas_color
@@ -116,10 +116,11 @@ def main(out_dir: Path) -> int:
         Annotation("ellipse", [(200, 270), (262, 330)], color="#0A84FF", width=2.5),
     ):
         state.undo_stack.push(commands.AddItem(state, "annotations", ann, "Add"))
-    x, y, w, h = TEXT_BOX
-    region = TextRegion(x - 2, y, w, h + 4, frame=None, source="detector", text="DOE JANE 12345678",
-                        confidence=0.93, is_identifier=True)
-    state.undo_stack.push(commands.SetDetected(state, [region]))
+    # the real detector and OCR, in the worker, as a user's click on "Detect text" runs them
+    finished = QEventLoop()
+    window.reviewer.detection_finished.connect(lambda *_: finished.quit())
+    window.reviewer.detect()
+    finished.exec()
     window.canvas.select("annotations", state.image.annotations[0])
     window.side_tabs.setCurrentWidget(window.properties_panel)
     window.properties_panel.show_alt_text("Axial chest CT, lung window: a 15 mm nodule in the right upper lobe.", True)

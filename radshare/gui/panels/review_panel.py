@@ -151,8 +151,10 @@ class ReviewPanel(QWidget):
             elif region.fill == "blur":
                 flags.append("blur")
             label = f"{number}. {region.w}\u00d7{region.h} px, {where}, {region.source}"
-            if region.text:
-                label += f"\n    reads \u201c{region.text}\u201d"
+            read = " ".join(region.text.split())
+            if read:
+                read = read if len(read) <= 40 else read[:39] + "\u2026"
+                label += f"\n    reads \u201c{read}\u201d"
             if flags:
                 label += "  \u00b7 " + ", ".join(flags)
             item = QListWidgetItem(icons.icon("status-ok" if accepted or region.keep else "status-todo"), label)
