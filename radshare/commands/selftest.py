@@ -31,7 +31,8 @@ def _check_ocr() -> str:
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    from radshare.core.redact.ocr import ocr_version, read_text
+    from radshare.core.model import TextRegion
+    from radshare.core.redact.ocr import read_text
 
     image = Image.new("L", (260, 60), 0)
     try:
@@ -39,10 +40,21 @@ def _check_ocr() -> str:
     except OSError:
         font = ImageFont.load_default(size=28)
     ImageDraw.Draw(image).text((10, 12), "RADSHARE", fill=255, font=font)
-    text = read_text(np.asarray(image))
+    text, _ = read_text(np.asarray(image), TextRegion(x=0, y=0, w=260, h=60))
     if "RADSHARE" not in text.upper().replace(" ", ""):
         raise RuntimeError("tesseract did not read a test word")
-    return f"tesseract {ocr_version()}"
+    return f"tesseract {_tesseract_version()}"
+
+
+def _tesseract_version() -> str:
+    try:
+        import tesserocr
+
+        return tesserocr.tesseract_version().split()[1]
+    except ImportError:
+        import pytesseract
+
+        return str(pytesseract.get_tesseract_version())
 
 
 def _check_detector() -> str:
@@ -70,13 +82,14 @@ def _check_qt() -> str:
 
 
 def _check_keyring() -> str:
-    import keyring
+    from radshare.uploaders.accounts import keyring_status
 
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if "fail" in name.lower() or "null" in name.lower():
-        raise RuntimeError(f"no usable keyring backend ({name})")
-    return name
+    status = keyring_status()
+    if not status.usable:
+        raise RuntimeError(status.warning or f"no usable keyring backend ({status.backend})")
+    if not status.secure:
+        raise Warning(f"{status.backend}: not the system's secure store; accounts' secrets would be kept in a file")
+    return status.backend
 
 
 def _check_deid() -> str:
@@ -111,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     for name, check in CHECKS:
         try:
             status, detail = "ok", check()
+        except Warning as exc:  # usable, with a caveat the admin should know
+            status, detail = "warn", str(exc)
         except Exception as exc:  # every failure is reported, never raised
             status, detail = "FAIL", str(exc) or exc.__class__.__name__
             failed_required |= name in REQUIRED
