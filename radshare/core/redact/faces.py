@@ -23,7 +23,13 @@ _lock = threading.Lock()
 def _cascade_file(name: str) -> str | None:
     import os
 
-    folders = [getattr(getattr(cv2, "data", None), "haarcascades", ""), "/usr/share/opencv4/haarcascades/"]
+    from radshare.core.resources import resource_path
+
+    folders = [
+        str(resource_path("models")),
+        getattr(getattr(cv2, "data", None), "haarcascades", ""),
+        "/usr/share/opencv4/haarcascades/",
+    ]
     for folder in folders:
         if folder and os.path.isfile(os.path.join(folder, name)):
             return os.path.join(folder, name)
