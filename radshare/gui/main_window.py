@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from radshare.core.errors import InputError
 from radshare.gui.lazy import lazy
-from radshare.gui import icons, services
+from radshare.gui import caseset_dialog, icons, services
 from radshare.gui.actions import build_actions, build_menus, build_toolbar
 from radshare.gui.document import ImageState
 from radshare.gui.export_controller import ExportController
@@ -97,6 +97,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self._build_docks()
         build_actions(self)
         build_menus(self)
+        caseset_dialog.install_action(self)  # File > Export case set...
         self.toolbar = build_toolbar(self)
         self._build_status_bar()
         self.cine_timer = QTimer(self)
@@ -106,6 +107,10 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.set_tool("arrow")
         self._update_enabled()
         self.resize(1400, 880)
+
+    def refresh_icons(self) -> None:
+        super().refresh_icons()
+        self.actions["export_caseset"].setIcon(icons.icon("caseset"))
 
     # --- layout --------------------------------------------------------------------------
     def _build_center(self) -> QWidget:
