@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
+    QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSizePolicy,
     QTreeView, QVBoxLayout, QWidget,
 )
 
@@ -110,7 +110,7 @@ class CaseSetDialog(QDialog):
 
         self.cases = QListWidget()
         self.cases.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.cases.setMinimumHeight(120)
+        self.cases.setMinimumHeight(150)
         self.cases.itemChanged.connect(lambda _item: self._update())
         layout.addWidget(self.cases, 1)
         row = QHBoxLayout()
@@ -153,10 +153,14 @@ class CaseSetDialog(QDialog):
             self.text_mode.addItem(label, key)
         self.text_mode.currentIndexChanged.connect(lambda _i: self._update())
         form.addRow("Burned-in text", self.text_mode)
-        self.workers = QSpinBox()
-        self.workers.setRange(1, max(1, os.cpu_count() or 1))
-        self.workers.setSuffix(" of %d cores" % (os.cpu_count() or 1))
+        self.workers = QComboBox()  # a combo, not a spin box: the theme's spin box arrows do not show
+        cores = max(1, os.cpu_count() or 1)
+        for n in range(cores, 0, -1):
+            self.workers.addItem(f"{n} (all cores)" if n == cores else str(n), n)
         form.addRow("Workers", self.workers)
+        for combo in (self.cine, self.text_mode, self.workers):
+            combo.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.options_box = QWidget()
         self.options_box.setLayout(form)
         layout.addWidget(self.options_box)
@@ -237,7 +241,7 @@ class CaseSetDialog(QDialog):
             workers = int(qs.value("caseset/workers", 0) or 0)
         except (TypeError, ValueError):
             workers = 0
-        self.workers.setValue(workers if workers > 0 else self.workers.maximum())
+        self.workers.setCurrentIndex(max(0, self.workers.findData(workers)))  # not found: all cores
 
     def _remember(self) -> None:
         qs = self._qs
@@ -248,7 +252,7 @@ class CaseSetDialog(QDialog):
         qs.setValue("caseset/dicom", "true" if self.dicom.isChecked() else "false")
         qs.setValue("caseset/zip", "true" if self.zip_archive.isChecked() else "false")
         qs.setValue("caseset/text_redaction", self.text_mode.currentData())
-        qs.setValue("caseset/workers", self.workers.value())
+        qs.setValue("caseset/workers", self.workers.currentData())
         qs.sync()
 
     # --- choosing cases ------------------------------------------------------------------
@@ -407,7 +411,7 @@ class CaseSetDialog(QDialog):
         self.case_bar.setFormat("")
         self.status.setText(f"Reading {len(cases)} case folder{'s' if len(cases) != 1 else ''}\u2026")
         worker = Worker(run_caseset_export, cases, out, self.app_settings.profile, self.text_mode.currentData(),
-                        options, self.workers.value(), progress=self.bridge.progress.emit,
+                        options, self.workers.currentData(), progress=self.bridge.progress.emit,
                         on_error=self.bridge.failure.emit, keep=self._kept)
         worker.signals.result.connect(self._on_result)
         worker.signals.error.connect(self._on_error)
@@ -479,10 +483,13 @@ class CaseSetDialog(QDialog):
             return
         counts = Counter(c.status for c in result.cases)
         done, earlier = counts.get("ok", 0), counts.get("skipped", 0)
-        failed = counts.get("error", 0) + counts.get("partial", 0)
+        partial, failed = counts.get("partial", 0), counts.get("error", 0)
         parts = [f"{done} case{'s' if done != 1 else ''} exported"]
         if earlier:
             parts.append(f"{earlier} already complete from an earlier run")
+        if partial:
+            parts.append(f"{partial} exported without the files that failed (Export again redoes "
+                         f"{'them' if partial != 1 else 'it'})")
         parts.append(f"{failed} failed")
         text = ", ".join(parts) + "."
         if result.cancelled:
@@ -493,12 +500,12 @@ class CaseSetDialog(QDialog):
                      "look at them before sharing.")
         if result.zip_path is not None:
             text += f" Archive: {result.zip_path.name} beside the output folder."
-        self.summary.setObjectName("ok" if not (failed or result.cancelled or review) else "warning")
+        self.summary.setObjectName("ok" if not (failed or partial or result.cancelled or review) else "warning")
         self.summary.setText(text)
         self._restyle(self.summary)
         self.set_bar.setRange(0, max(1, len(result.cases)))
-        self.set_bar.setValue(done + earlier + failed)
-        self.set_bar.setFormat(f"{done + earlier} of {len(result.cases)} cases")
+        self.set_bar.setValue(len(result.cases) if not result.cancelled else done + earlier)
+        self.set_bar.setFormat(f"{done + earlier + partial} of {len(result.cases)} cases written")
         self.status.setText("Finished." if not result.cancelled else "Cancelled.")
         self.open_button.setVisible(self._out is not None and self._out.is_dir())
 

@@ -4,6 +4,7 @@ on disk names nobody; cancelling or closing mid-export leaves no half-written ca
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def test_an_output_folder_inside_a_case_folder_is_refused(qtbot, dialog, case_ro
 def test_cancel_right_after_start_leaves_no_partial_case_and_the_dialog_idle(qtbot, dialog, case_root, tmp_path):
     out = tmp_path / "cancelled"
     set_up(qtbot, dialog, [case_root], out)
-    dialog.workers.setValue(1)
+    dialog.workers.setCurrentIndex(dialog.workers.findData(1))
     with qtbot.waitSignal(dialog.export_finished, timeout=30000) as blocker:
         with qtbot.waitSignal(dialog.bridge.progress, timeout=30000):
             qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
@@ -142,7 +143,7 @@ def test_cancel_right_after_start_leaves_no_partial_case_and_the_dialog_idle(qtb
 def test_closing_the_dialog_mid_export_cancels_and_then_closes(qtbot, dialog, case_root, tmp_path):
     out = tmp_path / "closed"
     set_up(qtbot, dialog, [case_root], out)
-    dialog.workers.setValue(1)
+    dialog.workers.setCurrentIndex(dialog.workers.findData(1))
     with qtbot.waitSignal(dialog.export_finished, timeout=30000):
         qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
         dialog.close()
@@ -160,6 +161,25 @@ def test_file_menu_opens_the_case_set_dialog_with_its_shortcut(qtbot, window):
     qtbot.waitUntil(lambda: getattr(window, "caseset_dialog", None) is not None and window.caseset_dialog.isVisible(),
                     timeout=5000)
     dialog = window.caseset_dialog
-    assert dialog.workers.value() == dialog.workers.maximum()  # all cores by default
+    assert dialog.workers.currentData() == max(1, os.cpu_count() or 1)  # all cores by default
     dialog.close()
     qtbot.waitUntil(lambda: window.caseset_dialog is None, timeout=5000)
+
+
+def test_a_broken_file_is_listed_with_its_reason_while_the_other_cases_finish(qtbot, dialog, case_root, tmp_path):
+    broken = tmp_path / "more" / "third_case"
+    write_case(broken, slices=2, photos=0, notes=NOTES)
+    (broken / "broken.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\x7f" + b"broken")
+    out = tmp_path / "with-failure"
+    set_up(qtbot, dialog, [case_root, broken], out, text="off")
+    assert dialog.cases.count() == 3
+    with qtbot.waitSignal(dialog.export_finished, timeout=60000) as blocker:
+        qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
+    result = blocker.args[0]
+    assert result is not None and result.failed
+    assert dialog.failures.isVisible() and dialog.failures.count() == 1
+    line = dialog.failures.item(0).text()
+    names_the_file = "broken.dcm" in line and "DOE" not in line.upper()  # no patient value echoed on failure
+    assert names_the_file
+    assert "2 cases exported" in dialog.summary.text() and "without the files that failed" in dialog.summary.text()
+    assert {p.name for p in out.glob("Case-*")} == {"Case-01", "Case-02", "Case-03"} and partials(out) == []
