@@ -190,6 +190,7 @@ def test_burned_in_name_is_painted_out_of_the_served_media(wordpress, monkeypatc
     assert "DOE" in read_text(control) or PATIENT_ID in read_text(control)
 
     assert _add_account(monkeypatch, wordpress, name="blog-burned") == 0
+    capsys.readouterr()  # the account set-up's own messages
     code = main(["post", str(original), "--account", "blog-burned", "--title", "Burned-in text case",
                  "--alt", "Chest radiograph", "--draft", "--confirm", "--json", "-q"])
     out = capsys.readouterr()
