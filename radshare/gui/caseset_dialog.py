@@ -274,6 +274,7 @@ class CaseSetDialog(QDialog):
 
         known = {self.cases.item(i).data(Qt.UserRole) for i in range(self.cases.count())}
         added = 0
+        unreadable: list[str] = []
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             for folder in folders:
@@ -281,7 +282,8 @@ class CaseSetDialog(QDialog):
                 try:
                     found = discover_cases([folder])
                 except (InputError, OSError) as exc:
-                    self._show_problem(str(exc) if isinstance(exc, InputError) else f"A folder cannot be read ({exc.__class__.__name__}).")
+                    unreadable.append(str(exc) if isinstance(exc, InputError)
+                                      else f"A folder cannot be read ({exc.__class__.__name__}).")
                     continue
                 if folder.resolve() not in self._roots:
                     self._roots.append(folder.resolve())
@@ -302,6 +304,8 @@ class CaseSetDialog(QDialog):
         if self._roots:
             self._input_folder = str(self._roots[-1].parent)
         self._update()
+        if unreadable:  # shown until the next change
+            self._show_problem(" ".join(unreadable))
         return added
 
     def _remove_selected(self) -> None:

@@ -183,3 +183,9 @@ def test_a_broken_file_is_listed_with_its_reason_while_the_other_cases_finish(qt
     assert names_the_file
     assert "2 cases exported" in dialog.summary.text() and "without the files that failed" in dialog.summary.text()
     assert {p.name for p in out.glob("Case-*")} == {"Case-01", "Case-02", "Case-03"} and partials(out) == []
+
+
+def test_a_missing_folder_is_explained_and_adds_no_case(qtbot, dialog, tmp_path):
+    assert dialog.add_folders([tmp_path / "no-such-folder"]) == 0
+    assert dialog.cases.count() == 0 and "not a folder" in dialog.problem.text()
+    assert not dialog.export_button.isEnabled()
