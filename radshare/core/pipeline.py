@@ -405,24 +405,12 @@ def _replace_pixels_with_rgb(ds, frames: np.ndarray) -> None:
     from pydicom.uid import ExplicitVRLittleEndian
 
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
-    if frames.ndim == 3:
-        frames = frames[np.newaxis, ...]
-    count, rows, cols, _ = frames.shape
-    for keyword in ("RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth", "VOILUTSequence", "ModalityLUTSequence", "PixelPaddingValue", "SmallestImagePixelValue", "LargestImagePixelValue", "RedPaletteColorLookupTableDescriptor"):
+    # The rendered pixels are already windowed: the old value transforms no longer apply.
+    for keyword in ("RescaleSlope", "RescaleIntercept", "RescaleType", "WindowCenter", "WindowWidth", "VOILUTFunction", "VOILUTSequence", "ModalityLUTSequence", "PixelPaddingValue", "SmallestImagePixelValue", "LargestImagePixelValue"):
         if keyword in ds:
             delattr(ds, keyword)
-    ds.Rows, ds.Columns = rows, cols
-    ds.SamplesPerPixel = 3
-    ds.PhotometricInterpretation = "RGB"
-    ds.PlanarConfiguration = 0
-    ds.BitsAllocated = ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.PixelRepresentation = 0
-    if count > 1 or "NumberOfFrames" in ds:
-        ds.NumberOfFrames = count
-    ds.PixelData = frames.tobytes()
-    ds["PixelData"].VR = "OB"
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # set_pixel_data writes native little endian
+    ds.set_pixel_data(frames[0] if frames.ndim == 4 and frames.shape[0] == 1 else frames, "RGB", 8, generate_instance_uid=False)
     ds.BurnedInAnnotation = "NO"  # teaching marks are in the pixels now, but nothing identifying
     ds.ImageType = ["DERIVED", "SECONDARY"]
 

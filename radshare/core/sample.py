@@ -107,14 +107,7 @@ def _ct_slice(index: int, study_uid: str, series_uid: str):
     hu[nodule] = 30
     spine = ((xx - 128) ** 2 + (yy - 190) ** 2) <= 120
     hu[spine] = 700
-    stored = (hu + 1024).astype(np.uint16)
-    ds.Rows = ds.Columns = size
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 0
+    ds.set_pixel_data((hu + 1024).astype(np.uint16), "MONOCHROME2", 12, generate_instance_uid=False)
     ds.RescaleIntercept = -1024
     ds.RescaleSlope = 1
     ds.WindowCenter = -600
@@ -124,7 +117,6 @@ def _ct_slice(index: int, study_uid: str, series_uid: str):
     ds.ImagePositionPatient = [-102.4, -102.4, -50.0 + 2.5 * index]
     ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
     ds.BurnedInAnnotation = "NO"
-    ds.PixelData = stored.tobytes()
     # An overlay plane with a label: graphics that can carry names.
     overlay = np.zeros((size, size), dtype=np.uint8)
     overlay[10:20, 10:120] = 1
@@ -155,15 +147,7 @@ def _ultrasound(study_uid: str, series_uid: str):
     for line, text in enumerate(BURNED_IN_LINES):
         draw.text((10, 8 + 20 * line), text, fill=(235, 235, 235), font=font)
     draw.text((540, 8), "L", fill=(235, 235, 235), font=_font(22))
-    pixels = np.asarray(image, dtype=np.uint8)
-    ds.Rows, ds.Columns = rows, cols
-    ds.SamplesPerPixel = 3
-    ds.PhotometricInterpretation = "RGB"
-    ds.PlanarConfiguration = 0
-    ds.BitsAllocated = ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.PixelRepresentation = 0
-    ds.PixelData = pixels.tobytes()
+    ds.set_pixel_data(np.asarray(image, dtype=np.uint8), "RGB", 8, generate_instance_uid=False)
     ds.BurnedInAnnotation = "YES"
     return ds
 
