@@ -9,6 +9,7 @@ single-threaded inside: on a small machine, thread oversubscription made every s
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -78,14 +79,25 @@ def _run_inline(items, work_fn, cancel) -> Iterator:
         yield work_fn(item)
 
 
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch in an orderly way."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_threads()
+
+
 def _run_pool(items, work_fn, workers, cancel) -> Iterator:
+    """Results from a process pool; on cancel or Ctrl-C, queued work is dropped and running work
+    finishes (each file is written atomically, so nothing is half there).
+
+    Workers are never terminated: one killed while sending its result leaves the pool's pipe
+    half-written, and the parent then hangs at exit.
+    """
     for name, value in SINGLE_THREAD_ENV.items():
         os.environ.setdefault(name, value)  # inherited by the workers before they import anything
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=limit_threads)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
     pending: set[Future] = set()
     queue = iter(items)
     in_flight = workers * 4  # enough to keep workers busy without pickling the whole batch up front
-    cancelled = False
     try:
         for item in queue:
             pending.add(pool.submit(work_fn, item))
@@ -100,26 +112,11 @@ def _run_pool(items, work_fn, workers, cancel) -> Iterator:
                     if nxt is not None:
                         pending.add(pool.submit(work_fn, nxt))
             if cancel is not None and cancel():
-                cancelled = True
                 return
     finally:
-        if cancelled or pending:
-            for future in pending:
-                future.cancel()
-            _stop_pool(pool)
-        else:
-            pool.shutdown(wait=True)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop workers now (cancel or Ctrl-C); atomic writes mean no output is half there."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(items, work_fn, scheduler, cancel) -> Iterator:
