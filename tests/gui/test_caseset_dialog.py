@@ -41,6 +41,15 @@ def case_root(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def many_cases(tmp_path_factory) -> Path:
+    """Eight cases with a cine each: enough work that a cancel lands before the set is done."""
+    root = tmp_path_factory.mktemp("many")
+    for index in range(8):
+        write_case(root / f"case_{index}", slices=12, photos=0, notes=NOTES)
+    return root
+
+
 @pytest.fixture
 def dialog(qtbot, settings):
     from radshare.gui.caseset_dialog import CaseSetDialog
@@ -122,9 +131,9 @@ def test_an_output_folder_inside_a_case_folder_is_refused(qtbot, dialog, case_ro
     assert "inside a case folder" in dialog.problem.text()
 
 
-def test_cancel_right_after_start_leaves_no_partial_case_and_the_dialog_idle(qtbot, dialog, case_root, tmp_path):
+def test_cancel_right_after_start_leaves_no_partial_case_and_the_dialog_idle(qtbot, dialog, many_cases, tmp_path):
     out = tmp_path / "cancelled"
-    set_up(qtbot, dialog, [case_root], out)
+    set_up(qtbot, dialog, [many_cases], out)
     dialog.workers.setCurrentIndex(dialog.workers.findData(1))
     with qtbot.waitSignal(dialog.export_finished, timeout=30000) as blocker:
         with qtbot.waitSignal(dialog.bridge.progress, timeout=30000):
@@ -140,9 +149,9 @@ def test_cancel_right_after_start_leaves_no_partial_case_and_the_dialog_idle(qtb
     assert "cancelled" in dialog.summary.text().lower()
 
 
-def test_closing_the_dialog_mid_export_cancels_and_then_closes(qtbot, dialog, case_root, tmp_path):
+def test_closing_the_dialog_mid_export_cancels_and_then_closes(qtbot, dialog, many_cases, tmp_path):
     out = tmp_path / "closed"
-    set_up(qtbot, dialog, [case_root], out)
+    set_up(qtbot, dialog, [many_cases], out)
     dialog.workers.setCurrentIndex(dialog.workers.findData(1))
     with qtbot.waitSignal(dialog.export_finished, timeout=30000):
         qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
