@@ -72,13 +72,16 @@ def _check_detector() -> str:
 
 
 def _check_qt() -> str:
-    import importlib.util
+    """Whether the desktop app's toolkit loads here. Looked up by name: only radshare.gui
+    imports Qt, and the command-line tools must keep working where it is missing."""
+    import importlib
 
-    if importlib.util.find_spec("PySide6") is None:
-        raise RuntimeError("PySide6 is not installed")
-    from PySide6 import QtCore
-
-    return f"Qt {QtCore.qVersion()}"
+    try:
+        qt_core = importlib.import_module("PySide6.QtCore")
+        importlib.import_module("PySide6.QtWidgets")
+    except ImportError as exc:
+        raise RuntimeError(f"the desktop app's Qt libraries cannot load ({exc})") from None
+    return f"Qt {qt_core.qVersion()}"
 
 
 def _check_keyring() -> str:
