@@ -8,11 +8,9 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from radshare.core.choices import PHOTO_FORMATS, TEXT_REDACTION_MODES
 from radshare.core.errors import ConfigError, InputError
 from radshare.core.fsutil import is_inside
-
-# Kept here rather than imported, so `radshare --help` does not load pydicom and numpy.
-TEXT_REDACTION_MODES = ("auto", "off", "templates-only", "tesseract")
 
 
 def add_parser(subparsers) -> None:
@@ -29,7 +27,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--profile", default="teaching", metavar="NAME|PATH", help="de-identification profile (default: teaching)")
     parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto", help="find and paint out text burned into the pixels (default: auto)")
     parser.add_argument("--date-shift-days", type=int, metavar="N", help="shift every date by N days instead of removing it")
-    parser.add_argument("--photo-format", choices=("same", "jpeg", "png"), default="same", help="format of de-identified photos (default: JPEG for JPEG/HEIC/WebP, PNG for lossless inputs)")
+    parser.add_argument("--photo-format", choices=PHOTO_FORMATS, default="same", help="format of de-identified photos (default: JPEG for JPEG/HEIC/WebP, PNG for lossless inputs)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
 

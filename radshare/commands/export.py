@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from radshare.core import batch
+from radshare.core.choices import TEXT_REDACTION_MODES
 from radshare.core.errors import ConfigError, InputError
 from radshare.core.fsutil import is_inside
 
@@ -34,7 +35,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--executor", choices=("local", "dask"), default="local", help="where the per-file work runs (default: local)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     parser.add_argument("--profile", default="teaching", metavar="NAME|PATH", help="de-identification profile (default: teaching)")
-    parser.add_argument("--text-redaction", default="auto", choices=("auto", "off", "templates-only", "tesseract"), help="find and paint out text burned into the pixels (default: auto)")
+    parser.add_argument("--text-redaction", default="auto", choices=TEXT_REDACTION_MODES, help="find and paint out text burned into the pixels (default: auto)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
 

@@ -52,7 +52,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--remember-confirmation", action="store_true",
                         help="in a terminal: remember your confirmation of the right to share for this account "
                         "(forget it with 'radshare accounts add ... --replace')")
-    from radshare.core.pipeline import TEXT_REDACTION_MODES
+    from radshare.core.choices import TEXT_REDACTION_MODES
 
     parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto",
                         help="find and paint out text burned into the pixels (default: auto)")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from radshare.core.audit import FileReport, empty_actions, error_report, skipped_report
+from radshare.core.choices import PHOTO_FORMATS, TEXT_REDACTION_MODES
 from radshare.core.errors import ConfigError, InputError
 from radshare.core.fsutil import atomic_write_bytes
 from radshare.core.model import Identifiers, Image, TextRegion
@@ -31,7 +32,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-TEXT_REDACTION_MODES = ("auto", "off", "templates-only", "tesseract")
 DICOM_SUFFIXES = {".dcm", ".dicom", ".dic", ".ima", ""}
 
 
@@ -48,7 +48,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.text_redaction not in TEXT_REDACTION_MODES:
             raise ConfigError(f"unknown text redaction mode {self.text_redaction!r}")
-        if self.photo_format not in ("same", "jpeg", "png"):
+        if self.photo_format not in PHOTO_FORMATS:
             raise ConfigError(f"unknown photo format {self.photo_format!r}")
 
 
