@@ -17,13 +17,11 @@ def add_parser(subparsers) -> None:
 
 
 def _check_codecs() -> str:
-    import numpy as np
     from pydicom.pixels.decoders import JPEG2000LosslessDecoder, JPEGBaseline8BitDecoder, JPEGLSLosslessDecoder, RLELosslessDecoder
 
     missing = [d.UID.name for d in (JPEGBaseline8BitDecoder, JPEGLSLosslessDecoder, JPEG2000LosslessDecoder, RLELosslessDecoder) if not d.is_available]
     if missing:
         raise RuntimeError("missing decoders: " + ", ".join(missing))
-    del np
     return "JPEG, JPEG-LS, JPEG 2000, RLE"
 
 

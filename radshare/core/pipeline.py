@@ -10,7 +10,6 @@ and a file that cannot be cleaned never leaves a copy behind.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import sys
 from dataclasses import dataclass, field
@@ -186,8 +185,8 @@ def dicom_bytes(ds) -> bytes:
 
 
 def _token(settings: Settings, *parts: str, length: int = 8) -> str:
-    digest = hmac.new(settings.key, "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
-    return digest[:length].upper()
+    """A short keyed name part, from the same keyed hash as every other pseudonym."""
+    return pseudonymizer_for(settings).token("\x1f".join(parts), length=length)
 
 
 def _int(value, default: int = 0) -> int:
@@ -284,7 +283,7 @@ def _process_photo(item: InputItem, data: bytes, out_dir: Path, settings: Settin
     name = _token(settings, "photo", hashlib.sha256(data).hexdigest(), length=12)
     target = out_dir / "photos" / f"{name}{extension(fmt)}"
     report = FileReport(input=item.display, kind="photo")
-    if target.is_file() and sniff(target.read_bytes()[:64]) == "photo":
+    if target.is_file() and sniff(_head(target)) == "photo":
         report.outputs = [str(target)]
         report.resumed = True
         report.text_redaction = "earlier run"
@@ -292,6 +291,17 @@ def _process_photo(item: InputItem, data: bytes, out_dir: Path, settings: Settin
     rgb, outcome = clean_photo_pixels(data, item.display, settings)
     atomic_write_bytes(target, encode_image(rgb, fmt, quality=92))
     report.outputs = [str(target)]
+    record_photo_cleaning(report, outcome)
+    return report
+
+
+def _head(path: Path, size: int = 64) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def record_photo_cleaning(report: FileReport, outcome) -> None:
+    """What cleaning a photo did, in the report: the metadata block, and the text redaction."""
     report.actions = empty_actions() | {"removed": 1}  # the whole metadata block
     if outcome is not None:
         report.text_regions = len([r for r in outcome.regions if not r.keep])
@@ -299,7 +309,6 @@ def _process_photo(item: InputItem, data: bytes, out_dir: Path, settings: Settin
         report.identifier_hits = outcome.identifier_hits
     else:
         report.needs_text_review = True
-    return report
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
     QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Worker, WorkerPool, dialog_pool
 
 WORKER_IMPORTS = ("radshare.uploaders.mastodon", "radshare.uploaders.bluesky", "radshare.uploaders.oauth",
                   "mastodon", "atproto", "requests")
@@ -72,19 +72,6 @@ def code_sign_in_finish(cls: Any, settings: dict[str, str], context: dict, code:
         raise RuntimeError(_explain(exc)) from None
 
 
-_POOL: QThreadPool | None = None
-
-
-def _pool() -> QThreadPool:
-    """This dialog's own thread pool, kept for the whole session: closing the dialog never waits
-    for the main window's work, and a network step still running when it closes ends quietly."""
-    global _POOL
-    if _POOL is None:
-        _POOL = QThreadPool()
-        _POOL.setMaxThreadCount(2)
-    return _POOL
-
-
 class AccountEditor(QDialog):
     """The form for one new account: target, name, and the target's declared fields."""
 
@@ -95,7 +82,7 @@ class AccountEditor(QDialog):
         self.setWindowTitle("Add an account — RadShare")
         self.registry = registry
         self.store = store
-        self.pool = WorkerPool(_pool())
+        self.pool = WorkerPool(dialog_pool())
         self.fields: dict[str, Any] = {}
         self.sign_in_worker: Worker | None = None
         self.open_url_requested.connect(self._open_url)
@@ -282,7 +269,7 @@ class AccountsDialog(QDialog):
         self.resize(720, 380)
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
-        self.pool = WorkerPool(_pool())
+        self.pool = WorkerPool(dialog_pool())
         self.verify_worker: Worker | None = None
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 3)

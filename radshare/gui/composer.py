@@ -18,7 +18,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateTimeEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -26,23 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from radshare.core.model import Identifiers, Image
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Worker, WorkerPool, dialog_pool
 
 WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radshare.uploaders.gate",
                   "radshare.uploaders.mastodon", "radshare.uploaders.bluesky", "mastodon", "atproto", "requests")
-
-
-_POOL: QThreadPool | None = None
-
-
-def _pool() -> QThreadPool:
-    """This dialog's own thread pool, kept for the whole session: closing the dialog never waits
-    for the main window's work, and a network step still running when it closes ends quietly."""
-    global _POOL
-    if _POOL is None:
-        _POOL = QThreadPool()
-        _POOL.setMaxThreadCount(2)
-    return _POOL
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +171,7 @@ class ComposerDialog(QDialog):
         self.images, checked = _offered(list(images), parent)
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
-        self.pool = WorkerPool(_pool())
+        self.pool = WorkerPool(dialog_pool())
         self.sources: dict[int, Any] = {}  # row -> SourceImage (rendered once)
         self.prepared: dict[int, Any] = {}  # row -> PreparedImage for `self.limits`
         self._fit_limits: Any = None  # the limits `prepared` was made for

@@ -120,3 +120,16 @@ class WorkerPool:
         for worker in list(self.active):
             worker.request_cancel()
         return self.pool.waitForDone(wait_ms)
+
+
+_DIALOG_POOL: QThreadPool | None = None
+
+
+def dialog_pool() -> QThreadPool:
+    """The pool the sharing dialogs run network steps in, kept for the whole session: closing a
+    dialog never waits for the main window's work, and a step still running then ends quietly."""
+    global _DIALOG_POOL
+    if _DIALOG_POOL is None:
+        _DIALOG_POOL = QThreadPool()
+        _DIALOG_POOL.setMaxThreadCount(2)
+    return _DIALOG_POOL

@@ -567,18 +567,12 @@ def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photomet
 
 def _export_photo(task: FileTask, result: FileResult) -> None:
     from radshare.core import render
-    from radshare.core.pipeline import clean_photo_pixels
+    from radshare.core.pipeline import clean_photo_pixels, record_photo_cleaning
 
     rgb, outcome = clean_photo_pixels(task.item.read_bytes(), task.item.display, task.settings)
     rgb = np.ascontiguousarray(rgb)
     report = result.report
-    report.actions = empty_actions() | {"removed": 1}
-    if outcome is not None:
-        report.text_regions = len([r for r in outcome.regions if not r.keep])
-        report.text_redaction = outcome.detector
-        report.identifier_hits = outcome.identifier_hits
-    else:
-        report.needs_text_review = True
+    record_photo_cleaning(report, outcome)
     for region in task.regions or ():  # reviewed in the GUI: painted as well
         if not region.keep:
             rgb[max(0, region.y) : region.y + region.h, max(0, region.x) : region.x + region.w] = 0
