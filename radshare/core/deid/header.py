@@ -35,6 +35,7 @@ _SYNTAX_BY_ENCODING = {(True, True): ImplicitVRLittleEndian, (False, True): Expl
                        (False, False): ExplicitVRBigEndian}
 # File meta attributes that survive; everything else there (AE titles, private information) goes.
 _META_KEPT = ("FileMetaInformationVersion", "MediaStorageSOPClassUID", "TransferSyntaxUID")
+PREAMBLE = b"\x00" * 128
 
 
 @dataclass
@@ -259,17 +260,25 @@ def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDat
 
 
 def _rebuild_file_meta(ds: Dataset, ctx: Context) -> int:
+    """New file meta, and a zeroed preamble: its 128 bytes are free for any application
+    (PS3.10 7.1) and a writer copies them from the input unless told otherwise."""
     meta, dropped = _new_file_meta(ds, ctx, walked=True)
     ds.file_meta = meta
+    if any(getattr(ds, "preamble", None) or b""):
+        dropped += 1
+    ds.preamble = PREAMBLE
     return dropped
 
 
 def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
+    plan = []
+    if any(getattr(ds, "preamble", None) or b""):
+        plan.append(PlannedAction("file preamble", "preamble", show_value(ds.preamble), "removed", "",
+                                  "the preamble may hold anything (PS3.10 7.1): zeroed"))
     old = getattr(ds, "file_meta", None)
     if old is None:
-        return []
+        return plan
     meta, _ = _new_file_meta(ds, ctx, walked=False)
-    plan = []
     for elem in old:
         label = f"file meta > ({elem.tag.group:04X},{elem.tag.element:04X}) {elem.keyword}"
         if elem.tag not in meta:
