@@ -10,7 +10,6 @@ and a file that cannot be cleaned never leaves a copy behind.
 from __future__ import annotations
 
 import hashlib
-import io
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +22,7 @@ from radshare.core.choices import PHOTO_FORMATS, TEXT_REDACTION_MODES
 from radshare.core.errors import ConfigError, InputError
 from radshare.core.fsutil import atomic_write_bytes
 from radshare.core.model import Identifiers, Image, TextRegion
+from radshare.core.peek import peek
 from radshare.core.resources import resource_path
 from radshare.core.sources import InputItem, read_dicom, sniff
 
@@ -96,23 +96,29 @@ def _burned_in_policy() -> dict:
         return tomllib.load(handle)
 
 
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    return [value] if isinstance(value, (str, bytes)) else list(value)
+
+
 def may_carry_burned_in_text(ds) -> bool:
     """True when the pixels may show text: said so, or unsaid on a modality that often does."""
     if "PixelData" not in ds:
         return False
     policy = _burned_in_policy()
-    burned = str(ds.get("BurnedInAnnotation", "")).upper()
+    burned = str(peek(ds, "BurnedInAnnotation", "")).upper()
     if burned == "YES":
         return True
-    sop_class = str(ds.get("SOPClassUID", ""))
+    sop_class = str(peek(ds, "SOPClassUID", ""))
     if any(sop_class.startswith(prefix) for prefix in policy["always_review_sop_classes"]):
         return True
     if burned == "NO":
         return False
-    image_type = [str(v).upper() for v in (ds.get("ImageType") or [])]
+    image_type = [str(v).upper() for v in _as_list(peek(ds, "ImageType"))]
     if any(value in image_type for value in policy["review_image_types"]):
         return True
-    return str(ds.get("Modality", "")).upper() in policy["review_modalities_when_unsaid"]
+    return str(peek(ds, "Modality", "")).upper() in policy["review_modalities_when_unsaid"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,9 +185,9 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
 
 def dicom_bytes(ds) -> bytes:
     """The dataset as a DICOM Part 10 file, in its own transfer syntax."""
-    buffer = io.BytesIO()
-    ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
+    from radshare.core.part10 import part10_bytes
+
+    return part10_bytes(ds)
 
 
 def _token(settings: Settings, *parts: str, length: int = 8) -> str:
@@ -206,12 +212,12 @@ def dicom_output_path(ds, settings: Settings) -> Path:
     from radshare.core.deid.header import patient_pseudonym
 
     patient = patient_pseudonym(ds, pseudonymizer_for(settings))
-    study = _token(settings, "study", str(ds.get("StudyInstanceUID", "")))
+    study = _token(settings, "study", str(ds.get("StudyInstanceUID", "")))  # UIDs: replaced, so decoded for good
     series = _token(settings, "series", str(ds.get("SeriesInstanceUID", "")), length=6)
     instance = _token(settings, "instance", str(ds.get("SOPInstanceUID", "")))
-    modality = "".join(ch for ch in str(ds.get("Modality", "OT")) if ch.isalnum())[:4] or "OT"
-    series_number = _int(ds.get("SeriesNumber"))
-    instance_number = _int(ds.get("InstanceNumber"))
+    modality = "".join(ch for ch in str(peek(ds, "Modality", "OT")) if ch.isalnum())[:4] or "OT"
+    series_number = _int(peek(ds, "SeriesNumber"))
+    instance_number = _int(peek(ds, "InstanceNumber"))
     return Path(
         patient, f"ST-{study}", f"S{series_number:03d}-{modality}-{series}", f"{instance_number:04d}-{instance}.dcm"
     )

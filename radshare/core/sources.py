@@ -23,6 +23,7 @@ from pydicom.uid import UID, ImplicitVRLittleEndian
 
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
+from radshare.core.peek import peek
 
 Sniffed = Literal["dicom", "dicomdir", "photo"]
 
@@ -190,7 +191,7 @@ def check_dataset(ds, display: str) -> None:
             raise InputError(f"{display}: truncated DICOM file (nothing after the file meta)")
         raise InputError(f"{display}: not a DICOM file (no data elements)")
     try:
-        sop_class = ds.get("SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID")
+        sop_class = peek(ds, "SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID")
     except Exception:
         raise InputError(f"{display}: unreadable DICOM header (bad SOP Class UID)") from None
     if not sop_class:
@@ -202,11 +203,11 @@ def check_dataset(ds, display: str) -> None:
             raise InputError(f"{display}: an image without pixel data (a damaged length or a truncated file)")
         return
     try:
-        rows = int(ds.Rows)
-        cols = int(ds.Columns)
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
-        samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        bits = int(ds.BitsAllocated)
+        rows = int(peek(ds, "Rows"))
+        cols = int(peek(ds, "Columns"))
+        frames = int(peek(ds, "NumberOfFrames", 1) or 1)
+        samples = int(peek(ds, "SamplesPerPixel", 1) or 1)
+        bits = int(peek(ds, "BitsAllocated"))
     except Exception:
         raise InputError(f"{display}: image size attributes missing or unreadable") from None
     if rows <= 0 or cols <= 0 or frames <= 0 or rows * cols > MAX_PIXELS_PER_FRAME or samples not in (1, 3, 4):
@@ -219,7 +220,7 @@ def check_dataset(ds, display: str) -> None:
     syntax = UID(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", ImplicitVRLittleEndian))
     if "PixelData" in ds and not syntax.is_compressed:
         try:
-            held = len(ds.PixelData)
+            held = len(peek(ds, "PixelData"))
         except Exception:
             raise InputError(f"{display}: truncated DICOM file (pixel data cannot be read)") from None
         if held < expected:

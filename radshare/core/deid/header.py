@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pydicom
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.filebase import DicomBytesIO
+from pydicom.filereader import data_element_generator
+from pydicom.filewriter import write_dataset
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
@@ -27,6 +30,7 @@ from radshare.core.deid.pseudonyms import Pseudonymizer
 from radshare.core.deid.rules import RECORD_REASON, Context, Decision, Scrubber, decide, decide_by_tag
 from radshare.core.deid.table import load_tables
 from radshare.core.model import Identifiers
+from radshare.core.peek import peek, peek_element
 
 # RadShare's Implementation Class UID (a fixed 2.25 UUID UID) and version name (PS3.7 D.3.3.2).
 IMPLEMENTATION_CLASS_UID = "2.25.186387353652003765283742963478703258346"
@@ -34,7 +38,8 @@ IMPLEMENTATION_VERSION_NAME = "RADSHARE_0_1"
 _SYNTAX_BY_ENCODING = {(True, True): ImplicitVRLittleEndian, (False, True): ExplicitVRLittleEndian,
                        (False, False): ExplicitVRBigEndian}
 # File meta attributes that survive; everything else there (AE titles, private information) goes.
-_META_KEPT = ("FileMetaInformationVersion", "MediaStorageSOPClassUID", "TransferSyntaxUID")
+# Tags a rebuilt meta has whatever the input held: not counted as removed.
+_META_KEPT_TAGS = frozenset({0x00020000, 0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013})
 PREAMBLE = b"\x00" * 128
 
 
@@ -123,7 +128,7 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
             for index, item in enumerate(elem.value or []):
                 if isinstance(item, Dataset):
                     _walk(item, ctx, f"{prefix}{keyword}[{index}] > ", decision.clean, depth + 1, counts, plan)
-        if counts is not None and _apply(elem, decision, counts):
+        if counts is not None and _apply(ds, tag, elem, decision, counts):
             doomed.append(tag)
     for tag in doomed:
         del ds[tag]
@@ -137,22 +142,25 @@ def _decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth:
     decoding. Describing always decodes, to show the original value.
     """
     try:
-        decision = decide_by_tag(tag, ctx, depth, clean, ds.get_item(tag)) if fast else None
+        raw = ds.get_item(tag)
+        decision = decide_by_tag(tag, ctx, depth, clean, raw) if fast else None
         if decision is not None:
             return None, decision
-        elem = ds[tag]
+        elem = peek_element(ds, tag) if fast else ds[tag]  # a kept element stays raw: copied, not re-encoded
         return elem, decide(elem, ds, ctx, clean, depth)
     except Exception as error:  # noqa: BLE001 - a value pydicom cannot decode is removed, not fatal
         return None, Decision("removed", f"unreadable element ({type(error).__name__})")
 
 
-def _apply(elem: DataElement | None, decision: Decision, counts: dict[str, int]) -> bool:
-    """Carry out `decision` on `elem`; True when the element is to be deleted."""
+def _apply(ds: Dataset, tag: BaseTag, elem: DataElement | None, decision: Decision, counts: dict[str, int]) -> bool:
+    """Carry out `decision` on `elem`, a child of `ds`; True when the element is to be deleted."""
     if decision.action == "removed":
         counts["removed"] += 1
         return True
     if decision.action == "kept" or decision.reason == RECORD_REASON or elem is None:
         return False  # the record is written by _write_record after the walk
+    if ds.get_item(tag) is not elem:
+        ds[tag] = elem  # decoded by peek_element without being stored
     elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
     key = "emptied" if decision.action == "emptied" else "uids" if decision.uid else "replaced"
     counts[key] += 1
@@ -180,7 +188,7 @@ def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, 
 def patient_key(ds: Dataset) -> str:
     """What identifies the patient for keying: Patient ID, else the name, else the study."""
     for keyword in ("PatientID", "PatientName", "StudyInstanceUID"):
-        value = str(_first(ds, keyword)).strip(" \x00")
+        value = str(_first(ds, keyword, decode=True)).strip(" \x00")
         if value:
             return f"{keyword}={value}"
     return ""
@@ -209,10 +217,34 @@ def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: 
 
 
 def _write_record(ds: Dataset, ctx: Context) -> None:
-    for keyword, value in ctx.record.items():
-        if keyword == "DeidentificationMethodCodeSequence":
-            value = Sequence([_code_item(code, meaning) for code, meaning in value])
-        setattr(ds, keyword, value)
+    """Put the de-identification record into `ds`, as raw elements encoded once per run.
+
+    The record is the same for every file of a run: encoding it once and sharing the (immutable)
+    raw elements saves building and writing a code sequence per file. pydicom decodes them into
+    fresh elements whenever they are read.
+    """
+    for raw in _encoded_record(tuple(ctx.record.items()), tuple(ds.original_encoding)):
+        ds[raw.tag] = raw
+
+
+_RECORDS: dict[tuple, tuple[RawDataElement, ...]] = {}
+
+
+def _encoded_record(record: tuple, encoding: tuple) -> tuple[RawDataElement, ...]:
+    key = (repr(record), encoding)
+    if key not in _RECORDS:
+        implicit, little = encoding if None not in encoding else (False, True)
+        source = Dataset()
+        for keyword, value in record:
+            if keyword == "DeidentificationMethodCodeSequence":
+                value = Sequence([_code_item(code, meaning) for code, meaning in value])
+            setattr(source, keyword, value)
+        buffer = DicomBytesIO()
+        buffer.is_implicit_VR, buffer.is_little_endian = implicit, little
+        write_dataset(buffer, source)
+        buffer.seek(0)
+        _RECORDS[key] = tuple(data_element_generator(buffer, implicit, little))
+    return _RECORDS[key]
 
 
 def _code_item(value: str, meaning: str) -> Dataset:
@@ -235,27 +267,24 @@ def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDat
     """
     old = getattr(ds, "file_meta", None) or FileMetaDataset()
     meta = FileMetaDataset()
-    meta.FileMetaInformationVersion = b"\x00\x01"
+    meta.add_new(0x00020001, "OB", b"\x00\x01")  # add_new: setattr by keyword costs ten times as much
     sop_class = _first(ds, "SOPClassUID") or _first(old, "MediaStorageSOPClassUID")
     if sop_class:
-        meta.MediaStorageSOPClassUID = sop_class
+        meta.add_new(0x00020002, "UI", sop_class)
     instance = str(_first(ds, "SOPInstanceUID") or "").strip(" \x00")
     if not (walked and instance):
         original = instance or str(_first(old, "MediaStorageSOPInstanceUID") or "").strip(" \x00")
         instance = original if ctx.options.retain_uids or not original else ctx.pseudo.uid(original)
     if instance:
-        meta.MediaStorageSOPInstanceUID = instance
-    if _first(old, "TransferSyntaxUID"):
-        meta.TransferSyntaxUID = old.TransferSyntaxUID
-    else:  # a file without one (no meta, or a broken meta): name the encoding it was read in
+        meta.add_new(0x00020003, "UI", instance)
+    syntax = _first(old, "TransferSyntaxUID")
+    if not syntax:  # a file without one (no meta, or a broken meta): name the encoding it was read in
         syntax = _SYNTAX_BY_ENCODING.get(tuple(getattr(ds, "original_encoding", (None, None))))
-        if syntax:
-            meta.TransferSyntaxUID = syntax
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
-    kept = {*_META_KEPT, "MediaStorageSOPInstanceUID", "ImplementationClassUID", "ImplementationVersionName",
-            "FileMetaInformationGroupLength"}
-    dropped = sum(1 for elem in old if elem.keyword not in kept)
+    if syntax:
+        meta.add_new(0x00020010, "UI", syntax)
+    meta.add_new(0x00020012, "UI", IMPLEMENTATION_CLASS_UID)
+    meta.add_new(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
+    dropped = sum(1 for tag in old.keys() if tag not in _META_KEPT_TAGS)
     return meta, dropped
 
 
@@ -295,10 +324,14 @@ def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
 # Small helpers
 
 
-def _first(ds: Dataset, keyword: str) -> Any:
-    """The first value of `keyword`, or "" when absent or undecodable (never raises)."""
+def _first(ds: Dataset, keyword: str, decode: bool = False) -> Any:
+    """The first value of `keyword`, or "" when absent or undecodable (never raises).
+
+    `decode`: keep the decoded element in `ds` (for values de-identification replaces anyway);
+    otherwise the value is only peeked at, so a kept element can still be copied raw.
+    """
     try:
-        value = ds.get(keyword, "") if ds is not None else ""
+        value = (ds.get(keyword, "") if decode else peek(ds, keyword, "")) if ds is not None else ""
     except Exception:  # noqa: BLE001 - the walk removes undecodable elements; here they are absent
         return ""
     if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):

@@ -7,10 +7,11 @@ and dates in burned-in text, free-text attributes and notes. It is never written
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pydicom
 from pydicom.dataelem import DataElement
-from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.datadict import DicomDictionary
 from pydicom.tag import BaseTag
 
 from radshare.core.model import Identifiers
@@ -75,14 +76,16 @@ _WANTED_KEYWORDS = PATIENT_NAME_KEYWORDS | ID_KEYWORDS | INSTITUTION_KEYWORDS | 
 
 def _may_identify(ds: pydicom.Dataset, tag: BaseTag) -> bool:
     """Whether the element can hold an identifier we collect, judged without decoding its value."""
-    raw = ds.get_item(tag)
-    vr = getattr(raw, "VR", None)
-    if not vr:
-        try:
-            vr = dictionary_VR(tag)
-        except KeyError:
-            return False
-    return vr in _WANTED_VRS or keyword_for_tag(tag) in _WANTED_KEYWORDS
+    return tag in _wanted_tags() or getattr(ds.get_item(tag), "VR", None) in _WANTED_VRS
+
+
+@lru_cache(maxsize=1)
+def _wanted_tags() -> frozenset[int]:
+    """Every dictionary tag whose VR or keyword may carry an identifier: one set lookup per element."""
+    return frozenset(
+        tag for tag, (vr, _vm, _name, _retired, keyword) in DicomDictionary.items()
+        if vr in _WANTED_VRS or keyword in _WANTED_KEYWORDS
+    )
 
 
 def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
@@ -92,7 +95,7 @@ def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
         if tag.is_private or not _may_identify(ds, tag):
             continue  # not decoded at all: most of a header (and all pixel data) is skipped here
         try:
-            elem = ds[tag]
+            elem = ds[tag]  # decoded for good: such values are replaced, so never copied raw anyway
         except Exception:  # noqa: BLE001 - an undecodable value holds nothing we can match
             continue
         if elem.VR == "SQ":

@@ -1,0 +1,218 @@
+"""Encode a data set as a DICOM Part 10 file, copying every still-undecoded element byte for byte.
+
+A de-identified header is mostly elements that were read and kept as they were: pydicom holds
+them as raw elements (bytes not yet decoded). pydicom's writer spends tens of microseconds on
+each element; this one writes a raw element as its header plus its original value bytes, hands
+every decoded element to pydicom's own `write_data_element`, and builds sequences itself so raw
+elements inside them stay cheap too. Its output is the same bytes `dcmwrite(...,
+enforce_file_format=True)` gives (tests/core/test_part10_matches_pydicom.py); whenever a data set
+needs what only pydicom does (a change of encoding or character set, an unusual transfer
+syntax, incomplete file meta), the whole file is left to pydicom.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_data_element, write_dataset
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    UID,
+)
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
+
+UNDEFINED = 0xFFFFFFFF
+_LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
+_PIXEL_DATA = 0x7FE00010
+_STRING_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
+_ASCII_SAFE_CHARSETS = frozenset({"", "iso8859", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"})
+# dcmwrite adds or fills in (0002,0001), (0002,0012) and (0002,0013) itself: files lacking them go to it.
+_REQUIRED_META = (0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013)
+
+
+class _Unhandled(Exception):
+    """Something only pydicom's writer does: the file is written by pydicom instead."""
+
+
+class _Encoding:
+    """Packs element, item and delimiter headers for one transfer syntax encoding."""
+
+    def __init__(self, implicit: bool, little: bool):
+        self.implicit, self.little = implicit, little
+        order = "<" if little else ">"
+        self._tag_ul = struct.Struct(order + "HHI")
+        self._short = struct.Struct(order + "HH2sH")
+        self._long = struct.Struct(order + "HH2sHI")
+        self.item_undefined = self._tag_ul.pack(0xFFFE, 0xE000, UNDEFINED)
+        self.item_end = self._tag_ul.pack(0xFFFE, 0xE00D, 0)
+        self.sequence_end = self._tag_ul.pack(0xFFFE, 0xE0DD, 0)
+
+    @property
+    def key(self) -> tuple[bool, bool]:
+        return self.implicit, self.little
+
+    def item(self, length: int) -> bytes:
+        return self._tag_ul.pack(0xFFFE, 0xE000, length)
+
+    def header(self, tag: int, vr: str | None, length: int) -> bytes:
+        group, element = tag >> 16, tag & 0xFFFF
+        if self.implicit:
+            return self._tag_ul.pack(group, element, length)
+        if not vr or len(vr) != 2:
+            raise _Unhandled(f"no VR to write for ({group:04X},{element:04X})")
+        if vr in _LONG_VRS:
+            return self._long.pack(group, element, vr.encode("ascii"), 0, length)
+        if length > 0xFFFF:
+            raise _Unhandled("value too long for its VR")  # pydicom rewrites it as UN, with a warning
+        return self._short.pack(group, element, vr.encode("ascii"), length)
+
+
+_ENCODINGS = {
+    ImplicitVRLittleEndian: _Encoding(True, True),
+    ExplicitVRBigEndian: _Encoding(False, False),
+}
+_EXPLICIT_LE = _Encoding(False, True)
+_META = _EXPLICIT_LE  # PS3.10 7.1: file meta is always Explicit VR Little Endian
+
+
+def part10_bytes(ds: Dataset) -> bytes:
+    """`ds` (with its `file_meta`) as a Part 10 file, in the transfer syntax its meta names."""
+    try:
+        return _fast(ds)
+    except _Unhandled:
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        return buffer.getvalue()
+
+
+def _fast(ds: Dataset) -> bytes:
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or any(tag not in meta or meta[tag].is_empty for tag in _REQUIRED_META):
+        raise _Unhandled("incomplete file meta")
+    if any(tag >> 16 != 2 for tag in meta.keys()) or any(tag >> 16 in (0, 2) for tag in ds.keys()):
+        raise _Unhandled("misplaced group 0000/0002 elements")  # dcmwrite refuses them, with its message
+    syntax = UID(str(meta[0x00020010].value))
+    if not syntax.is_transfer_syntax or syntax.is_private:
+        raise _Unhandled("transfer syntax pydicom decides the encoding of")
+    encoding = _ENCODINGS.get(syntax, _EXPLICIT_LE)
+    if ds.original_encoding != encoding.key:
+        raise _Unhandled("encoding changes")
+    for meta_tag, keyword in ((0x00020002, "SOPClassUID"), (0x00020003, "SOPInstanceUID")):
+        value = ds.get(keyword)
+        if value and value != meta[meta_tag].value:
+            raise _Unhandled("file meta disagrees with the data set")  # dcmwrite would correct it
+    _check_pixel_data_length(ds, syntax)
+    body = bytearray()
+    _write_dataset(body, ds, encoding, "iso8859", top=True)
+    if syntax == DeflatedExplicitVRLittleEndian:
+        compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        body = bytearray(compressor.compress(bytes(body))) + compressor.flush()
+        if len(body) % 2:
+            body += b"\x00"
+    preamble = getattr(ds, "preamble", None) or b"\x00" * 128
+    return b"".join((preamble, b"DICM", _meta_bytes(meta), body))
+
+
+def _check_pixel_data_length(ds: Dataset, syntax: UID) -> None:
+    """dcmwrite gives Pixel Data an undefined length exactly when the syntax is compressed."""
+    raw = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
+    if raw is None:
+        return
+    undefined = raw.length == UNDEFINED if isinstance(raw, RawDataElement) else raw.is_undefined_length
+    if undefined != syntax.is_compressed:
+        raise _Unhandled("pixel data length form changes")
+
+
+def _meta_bytes(meta: Dataset) -> bytes:
+    body = bytearray()
+    for tag in sorted(meta.keys()):
+        if tag == 0x00020000:
+            continue
+        _write_element(body, meta.get_item(tag), _META, ["iso8859"])
+    group_length = _META.header(0x00020000, "UL", 4) + struct.pack("<I", len(body))
+    return group_length + bytes(body)
+
+
+def _write_dataset(out: bytearray, ds: Dataset, encoding: _Encoding, parent_charset, top: bool = False) -> None:
+    if not top and (ds.original_encoding != encoding.key or ds.original_character_set != ds._character_set):
+        out += _pydicom_dataset(ds, encoding, parent_charset)  # pydicom converts what must change
+        return
+    if top and ds.original_character_set != ds._character_set:
+        raise _Unhandled("character set changes")
+    charset = ds.get("SpecificCharacterSet", parent_charset)
+    for tag in sorted(ds.keys()):
+        if tag & 0xFFFF == 0 and tag >> 16 > 6:
+            continue  # retired group lengths are never written (PS3.5 7.2)
+        _write_element(out, ds.get_item(tag), encoding, charset, pixel_padding=top and tag == _PIXEL_DATA)
+
+
+def _write_element(out: bytearray, elem, encoding: _Encoding, charset, pixel_padding: bool = False) -> None:
+    if isinstance(elem, RawDataElement):
+        _write_raw(out, elem, encoding, pixel_padding)
+    elif elem.VR == "SQ":
+        _write_sequence(out, elem, encoding, charset)
+    elif (value := _plain_text(elem, charset)) is not None:
+        out += encoding.header(elem.tag, elem.VR, len(value)) + value
+    else:
+        scratch = DicomBytesIO()
+        scratch.is_implicit_VR, scratch.is_little_endian = encoding.key
+        write_data_element(scratch, elem, charset)
+        out += scratch.getvalue()
+
+
+def _plain_text(elem, charset) -> bytes | None:
+    """The encoded value of a single plain ASCII string (the UIDs, dates and dummies
+    de-identification writes), else None for pydicom to encode. ASCII is the same bytes in
+    every character set listed, so only the padding is left: NUL for UI, space otherwise."""
+    value = elem.value
+    if type(value) not in (str, UID) or elem.VR not in _STRING_VRS or not value.isascii():
+        return None
+    if (charset if isinstance(charset, str) else "\\".join(charset or ())) not in _ASCII_SAFE_CHARSETS:
+        return None
+    data = value.encode("ascii")
+    if len(data) % 2:
+        data += b"\x00" if elem.VR == "UI" else b" "
+    return data
+
+
+def _write_raw(out: bytearray, raw: RawDataElement, encoding: _Encoding, pixel_padding: bool) -> None:
+    value = raw.value
+    if value is None:
+        raise _Unhandled("deferred value")
+    undefined = raw.length == UNDEFINED
+    if pixel_padding and not undefined and len(value) % 2:
+        value = value + b"\x00"  # dcmwrite decodes Pixel Data and pads it to even length
+    out += encoding.header(raw.tag, raw.VR, UNDEFINED if undefined else len(value))
+    out += value
+    if undefined:
+        out += encoding.sequence_end
+
+
+def _write_sequence(out: bytearray, elem, encoding: _Encoding, charset) -> None:
+    items = bytearray()
+    for item in elem.value:
+        body = bytearray()
+        _write_dataset(body, item, encoding, charset)
+        if getattr(item, "is_undefined_length_sequence_item", False):
+            items += encoding.item_undefined + body + encoding.item_end
+        else:
+            items += encoding.item(len(body)) + body
+    if elem.is_undefined_length:
+        out += encoding.header(elem.tag, "SQ", UNDEFINED) + items + encoding.sequence_end
+    else:
+        out += encoding.header(elem.tag, "SQ", len(items)) + items
+
+
+def _pydicom_dataset(ds: Dataset, encoding: _Encoding, parent_charset) -> bytes:
+    buffer = DicomBytesIO()
+    buffer.is_implicit_VR, buffer.is_little_endian = encoding.key
+    write_dataset(buffer, ds, parent_encoding=parent_charset)
+    return buffer.getvalue()

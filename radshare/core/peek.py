@@ -1,0 +1,40 @@
+"""Read DICOM values without decoding them into the data set.
+
+pydicom decodes an element on first access (`ds.Rows`, `ds.get(...)`, `ds[tag]`) and keeps the
+decoded element in place of the raw one for good. The Part 10 writer (part10.py) copies raw
+elements byte for byte but must encode decoded ones again, which costs far more than reading
+them. Code that only looks at values the output keeps unchanged (sizes, modality, SOP class)
+peeks instead. Sequences and ambiguous VRs, which pydicom resolves in place, decode as usual.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydicom.charset import default_encoding
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
+from pydicom.dataset import Dataset
+from pydicom.valuerep import AMBIGUOUS_VR
+
+_SPECIFIC_CHARACTER_SET = 0x00080005
+
+
+def peek_element(ds: Dataset, tag: int) -> DataElement:
+    """The decoded element at `tag` (which must be present), leaving `ds` as it was when possible."""
+    raw = ds.get_item(tag)
+    if not isinstance(raw, RawDataElement) or raw.value is None:
+        return ds[tag]
+    charset = default_encoding if tag == _SPECIFIC_CHARACTER_SET else ds.original_character_set or ds._character_set
+    elem = convert_raw_data_element(raw, encoding=charset, ds=ds)
+    if elem.VR == "SQ" or elem.VR in AMBIGUOUS_VR:
+        return ds[tag]
+    return elem
+
+
+def peek(ds: Dataset, keyword: str, default: Any = None) -> Any:
+    """Like `ds.get(keyword, default)`, without decoding the element into `ds`."""
+    tag = tag_for_keyword(keyword)
+    if tag is None or tag not in ds:
+        return default
+    return peek_element(ds, tag).value
