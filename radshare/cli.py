@@ -25,7 +25,9 @@ COMMANDS = {
 }
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+    """The argument parser; `only` names the one sub-command to load (the others' modules pull in
+    the uploaders and imaging stacks, which would slow every short run down)."""
     parser = argparse.ArgumentParser(
         prog="radshare",
         description="De-identify clinical images, redact burned-in text, annotate and share them.",
@@ -35,6 +37,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, object] = {}
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -50,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         return _start_gui(argv)
-    parser, modules = build_parser()
+    parser, modules = build_parser(only=argv[0] if argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         return _start_gui([])

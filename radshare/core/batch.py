@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -85,6 +86,20 @@ def _worker_init() -> None:
     limit_threads()
 
 
+# Items go to the pool in chunks sized to about this much work, measured as the batch runs: small
+# files (a header-only de-identification takes milliseconds) would otherwise spend more time in
+# inter-process messaging than in work, while slow items (OCR) still go one at a time, so a
+# cancel never waits long.
+CHUNK_SECONDS = 0.05
+MAX_CHUNK = 64
+
+
+def _run_chunk(work_fn, chunk: list) -> tuple[list, float]:
+    start = time.perf_counter()
+    results = [work_fn(item) for item in chunk]
+    return results, time.perf_counter() - start
+
+
 def _run_pool(items, work_fn, workers, cancel) -> Iterator:
     """Results from a process pool; on cancel or Ctrl-C, queued work is dropped and running work
     finishes (each file is written atomically, so nothing is half there).
@@ -96,21 +111,32 @@ def _run_pool(items, work_fn, workers, cancel) -> Iterator:
         os.environ.setdefault(name, value)  # inherited by the workers before they import anything
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
     pending: set[Future] = set()
-    queue = iter(items)
-    in_flight = workers * 4  # enough to keep workers busy without pickling the whole batch up front
+    queue = list(items)
+    position = 0
+    per_item = None  # seconds per item, learnt from finished chunks
+
+    def submit_next() -> None:
+        nonlocal position
+        size = 1 if per_item is None else max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(per_item, 1e-6))))
+        size = min(size, max(1, (len(queue) - position) // workers))  # keep every worker busy to the end
+        chunk = queue[position : position + size]
+        position += len(chunk)
+        if chunk:
+            pending.add(pool.submit(_run_chunk, work_fn, chunk))
+
     try:
-        for item in queue:
-            pending.add(pool.submit(work_fn, item))
-            if len(pending) >= in_flight:
-                break
+        for _ in range(workers * 2):
+            submit_next()
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                results, seconds = future.result()
+                rate = seconds / max(1, len(results))
+                per_item = rate if per_item is None else 0.7 * per_item + 0.3 * rate
+                for result in results:
+                    yield result
                 if not (cancel is not None and cancel()):
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(work_fn, nxt))
+                    submit_next()
             if cancel is not None and cancel():
                 return
     finally:

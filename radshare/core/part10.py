@@ -31,18 +31,18 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
 UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
-_PIXEL_DATA = 0x7FE00010
+PIXEL_DATA = 0x7FE00010
 _STRING_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
 _ASCII_SAFE_CHARSETS = frozenset({"", "iso8859", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"})
 # dcmwrite adds or fills in (0002,0001), (0002,0012) and (0002,0013) itself: files lacking them go to it.
 _REQUIRED_META = (0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013)
 
 
-class _Unhandled(Exception):
+class Unhandled(Exception):
     """Something only pydicom's writer does: the file is written by pydicom instead."""
 
 
-class _Encoding:
+class Encoding:
     """Packs element, item and delimiter headers for one transfer syntax encoding."""
 
     def __init__(self, implicit: bool, little: bool):
@@ -67,19 +67,19 @@ class _Encoding:
         if self.implicit:
             return self._tag_ul.pack(group, element, length)
         if not vr or len(vr) != 2:
-            raise _Unhandled(f"no VR to write for ({group:04X},{element:04X})")
+            raise Unhandled(f"no VR to write for ({group:04X},{element:04X})")
         if vr in _LONG_VRS:
             return self._long.pack(group, element, vr.encode("ascii"), 0, length)
         if length > 0xFFFF:
-            raise _Unhandled("value too long for its VR")  # pydicom rewrites it as UN, with a warning
+            raise Unhandled("value too long for its VR")  # pydicom rewrites it as UN, with a warning
         return self._short.pack(group, element, vr.encode("ascii"), length)
 
 
 _ENCODINGS = {
-    ImplicitVRLittleEndian: _Encoding(True, True),
-    ExplicitVRBigEndian: _Encoding(False, False),
+    ImplicitVRLittleEndian: Encoding(True, True),
+    ExplicitVRBigEndian: Encoding(False, False),
 }
-_EXPLICIT_LE = _Encoding(False, True)
+_EXPLICIT_LE = Encoding(False, True)
 _META = _EXPLICIT_LE  # PS3.10 7.1: file meta is always Explicit VR Little Endian
 
 
@@ -87,7 +87,7 @@ def part10_bytes(ds: Dataset) -> bytes:
     """`ds` (with its `file_meta`) as a Part 10 file, in the transfer syntax its meta names."""
     try:
         return _fast(ds)
-    except _Unhandled:
+    except Unhandled:
         buffer = io.BytesIO()
         ds.save_as(buffer, enforce_file_format=True)
         return buffer.getvalue()
@@ -95,66 +95,80 @@ def part10_bytes(ds: Dataset) -> bytes:
 
 def _fast(ds: Dataset) -> bytes:
     meta = getattr(ds, "file_meta", None)
-    if meta is None or any(tag not in meta or meta[tag].is_empty for tag in _REQUIRED_META):
-        raise _Unhandled("incomplete file meta")
-    if any(tag >> 16 != 2 for tag in meta.keys()) or any(tag >> 16 in (0, 2) for tag in ds.keys()):
-        raise _Unhandled("misplaced group 0000/0002 elements")  # dcmwrite refuses them, with its message
-    syntax = UID(str(meta[0x00020010].value))
-    if not syntax.is_transfer_syntax or syntax.is_private:
-        raise _Unhandled("transfer syntax pydicom decides the encoding of")
-    encoding = _ENCODINGS.get(syntax, _EXPLICIT_LE)
-    if ds.original_encoding != encoding.key:
-        raise _Unhandled("encoding changes")
+    syntax, encoding = target(ds, meta)
+    if min(map(int, ds.keys()), default=0x00080000) < 0x00030000:
+        raise Unhandled("group 0000/0002 elements in the data set")  # dcmwrite refuses them, with its message
     for meta_tag, keyword in ((0x00020002, "SOPClassUID"), (0x00020003, "SOPInstanceUID")):
         value = ds.get(keyword)
         if value and value != meta[meta_tag].value:
-            raise _Unhandled("file meta disagrees with the data set")  # dcmwrite would correct it
-    _check_pixel_data_length(ds, syntax)
+            raise Unhandled("file meta disagrees with the data set")  # dcmwrite would correct it
     body = bytearray()
     _write_dataset(body, ds, encoding, "iso8859", top=True)
+    return file_bytes(meta, body, syntax, getattr(ds, "preamble", None))
+
+
+def target(ds: Dataset, meta: Dataset | None) -> tuple[UID, "Encoding"]:
+    """The transfer syntax and encoding `ds` is written in under `meta`; Unhandled when only
+    pydicom's writer can write it (incomplete meta, a change of encoding or character set...)."""
+    if meta is None or any(tag not in meta or meta[tag].is_empty for tag in _REQUIRED_META):
+        raise Unhandled("incomplete file meta")
+    if any(tag >> 16 != 2 for tag in meta.keys()):
+        raise Unhandled("elements other than group 0002 in the file meta")  # dcmwrite refuses them
+    syntax = UID(str(meta[0x00020010].value))
+    if not syntax.is_transfer_syntax or syntax.is_private:
+        raise Unhandled("transfer syntax pydicom decides the encoding of")
+    encoding = _ENCODINGS.get(syntax, _EXPLICIT_LE)
+    if ds.original_encoding != encoding.key:
+        raise Unhandled("encoding changes")
+    if ds.original_character_set != ds._character_set:
+        raise Unhandled("character set changes")
+    _check_pixel_data_length(ds, syntax)
+    return syntax, encoding
+
+
+def file_bytes(meta: Dataset, body: bytes | bytearray, syntax: UID, preamble: bytes | None = None) -> bytes:
+    """Preamble, prefix, file meta and the encoded data set (deflated when the syntax says so)."""
     if syntax == DeflatedExplicitVRLittleEndian:
         compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
         body = bytearray(compressor.compress(bytes(body))) + compressor.flush()
         if len(body) % 2:
             body += b"\x00"
-    preamble = getattr(ds, "preamble", None) or b"\x00" * 128
-    return b"".join((preamble, b"DICM", _meta_bytes(meta), body))
+    return b"".join((preamble or b"\x00" * 128, b"DICM", _meta_bytes(meta), body))
 
 
 def _check_pixel_data_length(ds: Dataset, syntax: UID) -> None:
     """dcmwrite gives Pixel Data an undefined length exactly when the syntax is compressed."""
-    raw = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
+    raw = ds.get_item(PIXEL_DATA) if PIXEL_DATA in ds else None
     if raw is None:
         return
     undefined = raw.length == UNDEFINED if isinstance(raw, RawDataElement) else raw.is_undefined_length
     if undefined != syntax.is_compressed:
-        raise _Unhandled("pixel data length form changes")
+        raise Unhandled("pixel data length form changes")
 
 
 def _meta_bytes(meta: Dataset) -> bytes:
     body = bytearray()
-    for tag in sorted(meta.keys()):
+    for tag in sorted(meta.keys(), key=int):
         if tag == 0x00020000:
             continue
-        _write_element(body, meta.get_item(tag), _META, ["iso8859"])
+        write_element(body, meta.get_item(tag), _META, ["iso8859"])
     group_length = _META.header(0x00020000, "UL", 4) + struct.pack("<I", len(body))
     return group_length + bytes(body)
 
 
-def _write_dataset(out: bytearray, ds: Dataset, encoding: _Encoding, parent_charset, top: bool = False) -> None:
+def _write_dataset(out: bytearray, ds: Dataset, encoding: Encoding, parent_charset, top: bool = False) -> None:
     if not top and (ds.original_encoding != encoding.key or ds.original_character_set != ds._character_set):
         out += _pydicom_dataset(ds, encoding, parent_charset)  # pydicom converts what must change
         return
-    if top and ds.original_character_set != ds._character_set:
-        raise _Unhandled("character set changes")
     charset = ds.get("SpecificCharacterSet", parent_charset)
-    for tag in sorted(ds.keys()):
+    for tag in sorted(ds.keys(), key=int):  # int order: BaseTag compares in Python, slowly
         if tag & 0xFFFF == 0 and tag >> 16 > 6:
             continue  # retired group lengths are never written (PS3.5 7.2)
-        _write_element(out, ds.get_item(tag), encoding, charset, pixel_padding=top and tag == _PIXEL_DATA)
+        write_element(out, ds.get_item(tag), encoding, charset, pixel_padding=top and tag == PIXEL_DATA)
 
 
-def _write_element(out: bytearray, elem, encoding: _Encoding, charset, pixel_padding: bool = False) -> None:
+def write_element(out: bytearray, elem, encoding: Encoding, charset, pixel_padding: bool = False) -> None:
+    """Append `elem` (raw: copied; decoded: encoded) to `out`; `pixel_padding` for top-level Pixel Data."""
     if isinstance(elem, RawDataElement):
         _write_raw(out, elem, encoding, pixel_padding)
     elif elem.VR == "SQ":
@@ -183,10 +197,10 @@ def _plain_text(elem, charset) -> bytes | None:
     return data
 
 
-def _write_raw(out: bytearray, raw: RawDataElement, encoding: _Encoding, pixel_padding: bool) -> None:
+def _write_raw(out: bytearray, raw: RawDataElement, encoding: Encoding, pixel_padding: bool) -> None:
     value = raw.value
     if value is None:
-        raise _Unhandled("deferred value")
+        raise Unhandled("deferred value")
     undefined = raw.length == UNDEFINED
     if pixel_padding and not undefined and len(value) % 2:
         value = value + b"\x00"  # dcmwrite decodes Pixel Data and pads it to even length
@@ -196,12 +210,20 @@ def _write_raw(out: bytearray, raw: RawDataElement, encoding: _Encoding, pixel_p
         out += encoding.sequence_end
 
 
-def _write_sequence(out: bytearray, elem, encoding: _Encoding, charset) -> None:
-    items = bytearray()
+def _write_sequence(out: bytearray, elem, encoding: Encoding, charset) -> None:
+    bodies = []
     for item in elem.value:
         body = bytearray()
         _write_dataset(body, item, encoding, charset)
-        if getattr(item, "is_undefined_length_sequence_item", False):
+        bodies.append((body, getattr(item, "is_undefined_length_sequence_item", False)))
+    write_sequence(out, elem, bodies, encoding)
+
+
+def write_sequence(out: bytearray, elem, bodies: list, encoding: Encoding) -> None:
+    """Append the sequence `elem` with its items already encoded: (body, undefined length?) pairs."""
+    items = bytearray()
+    for body, undefined in bodies:
+        if undefined:
             items += encoding.item_undefined + body + encoding.item_end
         else:
             items += encoding.item(len(body)) + body
@@ -211,7 +233,7 @@ def _write_sequence(out: bytearray, elem, encoding: _Encoding, charset) -> None:
         out += encoding.header(elem.tag, "SQ", len(items)) + items
 
 
-def _pydicom_dataset(ds: Dataset, encoding: _Encoding, parent_charset) -> bytes:
+def _pydicom_dataset(ds: Dataset, encoding: Encoding, parent_charset) -> bytes:
     buffer = DicomBytesIO()
     buffer.is_implicit_VR, buffer.is_little_endian = encoding.key
     write_dataset(buffer, ds, parent_encoding=parent_charset)

@@ -21,14 +21,24 @@ _SPECIFIC_CHARACTER_SET = 0x00080005
 
 
 def peek_element(ds: Dataset, tag: int) -> DataElement:
-    """The decoded element at `tag` (which must be present), leaving `ds` as it was when possible."""
+    """The decoded element at `tag` (which must be present), leaving `ds` as it was when possible.
+
+    Decoded copies are remembered on `ds` against the raw element they came from, so the several
+    readers of one value (output path, burned-in text policy, file meta, the walk) decode it
+    once; a changed element no longer matches its raw element and is decoded afresh.
+    """
     raw = ds.get_item(tag)
     if not isinstance(raw, RawDataElement) or raw.value is None:
         return ds[tag]
+    peeked = ds.__dict__.setdefault("_radshare_peeked", {})
+    remembered = peeked.get(tag)
+    if remembered is not None and remembered[0] is raw:
+        return remembered[1]
     charset = default_encoding if tag == _SPECIFIC_CHARACTER_SET else ds.original_character_set or ds._character_set
     elem = convert_raw_data_element(raw, encoding=charset, ds=ds)
     if elem.VR == "SQ" or elem.VR in AMBIGUOUS_VR:
         return ds[tag]
+    peeked[tag] = (raw, elem)
     return elem
 
 

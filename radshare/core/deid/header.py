@@ -72,7 +72,7 @@ def deidentify_dataset(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymi
     UID equals the new SOP Instance UID; the transfer syntax is preserved.
     """
     identifiers = collect_identifiers(ds)
-    ctx = _context(ds, profile, pseudo, identifiers)
+    ctx = context_for(ds, profile, pseudo, identifiers)
     counts = {"removed": 0, "replaced": 0, "emptied": 0, "uids": 0}
     _walk(ds, ctx, "", clean=False, depth=0, counts=counts, plan=None)
     _write_record(ds, ctx)
@@ -82,7 +82,7 @@ def deidentify_dataset(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymi
 
 def describe(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> list[PlannedAction]:
     """What `deidentify_dataset` would do to each element, in data set order; `ds` is not changed."""
-    ctx = _context(ds, profile, pseudo, collect_identifiers(ds))
+    ctx = context_for(ds, profile, pseudo, collect_identifiers(ds))
     plan: list[PlannedAction] = []
     _walk(ds, ctx, "", clean=False, depth=0, counts=None, plan=plan)
     for keyword, value in ctx.record.items():
@@ -120,7 +120,7 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
     """Decide every element of `ds`, recursing into kept sequences; apply (counts) or list (plan)."""
     doomed = []
     for tag in list(ds.keys()):
-        elem, decision = _decide_element(ds, tag, ctx, clean, depth, fast=plan is None)
+        elem, decision = decide_element(ds, tag, ctx, clean, depth, fast=plan is None)
         keyword = _keyword(elem, tag) if plan is not None or decision.recurse else ""
         if plan is not None:
             plan.append(_planned(prefix, tag, keyword, elem, decision))
@@ -134,7 +134,7 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
         del ds[tag]
 
 
-def _decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: int,
+def decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: int,
                     fast: bool) -> tuple[DataElement | None, Decision]:
     """The element (None when not decoded) and its decision; undecodable elements are removed.
 
@@ -157,11 +157,16 @@ def _apply(ds: Dataset, tag: BaseTag, elem: DataElement | None, decision: Decisi
     if decision.action == "removed":
         counts["removed"] += 1
         return True
-    if decision.action == "kept" or decision.reason == RECORD_REASON or elem is None:
+    if decision.action == "kept" or decision.reason == RECORD_REASON:
         return False  # the record is written by _write_record after the walk
-    if ds.get_item(tag) is not elem:
-        ds[tag] = elem  # decoded by peek_element without being stored
-    elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
+    if elem is None:
+        if decision.vr is None:
+            return False  # decided by tag alone: kept or removed
+        ds[tag] = DataElement(tag, decision.vr, decision.value)  # decided by VR: never decoded
+    else:
+        if ds.get_item(tag) is not elem:
+            ds[tag] = elem  # decoded by peek_element without being stored
+        elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
     key = "emptied" if decision.action == "emptied" else "uids" if decision.uid else "replaced"
     counts[key] += 1
     return False
@@ -199,7 +204,7 @@ def patient_pseudonym(ds: Dataset, pseudo: Pseudonymizer) -> str:
     return pseudo.patient(patient_key(ds))
 
 
-def _context(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:
+def context_for(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifiers: Identifiers) -> Context:
     patient_key_value = patient_key(ds)
     options = profile.options
     offset = pseudo.date_offset_days(patient_key_value) if options.retain_longitudinal == "modified" else None
@@ -223,14 +228,14 @@ def _write_record(ds: Dataset, ctx: Context) -> None:
     raw elements saves building and writing a code sequence per file. pydicom decodes them into
     fresh elements whenever they are read.
     """
-    for raw in _encoded_record(tuple(ctx.record.items()), tuple(ds.original_encoding)):
+    for raw in record_elements(tuple(ctx.record.items()), tuple(ds.original_encoding)):
         ds[raw.tag] = raw
 
 
 _RECORDS: dict[tuple, tuple[RawDataElement, ...]] = {}
 
 
-def _encoded_record(record: tuple, encoding: tuple) -> tuple[RawDataElement, ...]:
+def record_elements(record: tuple, encoding: tuple) -> tuple[RawDataElement, ...]:
     key = (repr(record), encoding)
     if key not in _RECORDS:
         implicit, little = encoding if None not in encoding else (False, True)
@@ -259,7 +264,7 @@ def _code_item(value: str, meaning: str) -> Dataset:
 # File meta
 
 
-def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDataset, int]:
+def new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDataset, int]:
     """The rebuilt file meta for `ds`, and how many old meta elements it drops.
 
     `walked` says whether `ds` has been de-identified already (its SOP Instance UID is then the new
@@ -291,7 +296,7 @@ def _new_file_meta(ds: Dataset, ctx: Context, walked: bool) -> tuple[FileMetaDat
 def _rebuild_file_meta(ds: Dataset, ctx: Context) -> int:
     """New file meta, and a zeroed preamble: its 128 bytes are free for any application
     (PS3.10 7.1) and a writer copies them from the input unless told otherwise."""
-    meta, dropped = _new_file_meta(ds, ctx, walked=True)
+    meta, dropped = new_file_meta(ds, ctx, walked=True)
     ds.file_meta = meta
     if any(getattr(ds, "preamble", None) or b""):
         dropped += 1
@@ -307,7 +312,7 @@ def _describe_file_meta(ds: Dataset, ctx: Context) -> list[PlannedAction]:
     old = getattr(ds, "file_meta", None)
     if old is None:
         return plan
-    meta, _ = _new_file_meta(ds, ctx, walked=False)
+    meta, _ = new_file_meta(ds, ctx, walked=False)
     for elem in old:
         label = f"file meta > ({elem.tag.group:04X},{elem.tag.element:04X}) {elem.keyword}"
         if elem.tag not in meta:

@@ -14,7 +14,6 @@ never equals the same value hashed for another.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 
 from radshare.core.errors import ConfigError
@@ -45,10 +44,11 @@ class Pseudonymizer:
         self.date_shift_max_days = int(date_shift_max_days)
         self.fixed_date_shift_days = fixed_date_shift_days
         self._uids: dict[str, str] = {}
+        self._tokens: dict[tuple[str, int], str] = {}  # a series' files share patient, study and series tokens
 
     def _digest(self, domain: str, value: str) -> bytes:
         message = domain.encode("ascii") + b"\x00" + value.encode("utf-8", "surrogatepass")
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+        return hmac.digest(self._key, message, "sha256")
 
     def uid(self, uid: str) -> str:
         """A replacement UID under 2.25: at most 44 characters, the same for the same input.
@@ -93,6 +93,11 @@ class Pseudonymizer:
         """A short keyed pseudonym such as "RS-K3J9QX2M" (base32 letters and digits, upper case)."""
         if not 4 <= length <= 52:
             raise ValueError("token length must be between 4 and 52 characters")
-        digest = self._digest("token", str(value))
-        text = base64.b32encode(digest).decode("ascii").rstrip("=")
-        return f"{prefix}{text[:length]}"
+        cached = self._tokens.get((value, length))
+        if cached is None:
+            digest = self._digest("token", str(value))
+            cached = base64.b32encode(digest[: -(-length // 8) * 5]).decode("ascii")[:length]  # 5 bytes: 8 letters
+            if len(self._tokens) >= _UID_CACHE_SIZE:
+                self._tokens.clear()
+            self._tokens[(value, length)] = cached
+        return f"{prefix}{cached}"

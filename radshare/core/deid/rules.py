@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import pydicom
 from pydicom.dataelem import DataElement
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
@@ -39,6 +39,7 @@ from radshare.core.model import Identifiers
 ActionName = Literal["removed", "emptied", "replaced", "kept", "cleaned", "shifted"]
 
 TEXT_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC"})
+BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "AT"})
 STRING_VRS = TEXT_VRS | frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "PN", "TM", "UI", "UR"})
 # Dummy values for D, valid for each VR (PS3.5 6.2). Binary VRs get an empty value instead.
 DUMMY_BY_VR: dict[str, Any] = {
@@ -67,6 +68,7 @@ class Decision:
     recurse: bool = False  # a kept sequence: walk its items
     clean: bool = False  # walk the items in "clean" mode (free text scrubbed, not removed)
     uid: bool = False  # a UID replacement (counted apart from other replacements)
+    vr: str | None = None  # set when decided without decoding: the VR of the element to write
 
 
 class Scrubber:
@@ -164,13 +166,42 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
     row = ctx.tables.row_for(number)
     if row is not None:
         code, source = action_with_source(row, ctx.options)
-        return Decision("removed", f"{row.source} {source}: X") if code == "X" else None
+        reason = f"{row.source} {source}: {code}"
+        return Decision("removed", reason) if code == "X" else _settle_by_vr(code, reason, number, raw, ctx)
     if group & 0xFF01 == 0x6000:
         return None if ctx.options.clean_graphics else Decision("removed", "overlay")
     if number in ctx.tables.known_safe_values and not (clean and number in ctx.tables.known_safe_text):
         if raw is not None and plausible_length(number, getattr(raw, "VR", None), getattr(raw, "length", None)):
             return Decision("kept", "known safe")
     return None
+
+
+def _settle_by_vr(code: str, reason: str, tag: int, elem: Any, ctx: Context) -> Decision | None:
+    """Z and D need the VR, not the value, except where a pseudonym or a UID is computed from it.
+
+    Mirrors `_apply_code` for those cases, so decoding would not change the decision.
+    """
+    if code not in ("Z", "D") or elem is None:
+        return None
+    vr = getattr(elem, "VR", None) or _dictionary_vr(tag)
+    if vr in (None, "SQ", "UN") or vr not in DUMMY_BY_VR and vr not in BINARY_VRS or code == "D" and vr == "UI":
+        return None
+    keyword = keyword_for_tag(tag)
+    if keyword in ctx.profile.pseudonym_attributes:
+        if keyword not in ("PatientName", "PatientID"):
+            return None  # a keyed token of the value itself
+        return Decision("replaced", f"{reason} (keyed pseudonym)", value=ctx.pseudo.patient(ctx.patient_key), vr=vr)
+    dummy = DUMMY_BY_VR.get(vr) if code == "D" else None
+    if dummy is None:
+        return Decision("emptied", reason, value=_empty(vr), vr=vr)
+    return Decision("replaced", reason, value=dummy, vr=vr)
+
+
+def _dictionary_vr(tag: int) -> str | None:
+    try:
+        return dictionary_VR(tag)
+    except KeyError:
+        return None
 
 
 def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
@@ -187,7 +218,7 @@ def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool
 
 def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
     tag = elem.tag
-    early = decide_by_tag(tag, ctx, depth, clean)
+    early = decide_by_tag(tag, ctx, depth, clean, elem)
     if early is not None:
         return early
     if tag.is_private:
