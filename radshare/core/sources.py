@@ -23,6 +23,7 @@ from pydicom.uid import UID, ImplicitVRLittleEndian
 
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
+from radshare.core.part10 import read_usual
 from radshare.core.peek import peek
 
 Sniffed = Literal["dicom", "dicomdir", "photo"]
@@ -169,7 +170,7 @@ def read_dicom(data: bytes, display: str):
     if not data:
         raise InputError(f"{display}: empty file (0 bytes)")
     try:
-        ds = pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
+        ds = read_usual(data) or pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
     except InvalidDicomError:
         raise InputError(f"{display}: not a DICOM file") from None
     except (EOFError, struct.error):
