@@ -19,15 +19,19 @@ NOISE_WINDOW = 9  # on the 4x smaller image, i.e. about 36 px
 MIN_INK = 12.0  # grey levels: never call a smaller step ink
 Z_THRESHOLD = 3.0  # ink stands this many local noise sigmas above (or below) the local background
 MIN_CHAR, MAX_CHAR = 4, 40  # glyph height range in px (8-28 px fonts, plus anti-aliasing)
+FLAT_SPREAD = 1.0  # grey levels: a 3 px run along a stroke varies less than this
+FLAT_Z = 0.5  # flat pixels need only stand this many noise sigmas off the background
+FLAT_VALUE_TOLERANCE = 1  # grey levels around the line's median ink value
+FLAT_VALUE_SHARE = 0.7  # share of the line's flat ink pixels that must be at that value
+FLAT_MIN_PIXELS = 12  # fewer flat ink pixels than this is not a line of glyphs
 
 
-def ink_maps(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bright-ink and dark-ink masks: pixels that stand out from a median background by > 3 sigma.
+def _background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(grey - median background) as int16, and the local noise sigma (float32), both full size.
 
     The background is a 15 px median (strokes are thinner, so they do not pull it); the noise
     sigma is a local median of |pixel - background| measured on a 4x smaller image, which text
-    (a minority of any 36 px window) does not inflate. Faint text on a quiet background passes;
-    speckle of the same strength does not.
+    (a minority of any 36 px window) does not inflate.
     """
     background = cv2.medianBlur(grey, BACKGROUND_KERNEL)
     diff = grey.astype(np.int16) - background.astype(np.int16)
@@ -36,6 +40,16 @@ def ink_maps(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     small = cv2.resize(absdiff, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.medianBlur(small, NOISE_WINDOW)
     sigma = cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.48
+    return diff, sigma
+
+
+def ink_maps(grey: np.ndarray, diff=None, sigma=None) -> tuple[np.ndarray, np.ndarray]:
+    """Bright-ink and dark-ink masks: pixels that stand out from a median background by > 3 sigma.
+
+    Faint text on a quiet background passes; speckle of the same strength does not.
+    """
+    if diff is None or sigma is None:
+        diff, sigma = _background_and_noise(grey)
     threshold = np.maximum(MIN_INK, Z_THRESHOLD * sigma)
     return diff > threshold, diff < -threshold
 
@@ -130,31 +144,89 @@ def _is_line_of_glyphs(members: np.ndarray, fills: np.ndarray) -> bool:
     return fill >= 0.2
 
 
-def propose(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Text-like boxes (x, y, w, h) in a uint8 grey image, bright and dark text alike."""
+def _line_proposals(binary: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes of text lines (or word blobs) among the connected components of one ink mask."""
     found: list[tuple[int, int, int, int]] = []
-    for binary in ink_maps(grey):
-        comps, labels = _components(binary.astype(np.uint8))
-        if not comps or len(comps) > 6000:
-            continue  # a texture, not text: leave it to the learned detector
-        glyphs = [c for c in comps if _is_glyph(c[2], c[3])]
-        for x, y, w, h, area, label in comps:
-            if not _is_glyph(w, h) and _is_word_blob(x, y, w, h, area, labels, label):
+    comps, labels = _components(binary.astype(np.uint8))
+    if not comps or len(comps) > 6000:
+        return found  # a texture, not text: leave it to the learned detector
+    glyphs = [c for c in comps if _is_glyph(c[2], c[3])]
+    for x, y, w, h, area, label in comps:
+        if not _is_glyph(w, h) and _is_word_blob(x, y, w, h, area, labels, label):
+            found.append((x, y, w, h))
+    if not glyphs:
+        return found
+    boxes = np.array([c[:4] for c in glyphs], np.int32)
+    fills = np.array([c[4] / float(c[2] * c[3]) for c in glyphs], np.float32)
+    for group in _group(boxes):
+        if len(group) == 1:
+            x, y, w, h, area, label = glyphs[group[0]]
+            if _is_word_blob(x, y, w, h, area, labels, label):
                 found.append((x, y, w, h))
-        if not glyphs:
             continue
-        boxes = np.array([c[:4] for c in glyphs], np.int32)
-        fills = np.array([c[4] / float(c[2] * c[3]) for c in glyphs], np.float32)
-        for group in _group(boxes):
-            if len(group) == 1:
-                x, y, w, h, area, label = glyphs[group[0]]
-                if _is_word_blob(x, y, w, h, area, labels, label):
-                    found.append((x, y, w, h))
-                continue
-            members = boxes[group]
-            if not _is_line_of_glyphs(members, fills[group]):
-                continue
-            x0, y0 = members[:, 0].min(), members[:, 1].min()
-            x1, y1 = (members[:, 0] + members[:, 2]).max(), (members[:, 1] + members[:, 3]).max()
-            found.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+        members = boxes[group]
+        if not _is_line_of_glyphs(members, fills[group]):
+            continue
+        x0, y0 = members[:, 0].min(), members[:, 1].min()
+        x1, y1 = (members[:, 0] + members[:, 2]).max(), (members[:, 1] + members[:, 3]).max()
+        found.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    return found
+
+
+def _flatness(grey: np.ndarray) -> np.ndarray:
+    """Per pixel, the smaller of the grey-level spreads (std) along a 3 px row and a 3 px column.
+
+    Inside a stroke of burned-in text the ink is one value, so a run along the stroke is flat;
+    speckle and film noise vary from pixel to pixel in both directions.
+    """
+    f = grey.astype(np.float32)
+
+    def spread(kx: int, ky: int) -> np.ndarray:
+        mean = cv2.blur(f, (kx, ky))
+        return np.sqrt(np.maximum(cv2.blur(f * f, (kx, ky)) - mean * mean, 0))
+
+    return np.minimum(spread(3, 1), spread(1, 3))
+
+
+def _one_ink_value(grey: np.ndarray, core: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """True when the flat ink pixels in `box` share one grey value, as an overlay's glyphs do.
+
+    Flat patches that noise makes by chance have values scattered over the noise range.
+    """
+    x, y, w, h = box
+    values = grey[y : y + h, x : x + w][core[y : y + h, x : x + w]].astype(np.int16)
+    if values.size < FLAT_MIN_PIXELS:
+        return False
+    return float(np.mean(np.abs(values - np.median(values)) <= FLAT_VALUE_TOLERANCE)) >= FLAT_VALUE_SHARE
+
+
+def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Faint text on speckle: lines of glyphs drawn in one flat grey value, 0.5 sigma off the background.
+
+    The 3-sigma ink maps miss text 20-40 grey levels above ultrasound speckle, because speckle
+    reaches as high. What still sets such text apart (and lets a reader see it) is that its
+    strokes are flat: one value along the stroke. Pixels that are both flat and a little off
+    the background seed the glyphs, grown by one pixel into their anti-aliased edges; the usual
+    line-of-glyphs tests apply, and the line's flat pixels must share one value.
+    Relies on overlay pixels being stored losslessly (the DICOM norm for burned-in overlays);
+    heavy lossy compression blurs the flatness and then only the other detectors remain.
+    """
+    flat = _flatness(grey) <= FLAT_SPREAD
+    threshold = np.maximum(MIN_INK * 2 / 3, FLAT_Z * sigma)
+    found: list[tuple[int, int, int, int]] = []
+    kernel = np.ones((3, 3), np.uint8)
+    for sign in (1, -1):
+        core = flat & (sign * diff > threshold)
+        grown = cv2.dilate(core.astype(np.uint8), kernel) & (sign * diff > 0.5 * threshold)
+        found += [box for box in _line_proposals(grown) if _one_ink_value(grey, core, box)]
+    return found
+
+
+def propose(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Text-like boxes (x, y, w, h) in a uint8 grey image, bright and dark text alike, faint text too."""
+    diff, sigma = _background_and_noise(grey)
+    found: list[tuple[int, int, int, int]] = []
+    for binary in ink_maps(grey, diff, sigma):
+        found += _line_proposals(binary)
+    found += flat_ink_proposals(grey, diff, sigma)
     return found

@@ -106,3 +106,19 @@ def detect(rgb: np.ndarray, long_side: int = 736) -> list[tuple[int, int, int, i
     """Text boxes (x, y, w, h, score) in a uint8 RGB image."""
     rows, cols = rgb.shape[:2]
     return boxes_from_probability(probability_map(rgb, long_side), rows, cols)
+
+
+def detect_native(rgb: np.ndarray, pad_value: int = 128) -> list[tuple[int, int, int, int, float]]:
+    """Text boxes in a small uint8 RGB crop run at its own scale, padded (not resized) to multiples of 32.
+
+    For second looks at parts of a frame (e.g. turned strips where a vertical label may be):
+    the network's cost grows with its input area, so a few crops cost far less than a full pass.
+    """
+    rows, cols = rgb.shape[:2]
+    net_rows, net_cols = -(-rows // 32) * 32, -(-cols // 32) * 32
+    padded = np.full((net_rows, net_cols, 3), pad_value, np.uint8)
+    padded[:rows, :cols] = rgb
+    blob = (padded.astype(np.float32) * (2.0 / 255.0) - 1.0).transpose(2, 0, 1)[None]
+    session = _get_session()
+    prob = session.run(None, {session.get_inputs()[0].name: blob})[0][0, 0]
+    return boxes_from_probability(prob[:rows, :cols], rows, cols)

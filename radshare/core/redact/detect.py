@@ -28,6 +28,10 @@ MODES = ("auto", "templates-only", "tesseract", "off")
 PAD = 3  # px added on every side of a found box
 DB_LONG_SIDE = 512  # network input long side, multiple of 32 (640 finds a little more 8 px text at 1.6x the time)
 
+TALL_RATIO = 1.2  # a box this much taller than wide may be part of a vertical label
+STRIP_MARGIN = 24  # px added beside a tall candidate before turning it
+STRIP_REACH = 96  # px added above and below: the rest of the label the candidate is part of
+
 cv2.setNumThreads(1)
 
 
@@ -76,20 +80,56 @@ def detector_name(mode: str) -> str:
     raise ValueError(f"unknown text-redaction mode {mode!r}; expected one of {', '.join(MODES)}")
 
 
-def _learned_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """DB on a local-contrast-normalised copy of the frame, upright and turned 90 degrees.
+def _is_tall(box: tuple[int, int, int, int]) -> bool:
+    """A box that may hold (part of) a vertical label: taller than wide, at least glyph-sized."""
+    return box[3] >= TALL_RATIO * box[2] and box[3] >= 8
 
-    The turned pass finds vertical labels the upright one misses (vertical recall 73% -> 84%
-    measured), at the price of a second network run.
+
+def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
+    """Regions (x0, y0, x1, y1) around tall candidates, grown along their length, overlaps merged.
+
+    A candidate often holds only part of a vertical label (a few glyphs), so the strip runs
+    STRIP_REACH px further up and down than the candidate.
+    """
+    grown = [
+        (max(0, x - STRIP_MARGIN), max(0, y - STRIP_REACH), min(cols, x + w + STRIP_MARGIN), min(rows, y + h + STRIP_REACH))
+        for x, y, w, h in candidates
+    ]
+    merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
+    return [(x, y, x + w, y + h) for x, y, w, h, _ in merged]
+
+
+def _turned_boxes(rgb: np.ndarray, strips: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """DB on each strip turned 90 degrees counter-clockwise; boxes mapped back, only tall ones kept.
+
+    Turned, a vertical label reads as a line, which DB finds far better than upright. Wide
+    boxes found this way are upright things seen sideways (rulers, dotted lines), not labels:
+    dropping them cut calipers and rulers painted from 11% to 8% at no loss of recall.
+    """
+    boxes = []
+    for x0, y0, x1, y1 in strips:
+        crop = np.ascontiguousarray(np.rot90(rgb[y0:y1, x0:x1]))  # (r, c) -> (w-1-c, r)
+        width = x1 - x0
+        for x, y, w, h, _ in dbnet.detect_native(crop):
+            # turned pixel (xr, yr) came from (x = width-1-yr, y = xr) of the strip
+            box = (x0 + width - (y + h), y0 + x, h, w)
+            if box[3] >= box[2]:
+                boxes.append(box)
+    return boxes
+
+
+def _learned_boxes(grey: np.ndarray, proposals: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """DB on a local-contrast-normalised copy of the frame, then turned on strips where labels may stand.
+
+    Tall boxes from the upright pass and from the classical `proposals` mark where a vertical
+    label may be; turning only those strips (a few % of the frame) instead of the whole frame
+    keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
     rgb = cv2.cvtColor(local_contrast(grey), cv2.COLOR_GRAY2RGB)
     boxes = [b[:4] for b in dbnet.detect(rgb, DB_LONG_SIDE)]
-    rotated = np.ascontiguousarray(np.rot90(rgb))  # counter-clockwise: (r, c) -> (cols-1-c, r)
-    for x, y, w, h, _ in dbnet.detect(rotated, DB_LONG_SIDE):
-        # rotated image pixel (xr, yr) came from original (x = cols-1-yr, y = xr)
-        boxes.append((cols - (y + h), x, h, w))
-    return boxes
+    tall = [b for b in boxes + list(proposals) if _is_tall(b)]
+    return boxes + _turned_boxes(rgb, _strips(tall, rows, cols))
 
 
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -113,8 +153,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     grey, _ = to_grey_and_rgb(frame)
     found: list[tuple[int, int, int, int, str]] = []
     if mode == "auto" and dbnet.available():
-        found += [(*b, "detector") for b in _learned_boxes(grey)]
-        found += [(*b, "mser") for b in classical.propose(grey)]
+        proposals = classical.propose(grey)
+        found += [(*b, "detector") for b in _learned_boxes(grey, proposals)]
+        found += [(*b, "mser") for b in proposals]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
