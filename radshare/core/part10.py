@@ -221,10 +221,16 @@ def _write_dataset(out: bytearray, ds: Dataset, encoding: Encoding, parent_chars
         out += _pydicom_dataset(ds, encoding, parent_charset)  # pydicom converts what must change
         return
     charset = ds.get("SpecificCharacterSet", parent_charset)
-    for tag in sorted(ds.keys(), key=int):  # int order: BaseTag compares in Python, slowly
+    for tag, elem in sorted(ds.items(), key=_tag_order):
         if tag & 0xFFFF == 0 and tag >> 16 > 6:
             continue  # retired group lengths are never written (PS3.5 7.2)
-        write_element(out, ds.get_item(tag), encoding, charset, pixel_padding=top and tag == PIXEL_DATA)
+        if isinstance(elem, RawDataElement) and elem.value is None and elem.length:
+            elem = ds.get_item(tag)  # a deferred read: get_item reads it
+        write_element(out, elem, encoding, charset, pixel_padding=top and tag == PIXEL_DATA)
+
+
+def _tag_order(item) -> int:
+    return int(item[0])  # as ints: BaseTag compares in Python, slowly
 
 
 def write_element(out: bytearray, elem, encoding: Encoding, charset, pixel_padding: bool = False) -> None:

@@ -20,14 +20,14 @@ from pydicom.valuerep import AMBIGUOUS_VR
 _SPECIFIC_CHARACTER_SET = 0x00080005
 
 
-def peek_element(ds: Dataset, tag: int) -> DataElement:
+def peek_element(ds: Dataset, tag: int, raw=None) -> DataElement:
     """The decoded element at `tag` (which must be present), leaving `ds` as it was when possible.
 
     Decoded copies are remembered on `ds` against the raw element they came from, so the several
     readers of one value (output path, burned-in text policy, file meta, the walk) decode it
     once; a changed element no longer matches its raw element and is decoded afresh.
     """
-    raw = ds.get_item(tag)
+    raw = ds.get_item(tag) if raw is None else raw
     if not isinstance(raw, RawDataElement) or raw.value is None:
         return ds[tag]
     peeked = ds.__dict__.setdefault("_radshare_peeked", {})
@@ -45,6 +45,7 @@ def peek_element(ds: Dataset, tag: int) -> DataElement:
 def peek(ds: Dataset, keyword: str, default: Any = None) -> Any:
     """Like `ds.get(keyword, default)`, without decoding the element into `ds`."""
     tag = tag_for_keyword(keyword)
-    if tag is None or tag not in ds:
+    raw = ds.get_item(tag) if tag is not None else None
+    if raw is None:
         return default
-    return peek_element(ds, tag).value
+    return peek_element(ds, tag, raw).value

@@ -119,8 +119,8 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
           counts: dict[str, int] | None, plan: list[PlannedAction] | None) -> None:
     """Decide every element of `ds`, recursing into kept sequences; apply (counts) or list (plan)."""
     doomed = []
-    for tag in list(ds.keys()):
-        elem, decision = decide_element(ds, tag, ctx, clean, depth, fast=plan is None)
+    for tag, raw in list(ds.items()):  # items(): the stored (often raw) elements, without a lookup each
+        elem, decision = decide_element(ds, tag, ctx, clean, depth, fast=plan is None, raw=raw)
         keyword = _keyword(elem, tag) if plan is not None or decision.recurse else ""
         if plan is not None:
             plan.append(_planned(prefix, tag, keyword, elem, decision))
@@ -128,32 +128,34 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
             for index, item in enumerate(elem.value or []):
                 if isinstance(item, Dataset):
                     _walk(item, ctx, f"{prefix}{keyword}[{index}] > ", decision.clean, depth + 1, counts, plan)
-        if counts is not None and _apply(ds, tag, elem, decision, counts):
+        if counts is not None and _apply(ds, tag, raw, elem, decision, counts):
             doomed.append(tag)
     for tag in doomed:
         del ds[tag]
 
 
 def decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: int,
-                    fast: bool) -> tuple[DataElement | None, Decision]:
+                    fast: bool, raw=None) -> tuple[DataElement | None, Decision]:
     """The element (None when not decoded) and its decision; undecodable elements are removed.
 
     `fast`: when applying, a decision the tag settles (private tags, X rows, bulk data) needs no
     decoding. Describing always decodes, to show the original value.
     """
     try:
-        raw = ds.get_item(tag)
+        raw = ds.get_item(tag) if raw is None else raw
         decision = decide_by_tag(tag, ctx, depth, clean, raw) if fast else None
         if decision is not None:
             return None, decision
-        elem = peek_element(ds, tag) if fast else ds[tag]  # a kept element stays raw: copied, not re-encoded
+        elem = peek_element(ds, tag, raw) if fast else ds[tag]  # a kept element stays raw: copied, not re-encoded
         return elem, decide(elem, ds, ctx, clean, depth)
     except Exception as error:  # noqa: BLE001 - a value pydicom cannot decode is removed, not fatal
         return None, Decision("removed", f"unreadable element ({type(error).__name__})")
 
 
-def _apply(ds: Dataset, tag: BaseTag, elem: DataElement | None, decision: Decision, counts: dict[str, int]) -> bool:
-    """Carry out `decision` on `elem`, a child of `ds`; True when the element is to be deleted."""
+def _apply(ds: Dataset, tag: BaseTag, stored, elem: DataElement | None, decision: Decision,
+           counts: dict[str, int]) -> bool:
+    """Carry out `decision` on `elem`, a child of `ds` stored there as `stored` (raw, or `elem`
+    itself); True when the element is to be deleted."""
     if decision.action == "removed":
         counts["removed"] += 1
         return True
@@ -164,7 +166,7 @@ def _apply(ds: Dataset, tag: BaseTag, elem: DataElement | None, decision: Decisi
             return False  # decided by tag alone: kept or removed
         ds[tag] = DataElement(tag, decision.vr, decision.value)  # decided by VR: never decoded
     else:
-        if ds.get_item(tag) is not elem:
+        if stored is not elem:
             ds[tag] = elem  # decoded by peek_element without being stored
         elem.value = Sequence(decision.value) if elem.VR == "SQ" else decision.value
     key = "emptied" if decision.action == "emptied" else "uids" if decision.uid else "replaced"

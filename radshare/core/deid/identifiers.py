@@ -74,9 +74,9 @@ _WANTED_VRS = frozenset({"PN", "DA", "DT", "SQ"})
 _WANTED_KEYWORDS = PATIENT_NAME_KEYWORDS | ID_KEYWORDS | INSTITUTION_KEYWORDS | OTHER_KEYWORDS
 
 
-def _may_identify(ds: pydicom.Dataset, tag: BaseTag) -> bool:
+def _may_identify(tag: BaseTag, raw) -> bool:
     """Whether the element can hold an identifier we collect, judged without decoding its value."""
-    return tag in _wanted_tags() or getattr(ds.get_item(tag), "VR", None) in _WANTED_VRS
+    return tag in _wanted_tags() or getattr(raw, "VR", None) in _WANTED_VRS
 
 
 @lru_cache(maxsize=1)
@@ -91,8 +91,8 @@ def _wanted_tags() -> frozenset[int]:
 def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
     if depth > 32:  # malformed files can nest absurdly; identifiers that deep are not worth a crash
         return
-    for tag in list(ds.keys()):
-        if tag.is_private or not _may_identify(ds, tag):
+    for tag, raw in list(ds.items()):
+        if tag.is_private or not _may_identify(tag, raw):
             continue  # not decoded at all: most of a header (and all pixel data) is skipped here
         try:
             elem = ds[tag]  # decoded for good: such values are replaced, so never copied raw anyway
