@@ -147,7 +147,7 @@ def decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: 
         if decision is not None:
             return None, decision
         elem = peek_element(ds, tag, raw) if fast else ds[tag]  # a kept element stays raw: copied, not re-encoded
-        return elem, decide(elem, ds, ctx, clean, depth)
+        return elem, decide(elem, ds, ctx, clean, depth, tag_checked=fast)
     except Exception as error:  # noqa: BLE001 - a value pydicom cannot decode is removed, not fatal
         return None, Decision("removed", f"unreadable element ({type(error).__name__})")
 

@@ -204,21 +204,24 @@ def _dictionary_vr(tag: int) -> str | None:
         return None
 
 
-def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
+def decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int,
+           tag_checked: bool = False) -> Decision:
     """What happens to `elem` (a child of `parent`); see the module docstring for the order.
 
     Whatever would be kept or cleaned must first look like its VR (plausible.py): a damaged
     header can make one element swallow the rest of the file, identifiers included.
     """
-    decision = _decide(elem, parent, ctx, clean, depth)
+    decision = _decide(elem, parent, ctx, clean, depth, tag_checked)
     if decision.action in ("kept", "cleaned") and not decision.recurse and not plausible(elem):
         return Decision("removed", "value does not fit its VR (damaged header?)")
     return decision
 
 
-def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int) -> Decision:
+def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: bool, depth: int,
+            tag_checked: bool) -> Decision:
+    """`tag_checked`: the caller already asked `decide_by_tag` (with the raw element) and got None."""
     tag = elem.tag
-    early = decide_by_tag(tag, ctx, depth, clean, elem)
+    early = None if tag_checked else decide_by_tag(tag, ctx, depth, clean, elem)
     if early is not None:
         return early
     if tag.is_private:
