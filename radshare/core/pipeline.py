@@ -143,6 +143,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     pixels may carry text and the mode allows. Raises InputError when pixels must be cleaned and
     cannot be: the caller then writes nothing.
     """
+    from radshare.core.deid.codestream import strip_codestream_metadata
     from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
     from radshare.core.deid.identifiers import collect_identifiers
 
@@ -168,6 +169,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
     result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
+    result.actions["removed"] += strip_codestream_metadata(ds)  # comments and EXIF inside JPEG frames
     cleaned = detector != "off"
     if cleaned and "PixelData" in ds:
         ds.BurnedInAnnotation = "NO"
