@@ -1,0 +1,51 @@
+"""Overlays hidden in the unused high bits of pixel data.
+
+The retired embedded form of overlays (PS3.5 8.1.2, before 2004) stores the overlay bitmap in the
+bits of each pixel above High Bit: 12-bit CT in 16-bit words with a name label in bit 15. Removing
+the 60xx attributes leaves that bitmap in Pixel Data, where viewers ignore it but any tool can lift
+it out. Those bits carry nothing else, so they are set to what they would hold in a clean file:
+zero, or the sign extension of signed pixels. Decoded pixel values stay exactly the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+from radshare.core.peek import peek
+
+_DTYPES = {8: "u1", 16: "u2", 32: "u4"}
+
+
+def clear_unused_bits(ds: Dataset) -> int:
+    """Clean the bits above High Bit of native (uncompressed) Pixel Data; 1 when anything was there."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
+    if syntax.is_compressed or "PixelData" not in ds:
+        return 0
+    try:
+        allocated, stored = int(peek(ds, "BitsAllocated")), int(peek(ds, "BitsStored"))
+        high = int(peek(ds, "HighBit", stored - 1))
+        signed = int(peek(ds, "PixelRepresentation", 0)) == 1
+    except (TypeError, ValueError):
+        return 0
+    if allocated not in _DTYPES or not 0 < stored < allocated or not stored - 1 <= high < allocated:
+        return 0
+    data = peek(ds, "PixelData")
+    order = ">" if syntax == "1.2.840.10008.1.2.2" else "<"
+    size = allocated // 8
+    words = np.frombuffer(data, dtype=order + _DTYPES[allocated], count=len(data) // size)
+    unused = ((1 << allocated) - 1) ^ ((1 << (high + 1)) - 1)  # every bit above High Bit
+    expected = _sign_extension(words, high, unused) if signed else 0
+    if not np.any((words & unused) != expected):
+        return 0
+    cleaned = (words & ~np.array(unused, dtype=words.dtype)) | expected
+    ds.PixelData = cleaned.astype(words.dtype).tobytes() + data[len(words) * size :]
+    return 1
+
+
+def _sign_extension(words: np.ndarray, high: int, unused: int) -> np.ndarray:
+    """The high bits of each word when they repeat its sign bit, as two's complement readers expect."""
+    negative = (words >> high) & 1
+    return np.where(negative == 1, np.array(unused, dtype=words.dtype), np.array(0, dtype=words.dtype))
