@@ -7,6 +7,10 @@ Prints recall (a planted text box counts when >= 90% of it is painted), recall b
 (low contrast, <= 12 px, vertical), the share of non-text markings (calipers, dotted lines,
 rulers, arrows) wrongly covered (>= 50% of the marking's box painted), the share of image area
 painted, and ms per 512x512 image on one core (OMP/OpenCV/onnxruntime limited to one thread).
+
+The same images are then measured again after a lossy JPEG round trip (quality 85, as many
+ultrasound archives store frames), reported on their own lines: the lossless figures are the
+ones the targets refer to, the JPEG ones show whether gains survive compression.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from radshare.core.redact.detect import detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_set  # noqa: E402
+from tests.fixtures.textimages import coverage, jpeg_copy, make_set  # noqa: E402
 
 cv2.setNumThreads(1)
+JPEG_QUALITY = 85  # the extra lossy condition, reported on its own lines
 
 
 def pytesseract_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -85,6 +90,8 @@ def main() -> None:
     detect_text(samples[0].image)  # load the model outside the timing
     evaluate("RadShare detect_text(mode='auto')", samples, lambda im: [r.as_box() for r in detect_text(im)])
     evaluate("pytesseract whole image, psm 11", samples, pytesseract_boxes)
+    evaluate(f"RadShare detect_text(mode='auto'), JPEG q={JPEG_QUALITY}",
+             [jpeg_copy(s, JPEG_QUALITY) for s in samples], lambda im: [r.as_box() for r in detect_text(im)])
 
 
 if __name__ == "__main__":
