@@ -329,15 +329,15 @@ def test_a_bare_annotation_sidecar_is_read_and_a_damaged_one_is_reported(tmp_pat
 
 
 def test_a_big_multi_frame_file_is_planned_from_its_header_alone(tmp_path, monkeypatch):
-    from radshare.core.export import caseset
+    from radshare.core.export import caseplan
 
-    monkeypatch.setattr(caseset, "_BIG_FILE", 10_000)  # the 12-frame test file counts as big
+    monkeypatch.setattr(caseplan, "_BIG_FILE", 10_000)  # the 12-frame test file counts as big
     case = tmp_path / "in" / "cine"
     case.mkdir(parents=True)
     (case / "run1.dcm").write_bytes(to_bytes(make_image(rows=48, cols=64, frames=12, modality="XA")))
     deferred = []
-    original = caseset._deferred_dicom
-    monkeypatch.setattr(caseset, "_deferred_dicom", lambda entry: deferred.append(entry) or original(entry))
+    original = caseplan._deferred_dicom
+    monkeypatch.setattr(caseplan, "_deferred_dicom", lambda entry: deferred.append(entry) or original(entry))
     result = export([case], tmp_path / "out", options=ExportOptions(cine="gif"))
     assert not result.failed and len(deferred) == 1
     assert (tmp_path / "out" / "Case-01" / "cine" / "S01-XA.gif").is_file()

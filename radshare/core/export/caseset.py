@@ -3,14 +3,14 @@
 One input folder is one case (DICOM in any structure, photos, optional notes, GUI sidecars).
 The export runs in three steps:
 
-1. plan (this process): find the cases, give each its stable number, read every header once
+1. plan (this process, caseplan.py): find the cases, give each its stable number, read every header once
    (decoding no pixels) to group series, order slices, collect the case's identifiers for the
    notes, and make one `FileTask` per input file;
-2. work (any executor): `export_file(task)` is a pure, top-level function of its task: it
+2. work (any executor, casework.py): `export_file(task)` is a pure, top-level function of its task: it
    de-identifies and text-redacts one file, renders its key image and cine frame(s), and
    returns the bytes to write. It never raises and never writes into OUT, so it runs the same
    in this process, a process pool or a dask.distributed cluster;
-3. assemble (this process): results are written atomically into a hidden `.Case-NN.partial/`
+3. assemble (this process, this module): results are written atomically into a hidden `.Case-NN.partial/`
    folder; when a case's last file is in, its cine loops are encoded from the staged frames one
    frame at a time, its notes are scrubbed and written, and the folder is renamed to
    `Case-NN/`. A case folder therefore exists only complete; cancelling removes the partial
@@ -22,7 +22,6 @@ order and modality; notes are scrubbed with the case's own identifiers plus patt
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
@@ -34,554 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import cv2
 import numpy as np
 
 from radshare.core import batch
-from radshare.core.audit import FileReport, Report, empty_actions, error_report, skipped_report
+from radshare.core.audit import FileReport, Report, empty_actions, error_report
 from radshare.core.errors import InputError
 from radshare.core.export import manifest as mf
 from radshare.core.export.casebook import write_casebook
+from radshare.core.export.caseplan import PARTIAL_PREFIX, PARTIAL_SUFFIX, CasePlan, ExportOptions, FileResult, PlanJob, plan_job
+from radshare.core.export.casework import export_file
 from radshare.core.fsutil import atomic_write_bytes, atomic_write_text
-from radshare.core.model import Annotation, Identifiers, Image, TextRegion
-from radshare.core.pipeline import DICOM_SUFFIXES, Settings
-from radshare.core.sources import InputItem
+from radshare.core.pipeline import Settings
 
 __all__ = ["ExportOptions", "ExportProgress", "CaseOutcome", "CaseSetResult", "discover_cases", "export_caseset", "export_file"]
-
-PARTIAL_PREFIX = "."
-PARTIAL_SUFFIX = ".partial"
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What a case set contains besides key images and notes."""
-
-    cine: Literal["mp4", "gif"] | None = None
-    dicom: bool = False
-    zip_archive: bool = False
-    thumb_side: int = 320
-
-
-# --- planning: headers only, in this process -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FileTask:
-    """Everything one worker needs for one input file; picklable, holds no open resources."""
-
-    case_id: str
-    item: InputItem
-    kind: Literal["dicom", "photo"]
-    name: str  # output stem: "S01-CT" (series group) or "P01" (photo)
-    group: int  # series group number (1-based); 0 for photos
-    position: int  # place in the group's cine; photo index
-    group_size: int  # frames of the group's cine (1: no cine from this group)
-    multiframe: bool
-    key_frames: tuple[int, ...]  # frames of this file to export as key images
-    window: tuple[float, float] | None
-    fps: float | None
-    annotations: tuple[Annotation, ...]
-    regions: tuple[TextRegion, ...] | None  # reviewed in the GUI; None: detect
-    settings: Settings
-    options: ExportOptions
-
-
-@dataclass
-class FileResult:
-    """What `export_file` made: bytes to write (paths relative to the case folder)."""
-
-    case_id: str
-    report: FileReport
-    files: dict[str, bytes] = field(default_factory=dict)
-    frame: tuple[int, int, bytes] | None = None  # (group, position, .npy) for a series cine
-    images: list[str] = field(default_factory=list)
-    thumbs: list[str] = field(default_factory=list)
-    cine: list[str] = field(default_factory=list)
-    captions: dict[str, str] = field(default_factory=dict)
-    modality: str = ""
-
-
-@dataclass
-class _Group:
-    number: int
-    name: str
-    modality: str
-    frames: int
-    multiframe: bool
-    fps: float | None
-
-
-@dataclass
-class CasePlan:
-    case_id: str
-    number: int
-    key: str
-    folder: Path
-    tasks: list[FileTask] = field(default_factory=list)
-    problems: list[FileReport] = field(default_factory=list)
-    groups: list[_Group] = field(default_factory=list)
-    identifiers: Identifiers = field(default_factory=Identifiers)  # in memory only, for the notes
-    notes: object = None  # notes.CaseNotes | None
-
-
-@dataclass
-class _Header:
-    item: InputItem
-    series: str
-    series_number: int
-    instance: int
-    z: float
-    frames: int
-    modality: str
-    window: tuple[float, float] | None
-    fps: float | None
-    sidecar_names: tuple[str, ...]
-
-
-def _number(value, default: float = 0) -> float:
-    try:
-        if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-            value = value[0]
-        return float(value)
-    except (TypeError, ValueError, IndexError):
-        return default
-
-
-def _header_fps(ds) -> float | None:
-    for keyword in ("RecommendedDisplayFrameRate", "CineRate"):
-        if keyword in ds and _number(ds.get(keyword)) > 0:
-            return _number(ds.get(keyword))
-    if "FrameTime" in ds and _number(ds.get("FrameTime")) > 0:
-        return 1000.0 / _number(ds.get("FrameTime"))
-    return None
-
-
-def _header_window(ds) -> tuple[float, float] | None:
-    if "WindowCenter" in ds and "WindowWidth" in ds:
-        centre, width = _number(ds.WindowCenter, None), _number(ds.WindowWidth, None)  # type: ignore[arg-type]
-        if centre is not None and width and width > 0:
-            return centre, width
-    return None
-
-
-def _sidecars(folder: Path, problems: list[FileReport]) -> dict[str, object]:
-    """GUI sidecars in the case folder, by name stem (`<key>.json`, `<name>.radshare.json`).
-
-    Also accepts a bare {"annotations": [...], "regions": [...]} without the format marker; a
-    `*.radshare.json` that cannot be read is reported (skipped), other JSON files are ignored.
-    """
-    import json
-
-    from radshare.core import annotations_io
-
-    found: dict[str, object] = {}
-    for path in sorted(folder.rglob("*.json")):
-        if path.name in (mf.CASE_JSON, mf.MANIFEST_JSON):
-            continue
-        ours = path.name.endswith(".radshare.json")
-        try:
-            sidecar = annotations_io.read_sidecar(path)
-        except ValueError:
-            sidecar = None
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and isinstance(data.get("annotations"), list):
-                    sidecar = annotations_io.from_json({**data, "format": annotations_io.FORMAT})
-            except (OSError, ValueError, KeyError, TypeError):
-                sidecar = None
-            if sidecar is None:
-                if ours:
-                    problems.append(skipped_report(str(path), "annotation sidecar cannot be read: the image is exported without its annotations"))
-                continue
-        if sidecar is None:
-            continue
-        stem = path.name[: -len(".radshare.json")] if ours else path.name[: -len(".json")]
-        found[stem] = sidecar
-    return found
-
-
-def _sidecar_for(sidecars: dict[str, object], names: Iterable[str]):
-    for name in names:
-        if name in sidecars:
-            return sidecars[name]
-    return None
-
-
-def _image_key(display: str, kind: str, ds=None) -> str:
-    from radshare.core.annotations_io import image_key
-
-    return image_key(Image(origin=display, kind=kind, frames=np.zeros((1, 1, 1), np.uint8), dataset=ds))  # type: ignore[arg-type]
-
-
-def _ignored(path: Path, folder: Path) -> bool:
-    from radshare.core.notes import NOTE_FILES
-
-    relative = path.relative_to(folder)
-    if any(part.startswith(".") for part in relative.parts):
-        return True
-    name = path.name.lower()
-    return name in NOTE_FILES or name.endswith(".json") or name in ("thumbs.db", "desktop.ini")
-
-
-_BIG_FILE = 32 * 2**20  # larger files (long multi-frames) are planned from their header alone
-_HEAD_BYTES = 8192
-
-
-def _head_or_all(entry: InputItem) -> bytes:
-    """The whole file, or only its first bytes when it is a big file on disk."""
-    if entry.member is None and entry.path.stat().st_size > _BIG_FILE:
-        with open(entry.path, "rb") as handle:
-            return handle.read(_HEAD_BYTES)
-    return entry.read_bytes()
-
-
-def _deferred_dicom(entry: InputItem):
-    """A big DICOM file's header, its large values left on disk (the worker reads the rest)."""
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
-    try:
-        return pydicom.dcmread(entry.path, defer_size="256 KB")
-    except InvalidDicomError:
-        raise InputError(f"{entry.display}: not a DICOM file") from None
-    except Exception as exc:
-        raise InputError(f"{entry.display}: unreadable DICOM header ({exc.__class__.__name__})") from None
-
-
-def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings, options: ExportOptions) -> CasePlan:
-    """Read the case's headers and notes and make its file tasks. InputError: the whole case fails."""
-    from radshare.core.deid.identifiers import collect_identifiers
-    from radshare.core.notes import load_notes
-    from radshare.core.sources import iter_inputs, read_dicom, sniff
-
-    folder = Path(folder)
-    plan = CasePlan(case_id=cid, number=number, key=key, folder=folder)
-    try:
-        plan.notes = load_notes(folder)
-    except InputError as exc:
-        raise InputError(f"notes cannot be read: {exc}") from None
-    sidecars = _sidecars(folder, plan.problems)
-    headers: list[_Header] = []
-    photos: list[InputItem] = []
-    identifiers = Identifiers()
-    for entry in iter_inputs([folder]):
-        if isinstance(entry, InputError):
-            display, _, reason = str(entry).partition(": ")
-            plan.problems.append(error_report(display, reason or str(entry)))
-            continue
-        if entry.member is None and _ignored(entry.path, folder):
-            continue
-        try:
-            data = _head_or_all(entry)
-        except OSError as exc:
-            plan.problems.append(error_report(entry.display, f"cannot be read ({exc.strerror or exc.__class__.__name__})"))
-            continue
-        kind = sniff(data)
-        if kind == "photo":
-            photos.append(entry)
-            continue
-        if kind == "dicomdir":
-            plan.problems.append(skipped_report(entry.display, "DICOMDIR index: the files it lists are exported themselves"))
-            continue
-        if kind != "dicom":
-            if not data:
-                plan.problems.append(error_report(entry.display, "empty file (0 bytes)"))
-            elif entry.suffix in DICOM_SUFFIXES:  # named like DICOM: a broken file, not a stray one
-                plan.problems.append(error_report(entry.display, "not a DICOM file (no DICOM header found)", kind="dicom"))
-            else:
-                plan.problems.append(skipped_report(entry.display, "neither a DICOM file nor a supported image"))
-            continue
-        try:
-            ds = read_dicom(data, entry.display) if len(data) != _HEAD_BYTES else _deferred_dicom(entry)
-        except InputError as exc:
-            text = str(exc)
-            plan.problems.append(error_report(entry.display, text.split(": ", 1)[1] if text.startswith(entry.display) else text, kind="dicom"))
-            continue
-        identifiers = identifiers.merge(collect_identifiers(ds))
-        if "PixelData" not in ds:
-            plan.problems.append(skipped_report(entry.display, "no pixel data (not an image): not part of a teaching set", kind="dicom"))
-            continue
-        position = ds.get("ImagePositionPatient")
-        headers.append(
-            _Header(
-                item=entry,
-                series=str(ds.get("SeriesInstanceUID", "")) or str(entry.path.parent),
-                series_number=int(_number(ds.get("SeriesNumber"))),
-                instance=int(_number(ds.get("InstanceNumber"))),
-                z=_number(position[2]) if position is not None and len(position) == 3 else 0.0,
-                frames=int(_number(ds.get("NumberOfFrames"), 1) or 1),
-                modality="".join(ch for ch in str(ds.get("Modality", "OT")) if ch.isalnum())[:4] or "OT",
-                window=_header_window(ds),
-                fps=_header_fps(ds),
-                sidecar_names=(_image_key(entry.display, "dicom", ds), entry.path.name, entry.path.stem),
-            )
-        )
-        del ds, data
-    plan.identifiers = identifiers
-    _plan_dicom(plan, headers, sidecars, settings, options)
-    _plan_photos(plan, photos, sidecars, settings, options)
-    if not plan.tasks and plan.notes is None and not any(p.status == "error" for p in plan.problems):
-        raise InputError("no DICOM image, photo or notes found in this folder")
-    return plan
-
-
-def _key_frames(annotations: list[Annotation], frames: int) -> tuple[int, ...]:
-    marked = sorted({a.frame for a in annotations if a.frame is not None and 0 <= a.frame < frames})
-    return tuple(marked) or (frames // 2,)
-
-
-def _plan_dicom(plan: CasePlan, headers: list[_Header], sidecars: dict, settings: Settings, options: ExportOptions) -> None:
-    singles: dict[str, list[_Header]] = {}
-    groups: list[tuple[tuple, list[_Header]]] = []
-    for header in headers:
-        if header.frames > 1:
-            groups.append(((header.series_number, header.series, header.instance, header.item.display), [header]))
-        else:
-            singles.setdefault(header.series, []).append(header)
-    for series, members in singles.items():
-        members.sort(key=lambda h: (h.instance, h.z, h.item.display))
-        groups.append(((members[0].series_number, series, members[0].instance, members[0].item.display), members))
-    groups.sort(key=lambda g: g[0])
-    for number, (_, members) in enumerate(groups, start=1):
-        first = members[0]
-        name = f"S{number:02d}-{first.modality}"
-        multiframe = first.frames > 1
-        size = first.frames if multiframe else len(members)
-        middle = members[len(members) // 2]
-        window = middle.window or ((40.0, 400.0) if first.modality == "CT" else None)
-        plan.groups.append(_Group(number, name, first.modality, size, multiframe, first.fps))
-        annotated = []
-        for position, header in enumerate(members):
-            sidecar = _sidecar_for(sidecars, header.sidecar_names)
-            annotations = tuple(sidecar.annotations) if sidecar is not None else ()
-            regions = tuple(sidecar.regions) if sidecar is not None and sidecar.review == "reviewed" else None
-            annotated.append(bool(annotations))
-            if multiframe:
-                keys = _key_frames(list(annotations), header.frames)
-            else:
-                keys = ()
-            plan.tasks.append(
-                FileTask(
-                    case_id=plan.case_id, item=header.item, kind="dicom", name=name, group=number, position=position,
-                    group_size=size, multiframe=multiframe, key_frames=keys, window=window, fps=first.fps,
-                    annotations=annotations, regions=regions, settings=settings, options=options,
-                )
-            )
-        if not multiframe:  # key images: the annotated slices, else the middle one
-            chosen = [i for i, marked in enumerate(annotated) if marked] or [len(members) // 2]
-            start = len(plan.tasks) - len(members)
-            for i in chosen:
-                task = plan.tasks[start + i]
-                plan.tasks[start + i] = _with_keys(task, (0,))
-
-
-def _with_keys(task: FileTask, keys: tuple[int, ...]) -> FileTask:
-    from dataclasses import replace
-
-    return replace(task, key_frames=keys)
-
-
-def _plan_photos(plan: CasePlan, photos: list[InputItem], sidecars: dict, settings: Settings, options: ExportOptions) -> None:
-    for index, item in enumerate(sorted(photos, key=lambda i: i.display), start=1):
-        names = (_image_key(item.display, "photo"), _image_key(str(item.path.resolve()), "photo"), item.path.name, item.path.stem)
-        sidecar = _sidecar_for(sidecars, names)
-        plan.tasks.append(
-            FileTask(
-                case_id=plan.case_id, item=item, kind="photo", name=f"P{index:02d}", group=0, position=index,
-                group_size=1, multiframe=False, key_frames=(0,), window=None, fps=None,
-                annotations=tuple(sidecar.annotations) if sidecar is not None else (),
-                regions=tuple(sidecar.regions) if sidecar is not None and sidecar.review == "reviewed" else None,
-                settings=settings, options=options,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class _PlanJob:
-    folder: Path
-    case_id: str
-    number: int
-    key: str
-    settings: Settings
-    options: ExportOptions
-
-
-def _plan_job(job: _PlanJob) -> tuple[str, "CasePlan | str"]:
-    """Plan one case on any executor: (case id, plan), or (case id, reason) when it fails."""
-    try:
-        return job.case_id, plan_case(job.folder, job.case_id, job.number, job.key, job.settings, job.options)
-    except InputError as exc:
-        return job.case_id, str(exc)
-    except Exception as exc:  # a bug must not stop the set nor leak a value
-        return job.case_id, f"the case could not be read ({exc.__class__.__name__})"
-
-
-# --- the per-file work: a pure function of its task -------------------------------------------
-
-
-def export_file(task: FileTask) -> FileResult:
-    """De-identify, redact and render one input file. Never raises: failures are reported."""
-    result = FileResult(case_id=task.case_id, report=FileReport(input=task.item.display, kind=task.kind))
-    try:
-        if task.kind == "photo":
-            _export_photo(task, result)
-        else:
-            _export_dicom(task, result)
-    except InputError as exc:
-        text = str(exc)
-        reason = text[len(task.item.display) + 2 :] if text.startswith(task.item.display + ": ") else text
-        return FileResult(case_id=task.case_id, report=error_report(task.item.display, reason, kind=task.kind))
-    except MemoryError:
-        return FileResult(case_id=task.case_id, report=error_report(task.item.display, "too large to process in memory", kind=task.kind))
-    except OSError as exc:
-        return FileResult(case_id=task.case_id, report=error_report(task.item.display, f"cannot be read ({exc.strerror or exc.__class__.__name__})", kind=task.kind))
-    except Exception as exc:  # a bug must not stop the set nor leak a value into the report
-        return FileResult(case_id=task.case_id, report=error_report(task.item.display, f"internal error while exporting ({exc.__class__.__name__}); nothing was written", kind=task.kind))
-    return result
-
-
-def _render(frame: np.ndarray, window: tuple[float, float], rescale, photometric: str, annotations, index: int, spacing) -> np.ndarray:
-    from radshare.core import render
-
-    grey = render.window_frame(frame, window[0], window[1], rescale, photometric)
-    rgb = render.to_rgb(grey)
-    visible = [a for a in annotations if a.frame is None or a.frame == index]
-    return render.draw_annotations(rgb, visible, spacing) if visible else rgb
-
-
-def _auto_window(frame: np.ndarray, rescale) -> tuple[float, float]:
-    if frame.ndim == 3:
-        return 127.5, 256.0
-    values = frame[:: max(1, frame.shape[0] // 256), :: max(1, frame.shape[1] // 256)].astype(np.float32) * rescale[0] + rescale[1]
-    lo, hi = np.percentile(values, [0.5, 99.5])
-    if hi <= lo:
-        lo, hi = float(values.min()), float(values.max()) + 1.0
-    return float((lo + hi) / 2), float(max(hi - lo, 1.0))
-
-
-def _thumb(rgb: np.ndarray, side: int) -> bytes:
-    from radshare.core.export.images import encode_image
-
-    h, w = rgb.shape[:2]
-    scale = min(1.0, side / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else rgb
-    return encode_image(small, "jpeg", quality=85)
-
-
-def _add_key_image(task: FileTask, result: FileResult, rgb: np.ndarray, stem: str, fmt: str, caption: str) -> None:
-    from radshare.core.export.images import encode_image
-
-    ext = ".jpg" if fmt == "jpeg" else ".png"
-    image_rel = f"images/{stem}{ext}"
-    thumb_rel = f"thumbs/{stem}.jpg"
-    result.files[image_rel] = encode_image(rgb, fmt, quality=92)
-    result.files[thumb_rel] = _thumb(rgb, task.options.thumb_side)
-    result.images.append(image_rel)
-    result.thumbs.append(thumb_rel)
-    result.captions[image_rel] = caption
-
-
-def _cine_frame(rgb: np.ndarray, fmt: str) -> bytes:
-    """The frame at its cine size, as raw .npy bytes (one channel when grey): encoding PNG took
-    as long as the de-identification, and the frame is staged on disk for seconds only."""
-    from radshare.core.export import cine
-
-    max_side = cine.MP4_MAX_SIDE if fmt == "mp4" else cine.GIF_MAX_SIDE
-    h, w = rgb.shape[:2]
-    width, height = cine.fitted_size(w, h, max_side, even=fmt == "mp4")
-    if (width, height) != (w, h):
-        rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
-        rgb = rgb[..., 0]
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(rgb), allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _export_dicom(task: FileTask, result: FileResult) -> None:
-    from radshare.core.pipeline import deidentify_dicom, dicom_bytes
-    from radshare.core.sources import decode_frames, read_dicom
-
-    display = task.item.display
-    ds = read_dicom(task.item.read_bytes(), display)
-    outcome = deidentify_dicom(ds, task.settings, regions=list(task.regions) if task.regions is not None else None)
-    report = result.report
-    report.actions = dict(outcome.actions)
-    report.text_regions = len(outcome.regions)
-    report.text_redaction = outcome.detector
-    report.needs_text_review = outcome.needs_text_review
-    report.identifier_hits = getattr(outcome.redaction, "identifier_hits", 0) if outcome.redaction else 0
-    result.modality = task.name.split("-", 1)[1]
-    if task.options.dicom:
-        result.files[f"dicom/{task.name}/{task.position + 1:04d}.dcm"] = dicom_bytes(ds)
-    rescale = (_number(ds.get("RescaleSlope", 1), 1) or 1.0, _number(ds.get("RescaleIntercept", 0)))
-    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
-    spacing_value = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    spacing = (float(spacing_value[0]), float(spacing_value[1])) if spacing_value else None
-    annotations = list(task.annotations)
-    if not task.multiframe:
-        frame = decode_frames(ds, display)[0]
-        photometric = "RGB" if frame.ndim == 3 else photometric
-        rgb = _render(frame, task.window or _auto_window(frame, rescale), rescale, photometric, annotations, 0, spacing)
-        if task.key_frames:
-            caption = f"{task.name.replace('-', ' ')}, image {task.position + 1} of {task.group_size}"
-            _add_key_image(task, result, rgb, f"{task.name}-{task.position + 1:04d}", "png", caption)
-        if task.options.cine and task.group_size > 1:
-            result.frame = (task.group, task.position, _cine_frame(rgb, task.options.cine))
-        return
-    _export_multiframe(task, result, ds, rescale, photometric, annotations, spacing)
-
-
-def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photometric, annotations, spacing) -> None:
-    """Frames one at a time: key frames to images, every frame to the cine (bounded memory)."""
-    from pydicom.pixels import iter_pixels
-
-    from radshare.core.export import cine
-
-    window: list[tuple[float, float] | None] = [task.window]
-    keys = set(task.key_frames)
-
-    def frames():
-        for index, frame in enumerate(iter_pixels(ds)):
-            mode = "RGB" if frame.ndim == 3 else photometric
-            if window[0] is None:
-                window[0] = _auto_window(frame, rescale)
-            rgb = _render(frame, window[0], rescale, mode, annotations, index, spacing)
-            if index in keys:
-                caption = f"{task.name.replace('-', ' ')}, frame {index + 1} of {task.group_size}"
-                _add_key_image(task, result, rgb, f"{task.name}-{index + 1:04d}", "png", caption)
-            yield rgb
-
-    if not task.options.cine:
-        for _ in frames():
-            pass
-        return
-    with tempfile.TemporaryDirectory(prefix="radshare-cine-") as tmp:
-        target = Path(tmp) / f"{task.name}{cine.extension(task.options.cine)}"
-        cine.write_cine(frames(), target, task.options.cine, fps=task.fps)
-        relative = f"cine/{target.name}"
-        result.files[relative] = target.read_bytes()
-        result.cine.append(relative)
-
-
-def _export_photo(task: FileTask, result: FileResult) -> None:
-    from radshare.core import render
-    from radshare.core.pipeline import clean_photo_pixels, record_photo_cleaning
-
-    rgb, outcome = clean_photo_pixels(task.item.read_bytes(), task.item.display, task.settings)
-    rgb = np.ascontiguousarray(rgb)
-    report = result.report
-    record_photo_cleaning(report, outcome)
-    for region in task.regions or ():  # reviewed in the GUI: painted as well
-        if not region.keep:
-            rgb[max(0, region.y) : region.y + region.h, max(0, region.x) : region.x + region.w] = 0
-            report.text_regions += 1
-    if task.annotations:
-        rgb = render.draw_annotations(rgb, list(task.annotations))
-    result.modality = "photo"
-    fmt = "png" if task.settings.photo_format == "png" else "jpeg"
-    _add_key_image(task, result, rgb, task.name, fmt, f"Photo {task.position}")
 
 
 # --- assembling a case: cine loops from staged frames, notes, case.json ---------------------
@@ -797,7 +261,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
     finished_entries: list[mf.CaseEntry] = []
     say = on_error or (lambda message: None)
 
-    jobs: list[_PlanJob] = []
+    jobs: list[PlanJob] = []
     for folder, key in zip(cases, keys):
         number = numbers[key]
         cid = mf.case_id(number)
@@ -810,12 +274,12 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             outcome.entry = earlier
             finished_entries.append(earlier)
             continue
-        jobs.append(_PlanJob(folder, cid, number, key, settings, options))
+        jobs.append(PlanJob(folder, cid, number, key, settings, options))
 
     # Reading the headers is itself spread over the workers (it is a tenth of the work).
     plans: dict[str, CasePlan | str] = {}
     read = len(outcomes) - len(jobs)
-    for cid, plan in batch.run_batch(jobs, _plan_job, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel):
+    for cid, plan in batch.run_batch(jobs, plan_job, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel):
         plans[cid] = plan
         read += 1
         if progress is not None:
@@ -1089,4 +553,5 @@ def write_zip(out: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
 
