@@ -6,7 +6,9 @@ times, on the same machine in the same run:
   - `radshare deid` with 1 and 2 workers (whole corpus, and the DICOM part alone),
   - dicognito and deid (pydicom/deid) on the DICOM part, where installed (`--peers VENV`: a
     virtual environment holding them, default `.venv-peers`; they pin their own pydicom).
-Prints files/s, MB/s and ratios, so the figures survive a noisy machine.
+Prints files/s, MB/s and ratios, so the figures survive a noisy machine, and the CPU time per
+file (user + system, start-up included, every process of the run), which varies less than wall
+time when other work shares the machine.
 
     .venv/bin/python benchmarks/deid_throughput.py [--dicom 1000] [--photos 100] [--repeat 3]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,18 +84,27 @@ def count(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
-def timed(command: list[str], out: Path, env: dict | None = None) -> float:
+def timed(command: list[str], out: Path, env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and all its processes."""
     shutil.rmtree(out, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode not in (0,):
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr[-400:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def best_of(repeat: int, command: list[str], out: Path, env=None) -> float:
-    return min(timed(command, out, env) for _ in range(repeat))
+CPU: dict[str, float] = {}  # row name -> CPU seconds of its fastest run
+
+
+def best_of(repeat: int, command: list[str], out: Path, env=None, name: str = "") -> float:
+    runs = [timed(command, out, env) for _ in range(repeat)]
+    seconds, cpu = min(runs)
+    CPU[name] = cpu
+    return seconds
 
 
 def main() -> int:
@@ -113,22 +125,24 @@ def main() -> int:
         print(f"corpus: {dicom_files} DICOM files ({len(SYNTAX_MIX)} transfer syntaxes) + {files - dicom_files} photos, {megabytes:.1f} MB")
         radshare = [str(ROOT / ".venv" / "bin" / "radshare"), "deid", "--text-redaction", "off", "-q"]
         rows: list[tuple[str, int, float, float]] = []
-        rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), str(work / "cp")], work / "cp")))
+        rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), str(work / "cp")], work / "cp", name="cp -r (floor)")))
         for workers in (1, 2):
-            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", str(work / "rs")], work / "rs", env)
-            rows.append((f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, all", files, megabytes, seconds))
+            name = f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, all"
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", str(work / "rs")], work / "rs", env, name)
+            rows.append((name, files, megabytes, seconds))
         dicom_rows = {}
         for workers in (1, 2):
-            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", str(work / "rs")], work / "rs", env)
+            name = f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, DICOM"
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", str(work / "rs")], work / "rs", env, name)
             dicom_rows[workers] = dicom_files / seconds
-            rows.append((f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, DICOM", dicom_files, dicom_mb, seconds))
+            rows.append((name, dicom_files, dicom_mb, seconds))
         peers = {}
         peer_bin = Path(args.peers) / "bin"
         if (peer_bin / "dicognito").exists():
             out = work / "dicognito"
             script = "import sys; from dicognito.__main__ import main; main(sys.argv[1:])"
             command = [str(peer_bin / "python"), "-c", script, "--quiet", "--assume-burned-in-annotation", "never", "-o", str(out), str(dicom_dir)]
-            seconds = best_of(args.repeat, command, out)
+            seconds = best_of(args.repeat, command, out, name="dicognito")
             peers["dicognito"] = dicom_files / seconds
             rows.append(("dicognito", dicom_files, dicom_mb, seconds))
         if (peer_bin / "deid").exists():
@@ -140,17 +154,19 @@ def main() -> int:
                 "replace_identifiers(dicom_files=files, ids=ids, output_folder=sys.argv[2], save=True, overwrite=True)"
             )
             try:
-                seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out)
+                name = "deid (pydicom/deid, default recipe)"
+                seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out, name=name)
                 peers["deid"] = dicom_files / seconds
-                rows.append(("deid (pydicom/deid, default recipe)", dicom_files, dicom_mb, seconds))
+                rows.append((name, dicom_files, dicom_mb, seconds))
             except RuntimeError as exc:
                 print(f"deid could not run: {exc}")
         print()
-        print(f"{'tool':<42} {'files':>6} {'seconds':>8} {'files/s':>8} {'MB/s':>7} {'vs cp':>6}")
+        print(f"{'tool':<42} {'files':>6} {'seconds':>8} {'files/s':>8} {'MB/s':>7} {'vs cp':>6} {'CPU ms/file':>11}")
         floor = rows[0][1] / rows[0][3]
         for name, n, mb, seconds in rows:
             rate = n / seconds
-            print(f"{name:<42} {n:>6} {seconds:>8.2f} {rate:>8.1f} {mb / seconds:>7.2f} {rate / floor:>6.3f}")
+            cpu = 1000 * CPU.get(name, 0.0) / n
+            print(f"{name:<42} {n:>6} {seconds:>8.2f} {rate:>8.1f} {mb / seconds:>7.2f} {rate / floor:>6.3f} {cpu:>11.2f}")
         print()
         for peer, rate in peers.items():
             print(f"radshare (2 workers) / {peer}: {dicom_rows[2] / rate:.2f}x files/s on the same DICOM files")
