@@ -1,13 +1,18 @@
-"""DICOM Part 10 files: read the usual ones quickly, and write copying undecoded elements byte for byte.
+"""DICOM Part 10 files, read and written quickly for the common case, exactly as pydicom would.
 
-A de-identified header is mostly elements that were read and kept as they were: pydicom holds
-them as raw elements (bytes not yet decoded). pydicom's writer spends tens of microseconds on
-each element; this one writes a raw element as its header plus its original value bytes, hands
-every decoded element to pydicom's own `write_data_element`, and builds sequences itself so raw
-elements inside them stay cheap too. Its output is the same bytes `dcmwrite(...,
-enforce_file_format=True)` gives (tests/core/test_part10_matches_pydicom.py); whenever a data set
-needs what only pydicom does (a change of encoding or character set, an unusual transfer
-syntax, incomplete file meta), the whole file is left to pydicom.
+Reading: `read_usual` parses the preamble and file meta of the usual file itself and hands the
+data set to pydicom's `read_dataset`; anything unusual is left to `dcmread`.
+
+Writing: a de-identified header is mostly elements that were read and kept as they were, which
+pydicom still holds as raw elements (bytes not yet decoded). pydicom's writer spends tens of
+microseconds on each element; `part10_bytes` writes a raw element as its header plus its original
+value bytes, encodes plain ASCII values itself, hands every other decoded element to pydicom's
+`write_data_element`, and builds sequences itself so raw elements inside them stay cheap too.
+
+Both give exactly what pydicom gives (tests/core/test_part10_read_matches_dcmread.py,
+tests/core/test_part10_matches_pydicom.py); whenever a file needs what only pydicom does (a
+change of encoding or character set, an unusual transfer syntax, incomplete file meta), the
+whole file is left to pydicom.
 """
 
 from __future__ import annotations
