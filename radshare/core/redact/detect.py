@@ -2,7 +2,8 @@
 
 Measured on generated images (benchmarks/text_redaction.py): the learned DB detector misses
 faint text; classical blob grouping misses text on textured ground; together, with a rotated
-pass for vertical labels, they find far more than either (see the benchmark for the figures;
+pass for vertical labels and an enlarged second look around faint boxes (which DB often finds
+only in pieces), they find far more than either (see the benchmark for the figures;
 the targets are not all met yet). Device templates and the ultrasound
 rule add regions that are painted whatever the detectors say.
 
@@ -31,6 +32,11 @@ DB_LONG_SIDE = 512  # network input long side, multiple of 32 (640 finds a littl
 TALL_RATIO = 1.2  # a box this much taller than wide may be part of a vertical label
 STRIP_MARGIN = 24  # px added beside a tall candidate before turning it
 STRIP_REACH = 96  # px added above and below: the rest of the label the candidate is part of
+
+SECOND_LOOK_SCALE = 2  # crops around faint found boxes are looked at again at twice their size
+SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second look
+SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
+SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
 
 cv2.setNumThreads(1)
 
@@ -118,18 +124,86 @@ def _turned_boxes(rgb: np.ndarray, strips: list[tuple[int, int, int, int]]) -> l
     return boxes
 
 
+def _around(box: tuple[int, int, int, int], rows: int, cols: int) -> tuple[int, int, int, int]:
+    """Region (x0, y0, x1, y1) around a small box: two glyph heights further along its line, most of one across.
+
+    A box found on faint text often holds only part of the line (the glyphs where the ground
+    is darkest), so the second look reaches along the line for the rest.
+    """
+    x, y, w, h = box
+    short = min(w, h)
+    along, across = 2 * short + 6, int(0.8 * short) + 4
+    if h > w:
+        along, across = across, along
+    return (max(0, x - along), max(0, y - across), min(cols, x + w + along), min(rows, y + h + across))
+
+
+def _is_faint(grey: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """True when nothing in `box` stands more than SECOND_LOOK_FAINT grey levels off its median.
+
+    Text drawn at full contrast is found whole by the first pass; the pieces and misses are
+    in faint text, so only faint boxes are worth a second look.
+    """
+    x, y, w, h = box
+    low, mid, high = np.percentile(grey[y : y + h, x : x + w], (2, 50, 98))
+    return max(high - mid, mid - low) <= SECOND_LOOK_FAINT
+
+
+def _second_look_regions(grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Regions (x0, y0, x1, y1) around faint upright found boxes, overlaps merged, within the budget.
+
+    Merged, the pieces a faint line was found in become one crop holding the whole line. The
+    budget (network input area, as a share of the frame) keeps a frame full of labels within
+    the time target; small regions go first, as the enlargement helps small text most.
+    """
+    rows, cols = grey.shape[:2]
+    faint = [b for b in boxes if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b) and _is_faint(grey, b)]
+    grown = [_around(b, rows, cols) for b in faint]
+    merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
+    regions, used = [], 0
+    allowed = SECOND_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2
+    for x, y, w, h, _ in sorted(merged, key=lambda b: b[2] * b[3]):
+        if used + w * h <= allowed:
+            regions.append((x, y, x + w, y + h))
+            used += w * h
+    return regions
+
+
+def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """DB on each region of the contrast-normalised frame enlarged SECOND_LOOK_SCALE times; boxes mapped back.
+
+    At the frame's own scale DB finds faint lines in pieces (the glyphs where the ground is
+    darkest) and 8-12 px text is at the bottom of what it was trained on: enlarged, and seen in
+    a crop the network judges on its own, the same glyphs are found whole. Regions come only
+    from boxes already found, so the network confirms or extends, it does not search (upright
+    crops only: tall boxes are already turned in the strip pass).
+    """
+    scale = SECOND_LOOK_SCALE
+    boxes = []
+    for x0, y0, x1, y1 in regions:
+        crop = cv2.resize(lc[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        for x, y, w, h, _ in dbnet.detect_native(cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)):
+            bx0, by0 = x0 + x // scale, y0 + y // scale
+            bx1, by1 = x0 + -(-(x + w) // scale), y0 + -(-(y + h) // scale)
+            boxes.append((bx0, by0, bx1 - bx0, by1 - by0))
+    return boxes
+
+
 def _learned_boxes(grey: np.ndarray, proposals: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """DB on a local-contrast-normalised copy of the frame, then turned on strips where labels may stand.
+    """DB on a local-contrast-normalised copy of the frame, turned on strips where labels may stand,
+    and enlarged on crops around faint boxes (the second look).
 
     Tall boxes from the upright pass and from the classical `proposals` mark where a vertical
     label may be; turning only those strips (a few % of the frame) instead of the whole frame
     keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
-    rgb = cv2.cvtColor(local_contrast(grey), cv2.COLOR_GRAY2RGB)
+    lc = local_contrast(grey)
+    rgb = cv2.cvtColor(lc, cv2.COLOR_GRAY2RGB)
     boxes = [b[:4] for b in dbnet.detect(rgb, DB_LONG_SIDE)]
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
-    return boxes + _turned_boxes(rgb, _strips(tall, rows, cols))
+    boxes += _turned_boxes(rgb, _strips(tall, rows, cols))
+    return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
 
 
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
