@@ -57,15 +57,11 @@ def ink_maps(grey: np.ndarray, diff=None, sigma=None) -> tuple[np.ndarray, np.nd
 def _components(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int, int, int]], np.ndarray]:
     """Candidate connected components as (x, y, w, h, area, label), plus the label image."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    keep = []
-    for i in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        short, long_ = min(w, h), max(w, h)
-        if long_ < MIN_CHAR or short > MAX_CHAR or area < 6:
-            continue
-        if long_ > 12 * max(short, 1):
-            continue  # lines and ruler bars
-        keep.append((x, y, w, h, area, i))
+    x, y, w, h, area = (stats[1:, k].astype(np.int64) for k in range(5))
+    short, long_ = np.minimum(w, h), np.maximum(w, h)
+    # not glyph-sized, too small, or lines and ruler bars (long and thin)
+    ok = (long_ >= MIN_CHAR) & (short <= MAX_CHAR) & (area >= 6) & (long_ <= 12 * np.maximum(short, 1))
+    keep = [(int(x[i]), int(y[i]), int(w[i]), int(h[i]), int(area[i]), int(i) + 1) for i in np.nonzero(ok)[0]]
     return keep, labels
 
 
@@ -107,21 +103,35 @@ def _group(boxes: np.ndarray) -> list[list[int]]:
             i = parent[i]
         return int(i)
 
-    x, y, w, h = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    size = np.maximum(w, h)
-    for i in range(n):
-        gap_x = np.maximum(np.maximum(x - (x[i] + w[i]), x[i] - (x + w)), 0)
-        gap_y = np.maximum(np.maximum(y - (y[i] + h[i]), y[i] - (y + h)), 0)
-        near = np.minimum(size, size[i]) * 0.9
-        similar = (size <= 2.2 * size[i]) & (size[i] <= 2.2 * size)
-        linked = similar & (((gap_y == 0) & (gap_x <= near)) | ((gap_x == 0) & (gap_y <= near)))
-        linked[: i + 1] = False
-        for j in np.nonzero(linked)[0]:
-            parent[find(i)] = find(int(j))
+    for i, j in _linked_pairs(boxes):
+        parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _linked_pairs(boxes: np.ndarray, block: int = 256) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of blobs of similar size side by side in a row or column, close together.
+
+    Compared a block of blobs against all at once (not one blob at a time): speckle frames have
+    thousands of blobs, and a Python loop over them cost more than the rest of the pass.
+    """
+    x, y, w, h = (boxes[:, k].astype(np.int32) for k in range(4))
+    size = np.maximum(w, h)
+    pairs: list[tuple[int, int]] = []
+    for start in range(0, len(boxes), block):
+        b = slice(start, start + block)
+        gap_x = np.maximum(np.maximum(x[None] - (x[b] + w[b])[:, None], x[b][:, None] - (x + w)[None]), 0)
+        gap_y = np.maximum(np.maximum(y[None] - (y[b] + h[b])[:, None], y[b][:, None] - (y + h)[None]), 0)
+        near = np.minimum(size[None], size[b][:, None]) * 0.9
+        similar = (size[None] <= 2.2 * size[b][:, None]) & (size[b][:, None] <= 2.2 * size[None])
+        linked = similar & (((gap_y == 0) & (gap_x <= near)) | ((gap_x == 0) & (gap_y <= near)))
+        rows, cols = np.nonzero(linked)
+        rows = rows + start
+        keep = cols > rows
+        pairs += zip(rows[keep].tolist(), cols[keep].tolist())
+    return pairs
 
 
 def _is_line_of_glyphs(members: np.ndarray, fills: np.ndarray) -> bool:
