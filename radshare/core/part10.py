@@ -50,7 +50,7 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 UNDEFINED = 0xFFFFFFFF
 _META_GROUP_LENGTH = b"\x02\x00\x00\x00UL\x04\x00"
 # Transfer syntax -> (implicit VR, little endian) of the data set: the common standard ones.
-_READ_ENCODINGS = {
+_SYNTAX_ENCODINGS = {
     ImplicitVRLittleEndian: (True, True),
     ExplicitVRLittleEndian: (False, True),
     ExplicitVRBigEndian: (False, False),
@@ -89,9 +89,9 @@ def read_usual(data: bytes) -> FileDataset | None:
         return None
     syntax_raw = meta.get_item(0x00020010)
     syntax = syntax_raw.value.decode("ascii", "replace").strip(" \x00") if syntax_raw is not None else ""
-    if syntax not in _READ_ENCODINGS:
+    if syntax not in _SYNTAX_ENCODINGS:
         return None
-    implicit, little = _READ_ENCODINGS[syntax]
+    implicit, little = _SYNTAX_ENCODINGS[syntax]
     if syntax == DeflatedExplicitVRLittleEndian:
         body = DicomBytesIO(zlib.decompress(data[start:], -zlib.MAX_WBITS))
     else:
@@ -140,12 +140,8 @@ class Encoding:
         return self._short.pack(group, element, vr.encode("ascii"), length)
 
 
-_ENCODINGS = {
-    ImplicitVRLittleEndian: Encoding(True, True),
-    ExplicitVRBigEndian: Encoding(False, False),
-}
-_EXPLICIT_LE = Encoding(False, True)
-_META = _EXPLICIT_LE  # PS3.10 7.1: file meta is always Explicit VR Little Endian
+_ENCODINGS = {key: Encoding(*key) for key in set(_SYNTAX_ENCODINGS.values())}  # one per (implicit, little)
+_META = _ENCODINGS[(False, True)]  # PS3.10 7.1: file meta is always Explicit VR Little Endian
 
 
 def part10_bytes(ds: Dataset) -> bytes:
@@ -182,7 +178,7 @@ def target(ds: Dataset, meta: Dataset | None) -> tuple[UID, "Encoding"]:
     syntax = UID(str(meta[0x00020010].value))
     if not syntax.is_transfer_syntax or syntax.is_private:
         raise Unhandled("transfer syntax pydicom decides the encoding of")
-    encoding = _ENCODINGS.get(syntax, _EXPLICIT_LE)
+    encoding = _ENCODINGS[_SYNTAX_ENCODINGS.get(syntax, (False, True))]  # other standard syntaxes: explicit LE
     if ds.original_encoding != encoding.key:
         raise Unhandled("encoding changes")
     if ds.original_character_set != ds._character_set:

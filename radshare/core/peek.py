@@ -15,6 +15,7 @@ from pydicom.charset import default_encoding
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 from pydicom.valuerep import AMBIGUOUS_VR
 
 _SPECIFIC_CHARACTER_SET = 0x00080005
@@ -40,6 +41,12 @@ def peek_element(ds: Dataset, tag: int, raw=None) -> DataElement:
         return ds[tag]
     peeked[tag] = (raw, elem)
     return elem
+
+
+def transfer_syntax(ds: Dataset) -> UID:
+    """The transfer syntax the file meta names ("" when there is none)."""
+    meta = getattr(ds, "file_meta", None)
+    return UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
 
 
 def peek(ds: Dataset, keyword: str, default: Any = None) -> Any:

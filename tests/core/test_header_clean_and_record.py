@@ -206,3 +206,32 @@ def test_code_meanings_inside_cleaned_content_are_scrubbed_too():
     deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
     assert ds.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning == "Finding for *** ***"
     assert plan[0].action == "cleaned" and plan[0].new_value == "Finding for *** ***"
+
+
+def test_extra_pseudonym_attribute_gets_a_keyed_token_on_every_path():
+    """A profile may pseudonymise more than the patient's name and ID (here the accession number):
+    decided from the raw element, from the decoded one and in the what-if view, the value is the same."""
+    import dataclasses
+    import io
+
+    import pydicom
+
+    from radshare.core.deid.header import deidentify_dataset, describe
+    from radshare.core.deid.profile import load_profile
+    from radshare.core.deid.pseudonyms import Pseudonymizer
+    from tests.fixtures.dicom_factory import make_image, to_bytes
+
+    profile = load_profile("teaching")
+    profile = dataclasses.replace(profile, pseudonym_attributes=(*profile.pseudonym_attributes, "AccessionNumber"))
+    pseudo = Pseudonymizer(b"extra-pseudonym-key-32-bytes-ok!")
+    data = to_bytes(make_image(), "explicit-le")
+    raw_read = pydicom.dcmread(io.BytesIO(data))
+    decoded_read = pydicom.dcmread(io.BytesIO(data))
+    decoded_read.AccessionNumber  # decoded before the walk
+    planned = {a.keyword: a for a in describe(pydicom.dcmread(io.BytesIO(data)), profile, pseudo)}
+    deidentify_dataset(raw_read, profile, pseudo)
+    deidentify_dataset(decoded_read, profile, pseudo)
+    token = raw_read.AccessionNumber
+    assert token.startswith("RS-") and "ACC-2718" not in token
+    assert decoded_read.AccessionNumber == token == planned["AccessionNumber"].new_value
+    assert raw_read.PatientID == decoded_read.PatientID == planned["PatientID"].new_value

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_fragments, itemize_fragment, parse_basic_offsets
-from pydicom.uid import UID
 
-from radshare.core.peek import peek
+from radshare.core.peek import peek, transfer_syntax
 
 _JPEG_START, _J2K_START = b"\xff\xd8", b"\xff\x4f\xff\x51"
 _JPEG_KEPT_APPS = frozenset({0xE0, 0xE8, 0xEE})
@@ -79,8 +78,7 @@ def strip_codestream_metadata(ds: Dataset) -> int:
     Offset Table (optional) is dropped rather than recomputed. Returns how many segments went;
     Pixel Data is rewritten only when there were any, so untouched files keep their exact bytes.
     """
-    meta = getattr(ds, "file_meta", None)
-    syntax = UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
+    syntax = transfer_syntax(ds)
     if not syntax.is_compressed or "PixelData" not in ds:
         return 0
     data = peek(ds, "PixelData")

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from pydicom.uid import ExplicitVRBigEndian
 
-from radshare.core.peek import peek
+from radshare.core.peek import peek, transfer_syntax
 
 _DTYPES = {8: "u1", 16: "u2", 32: "u4"}
 
 
 def clear_unused_bits(ds: Dataset) -> int:
     """Clean the bits above High Bit of native (uncompressed) Pixel Data; 1 when anything was there."""
-    meta = getattr(ds, "file_meta", None)
-    syntax = UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
+    syntax = transfer_syntax(ds)
     if syntax.is_compressed or "PixelData" not in ds:
         return 0
     try:
@@ -33,7 +32,7 @@ def clear_unused_bits(ds: Dataset) -> int:
     if allocated not in _DTYPES or not 0 < stored < allocated or not stored - 1 <= high < allocated:
         return 0
     data = peek(ds, "PixelData")
-    order = ">" if syntax == "1.2.840.10008.1.2.2" else "<"
+    order = ">" if syntax == ExplicitVRBigEndian else "<"
     size = allocated // 8
     words = np.frombuffer(data, dtype=order + _DTYPES[allocated], count=len(data) // size)
     unused = ((1 << allocated) - 1) ^ ((1 << (high + 1)) - 1)  # every bit above High Bit

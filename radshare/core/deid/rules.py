@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pydicom
@@ -177,24 +177,31 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
 
 
 def _settle_by_vr(code: str, reason: str, tag: int, elem: Any, ctx: Context) -> Decision | None:
-    """Z and D need the VR, not the value, except where a pseudonym or a UID is computed from it.
-
-    Mirrors `_apply_code` for those cases, so decoding would not change the decision.
-    """
+    """Z and D decided from the (raw) element's VR, before any decoding; None when the value is needed."""
     if code not in ("Z", "D") or elem is None:
         return None
     vr = getattr(elem, "VR", None) or _dictionary_vr(tag)
-    if vr in (None, "SQ", "UN") or vr not in DUMMY_BY_VR and vr not in BINARY_VRS or code == "D" and vr == "UI":
-        return None
-    keyword = keyword_for_tag(tag)
-    if keyword in ctx.profile.pseudonym_attributes:
+    if vr in (None, "SQ", "UN") or vr not in DUMMY_BY_VR and vr not in BINARY_VRS:
+        return None  # unknown, ambiguous or sequence VRs: decoded, then decided by _apply_code
+    decision = _empty_or_dummy(code, reason, vr, keyword_for_tag(tag), ctx)
+    return None if decision is None else replace(decision, vr=vr)
+
+
+def _empty_or_dummy(code: str, reason: str, vr: str, keyword: str, ctx: Context) -> Decision | None:
+    """Z and D where the value itself is not needed, the one place both paths ask; None for the
+    cases computed from the value (a replacement UID, a keyed token of another attribute)."""
+    if keyword in ctx.profile.pseudonym_attributes and vr != "SQ":
         if keyword not in ("PatientName", "PatientID"):
-            return None  # a keyed token of the value itself
-        return Decision("replaced", f"{reason} (keyed pseudonym)", value=ctx.pseudo.patient(ctx.patient_key), vr=vr)
-    dummy = DUMMY_BY_VR.get(vr) if code == "D" else None
+            return None
+        return Decision("replaced", f"{reason} (keyed pseudonym)", value=ctx.pseudo.patient(ctx.patient_key))
+    if code == "Z" or vr == "SQ":
+        return Decision("emptied", reason, value=_empty(vr))
+    if vr == "UI":
+        return None
+    dummy = DUMMY_BY_VR.get(vr)
     if dummy is None:
-        return Decision("emptied", reason, value=_empty(vr), vr=vr)
-    return Decision("replaced", reason, value=dummy, vr=vr)
+        return Decision("emptied", reason, value=_empty(vr))
+    return Decision("replaced", reason, value=dummy)
 
 
 def _dictionary_vr(tag: int) -> str | None:
@@ -281,17 +288,13 @@ def _apply_code(code: str, reason: str, elem: DataElement, row: TableRow, ctx: C
         return Decision("kept", reason, recurse=True, clean=clean or code == "C")
     if code == "K":
         return Decision("kept", reason)
-    if code in ("Z", "D") and elem.keyword in ctx.profile.pseudonym_attributes and vr != "SQ":
-        return Decision("replaced", f"{reason} (keyed pseudonym)", value=_pseudonym(elem, ctx))
-    if code == "Z" or (code == "D" and vr == "SQ"):
-        return Decision("emptied", reason, value=_empty(vr))
-    if code == "D":
-        if vr == "UI":
-            return _replace_uids(elem, ctx, reason)
-        dummy = DUMMY_BY_VR.get(vr)
-        if dummy is None:
-            return Decision("emptied", reason, value=_empty(vr))
-        return Decision("replaced", reason, value=dummy)
+    if code in ("Z", "D"):
+        settled = _empty_or_dummy(code, reason, vr, elem.keyword, ctx)
+        if settled is not None:
+            return settled
+        if elem.keyword in ctx.profile.pseudonym_attributes:
+            return Decision("replaced", f"{reason} (keyed pseudonym)", value=_pseudonym(elem, ctx))
+        return _replace_uids(elem, ctx, reason)  # D on a UI
     if code in ("U", "U*"):
         if vr == "UI":
             return _replace_uids(elem, ctx, reason)
@@ -358,8 +361,7 @@ def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
 
 
 def _pseudonym(elem: DataElement, ctx: Context) -> str:
-    if elem.keyword in ("PatientName", "PatientID"):
-        return ctx.pseudo.patient(ctx.patient_key)
+    """A keyed token of the value, for pseudonym attributes other than the patient's name and ID."""
     return ctx.pseudo.token(f"{elem.keyword}\x1f{_text(elem.value)}", prefix="RS-", length=PSEUDONYM_LENGTH)
 
 
