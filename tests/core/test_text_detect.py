@@ -11,15 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import DetectContext, detect_frames, detect_text, detector_name  # noqa: E402
-from tests.fixtures.textimages import coverage, make_sample  # noqa: E402
+from tests.fixtures.textimages import coverage, make_sample, marks_painted, painted_mask  # noqa: E402
 
-
-def painted_mask(shape, regions, frame=None):
-    mask = np.zeros(shape[:2], bool)
-    for r in regions:
-        if r.frame is None or r.frame == frame:
-            mask[r.y : r.y + r.h, r.x : r.x + r.w] = True
-    return mask
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -49,12 +42,7 @@ def test_calipers_rulers_and_arrows_are_mostly_left_alone():
     """Benchmark-like images (text and markings together). Target is <= 10% (benchmark measures
     about 7% today); this guards against regressions, not the target itself. On images with
     markings and no text at all the DB model is more trigger-happy (about 30%): known gap."""
-    hits = total = 0
-    for seed in (41, 42, 43, 44, 45):
-        sample = make_sample(seed, n_texts=5, n_marks=5)
-        mask = painted_mask(sample.image.shape, detect_text(sample.image))
-        hits += sum(coverage(mask, box) >= 0.5 for box in sample.marks)
-        total += len(sample.marks)
+    hits, total = marks_painted(detect_text, (41, 42, 43, 44, 45))
     assert total >= 15
     assert hits / total <= 0.2, (hits, total)
 

@@ -13,14 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import apply_regions, classical, detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, plant_mark, plant_text  # noqa: E402
+from tests.fixtures.textimages import coverage, make_background, make_sample, marks_painted, painted_mask, plant_mark, plant_text  # noqa: E402
 
-
-def painted_mask(shape, regions):
-    mask = np.zeros(shape[:2], bool)
-    for r in regions:
-        mask[r.y : r.y + r.h, r.x : r.x + r.w] = True
-    return mask
 
 
 def ultrasound_frame(seed: int, **text_options):
@@ -101,12 +95,7 @@ def test_calipers_and_rulers_alone_are_not_painted():
 
 def test_markings_beside_text_are_mostly_left_alone():
     """Benchmark-like frames: at most 10% of calipers, rulers, dotted lines and arrows painted."""
-    hits = total = 0
-    for seed in range(301, 311):
-        sample = make_sample(seed, n_texts=5, n_marks=5)
-        mask = painted_mask(sample.image.shape, detect_text(sample.image))
-        hits += sum(coverage(mask, box) >= 0.5 for box in sample.marks)
-        total += len(sample.marks)
+    hits, total = marks_painted(detect_text, range(301, 311))
     assert total >= 40
     assert hits / total <= 0.12, (hits, total)
 

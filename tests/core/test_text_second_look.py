@@ -14,14 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import detect as detect_module  # noqa: E402
 from radshare.core.redact import detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, plant_mark, plant_text  # noqa: E402
+from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_mark, plant_text  # noqa: E402
 
-
-def painted_mask(shape, regions):
-    mask = np.zeros(shape[:2], bool)
-    for r in regions:
-        mask[r.y : r.y + r.h, r.x : r.x + r.w] = True
-    return mask
 
 
 # benchmark frames (seed 11, not the seed the pass was tuned on) with a faint line found in pieces
