@@ -13,3 +13,7 @@ class InputError(RadShareError):
 
 class ConfigError(RadShareError):
     """Bad settings or usage: exit code 2."""
+
+
+class UncheckableFrame(ValueError):
+    """Compressed pixel data whose structure cannot be walked: hidden metadata cannot be ruled out."""

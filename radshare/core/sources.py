@@ -218,7 +218,10 @@ def check_dataset(ds, display: str) -> None:
     expected = rows * cols * frames * samples * bits // 8
     if expected > MAX_TOTAL_PIXEL_BYTES:
         raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
-    syntax = UID(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", ImplicitVRLittleEndian))
+    syntax = UID(str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", ImplicitVRLittleEndian)))
+    if not syntax.is_transfer_syntax:
+        known = f" ({syntax.name})" if syntax.name != str(syntax) else ""
+        raise InputError(f"{display}: unsupported transfer syntax {syntax}{known}")
     if "PixelData" in ds and not syntax.is_compressed:
         try:
             held = len(peek(ds, "PixelData"))

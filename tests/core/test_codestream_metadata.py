@@ -16,6 +16,7 @@ import pytest
 from pydicom.encaps import encapsulate, generate_frames
 
 from radshare.core.deid.codestream import strip_frame
+from radshare.core.errors import UncheckableFrame
 from radshare.core.pipeline import process_item, settings_for_installation
 from radshare.core.sources import InputItem
 from tests.fixtures.dicom_factory import dcmtk_available, make_image, to_bytes
@@ -93,7 +94,109 @@ def test_colour_segments_decoders_need_are_kept():
     assert jfif in cleaned and adobe in cleaned and cleaned.endswith(b"\xff\xda\x00\x02\x12\x34\xff\xd9")
 
 
-def test_a_header_that_does_not_parse_is_left_alone():
-    broken = b"\xff\xd8\xff\xfe\x40\x00short"
-    assert strip_frame(broken) == (broken, 0)
-    assert strip_frame(b"not a codestream") == (b"not a codestream", 0)
+def test_a_frame_that_does_not_parse_is_refused_not_passed_on():
+    for broken in (b"\xff\xd8\xff\xfe\x40\x00short", b"not a codestream", b"\xff\xd8" + _segment(0xFE, TOKEN)):
+        with pytest.raises(UncheckableFrame):
+            strip_frame(broken)
+
+
+def _run(tmp_path, monkeypatch, data: bytes):
+    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
+    source = tmp_path / "in.dcm"
+    source.write_bytes(data)
+    return process_item(InputItem(path=source, display="in.dcm"), tmp_path / "out", settings_for_installation(text_redaction="off"))
+
+
+def _dicom_with_frames(frames: list[bytes], syntax, bits: int = 8, rows: int = 32, cols: int = 48, declared: int = 0) -> bytes:
+    image = make_image(rows=rows, cols=cols, frames=declared or len(frames), bits=bits)
+    image.PixelData = encapsulate(frames)
+    image["PixelData"].VR = "OB"
+    image["PixelData"].is_undefined_length = True
+    image.file_meta.TransferSyntaxUID = syntax
+    if bits == 8:
+        image.BitsStored, image.HighBit = 8, 7
+    buffer = io.BytesIO()
+    image.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _ramp(rows: int = 32, cols: int = 48, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (np.add.outer(np.arange(rows) * 5, np.arange(cols) * 3) % 256).astype(np.uint8) ^ rng.integers(0, 8, (rows, cols), dtype=np.uint8)
+
+
+def _pillow(array: np.ndarray, fmt: str, **options) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def _assert_clean_and_same_pixels(report, original: bytes) -> None:
+    assert report.status == "ok", report.error
+    output = open(report.outputs[0], "rb").read()
+    assert TOKEN not in output and TOKEN.lower() not in output.lower()
+    np.testing.assert_array_equal(pydicom.dcmread(io.BytesIO(output)).pixel_array, pydicom.dcmread(io.BytesIO(original)).pixel_array)
+
+
+def test_jp2_wrapped_frames_lose_their_xml_and_uuid_boxes(tmp_path, monkeypatch):
+    """Some writers put whole JP2 files into Pixel Data; their XML and UUID boxes carry XMP and more."""
+    frames = []
+    for seed in range(2):
+        jp2 = _pillow(_ramp(seed=seed), "JPEG2000", irreversible=False, no_jp2=False)
+        assert jp2.startswith(b"\x00\x00\x00\x0cjP  ")
+        xml = b"<x:xmpmeta><dc:creator>" + TOKEN + b"</dc:creator></x:xmpmeta>"
+        uuid = bytes(16) + b"patient " + TOKEN
+        extra = struct.pack(">I4s", 8 + len(xml), b"xml ") + xml + struct.pack(">I4s", 8 + len(uuid), b"uuid") + uuid
+        codestream_at = jp2.index(b"jp2c") - 4
+        frames.append(jp2[:codestream_at] + extra + jp2[codestream_at:])
+    data = _dicom_with_frames(frames, pydicom.uid.JPEG2000Lossless)
+    report = _run(tmp_path, monkeypatch, data)
+    _assert_clean_and_same_pixels(report, data)
+    out = pydicom.dcmread(report.outputs[0])
+    assert all(f.startswith(b"\xff\x4f\xff\x51") for f in generate_frames(out.PixelData, number_of_frames=2))
+
+
+def test_comments_in_jpeg2000_tile_part_headers_go_and_tile_lengths_still_add_up(tmp_path, monkeypatch):
+    codestream = _pillow(_ramp(), "JPEG2000", irreversible=False, no_jp2=True)
+    sot = codestream.index(b"\xff\x90")
+    psot = struct.unpack(">I", codestream[sot + 6 : sot + 10])[0]
+    comment = _segment(0x64, b"\x00\x01" + TOKEN)
+    planted = codestream[: sot + 6] + struct.pack(">I", psot + len(comment) if psot else 0) + codestream[sot + 10 : sot + 12]
+    planted += comment + codestream[sot + 12 :]
+    data = _dicom_with_frames([planted], pydicom.uid.JPEG2000Lossless)
+    assert TOKEN in data
+    report = _run(tmp_path, monkeypatch, data)
+    _assert_clean_and_same_pixels(report, data)
+    (frame,) = generate_frames(pydicom.dcmread(report.outputs[0]).PixelData, number_of_frames=1)
+    assert frame.rstrip(b"\x00") == strip_frame(codestream)[0]  # the encoder's own comment goes too; tile lengths restored
+
+
+def test_comments_between_progressive_scans_and_bytes_after_the_end_marker_go(tmp_path, monkeypatch):
+    jpeg = _pillow(_ramp(), "JPEG", quality=90, progressive=True)
+    second_scan = jpeg.index(b"\xff\xda", jpeg.index(b"\xff\xda") + 2)
+    planted = jpeg[:second_scan] + _segment(0xFE, b"patient " + TOKEN) + jpeg[second_scan:] + b"trailer " + TOKEN
+    assert strip_frame(planted) == (jpeg, 2)
+    data = _dicom_with_frames([planted, jpeg], pydicom.uid.JPEGBaseline8Bit)
+    report = _run(tmp_path, monkeypatch, data)
+    _assert_clean_and_same_pixels(report, data)
+    assert report.actions["removed"] >= 2
+
+
+def test_a_frame_that_cannot_be_checked_ends_as_an_error_with_nothing_written(tmp_path, monkeypatch):
+    jpeg = _pillow(_ramp(), "JPEG", quality=90)
+    cut_short = jpeg[:40] + _segment(0xFE, TOKEN)  # ends inside the header: no end marker
+    report = _run(tmp_path, monkeypatch, _dicom_with_frames([cut_short], pydicom.uid.JPEGBaseline8Bit))
+    assert report.status == "error" and "cannot be checked for hidden metadata" in report.error
+    assert not list((tmp_path / "out").rglob("*.dcm"))
+    two_frames_in_one = _dicom_with_frames([jpeg + jpeg], pydicom.uid.JPEGBaseline8Bit, declared=2)
+    report = _run(tmp_path, monkeypatch, two_frames_in_one)
+    assert report.status == "error", "one fragment holding two JPEG frames: the second one would hide after EOI"
+
+
+def test_an_unknown_transfer_syntax_is_a_clear_error(tmp_path, monkeypatch):
+    data = _dicom_with_frames([_pillow(_ramp(), "JPEG")], pydicom.uid.JPEGBaseline8Bit)
+    data = data.replace(b"1.2.840.10008.1.2.4.50", b"1.2.840.10008.1.2.4.98")  # same length: an unknown UID
+    report = _run(tmp_path, monkeypatch, data)
+    assert report.status == "error" and report.error == "unsupported transfer syntax 1.2.840.10008.1.2.4.98"

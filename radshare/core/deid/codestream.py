@@ -1,109 +1,277 @@
-"""Metadata inside compressed pixel data: removed from each frame's header, the image left as it is.
+"""Metadata inside compressed pixel data: removed from each frame, the image left as it is.
 
 A JPEG, JPEG-LS or JPEG 2000 frame inside Pixel Data can carry comment segments (COM) and
 application segments (APPn: an EXIF block with its own thumbnail, XMP, a vendor's notes) that no
-DICOM viewer shows and header de-identification never sees. The pipeline keeps encoded pixel data
-byte for byte when the pixels do not change, so these segments are cut out of every frame header
-here. Only header segments go; the coded image data is untouched, so the decoded pixels are
-exactly the same (tests/core/test_codestream_metadata.py).
+DICOM viewer shows and header de-identification never sees; a JPEG 2000 frame wrapped as a JP2
+file can carry XML and UUID boxes; bytes after a frame's end marker are ignored by decoders and can
+hold anything. The pipeline keeps encoded pixel data byte for byte when the pixels do not change,
+so each frame is walked marker by marker here and only the coded image data is kept. The decoded
+pixels are exactly the same (tests/core/test_codestream_metadata.py).
 
-Kept: APP0 (JFIF), APP8 (the colour transform of HP's JPEG-LS) and APP14 (Adobe's colour transform),
-which decoders need to get the colours right and which hold no free text.
+Kept: APP0 (JFIF), APP8 (the colour transform of HP's JPEG-LS) and APP14 (Adobe's colour
+transform), which decoders need to get the colours right and which hold no free text.
+
+A frame that cannot be walked (damaged, or split in a way that hides its frame boundaries) is
+refused with UncheckableFrame rather than passed on: it might hide what this module removes.
+Video (MPEG-2, H.264, HEVC) is cleaned by videostream.py; RLE frames hold pixel runs only.
 """
 
 from __future__ import annotations
 
+import re
+import struct
+
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_fragments, itemize_fragment, parse_basic_offsets
+from pydicom.uid import RLELossless
 
+from radshare.core.deid import videostream
+from radshare.core.errors import InputError, UncheckableFrame
 from radshare.core.peek import peek, transfer_syntax
 
 _JPEG_START, _J2K_START = b"\xff\xd8", b"\xff\x4f\xff\x51"
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+_FRAME_STARTS = (_JPEG_START, _J2K_START, _JP2_SIGNATURE)
 _JPEG_KEPT_APPS = frozenset({0xE0, 0xE8, 0xEE})
-_JPEG_SOS, _JPEG_COM = 0xDA, 0xFE
-_J2K_SOT, _J2K_COM = 0x90, 0x64
+_JPEG_SOS, _JPEG_COM, _JPEG_EOI, _JPEG_LS_SOF = 0xDA, 0xFE, 0xD9, 0xF7
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
+# The next marker after entropy-coded data. In JPEG an FF byte there is followed by 00 (stuffing) or
+# a restart marker; in JPEG-LS by a byte below 80 (a stuffed bit) or a restart marker.
+_JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+_JPEG_LS_MARKER_IN_SCAN = re.compile(rb"\xff[\x80-\xcf\xd8-\xff]")
+_J2K_SOT, _J2K_SOD, _J2K_COM, _J2K_TLM, _J2K_EOC = 0x90, 0x93, 0x64, 0x55, 0xD9
+_JP2_HEADER_BOXES = frozenset({b"jP  ", b"ftyp", b"jp2h"})  # besides the codestream, what a JP2 must hold
 
 
 def strip_frame(frame: bytes) -> tuple[bytes, int]:
-    """`frame` without comment and application segments in its header, and how many went.
+    """`frame` with only what decoders need, and how many metadata pieces went.
 
-    A frame whose header does not parse as expected is returned unchanged with a count of 0.
+    Raises UncheckableFrame when the frame is neither a JPEG/JPEG-LS nor a JPEG 2000 codestream
+    (bare or as a JP2 file), or when its markers do not add up.
     """
     if frame.startswith(_JPEG_START):
-        return _strip(frame, end_marker=_JPEG_SOS, dropped=_jpeg_dropped)
+        return _strip_jpeg(frame)
     if frame.startswith(_J2K_START):
-        return _strip(frame, end_marker=_J2K_SOT, dropped=lambda marker: marker == _J2K_COM)
-    return frame, 0
+        return _strip_j2k(frame)
+    if frame.startswith(_JP2_SIGNATURE):
+        codestream, boxes = _jp2_codestream(frame)
+        cleaned, removed = _strip_j2k(codestream)
+        return cleaned, removed + boxes
+    raise UncheckableFrame("a compressed frame that is neither JPEG nor JPEG 2000")
+
+
+def _marker_segment(frame: bytes, at: int) -> int:
+    """The end of the marker segment starting at `at` (marker plus its length field and body)."""
+    if at + 4 > len(frame):
+        raise UncheckableFrame("a marker segment runs past the end of the frame")
+    end = at + 2 + int.from_bytes(frame[at + 2 : at + 4], "big")
+    if end > len(frame) or end < at + 4:
+        raise UncheckableFrame("a marker segment runs past the end of the frame")
+    return end
 
 
 def _jpeg_dropped(marker: int) -> bool:
     return marker == _JPEG_COM or (0xE0 <= marker <= 0xEF and marker not in _JPEG_KEPT_APPS)
 
 
-def _strip(frame: bytes, end_marker: int, dropped) -> tuple[bytes, int]:
-    """Walk the marker segments after the 2-byte start marker up to `end_marker` (SOS or SOT)."""
-    kept, removed, at = [frame[:2]], 0, 2
-    while at + 4 <= len(frame):
-        if frame[at] != 0xFF:
-            return frame, 0
+def _strip_jpeg(frame: bytes) -> tuple[bytes, int]:
+    """Every marker segment from SOI to EOI, scans included (progressive files have COMs between
+    scans too); what follows EOI is cut."""
+    kept, removed, at, in_ls = [frame[:2]], 0, 2, False
+    while True:
+        if at + 2 > len(frame) or frame[at] != 0xFF:
+            raise UncheckableFrame("a JPEG frame without its end marker")
         marker = frame[at + 1]
-        if marker == 0xFF:  # fill byte
-            kept.append(frame[at : at + 1])
+        if marker == 0xFF:  # fill byte before a marker
             at += 1
             continue
-        if marker == end_marker:
-            kept.append(frame[at:])
-            return (b"".join(kept), removed) if removed else (frame, 0)
+        if marker == _JPEG_EOI:
+            kept.append(frame[at : at + 2])
+            at += 2
+            break
         if marker in _STANDALONE:
             kept.append(frame[at : at + 2])
             at += 2
             continue
-        end = at + 2 + int.from_bytes(frame[at + 2 : at + 4], "big")
-        if end > len(frame):
-            return frame, 0
-        if dropped(marker):
+        end = _marker_segment(frame, at)
+        if _jpeg_dropped(marker):
             removed += 1
         else:
             kept.append(frame[at:end])
+        in_ls = in_ls or marker == _JPEG_LS_SOF
         at = end
-    return frame, 0
+        if marker == _JPEG_SOS:
+            found = (_JPEG_LS_MARKER_IN_SCAN if in_ls else _JPEG_MARKER_IN_SCAN).search(frame, at)
+            if found is None:
+                raise UncheckableFrame("a JPEG scan without an end")
+            kept.append(frame[at : found.start()])
+            at = found.start()
+    removed += _trailing(frame, at)
+    return (b"".join(kept), removed) if removed else (frame, 0)
+
+
+def _trailing(frame: bytes, at: int) -> int:
+    """1 when bytes other than padding follow the end marker (they are cut either way)."""
+    return 1 if frame[at:].strip(b"\x00") else 0
+
+
+def _strip_j2k(frame: bytes) -> tuple[bytes, int]:
+    """The main header and every tile-part header without COM segments (tile-part lengths fixed up;
+    a tile-part length table, optional, is dropped when a length changed); what follows EOC is cut."""
+    kept, removed, at, tlm = [frame[:2]], 0, 2, []
+    while True:  # main header, up to the first tile-part
+        if at + 2 > len(frame) or frame[at] != 0xFF:
+            raise UncheckableFrame("a JPEG 2000 header that does not parse")
+        marker = frame[at + 1]
+        if marker == _J2K_SOT:
+            break
+        end = _marker_segment(frame, at)
+        if marker == _J2K_COM:
+            removed += 1
+        elif marker == _J2K_TLM:
+            tlm.append(len(kept))
+            kept.append(frame[at:end])
+        else:
+            kept.append(frame[at:end])
+        at = end
+    lengths_changed = False
+    while frame[at : at + 2] == b"\xff\x90":
+        start = at
+        if at + 12 > len(frame):
+            raise UncheckableFrame("a JPEG 2000 tile-part that does not parse")
+        psot = struct.unpack(">I", frame[at + 6 : at + 10])[0]
+        tile_end = start + psot if psot else len(frame.rstrip(b"\x00")) - 2  # 0: the last tile-part, up to EOC
+        if tile_end > len(frame) or (psot and psot < 14):
+            raise UncheckableFrame("a JPEG 2000 tile-part runs past the end of the frame")
+        header, dropped, at = [], 0, _marker_segment(frame, at)
+        while frame[at : at + 2] != b"\xff\x93":
+            if at >= tile_end or frame[at] != 0xFF:
+                raise UncheckableFrame("a JPEG 2000 tile-part header that does not parse")
+            end = _marker_segment(frame, at)
+            if frame[at + 1] == _J2K_COM:
+                dropped += end - at
+                removed += 1
+            else:
+                header.append(frame[at:end])
+            at = end
+        sot = frame[start : start + 12]
+        if dropped and psot:
+            sot = sot[:6] + struct.pack(">I", psot - dropped) + sot[10:]
+            lengths_changed = True
+        kept += [sot, *header, frame[at:tile_end]]
+        at = tile_end
+    if frame[at : at + 2] != b"\xff\xd9":
+        raise UncheckableFrame("a JPEG 2000 frame without its end marker")
+    kept.append(frame[at : at + 2])
+    removed += _trailing(frame, at + 2)
+    if lengths_changed:
+        for index in tlm:
+            kept[index] = b""
+    return (b"".join(kept), removed) if removed else (frame, 0)
+
+
+def _jp2_codestream(frame: bytes) -> tuple[bytes, int]:
+    """The codestream of a JP2 file (PS3.5 A.4.4 wants the bare codestream in Pixel Data), and how
+    many boxes other than the ones every JP2 must have were dropped (XML, UUID, ...)."""
+    at, others, codestream = 0, 0, None
+    while at + 8 <= len(frame):
+        length, kind = struct.unpack(">I4s", frame[at : at + 8])
+        header = 8
+        if length == 1:
+            if at + 16 > len(frame):
+                break
+            length, header = struct.unpack(">Q", frame[at + 8 : at + 16])[0], 16
+        elif length == 0:
+            length = len(frame) - at
+        if length < header or at + length > len(frame):
+            raise UncheckableFrame("a JP2 box runs past the end of the frame")
+        if kind == b"jp2c":
+            codestream = frame[at + header : at + length]
+        elif kind not in _JP2_HEADER_BOXES:
+            others += 1
+        at += length
+    if codestream is None or not codestream.startswith(_J2K_START):
+        raise UncheckableFrame("a JP2 frame without a codestream")
+    return codestream, others
+
+
+# ---------------------------------------------------------------------------------------------
+# Pixel Data: fragments into frames, and back
 
 
 def strip_codestream_metadata(ds: Dataset) -> int:
-    """Remove comment and application segments from every fragment of encapsulated Pixel Data.
+    """Remove metadata from every frame of encapsulated Pixel Data; how many pieces went.
 
-    A frame's header sits at the start of its first fragment, so fragments are cleaned one by one
-    and the Basic Offset Table is recomputed; no frame boundaries need guessing. An Extended
-    Offset Table (optional) is dropped rather than recomputed. Returns how many segments went;
-    Pixel Data is rewritten only when there were any, so untouched files keep their exact bytes.
+    Pixel Data is rewritten only when something went (each frame then in one fragment, the Basic
+    Offset Table recomputed, an Extended Offset Table dropped), so clean files keep their exact
+    bytes. Raises InputError when a frame cannot be checked: nothing is written for that file.
     """
     syntax = transfer_syntax(ds)
-    if not syntax.is_compressed or "PixelData" not in ds:
+    if not syntax.is_compressed or "PixelData" not in ds or syntax == RLELossless:
         return 0
     data = peek(ds, "PixelData")
-    offsets = parse_basic_offsets(data)
-    old_position = new_position = 0
-    moved, items, removed = {}, [], 0
-    fragments = generate_fragments(data)
-    next(fragments, None)  # the first item is the Basic Offset Table itself
-    for fragment in fragments:
-        cleaned, count = strip_frame(fragment)
-        if len(cleaned) % 2:
-            cleaned += b"\x00"  # fragments are even; a trailing NUL after the end marker is allowed
-        moved[old_position] = new_position
-        old_position += 8 + len(fragment)
-        new_position += 8 + len(cleaned)
-        items.append(itemize_fragment(cleaned))
-        removed += count
+    try:
+        if videostream.kind_of(syntax):
+            cleaned, removed = videostream.strip_video(b"".join(_fragments(data)), syntax)
+            frames = [cleaned[at : at + videostream.FRAGMENT_BYTES] for at in range(0, len(cleaned), videostream.FRAGMENT_BYTES)]
+        else:
+            frames, removed = _strip_frames(data, _frame_count(ds))
+    except UncheckableFrame as exc:
+        raise InputError(f"compressed pixel data cannot be checked for hidden metadata ({exc}); nothing was written") from None
     if not removed:
         return 0
-    table = b"".join(moved[offset].to_bytes(4, "little") for offset in offsets if offset in moved)
-    if len(table) != 4 * len(offsets):
-        table = b""  # offsets that point inside a fragment: an empty table is valid, a wrong one is not
+    items, offsets, position = [], [], 0
+    for frame in frames:
+        frame += b"\x00" * (len(frame) % 2)  # fragments are even; a trailing NUL after the end marker is allowed
+        offsets.append(position)
+        items.append(itemize_fragment(frame))
+        position += 8 + len(frame)
+    table = b"" if videostream.kind_of(syntax) or not parse_basic_offsets(data) else b"".join(o.to_bytes(4, "little") for o in offsets)
     ds.PixelData = itemize_fragment(table) + b"".join(items)
     ds["PixelData"].is_undefined_length = True
     for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
         if keyword in ds:
             delattr(ds, keyword)
     return removed
+
+
+def _frame_count(ds: Dataset) -> int:
+    try:
+        return max(1, int(peek(ds, "NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _fragments(data: bytes) -> list[bytes]:
+    fragments = list(generate_fragments(data))
+    return fragments[1:]  # the first item is the Basic Offset Table
+
+
+def _strip_frames(data: bytes, count: int) -> tuple[list[bytes], int]:
+    """Each frame cleaned; frames are the fragments grouped by the offset table, or by where a
+    codestream starts when the table is empty (one frame: every fragment)."""
+    fragments = _fragments(data)
+    offsets = parse_basic_offsets(data)
+    if count == 1:
+        groups = [fragments]
+    elif offsets:
+        starts, position, groups = set(offsets), 0, []
+        for fragment in fragments:
+            if position in starts or not groups:
+                groups.append([])
+            groups[-1].append(fragment)
+            position += 8 + len(fragment)
+    else:
+        groups = []
+        for fragment in fragments:
+            if fragment.startswith(_FRAME_STARTS) or not groups:
+                groups.append([])
+            groups[-1].append(fragment)
+    if len(groups) != count:
+        raise UncheckableFrame(f"{len(groups)} frames found where the header says {count}")
+    frames, removed = [], 0
+    for group in groups:
+        cleaned, count_removed = strip_frame(b"".join(group))
+        frames.append(cleaned)
+        removed += count_removed
+    return frames, removed
