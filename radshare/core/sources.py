@@ -21,6 +21,7 @@ import pydicom
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, ImplicitVRLittleEndian
 
+from radshare.core.deid.pixelbits import expected_pixel_bytes
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
 from radshare.core.part10 import read_usual
@@ -209,13 +210,14 @@ def check_dataset(ds, display: str) -> None:
         frames = int(peek(ds, "NumberOfFrames", 1) or 1)
         samples = int(peek(ds, "SamplesPerPixel", 1) or 1)
         bits = int(peek(ds, "BitsAllocated"))
+        photometric = str(peek(ds, "PhotometricInterpretation", ""))
     except Exception:
         raise InputError(f"{display}: image size attributes missing or unreadable") from None
     if rows <= 0 or cols <= 0 or frames <= 0 or rows * cols > MAX_PIXELS_PER_FRAME or samples not in (1, 3, 4):
         raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
     if bits not in (1, 8, 16, 32, 64):
         raise InputError(f"{display}: unsupported Bits Allocated ({bits})")
-    expected = rows * cols * frames * samples * bits // 8
+    expected = expected_pixel_bytes(rows, cols, frames, samples, bits, photometric)
     if expected > MAX_TOTAL_PIXEL_BYTES:
         raise InputError(f"{display}: absurd image dimensions ({rows}×{cols}, {frames} frames)")
     syntax = UID(str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", ImplicitVRLittleEndian)))

@@ -1,6 +1,7 @@
-"""Overlays hidden in the unused high bits of pixel data.
+"""Native pixel data that holds more than its pixels: bits above High Bit, bytes after the last frame.
 
-The retired embedded form of overlays (PS3.5 8.1.2, before 2004) stores the overlay bitmap in the
+Bytes after the last frame are ignored by every reader, so anything can ride there (a name, a
+report); they are cut (trim_to_frames). The retired embedded form of overlays (PS3.5 8.1.2, before 2004) stores the overlay bitmap in the
 bits of each pixel above High Bit: 12-bit CT in 16-bit words with a name label in bit 15. Removing
 the 60xx attributes leaves that bitmap in Pixel Data, where viewers ignore it but any tool can lift
 it out. Those bits carry nothing else, so they are set to what they would hold in a clean file:
@@ -16,6 +17,35 @@ from pydicom.uid import ExplicitVRBigEndian
 from radshare.core.peek import peek, transfer_syntax
 
 _DTYPES = {8: "u1", 16: "u2", 32: "u4"}
+
+
+def expected_pixel_bytes(rows: int, cols: int, frames: int, samples: int, allocated: int, photometric: str = "") -> int:
+    """The size of native Pixel Data without padding (PS3.5 8.1.1; YBR_FULL_422 holds 2 samples a pixel)."""
+    values = rows * cols * frames * samples
+    if allocated == 1:
+        return (values + 7) // 8
+    size = values * allocated // 8
+    return size // 3 * 2 if photometric.strip() == "YBR_FULL_422" and samples == 3 else size
+
+
+def trim_to_frames(ds: Dataset) -> int:
+    """Cut native Pixel Data to its frames (plus one padding byte); 1 when anything but zeros went."""
+    syntax = transfer_syntax(ds)
+    if syntax.is_compressed or "PixelData" not in ds:
+        return 0
+    try:
+        expected = expected_pixel_bytes(
+            int(peek(ds, "Rows")), int(peek(ds, "Columns")), int(peek(ds, "NumberOfFrames", 1) or 1),
+            int(peek(ds, "SamplesPerPixel", 1) or 1), int(peek(ds, "BitsAllocated")), str(peek(ds, "PhotometricInterpretation", "")),
+        )
+    except (TypeError, ValueError):
+        return 0
+    data = peek(ds, "PixelData")
+    padded = expected + expected % 2
+    if len(data) <= padded:
+        return 0
+    ds.PixelData = data[:expected] + b"\x00" * (expected % 2)
+    return 1 if data[expected:].strip(b"\x00") else 0
 
 
 def clear_unused_bits(ds: Dataset) -> int:

@@ -8,7 +8,8 @@ never disagree with what is done.
 Order of precedence, for every element at every depth:
 1. file-meta elements inside the data set, group lengths: removed (writers recompute lengths);
 2. private elements: removed, unless Retain Safe Private and listed in safe-private.csv;
-3. the de-identification record (Patient Identity Removed, ...): written by RadShare;
+3. the de-identification record (Patient Identity Removed, ...): written by RadShare; pixel
+   data inside a sequence (icons, thumbnails): removed;
 4. a row of Table E.1-1 (or RadShare's additions): its action under the profile's options;
 5. other overlay (60xx) elements: removed unless Clean Graphics keeps overlays;
 6. known safe (known-safe.csv): kept;
@@ -56,6 +57,7 @@ RECORD_KEYWORDS = frozenset(
 )
 _RECORD_TAGS = {tag_for_keyword(keyword): keyword for keyword in RECORD_KEYWORDS}
 RECORD_REASON = "de-identification record"
+_PIXEL_DATA_TAGS = frozenset({0x7FE00008, 0x7FE00009, 0x7FE00010})  # Float, Double Float and Pixel Data
 MAX_DEPTH = 48  # deeper nesting only happens in malformed or hostile files: removed
 PSEUDONYM_LENGTH = PATIENT_PSEUDONYM_LENGTH
 
@@ -163,6 +165,8 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
         return None if ctx.options.retain_safe_private else Decision("removed", "private tag")
     if depth == 0 and number in _RECORD_TAGS:
         return Decision("replaced", RECORD_REASON, value=ctx.record[_RECORD_TAGS[number]])
+    if depth and number in _PIXEL_DATA_TAGS:
+        return Decision("removed", "pixel data inside a sequence (an icon or thumbnail, never reviewed for burned-in text)")
     row = ctx.tables.row_for(number)
     if row is not None:
         code, source = action_with_source(row, ctx.options)
