@@ -108,7 +108,7 @@ def test_flat_ink_pass_finds_a_faint_line_and_not_plain_speckle():
     taken: list = []
     text = plant_text(speckle, rng, taken, text="MULLER^GARCIA", height=20, low_contrast=True, vertical=False)
     grey = np.clip(np.rint(speckle), 0, 255).astype(np.uint8)
-    diff, sigma = classical._background_and_noise(grey)
+    diff, sigma = classical.background_and_noise(grey)
     mask = painted_mask(grey.shape, [_Box(*b) for b in classical.flat_ink_proposals(grey, diff, sigma)])
     assert coverage(mask, text.box) >= 0.5
 

@@ -24,9 +24,11 @@ FLAT_Z = 0.5  # flat pixels need only stand this many noise sigmas off the backg
 FLAT_VALUE_TOLERANCE = 1  # grey levels around the line's median ink value
 FLAT_VALUE_SHARE = 0.7  # share of the line's flat ink pixels that must be at that value
 FLAT_MIN_PIXELS = 12  # fewer flat ink pixels than this is not a line of glyphs
+SMALL_WORD_SIDE = (4, 8)  # px across a blob that may be a short word of 8-10 px text
+SMALL_WORD_FILL = 0.3  # share of its box such a blob fills at least
 
 
-def _background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(grey - median background) as int16, and the local noise sigma (float32), both full size.
 
     The background is a 15 px median (strokes are thinner, so they do not pull it); the noise
@@ -49,7 +51,7 @@ def ink_maps(grey: np.ndarray, diff=None, sigma=None) -> tuple[np.ndarray, np.nd
     Faint text on a quiet background passes; speckle of the same strength does not.
     """
     if diff is None or sigma is None:
-        diff, sigma = _background_and_noise(grey)
+        diff, sigma = background_and_noise(grey)
     threshold = np.maximum(MIN_INK, Z_THRESHOLD * sigma)
     return diff > threshold, diff < -threshold
 
@@ -232,11 +234,33 @@ def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) ->
     return found
 
 
-def propose(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Text-like boxes (x, y, w, h) in a uint8 grey image, bright and dark text alike, faint text too."""
-    diff, sigma = _background_and_noise(grey)
+def propose(grey: np.ndarray, diff=None, sigma=None) -> list[tuple[int, int, int, int]]:
+    """Text-like boxes (x, y, w, h) in a uint8 grey image, bright and dark text alike, faint text too.
+
+    `diff` and `sigma` are background_and_noise(grey), computed here when not given.
+    """
+    if diff is None or sigma is None:
+        diff, sigma = background_and_noise(grey)
     found: list[tuple[int, int, int, int]] = []
     for binary in ink_maps(grey, diff, sigma):
         found += _line_proposals(binary)
     found += flat_ink_proposals(grey, diff, sigma)
+    return found
+
+
+def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Single blobs shaped like a short word of 8-10 px text whose glyphs touch: 4-8 px across,
+    1.8 to 5 times as long, a third filled or more.
+
+    The line tests reject them (one blob, too short for a word blob), and so do calipers,
+    dots and ruler bars: they are not proposals, only places worth a closer look.
+    """
+    found: list[tuple[int, int, int, int]] = []
+    for binary in ink_maps(grey, diff, sigma):
+        comps, _ = _components(binary.astype(np.uint8))
+        for x, y, w, h, area, _label in comps:
+            short, long_ = min(w, h), max(w, h)
+            if SMALL_WORD_SIDE[0] <= short <= SMALL_WORD_SIDE[1] and 1.8 * short <= long_ <= 5 * short \
+                    and area >= SMALL_WORD_FILL * w * h:
+                found.append((x, y, w, h))
     return found

@@ -2,9 +2,10 @@
 
 Measured on generated images (benchmarks/text_redaction.py): the learned DB detector misses
 faint text; classical blob grouping misses text on textured ground; together, with a rotated
-pass for vertical labels and an enlarged second look around faint boxes (which DB often finds
-only in pieces), they find far more than either (see the benchmark for the figures;
-the targets are not all met yet). Device templates and the ultrasound
+pass for vertical labels, an enlarged second look around faint boxes (which DB often finds
+only in pieces) and around small word-shaped blobs (8 px labels whose glyphs touch), and
+faint boxes grown along their line (lines.py), they find far more than either (see the
+benchmark for the figures; the targets are not all met yet). Device templates and the ultrasound
 rule add regions that are painted whatever the detectors say.
 
 Regions are padded a few pixels, since a detector box hugs the ink and anti-aliased edges
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet
+from radshare.core.redact import classical, dbnet, lines
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.templates import template_regions
@@ -189,7 +190,9 @@ def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> li
     return boxes
 
 
-def _learned_boxes(grey: np.ndarray, proposals: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def _learned_boxes(
+    grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
     """DB on a local-contrast-normalised copy of the frame, turned on strips where labels may stand,
     and enlarged on crops around faint boxes (the second look).
 
@@ -198,12 +201,39 @@ def _learned_boxes(grey: np.ndarray, proposals: list[tuple[int, int, int, int]])
     keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
-    lc = local_contrast(grey)
     rgb = cv2.cvtColor(lc, cv2.COLOR_GRAY2RGB)
     boxes = [b[:4] for b in dbnet.detect(rgb, DB_LONG_SIDE)]
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     boxes += _turned_boxes(rgb, _strips(tall, rows, cols))
     return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
+
+
+def _small_word_regions(
+    blobs: list[tuple[int, int, int, int]], found: list[tuple[int, int, int, int]], rows: int, cols: int
+) -> list[tuple[int, int, int, int]]:
+    """Regions (x0, y0, x1, y1) around small word-shaped blobs that no found box covers, overlaps merged.
+
+    8 px labels whose glyphs touch are one blob to the classical pass (not a line of glyphs)
+    and too small for DB at the frame's scale; few such blobs are left uncovered per frame,
+    so each is looked at again enlarged, and painted only where DB then finds text.
+    """
+    covered = np.zeros((rows, cols), bool)
+    for x, y, w, h in found:
+        covered[y : y + h, x : x + w] = True
+    grown = [_around(b, rows, cols) for b in blobs if covered[b[1] : b[1] + b[3], b[0] : b[0] + b[2]].mean() < 0.5]
+    merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
+    return [(x, y, x + w, y + h) for x, y, w, h, _ in merged]
+
+
+def _grow_faint(grey, diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """`boxes` with the faint ones grown along their line (see lines.py); the others unchanged.
+
+    Faint only: text at full contrast is found whole, and growing it measured more markings
+    painted (text beside an arrow or ruler) for little recall.
+    """
+    faint = [_is_faint(grey, b) for b in boxes]
+    grown = iter(lines.grow_along_lines(diff, sigma, [b for b, f in zip(boxes, faint) if f]))
+    return [next(grown) if f else b for b, f in zip(boxes, faint)]
 
 
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -227,9 +257,14 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     grey, _ = to_grey_and_rgb(frame)
     found: list[tuple[int, int, int, int, str]] = []
     if mode == "auto" and dbnet.available():
-        proposals = classical.propose(grey)
-        found += [(*b, "detector") for b in _learned_boxes(grey, proposals)]
-        found += [(*b, "mser") for b in proposals]
+        diff, sigma = classical.background_and_noise(grey)
+        proposals = classical.propose(grey, diff, sigma)
+        lc = local_contrast(grey)
+        learned = _learned_boxes(grey, lc, proposals)
+        learned += _second_look(lc, _small_word_regions(classical.small_word_blobs(grey, diff, sigma),
+                                                         learned + proposals, rows, cols))
+        found += [(*b, "detector") for b in _grow_faint(grey, diff, sigma, learned)]
+        found += [(*b, "mser") for b in _grow_faint(grey, diff, sigma, proposals)]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
