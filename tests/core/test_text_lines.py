@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import classical, detect_text, lines  # noqa: E402
+from radshare.core.redact import detect as detect_module  # noqa: E402
 from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_text  # noqa: E402
 
 # benchmark frames (seed 13, not a seed the passes were tuned on) whose faint line DB and the
@@ -91,3 +92,17 @@ def test_plain_speckle_and_a_lone_ruler_do_not_grow():
     boxes = [(200, 200, 30, 10), (250, 180, 12, 40), (150, 294, 12, 7)]
     grown = lines.grow_along_lines(diff, sigma, boxes)
     assert sum(g[2] * g[3] for g in grown) <= 1.3 * sum(b[2] * b[3] for b in boxes), grown
+
+
+# benchmark frames (seed 7) with a full-contrast line crossing onto the bright spine
+CROSSING_SPINE = [(7 * 100003 + 20, "ID: X96346"), (7 * 100003 + 95, "1939-02-03")]
+
+
+@pytest.mark.parametrize("seed,text", CROSSING_SPINE)
+def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkeypatch):
+    sample = make_sample(seed)
+    assert not next(t for t in sample.texts if t.text == text).low_contrast
+    monkeypatch.setattr(detect_module, "GROUND_CHANGE", False)
+    assert 0 < _covered(sample, text) < 0.9  # found up to the edge of the structure only
+    monkeypatch.undo()
+    assert _covered(sample, text) >= 0.9

@@ -39,6 +39,9 @@ SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second
 SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
 SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
 
+GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
+GROUND_STEP = 40  # grey levels between the ground under a box and past its end that count as a change
+
 cv2.setNumThreads(1)
 
 
@@ -225,15 +228,33 @@ def _small_word_regions(
     return [(x, y, x + w, y + h) for x, y, w, h, _ in merged]
 
 
-def _grow_faint(grey, diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """`boxes` with the faint ones grown along their line (see lines.py); the others unchanged.
+def _at_ground_change(background: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """True when the ground just past either end of the box differs from the ground under it
+    by more than GROUND_STEP grey levels: a line crossing onto a bright structure (spine, bone)
+    is often found only up to the edge."""
+    x, y, w, h = box
+    if w < h:
+        background, (x, y, w, h) = background.T, (y, x, h, w)
+    cols = background.shape[1]
+    band = background[y : y + h]
+    inside = float(np.median(band[:, x : x + w]))
+    for a, b in ((max(0, x - h), x), (x + w, min(cols, x + w + h))):
+        if b - a >= 3 and abs(float(np.median(band[:, a:b])) - inside) > GROUND_STEP:
+            return True
+    return False
 
-    Faint only: text at full contrast is found whole, and growing it measured more markings
-    painted (text beside an arrow or ruler) for little recall.
+
+def _grow_faint(grey, diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """`boxes` with the faint ones, and those ending where the ground changes, grown along their
+    line (see lines.py); the others unchanged.
+
+    Not every box: text at full contrast on even ground is found whole, and growing it measured
+    more markings painted (text beside an arrow or ruler) for little recall.
     """
-    faint = [_is_faint(grey, b) for b in boxes]
-    grown = iter(lines.grow_along_lines(diff, sigma, [b for b, f in zip(boxes, faint) if f]))
-    return [next(grown) if f else b for b, f in zip(boxes, faint)]
+    background = grey.astype(np.int16) - diff
+    chosen = [_is_faint(grey, b) or (GROUND_CHANGE and _at_ground_change(background, b)) for b in boxes]
+    grown = iter(lines.grow_along_lines(diff, sigma, [b for b, c in zip(boxes, chosen) if c]))
+    return [next(grown) if c else b for b, c in zip(boxes, chosen)]
 
 
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
