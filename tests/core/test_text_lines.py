@@ -106,3 +106,11 @@ def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkey
     assert 0 < _covered(sample, text) < 0.9  # found up to the edge of the structure only
     monkeypatch.undo()
     assert _covered(sample, text) >= 0.9
+
+
+def test_small_word_looks_stay_within_their_cap():
+    """However many word-shaped blobs a frame has, at most SMALL_WORD_LOOKS crops are looked at again."""
+    blobs = [(x, y, 14, 6) for x in range(10, 480, 60) for y in range(10, 500, 30)]  # apart, not merged
+    regions = detect_module._small_word_regions(blobs, [], 512, 512)
+    assert len(regions) == detect_module.SMALL_WORD_LOOKS
+    assert detect_module._small_word_regions(blobs, [(0, 0, 512, 512)], 512, 512) == []  # covered: no look
