@@ -210,23 +210,25 @@ def strip_codestream_metadata(ds: Dataset) -> int:
     if not syntax.is_compressed or "PixelData" not in ds or syntax == RLELossless:
         return 0
     data = peek(ds, "PixelData")
+    video = videostream.kind_of(syntax)
+    offsets = parse_basic_offsets(data)
     try:
-        if videostream.kind_of(syntax):
+        if video:
             cleaned, removed = videostream.strip_video(b"".join(_fragments(data)), syntax)
             frames = [cleaned[at : at + videostream.FRAGMENT_BYTES] for at in range(0, len(cleaned), videostream.FRAGMENT_BYTES)]
         else:
-            frames, removed = _strip_frames(data, _frame_count(ds))
+            frames, removed = _strip_frames(_fragments(data), offsets, _frame_count(ds))
     except UncheckableFrame as exc:
         raise InputError(f"compressed pixel data cannot be checked for hidden metadata ({exc}); nothing was written") from None
     if not removed:
         return 0
-    items, offsets, position = [], [], 0
+    items, starts, position = [], [], 0
     for frame in frames:
         frame += b"\x00" * (len(frame) % 2)  # fragments are even; a trailing NUL after the end marker is allowed
-        offsets.append(position)
+        starts.append(position)
         items.append(itemize_fragment(frame))
         position += 8 + len(frame)
-    table = b"" if videostream.kind_of(syntax) or not parse_basic_offsets(data) else b"".join(o.to_bytes(4, "little") for o in offsets)
+    table = b"" if video or not offsets else b"".join(o.to_bytes(4, "little") for o in starts)
     ds.PixelData = itemize_fragment(table) + b"".join(items)
     ds["PixelData"].is_undefined_length = True
     for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
@@ -247,31 +249,23 @@ def _fragments(data: bytes) -> list[bytes]:
     return fragments[1:]  # the first item is the Basic Offset Table
 
 
-def _strip_frames(data: bytes, count: int) -> tuple[list[bytes], int]:
+def _strip_frames(fragments: list[bytes], offsets: list[int], count: int) -> tuple[list[bytes], int]:
     """Each frame cleaned; frames are the fragments grouped by the offset table, or by where a
     codestream starts when the table is empty (one frame: every fragment)."""
-    fragments = _fragments(data)
-    offsets = parse_basic_offsets(data)
-    if count == 1:
-        groups = [fragments]
-    elif offsets:
-        starts, position, groups = set(offsets), 0, []
-        for fragment in fragments:
-            if position in starts or not groups:
-                groups.append([])
-            groups[-1].append(fragment)
-            position += 8 + len(fragment)
-    else:
-        groups = []
-        for fragment in fragments:
-            if fragment.startswith(_FRAME_STARTS) or not groups:
-                groups.append([])
-            groups[-1].append(fragment)
+    starts = set(offsets)
+    groups: list[list[bytes]] = []
+    position = 0
+    for fragment in fragments:
+        begins = position in starts if offsets else fragment.startswith(_FRAME_STARTS)
+        if not groups or (count > 1 and begins):
+            groups.append([])
+        groups[-1].append(fragment)
+        position += 8 + len(fragment)
     if len(groups) != count:
         raise UncheckableFrame(f"{len(groups)} frames found where the header says {count}")
     frames, removed = [], 0
     for group in groups:
-        cleaned, count_removed = strip_frame(b"".join(group))
+        cleaned, dropped = strip_frame(b"".join(group))
         frames.append(cleaned)
-        removed += count_removed
+        removed += dropped
     return frames, removed
