@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import pydicom
@@ -92,25 +93,50 @@ class Scrubber:
     )
 
     def __init__(self, identifiers: Identifiers):
-        terms: set[str] = set()
-        for value in (*identifiers.names, *identifiers.ids, *identifiers.institutions, *identifiers.other):
-            value = value.strip()
-            if len(value) >= 2:
-                terms.add(value)
-        for date in identifiers.dates:
-            terms.update(_date_spellings(date))
-        self._terms = sorted(terms, key=len, reverse=True)  # longest first: "DOE JANE" before "DOE"
-        self._own: re.Pattern[str] | None = None  # compiled on first use: most data sets clean nothing
+        self._terms = _terms(identifiers.names, identifiers.ids, identifiers.institutions, identifiers.other,
+                             dates=identifiers.dates)
+        self._patient_terms = _terms(identifiers.names, identifiers.ids, _id_digits(identifiers.ids),
+                                     dates=identifiers.dates)
 
     def scrub(self, text: str) -> str:
-        if self._terms and self._own is None:
-            alternatives = "|".join(map(re.escape, self._terms))
-            self._own = re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])", re.IGNORECASE)
-        if self._own is not None:
-            text = self._own.sub(self.MASK, text)
+        """Free text to be cleaned: the data set's identifiers and ID-like patterns masked."""
+        own = _term_pattern(self._terms)
+        if own is not None:
+            text = own.sub(self.MASK, text)
         for pattern in self.PATTERNS:
             text = pattern.sub(self.MASK, text)
         return text
+
+    def mask_patient(self, text: str) -> str:
+        """Text kept as safe (device names, code meanings...): only the patient's own names, IDs
+        and dates masked, so a kept value never carries them, while the device, institution and
+        ID-like values that options keep stay as they are."""
+        own = _term_pattern(self._patient_terms)
+        return own.sub(self.MASK, text) if own is not None else text
+
+
+def _id_digits(ids: list[str]) -> list[str]:
+    """The number inside each ID ("99887766" of "MRN99887766"), as people also write it alone."""
+    return [run for value in ids for run in re.findall(r"\d{5,}", value)]
+
+
+def _terms(*groups: list[str], dates: list[str]) -> tuple[str, ...]:
+    terms: set[str] = set()
+    for value in (v.strip() for group in groups for v in group):
+        if len(value) >= 2:
+            terms.add(value)
+    for date in dates:
+        terms.update(_date_spellings(date))
+    return tuple(sorted(terms, key=lambda t: (-len(t), t)))  # longest first: "DOE JANE" before "DOE"
+
+
+@lru_cache(maxsize=64)
+def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern per set of terms, compiled once: the files of one patient share it."""
+    if not terms:
+        return None
+    alternatives = "|".join(map(re.escape, terms))
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def _date_spellings(date: str) -> list[str]:
@@ -174,7 +200,7 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
         return Decision("removed", reason) if code == "X" else _settle_by_vr(code, reason, number, raw, ctx)
     if group & 0xFF01 == 0x6000:
         return None if ctx.options.clean_graphics else Decision("removed", "overlay")
-    if number in ctx.tables.known_safe_values and not (clean and number in ctx.tables.known_safe_text):
+    if number in ctx.tables.known_safe_values and number not in ctx.tables.known_safe_text:
         if raw is not None and plausible_length(number, getattr(raw, "VR", None), getattr(raw, "length", None)):
             return Decision("kept", "known safe")
     return None
@@ -251,6 +277,8 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
     if ctx.tables.is_known_safe(tag):
         if clean and elem.VR in TEXT_VRS:  # PS3.15 E.1.1 note 7: code meanings can leak identity too
             return _clean_text(elem, ctx, "known safe text in cleaned content")
+        if elem.VR in TEXT_VRS:
+            return _mask_patient(elem, ctx, "known safe")
         return Decision("kept", "known safe", recurse=elem.VR == "SQ", clean=clean)
     if elem.VR == "UI":
         return _decide_other_uid(elem, ctx)
@@ -291,7 +319,7 @@ def _apply_code(code: str, reason: str, elem: DataElement, row: TableRow, ctx: C
     if code in ("K", "U*", "C") and vr == "SQ":
         return Decision("kept", reason, recurse=True, clean=clean or code == "C")
     if code == "K":
-        return Decision("kept", reason)
+        return _mask_patient(elem, ctx, reason) if vr in TEXT_VRS else Decision("kept", reason)
     if code in ("Z", "D"):
         settled = _empty_or_dummy(code, reason, vr, elem.keyword, ctx)
         if settled is not None:
@@ -334,6 +362,17 @@ def _clean_text(elem: DataElement, ctx: Context, reason: str) -> Decision:
     if cleaned == values:
         return Decision("kept", f"{reason} (nothing identifying found)")
     return Decision("cleaned", reason, value=cleaned[0] if len(cleaned) == 1 else cleaned)
+
+
+def _mask_patient(elem: DataElement, ctx: Context, reason: str) -> Decision:
+    """Kept text, unless it names the patient: then kept with those words masked."""
+    values = _as_list(elem.value)
+    limit = MAX_LENGTH_BY_VR.get(elem.VR)
+    masked = [ctx.scrubber.mask_patient(v)[:limit] for v in values]
+    if masked == values:
+        return Decision("kept", reason)
+    return Decision("cleaned", f"{reason} (the patient's own name, ID or date masked)",
+                    value=masked[0] if len(masked) == 1 else masked)
 
 
 def _shift_dates(elem: DataElement, days: int, reason: str) -> Decision:
