@@ -50,6 +50,7 @@ def _dataset() -> Dataset:
         mention = [f"ZEBRAKOV {index}", "QUILLA", "MRN99887766", "no 99887766", "born 14.02.1961"][index % 5]
         setattr(ds, keyword, mention)
     ds.EthnicGroup = "QUILLA"  # K under Retain Patient Characteristics
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "ZEBRAKOV"]  # code strings: kept, known safe
     code = Dataset()
     code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-D1100", "SRT", "Head of ZEBRAKOV, MRN99887766"
     ds.AnatomicRegionSequence = Sequence([code])
@@ -70,6 +71,7 @@ def test_kept_text_loses_the_patients_own_words(syntax, tmp_path, monkeypatch):
     assert out.WindowCenterWidthExplanation  # kept, masked: not removed
     assert "***" in str(out.AnatomicRegionSequence[0].CodeMeaning)
     assert out.AnatomicRegionSequence[0].CodeValue == "T-D1100"
+    assert list(out.ImageType) == ["ORIGINAL", "PRIMARY", "XXX"]  # still valid code strings
 
 
 def test_kept_text_without_the_patients_words_is_copied_unchanged(tmp_path, monkeypatch):

@@ -50,6 +50,7 @@ DUMMY_BY_VR: dict[str, Any] = {
     "SH": "ANONYMIZED", "ST": "ANONYMIZED", "TM": "000000.000000", "UC": "ANONYMIZED", "UT": "ANONYMIZED",
     "FL": 0.0, "FD": 0.0, "SL": 0, "SS": 0, "UL": 0, "US": 0, "SV": 0, "UV": 0,
 }
+CS_MASK = "XXX"  # a code string may hold only capitals, digits, space and underscore
 MAX_LENGTH_BY_VR = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240}  # a scrubbed value may not grow past these
 # Written by header.py after the walk; whatever the input held there is replaced.
 RECORD_KEYWORDS = frozenset(
@@ -107,12 +108,12 @@ class Scrubber:
             text = pattern.sub(self.MASK, text)
         return text
 
-    def mask_patient(self, text: str) -> str:
+    def mask_patient(self, text: str, mask: str = MASK) -> str:
         """Text kept as safe (device names, code meanings...): only the patient's own names, IDs
         and dates masked, so a kept value never carries them, while the device, institution and
         ID-like values that options keep stay as they are."""
         own = _term_pattern(self._patient_terms)
-        return own.sub(self.MASK, text) if own is not None else text
+        return own.sub(mask, text) if own is not None else text
 
 
 def _id_digits(ids: list[str]) -> list[str]:
@@ -277,7 +278,7 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
     if ctx.tables.is_known_safe(tag):
         if clean and elem.VR in TEXT_VRS:  # PS3.15 E.1.1 note 7: code meanings can leak identity too
             return _clean_text(elem, ctx, "known safe text in cleaned content")
-        if elem.VR in TEXT_VRS:
+        if elem.VR in TEXT_VRS or elem.VR == "CS":
             return _mask_patient(elem, ctx, "known safe")
         return Decision("kept", "known safe", recurse=elem.VR == "SQ", clean=clean)
     if elem.VR == "UI":
@@ -368,7 +369,8 @@ def _mask_patient(elem: DataElement, ctx: Context, reason: str) -> Decision:
     """Kept text, unless it names the patient: then kept with those words masked."""
     values = _as_list(elem.value)
     limit = MAX_LENGTH_BY_VR.get(elem.VR)
-    masked = [ctx.scrubber.mask_patient(v)[:limit] for v in values]
+    mask = CS_MASK if elem.VR == "CS" else Scrubber.MASK
+    masked = [ctx.scrubber.mask_patient(v, mask)[:limit] for v in values]
     if masked == values:
         return Decision("kept", reason)
     return Decision("cleaned", f"{reason} (the patient's own name, ID or date masked)",
