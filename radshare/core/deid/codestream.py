@@ -13,7 +13,10 @@ transform), which decoders need to get the colours right and which hold no free 
 
 A frame that cannot be walked (damaged, or split in a way that hides its frame boundaries) is
 refused with UncheckableFrame rather than passed on: it might hide what this module removes.
-Video (MPEG-2, H.264, HEVC) is cleaned by videostream.py; RLE frames hold pixel runs only.
+Video (MPEG-2, H.264, HEVC) is cleaned by videostream.py. RLE has no markers to walk, but a
+decoder stops once a frame is full, so bytes after a segment's runs, fragments after the last
+frame and bits above High Bit ride along unseen: RLE frames are decoded and encoded again
+(lossless, the same pixel values), and a frame count that does not match is refused.
 """
 
 from __future__ import annotations
@@ -207,9 +210,11 @@ def strip_codestream_metadata(ds: Dataset) -> int:
     bytes. Raises InputError when a frame cannot be checked: nothing is written for that file.
     """
     syntax = transfer_syntax(ds)
-    if not syntax.is_compressed or "PixelData" not in ds or syntax == RLELossless:
+    if not syntax.is_compressed or "PixelData" not in ds:
         return 0
     data = peek(ds, "PixelData")
+    if syntax == RLELossless:
+        return _reencode_rle(ds, data)
     video = videostream.kind_of(syntax)
     offsets = parse_basic_offsets(data)
     try:
@@ -235,6 +240,37 @@ def strip_codestream_metadata(ds: Dataset) -> int:
         if keyword in ds:
             delattr(ds, keyword)
     return removed
+
+
+def _reencode_rle(ds: Dataset, data: bytes) -> int:
+    """RLE Pixel Data decoded and encoded again (the decoder keeps the bits up to High Bit only).
+
+    Returns 0: what went cannot be told from a different encoder's runs, so nothing is counted."""
+    from pydicom.pixels import pixel_array
+
+    fragments, count = _fragments(data), _frame_count(ds)
+    if len(fragments) != count:  # PS3.5 A.4.2: one fragment per frame
+        raise InputError(f"compressed pixel data cannot be checked for hidden metadata ({len(fragments)} RLE "
+                         f"fragments where the header says {count} frames); nothing was written")
+    try:
+        frames = pixel_array(ds, raw=True)
+    except Exception as exc:  # noqa: BLE001 - damaged runs: refused, never passed on unread
+        raise InputError(f"RLE pixel data cannot be decoded ({type(exc).__name__}); nothing was written") from None
+    ds.compress(RLELossless, frames, encoding_plugin=_rle_encoder())
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    return 0
+
+
+def _rle_encoder() -> str:
+    """pylibjpeg-rle when installed (a hundred times faster), else pydicom's own encoder."""
+    try:
+        import rle  # noqa: F401 - pylibjpeg-rle
+
+        return "pylibjpeg"
+    except ImportError:
+        return "pydicom"
 
 
 def _frame_count(ds: Dataset) -> int:
