@@ -145,7 +145,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     """
     from radshare.core.deid.codestream import strip_codestream_metadata
     from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
-    from radshare.core.deid.pixelbits import clear_unused_bits, trim_to_frames
+    from radshare.core.deid.pixelbits import clear_unused_bits, clear_unused_compressed_bits, trim_to_frames
     from radshare.core.deid.identifiers import collect_identifiers
 
     flagged = may_carry_burned_in_text(ds)
@@ -173,7 +173,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     result.actions["removed"] += strip_codestream_metadata(ds)  # comments and EXIF inside JPEG frames
     result.actions["removed"] += trim_to_frames(ds)  # bytes after the last frame
     if not profile_for(settings).options.clean_graphics:  # overlays go, embedded ones too
-        result.actions["removed"] += clear_unused_bits(ds)
+        result.actions["removed"] += clear_unused_bits(ds) + clear_unused_compressed_bits(ds)
     cleaned = detector != "off"
     if cleaned and "PixelData" in ds:
         ds.BurnedInAnnotation = "NO"

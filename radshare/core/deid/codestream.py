@@ -273,6 +273,38 @@ def _rle_encoder() -> str:
         return "pydicom"
 
 
+_JPEG_SOFS = frozenset({*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), _JPEG_LS_SOF})
+
+
+def max_precision(data: bytes) -> int | None:
+    """The largest sample precision (bits) any frame's codestream declares, from the JPEG frame
+    header or the JPEG 2000 SIZ segment; None when a frame does not say (then assume the worst)."""
+    found = []
+    for fragment in _fragments(data):
+        if fragment.startswith(_J2K_START):
+            found.append((fragment[42] & 0x7F) + 1 if len(fragment) > 42 else None)
+        elif fragment.startswith(_JPEG_START):
+            try:
+                found.append(_jpeg_precision(fragment))
+            except UncheckableFrame:
+                found.append(None)
+    if not found or None in found:
+        return None
+    return max(found)
+
+
+def _jpeg_precision(frame: bytes) -> int | None:
+    at = 2
+    while at + 4 < len(frame) and frame[at] == 0xFF:
+        marker = frame[at + 1]
+        if marker in _JPEG_SOFS:
+            return frame[at + 4]
+        if marker == _JPEG_SOS or marker in _STANDALONE:
+            return None
+        at = _marker_segment(frame, at)
+    return None
+
+
 def _frame_count(ds: Dataset) -> int:
     try:
         return max(1, int(peek(ds, "NumberOfFrames", 1) or 1))

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.uid import ExplicitVRBigEndian
+from pydicom.pixels import pixel_array
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, RLELossless
 
+from radshare.core.deid import codestream, videostream
+from radshare.core.errors import InputError
 from radshare.core.peek import peek, transfer_syntax
 
 _DTYPES = {8: "u1", 16: "u2", 32: "u4"}
@@ -53,25 +56,77 @@ def clear_unused_bits(ds: Dataset) -> int:
     syntax = transfer_syntax(ds)
     if syntax.is_compressed or "PixelData" not in ds:
         return 0
+    layout = _bit_layout(ds)
+    if layout is None:
+        return 0
+    allocated = layout[0]
+    data = peek(ds, "PixelData")
+    order = ">" if syntax == ExplicitVRBigEndian else "<"
+    size = allocated // 8
+    words = np.frombuffer(data, dtype=order + _DTYPES[allocated], count=len(data) // size)
+    cleaned = _cleaned_words(words, *layout)
+    if cleaned is None:
+        return 0
+    ds.PixelData = cleaned.tobytes() + data[len(words) * size :]
+    return 1
+
+
+def clear_unused_compressed_bits(ds: Dataset) -> int:
+    """The same for compressed frames whose codestream holds more bits than High Bit allows: they
+    are decoded and checked, and when bits above High Bit are set, Pixel Data is stored native
+    (Explicit VR Little Endian) with them cleaned; 1 then. Frames coded at High Bit's precision
+    cannot hold such bits and are not decoded. RLE is re-encoded by codestream.py."""
+    syntax = transfer_syntax(ds)
+    if not syntax.is_compressed or syntax == RLELossless or "PixelData" not in ds or videostream.kind_of(syntax):
+        return 0
+    layout = _bit_layout(ds)
+    if layout is None:
+        return 0
+    allocated, high, signed = layout
+    precision = codestream.max_precision(peek(ds, "PixelData"))
+    if precision is not None and precision <= high + 1:
+        return 0
+    try:  # decoded at the codestream's own precision: decoders otherwise mask to Bits Stored
+        frames = pixel_array(ds, raw=True, bits_stored=min(precision or allocated, allocated))
+    except Exception as exc:  # noqa: BLE001 - frames that cannot be checked are refused, never passed on
+        raise InputError(f"compressed pixel data cannot be decoded to check it ({type(exc).__name__}); nothing was written") from None
+    if frames.dtype.itemsize * 8 != allocated:
+        return 0
+    cleaned = _cleaned_words(frames.view(f"<{_DTYPES[allocated]}"), allocated, high, signed)
+    if cleaned is None:
+        return 0
+    if int(peek(ds, "SamplesPerPixel", 1) or 1) != 1:
+        raise InputError("colour pixel data holds bits above High Bit in compressed frames; nothing was written")
+    ds.PixelData = cleaned.astype(f"<{_DTYPES[allocated]}").tobytes()
+    ds["PixelData"].VR = "OB" if allocated == 8 else "OW"
+    ds["PixelData"].is_undefined_length = False
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    return 1
+
+
+def _bit_layout(ds: Dataset) -> tuple[int, int, bool] | None:
+    """(Bits Allocated, High Bit, signed) when some bits of each word lie above High Bit, else None."""
     try:
         allocated, stored = int(peek(ds, "BitsAllocated")), int(peek(ds, "BitsStored"))
         high = int(peek(ds, "HighBit", stored - 1))
         signed = int(peek(ds, "PixelRepresentation", 0)) == 1
     except (TypeError, ValueError):
-        return 0
+        return None
     if allocated not in _DTYPES or not 0 < stored < allocated or not stored - 1 <= high < allocated:
-        return 0
-    data = peek(ds, "PixelData")
-    order = ">" if syntax == ExplicitVRBigEndian else "<"
-    size = allocated // 8
-    words = np.frombuffer(data, dtype=order + _DTYPES[allocated], count=len(data) // size)
+        return None
+    return allocated, high, signed
+
+
+def _cleaned_words(words: np.ndarray, allocated: int, high: int, signed: bool) -> np.ndarray | None:
+    """`words` (unsigned) with the bits above High Bit as in a clean file; None when they already are."""
     unused = ((1 << allocated) - 1) ^ ((1 << (high + 1)) - 1)  # every bit above High Bit
     expected = _sign_extension(words, high, unused) if signed else 0
     if not np.any((words & unused) != expected):
-        return 0
-    cleaned = (words & ~np.array(unused, dtype=words.dtype)) | expected
-    ds.PixelData = cleaned.astype(words.dtype).tobytes() + data[len(words) * size :]
-    return 1
+        return None
+    return ((words & ~np.array(unused, dtype=words.dtype)) | expected).astype(words.dtype)
 
 
 def _sign_extension(words: np.ndarray, high: int, unused: int) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""Bits above High Bit never leave inside compressed frames either.
+
+The retired embedded overlays (a name label in bit 15 of 12-bit CT) survive lossless compression
+when the codestream is coded at 16 bits: decoders hand those bits out and any tool can lift them.
+Such frames are decoded and checked; when the bits are set, the pixels are stored native with
+them cleaned. Frames coded at High Bit's precision cannot hold them and keep their exact bytes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.pixels import pixel_array
+
+from radshare.core.pipeline import process_item, settings_for_installation
+from radshare.core.sources import InputItem
+from tests.fixtures.dicom_factory import dcmtk_available, make_image, to_bytes
+
+SYNTAXES = ["jpeg2000-lossless"] + (["jpeg-lossless", "jpeg-ls-lossless"] if dcmtk_available() else [])
+
+
+def _label_in_bit_15(clean: np.ndarray) -> np.ndarray:
+    label = np.zeros(clean.shape, dtype=np.uint16)
+    label[..., 4:8, 4:20] = 0x8000  # a little bar where an overlay label would be
+    return clean | label
+
+
+def _encoded_with_hidden_bits(syntax: str, signed: bool = False) -> tuple[bytes, np.ndarray]:
+    image = make_image(rows=32, cols=32, frames=2, bits=16, stored=12)
+    clean = image.pixel_array.astype(np.uint16)
+    image.BitsStored, image.HighBit = 16, 15  # the encoder codes all 16 bits...
+    image.PixelData = _label_in_bit_15(clean).astype("<u2").tobytes()
+    ds = pydicom.dcmread(io.BytesIO(to_bytes(image, syntax)))
+    ds.BitsStored, ds.HighBit = 12, 11  # ...which the header says are 12
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue(), clean
+
+
+def _run(tmp_path, monkeypatch, data: bytes):
+    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
+    source = tmp_path / "in.dcm"
+    source.write_bytes(data)
+    report = process_item(InputItem(path=source, display="in.dcm"), tmp_path / "out", settings_for_installation(text_redaction="off"))
+    assert report.status == "ok", report.error
+    return report, pydicom.dcmread(report.outputs[0])
+
+
+@pytest.mark.parametrize("syntax", SYNTAXES)
+def test_bits_above_high_bit_in_compressed_frames_are_cleaned(syntax, tmp_path, monkeypatch):
+    data, clean = _encoded_with_hidden_bits(syntax)
+    source = pydicom.dcmread(io.BytesIO(data))
+    source.BitsStored, source.HighBit = 16, 15
+    assert pixel_array(source, raw=True).max() >= 0x8000  # the label is there to find
+    _, out = _run(tmp_path, monkeypatch, data)
+    assert out.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+    words = np.frombuffer(out.PixelData, dtype="<u2").reshape(clean.shape)
+    assert np.array_equal(words, clean)
+
+
+def test_frames_coded_at_high_bits_precision_keep_their_bytes(tmp_path, monkeypatch):
+    image = make_image(rows=32, cols=32, bits=16, stored=12)
+    data = to_bytes(image, "jpeg2000-lossless")
+    original = pydicom.dcmread(io.BytesIO(data))
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("frames coded at 12 bits were decoded")
+
+    monkeypatch.setattr("radshare.core.deid.pixelbits.pixel_array", no_decoding)
+    _, out = _run(tmp_path, monkeypatch, data)
+    assert out.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
+    assert np.array_equal(out.pixel_array, original.pixel_array)
