@@ -30,6 +30,7 @@ def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     assert planted.low_contrast
     # growth along the line (lines.py) also paints such lines whole: off here, to see the second look alone
     monkeypatch.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
+    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     with monkeypatch.context() as m:
         m.setattr(detect_module, "SECOND_LOOK_BUDGET", 0.0)
         first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)

@@ -200,6 +200,11 @@ def _flatness(grey: np.ndarray) -> np.ndarray:
     return np.minimum(spread(3, 1), spread(1, 3))
 
 
+def flat_mask(grey: np.ndarray) -> np.ndarray:
+    """Pixels inside a flat stroke: a 3 px run along a row or a column varies by at most FLAT_SPREAD."""
+    return _flatness(grey) <= FLAT_SPREAD
+
+
 def _one_ink_value(grey: np.ndarray, core: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """True when the flat ink pixels in `box` share one grey value, as an overlay's glyphs do.
 
@@ -212,7 +217,7 @@ def _one_ink_value(grey: np.ndarray, core: np.ndarray, box: tuple[int, int, int,
     return float(np.mean(np.abs(values - np.median(values)) <= FLAT_VALUE_TOLERANCE)) >= FLAT_VALUE_SHARE
 
 
-def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
+def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat=None) -> list[tuple[int, int, int, int]]:
     """Faint text on speckle: lines of glyphs drawn in one flat grey value, 0.5 sigma off the background.
 
     The 3-sigma ink maps miss text 20-40 grey levels above ultrasound speckle, because speckle
@@ -222,8 +227,10 @@ def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) ->
     line-of-glyphs tests apply, and the line's flat pixels must share one value.
     Relies on overlay pixels being stored losslessly (the DICOM norm for burned-in overlays);
     heavy lossy compression blurs the flatness and then only the other detectors remain.
+    `flat` is flat_mask(grey), computed here when not given.
     """
-    flat = _flatness(grey) <= FLAT_SPREAD
+    if flat is None:
+        flat = flat_mask(grey)
     threshold = np.maximum(MIN_INK * 2 / 3, FLAT_Z * sigma)
     found: list[tuple[int, int, int, int]] = []
     kernel = np.ones((3, 3), np.uint8)
@@ -234,17 +241,18 @@ def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) ->
     return found
 
 
-def propose(grey: np.ndarray, diff=None, sigma=None) -> list[tuple[int, int, int, int]]:
+def propose(grey: np.ndarray, diff=None, sigma=None, flat=None) -> list[tuple[int, int, int, int]]:
     """Text-like boxes (x, y, w, h) in a uint8 grey image, bright and dark text alike, faint text too.
 
-    `diff` and `sigma` are background_and_noise(grey), computed here when not given.
+    `diff` and `sigma` are background_and_noise(grey), `flat` is flat_mask(grey), each computed
+    here when not given.
     """
     if diff is None or sigma is None:
         diff, sigma = background_and_noise(grey)
     found: list[tuple[int, int, int, int]] = []
     for binary in ink_maps(grey, diff, sigma):
         found += _line_proposals(binary)
-    found += flat_ink_proposals(grey, diff, sigma)
+    found += flat_ink_proposals(grey, diff, sigma, flat)
     return found
 
 

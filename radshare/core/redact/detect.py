@@ -3,8 +3,9 @@
 Measured on generated images (benchmarks/text_redaction.py): the learned DB detector misses
 faint text; classical blob grouping misses text on textured ground; together, with a rotated
 pass for vertical labels, an enlarged second look around faint boxes (which DB often finds
-only in pieces) and around small word-shaped blobs (8 px labels whose glyphs touch), and
-faint boxes grown along their line (lines.py), they find far more than either (see the
+only in pieces) and around small word-shaped blobs (8 px labels whose glyphs touch), faint
+boxes grown along their line and every box grown over its own flat ink value (lines.py, for
+lines that cross a sector edge or a vessel), they find far more than either (see the
 benchmark for the figures; the targets are not all met yet). Device templates and the ultrasound
 rule add regions that are painted whatever the detectors say.
 
@@ -43,6 +44,7 @@ SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at 
 
 GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
 GROUND_STEP = 40  # grey levels between the ground under a box and past its end that count as a change
+INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
 
 cv2.setNumThreads(1)
 
@@ -248,17 +250,21 @@ def _at_ground_change(background: np.ndarray, box: tuple[int, int, int, int]) ->
     return False
 
 
-def _grow_faint(grey, diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def _grow(grey, diff, sigma, flat, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """`boxes` with the faint ones, and those ending where the ground changes, grown along their
-    line (see lines.py); the others unchanged.
+    line (see lines.py); then every box grown over its own flat ink value.
 
-    Not every box: text at full contrast on even ground is found whole, and growing it measured
-    more markings painted (text beside an arrow or ruler) for little recall.
+    Polarity growth is not for every box: text at full contrast on even ground is found whole,
+    and growing it measured more markings painted (text beside an arrow or ruler) for little
+    recall. Growth over the ink value is: it needs a value bounded to the box's band, which
+    markings beside a line rarely share, and it finds the rest of lines that cross a sector
+    edge or a vessel, which are seldom faint by the first test (the ground varies under them).
     """
     background = grey.astype(np.int16) - diff
     chosen = [_is_faint(grey, b) or (GROUND_CHANGE and _at_ground_change(background, b)) for b in boxes]
     grown = iter(lines.grow_along_lines(diff, sigma, [b for b, c in zip(boxes, chosen) if c]))
-    return [next(grown) if c else b for b, c in zip(boxes, chosen)]
+    boxes = [next(grown) if c else b for b, c in zip(boxes, chosen)]
+    return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if INK_VALUE_GROWTH else boxes
 
 
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -283,13 +289,14 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     found: list[tuple[int, int, int, int, str]] = []
     if mode == "auto" and dbnet.available():
         diff, sigma = classical.background_and_noise(grey)
-        proposals = classical.propose(grey, diff, sigma)
+        flat = classical.flat_mask(grey)
+        proposals = classical.propose(grey, diff, sigma, flat)
         lc = local_contrast(grey)
         learned = _learned_boxes(grey, lc, proposals)
         learned += _second_look(lc, _small_word_regions(classical.small_word_blobs(grey, diff, sigma),
                                                          learned + proposals, rows, cols))
-        found += [(*b, "detector") for b in _grow_faint(grey, diff, sigma, learned)]
-        found += [(*b, "mser") for b in _grow_faint(grey, diff, sigma, proposals)]
+        found += [(*b, "detector") for b in _grow(grey, diff, sigma, flat, learned)]
+        found += [(*b, "mser") for b in _grow(grey, diff, sigma, flat, proposals)]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
