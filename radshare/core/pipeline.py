@@ -145,6 +145,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     """
     from radshare.core.deid.codestream import strip_codestream_metadata
     from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
+    from radshare.core.deid.bulkdata import clean_bulk_values
     from radshare.core.deid.pixelbits import clear_unused_bits, clear_unused_compressed_bits, trim_to_frames
     from radshare.core.deid.identifiers import collect_identifiers
 
@@ -172,6 +173,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
     result.actions["removed"] += strip_codestream_metadata(ds)  # comments and EXIF inside JPEG frames
     result.actions["removed"] += trim_to_frames(ds)  # bytes after the last frame
+    result.actions["removed"] += clean_bulk_values(ds, result.identifiers)  # LUT tails, ICC text, offset tables
     if not profile_for(settings).options.clean_graphics:  # overlays go, embedded ones too
         result.actions["removed"] += clear_unused_bits(ds) + clear_unused_compressed_bits(ds)
     cleaned = detector != "off"

@@ -31,23 +31,36 @@ def expected_pixel_bytes(rows: int, cols: int, frames: int, samples: int, alloca
     return size // 3 * 2 if photometric.strip() == "YBR_FULL_422" and samples == 3 else size
 
 
+# Native pixel data elements and the bits per value each holds (Float ones: always 32 and 64).
+_PIXEL_ELEMENTS = (("PixelData", None), ("FloatPixelData", 32), ("DoubleFloatPixelData", 64))
+
+
 def trim_to_frames(ds: Dataset) -> int:
-    """Cut native Pixel Data to its frames (plus one padding byte); 1 when anything but zeros went."""
-    syntax = transfer_syntax(ds)
-    if syntax.is_compressed or "PixelData" not in ds:
+    """Cut native (Float) Pixel Data to its frames (plus one padding byte); 1 for each element
+    where anything but zeros went."""
+    if transfer_syntax(ds).is_compressed:
         return 0
+    trimmed = 0
+    for keyword, bits in _PIXEL_ELEMENTS:
+        if keyword in ds:
+            trimmed += _trim(ds, keyword, bits)
+    return trimmed
+
+
+def _trim(ds: Dataset, keyword: str, bits: int | None) -> int:
     try:
         expected = expected_pixel_bytes(
             int(peek(ds, "Rows")), int(peek(ds, "Columns")), int(peek(ds, "NumberOfFrames", 1) or 1),
-            int(peek(ds, "SamplesPerPixel", 1) or 1), int(peek(ds, "BitsAllocated")), str(peek(ds, "PhotometricInterpretation", "")),
+            int(peek(ds, "SamplesPerPixel", 1) or 1), bits or int(peek(ds, "BitsAllocated")),
+            str(peek(ds, "PhotometricInterpretation", "")),
         )
     except (TypeError, ValueError):
         return 0
-    data = peek(ds, "PixelData")
+    data = peek(ds, keyword)
     padded = expected + expected % 2
-    if len(data) <= padded:
+    if not isinstance(data, (bytes, bytearray)) or len(data) <= padded:
         return 0
-    ds.PixelData = data[:expected] + b"\x00" * (expected % 2)
+    setattr(ds, keyword, data[:expected] + b"\x00" * (expected % 2))
     return 1 if data[expected:].strip(b"\x00") else 0
 
 

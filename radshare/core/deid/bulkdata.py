@@ -1,0 +1,120 @@
+"""Binary values kept as they are hold exactly what their description says, and nothing more.
+
+Lookup tables, the ICC profile and the Extended Offset Table are known safe and copied byte for
+byte, but nothing in a viewer shows bytes past a table's last entry, the text tags of an ICC
+profile, or an offset table beside native pixels: each can carry a name out unseen. So:
+- LUT data (palette colour tables, Modality/VOI/Presentation LUTs at any depth) is cut to the
+  entries its descriptor declares;
+- an ICC profile that holds one of the patient's identifiers (as ASCII or UTF-16 text) goes;
+- the Extended Offset Table stays only when it is exactly the table of the encapsulated frames.
+
+Float Pixel Data past its frames is cut by pixelbits.trim_to_frames, like Pixel Data.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from pydicom.dataset import Dataset
+
+from radshare.core.model import Identifiers
+from radshare.core.peek import peek, transfer_syntax
+
+_PALETTE = (
+    ("RedPaletteColorLookupTableDescriptor", "RedPaletteColorLookupTableData"),
+    ("GreenPaletteColorLookupTableDescriptor", "GreenPaletteColorLookupTableData"),
+    ("BluePaletteColorLookupTableDescriptor", "BluePaletteColorLookupTableData"),
+    ("AlphaPaletteColorLookupTableDescriptor", "AlphaPaletteColorLookupTableData"),
+)
+_LUT = (("LUTDescriptor", "LUTData"),)
+_EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+MAX_DEPTH = 48
+
+
+def clean_bulk_values(ds: Dataset, identifiers: Identifiers) -> int:
+    """Apply the rules above to `ds` (de-identified already) at every depth; how many values changed."""
+    changed = _extended_offsets(ds)
+    terms = _identifier_needles(identifiers)
+    return changed + _walk(ds, terms, depth=0)
+
+
+def _walk(ds: Dataset, terms: list[bytes], depth: int) -> int:
+    changed = 0
+    for descriptor, data in (*_PALETTE, *_LUT):
+        if data in ds:
+            changed += _cut_lut(ds, descriptor, data)
+    if "ICCProfile" in ds and _names_someone(peek(ds, "ICCProfile", b"") or b"", terms):
+        del ds.ICCProfile
+        changed += 1
+    if depth >= MAX_DEPTH:
+        return changed
+    for elem in list(ds.values()):
+        if getattr(elem, "VR", None) == "SQ":
+            for item in ds[elem.tag].value or []:
+                changed += _walk(item, terms, depth + 1)
+    return changed
+
+
+def _cut_lut(ds: Dataset, descriptor_keyword: str, data_keyword: str) -> int:
+    """LUT data cut to its declared entries (16-bit words; 8-bit tables may be packed in bytes)."""
+    descriptor = peek(ds, descriptor_keyword)
+    data = peek(ds, data_keyword, b"")
+    if not isinstance(data, (bytes, bytearray)):
+        return 0  # decoded as numbers (US/SS): its count is checked by the VR checks
+    try:
+        entries = int(descriptor[0]) or 65536  # PS3.3 C.7.6.3.1.5: 0 means 2^16
+    except (TypeError, ValueError, IndexError):
+        setattr(ds, data_keyword, b"")  # a table without a usable descriptor cannot be bounded
+        return 1
+    allowed = entries * 2
+    if len(data) <= allowed + allowed % 2:
+        return 0
+    setattr(ds, data_keyword, bytes(data[:allowed]))
+    return 1 if bytes(data[allowed:]).strip(b"\x00") else 0
+
+
+def _identifier_needles(identifiers: Identifiers) -> list[bytes]:
+    words = {w.strip() for group in (identifiers.names, identifiers.ids, identifiers.institutions, identifiers.other)
+             for w in group}
+    needles = []
+    for word in (w.upper() for w in words if len(w.strip()) >= 3):
+        for encoding in ("latin-1", "utf-8", "utf-16-be", "utf-16-le"):
+            try:
+                needles.append(word.encode(encoding))
+            except UnicodeEncodeError:
+                continue
+    return needles
+
+
+def _names_someone(data: bytes, needles: list[bytes]) -> bool:
+    upper = bytes(data).upper()
+    return any(needle in upper for needle in needles)
+
+
+def _extended_offsets(ds: Dataset) -> int:
+    """Keep the Extended Offset Table only when it matches the fragments exactly (PS3.3
+    C.7.6.3.1.8: one fragment per frame, offsets of their item tags, lengths of their values)."""
+    if not any(keyword in ds for keyword in _EXTENDED_OFFSETS):
+        return 0
+    if transfer_syntax(ds).is_compressed and "PixelData" in ds:
+        expected = _table_of(bytes(peek(ds, "PixelData", b"") or b""))
+        given = tuple(bytes(peek(ds, keyword, b"") or b"") for keyword in _EXTENDED_OFFSETS)
+        if expected is not None and given == expected:
+            return 0
+    for keyword in _EXTENDED_OFFSETS:
+        if keyword in ds:
+            delattr(ds, keyword)
+    return 1
+
+
+def _table_of(data: bytes) -> tuple[bytes, bytes] | None:
+    """(offsets, lengths) of the fragments after the (empty) Basic Offset Table, as 64-bit LE."""
+    if len(data) < 8 or data[:4] != b"\xfe\xff\x00\xe0" or struct.unpack_from("<I", data, 4)[0] != 0:
+        return None
+    offsets, lengths, at, start = [], [], 8, 8
+    while at + 8 <= len(data) and data[at : at + 4] == b"\xfe\xff\x00\xe0":
+        length = struct.unpack_from("<I", data, at + 4)[0]
+        offsets.append(at - start)
+        lengths.append(length)
+        at += 8 + length
+    return struct.pack(f"<{len(offsets)}Q", *offsets), struct.pack(f"<{len(lengths)}Q", *lengths)
