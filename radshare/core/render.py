@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-from radshare.core.model import Annotation, Image
+from radshare.core.model import Annotation, Identifiers, Image
 from radshare.core.resources import resource_path
 
 Box = tuple[int, int, int, int]  # x, y, w, h
@@ -236,7 +236,8 @@ def render_frame(
     if annotations:
         visible = [a for a in annotations if a.frame is None or a.frame == frame]
         mapped = map_annotations(visible, view, image.rows, image.columns)
-        rgb = draw_annotations(rgb, mapped, mapped_spacing(image.pixel_spacing, view), scale)
+        identifiers = image_identifiers(image) if any(a.text for a in mapped) else None
+        rgb = draw_annotations(rgb, mapped, mapped_spacing(image.pixel_spacing, view), scale, identifiers)
     return rgb
 
 
@@ -313,12 +314,16 @@ def draw_annotations(
     annotations: list[Annotation],
     pixel_spacing: tuple[float, float] | None = None,
     scale: float = 1.0,
+    identifiers: Identifiers | None = None,
 ) -> np.ndarray:
     """A copy of `rgb` (h, w, 3 uint8) with every annotation drawn in, anti-aliased.
 
     Points are in `rgb`'s pixel coordinates; `scale` multiplies line widths and font sizes
     (an export at twice the resolution passes 2). Numbered markers without text are numbered
     in list order. Text gets a dark outline so it reads on any background.
+
+    Label text is scrubbed first (the image's own `identifiers`, plus dates, IDs and phone
+    numbers): a label typed as "Mrs Doe, 12/03/2021" must not be burned into shared pixels.
     """
     out = np.ascontiguousarray(rgb.copy())
     labels: list[tuple[tuple[float, float], str, float, tuple[int, int, int], str]] = []
@@ -355,10 +360,10 @@ def draw_annotations(
             radius = max(6.0, ann.font_size * scale * 0.75)
             cv2.circle(out, _pt(pts[0]), int(round(radius * _ONE)), color, -1, cv2.LINE_AA, _SHIFT)
             cv2.circle(out, _pt(pts[0]), int(round(radius * _ONE)), (0, 0, 0), max(1, int(scale)), cv2.LINE_AA, _SHIFT)
-            text = ann.text or str(marker_number)
+            text = safe_label(ann.text, identifiers) or str(marker_number)
             labels.append((pts[0], text, ann.font_size * scale * 0.9, _contrast(color), "mm"))
         elif ann.kind == "text" and ann.text:
-            labels.append((pts[0], ann.text, ann.font_size * scale, color, "lt"))
+            labels.append((pts[0], safe_label(ann.text, identifiers), ann.font_size * scale, color, "lt"))
     if labels:
         out = _draw_labels(out, labels)
     return out
@@ -376,6 +381,22 @@ def _draw_ticks(out, p0, p1, color, thick, scale) -> None:
 def _contrast(color: tuple[int, int, int]) -> tuple[int, int, int]:
     luminance = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
     return (0, 0, 0) if luminance > 140 else (255, 255, 255)
+
+
+def safe_label(text: str, identifiers: Identifiers | None) -> str:
+    """`text` as it may appear in exported pixels (scrubbed: see draw_annotations)."""
+    from radshare.core.deid.text import scrub_text
+
+    return scrub_text(text, identifiers).text if text else text
+
+
+def image_identifiers(image: Image) -> Identifiers | None:
+    """The identifiers of a DICOM image's original header (None for photos)."""
+    if image.dataset is None:
+        return None
+    from radshare.core.deid.identifiers import collect_identifiers
+
+    return collect_identifiers(image.dataset)
 
 
 def _draw_labels(out: np.ndarray, labels) -> np.ndarray:

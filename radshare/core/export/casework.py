@@ -40,13 +40,14 @@ def export_file(task: FileTask) -> FileResult:
     return result
 
 
-def _render(frame: np.ndarray, window: tuple[float, float], rescale, photometric: str, annotations, index: int, spacing) -> np.ndarray:
+def _render(frame: np.ndarray, window: tuple[float, float], rescale, photometric: str, annotations, index: int, spacing,
+            identifiers=None) -> np.ndarray:
     from radshare.core import render
 
     grey = render.window_frame(frame, window[0], window[1], rescale, photometric)
     rgb = render.to_rgb(grey)
     visible = [a for a in annotations if a.frame is None or a.frame == index]
-    return render.draw_annotations(rgb, visible, spacing) if visible else rgb
+    return render.draw_annotations(rgb, visible, spacing, identifiers=identifiers) if visible else rgb
 
 
 def _auto_window(frame: np.ndarray, rescale) -> tuple[float, float]:
@@ -122,17 +123,19 @@ def _export_dicom(task: FileTask, result: FileResult) -> None:
     if not task.multiframe:
         frame = decode_frames(ds, display)[0]
         photometric = "RGB" if frame.ndim == 3 else photometric
-        rgb = _render(frame, task.window or _auto_window(frame, rescale), rescale, photometric, annotations, 0, spacing)
+        rgb = _render(frame, task.window or _auto_window(frame, rescale), rescale, photometric, annotations, 0, spacing,
+                      outcome.identifiers)
         if task.key_frames:
             caption = f"{task.name.replace('-', ' ')}, image {task.position + 1} of {task.group_size}"
             _add_key_image(task, result, rgb, f"{task.name}-{task.position + 1:04d}", "png", caption)
         if task.options.cine and task.group_size > 1:
             result.frame = (task.group, task.position, _cine_frame(rgb, task.options.cine))
         return
-    _export_multiframe(task, result, ds, rescale, photometric, annotations, spacing)
+    _export_multiframe(task, result, ds, rescale, photometric, annotations, spacing, outcome.identifiers)
 
 
-def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photometric, annotations, spacing) -> None:
+def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photometric, annotations, spacing,
+                       identifiers) -> None:
     """Frames one at a time: key frames to images, every frame to the cine (bounded memory)."""
     from pydicom.pixels import iter_pixels
 
@@ -146,7 +149,7 @@ def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photomet
             mode = "RGB" if frame.ndim == 3 else photometric
             if window[0] is None:
                 window[0] = _auto_window(frame, rescale)
-            rgb = _render(frame, window[0], rescale, mode, annotations, index, spacing)
+            rgb = _render(frame, window[0], rescale, mode, annotations, index, spacing, identifiers)
             if index in keys:
                 caption = f"{task.name.replace('-', ' ')}, frame {index + 1} of {task.group_size}"
                 _add_key_image(task, result, rgb, f"{task.name}-{index + 1:04d}", "png", caption)
