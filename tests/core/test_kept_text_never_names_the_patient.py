@@ -93,3 +93,19 @@ def test_the_what_if_view_shows_the_masking(tmp_path, monkeypatch):
     lines = {p.keyword: p for p in plan}
     assert lines["Manufacturer"].action == "cleaned"
     assert "ZEBRAKOV" not in lines["Manufacturer"].new_value
+
+
+def test_retained_safe_private_text_is_masked_too(tmp_path, monkeypatch):
+    from radshare.core.deid.header import deidentify_dataset
+    from radshare.core.deid.profile import Options, Profile
+
+    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
+    ds = make_image(rows=16, cols=16, bits=16)
+    ds.PatientName = NAME
+    block = ds.private_block(0x0019, "SIEMENS MR HEADER", create=True)
+    block.add_new(0x0C, "IS", "1000")
+    block.add_new(0x0D, "CS", "ZEBRAKOV")
+    settings = settings_for_installation(text_redaction="off")
+    deidentify_dataset(ds, Profile("p", Options(retain_safe_private=True)), pseudonymizer_for(settings))
+    kept = ds.private_block(0x0019, "SIEMENS MR HEADER")
+    assert (kept[0x0C].value, kept[0x0D].value) == ("1000", "XXX")

@@ -300,6 +300,8 @@ def _decide_private(elem: DataElement, parent: pydicom.Dataset, ctx: Context) ->
     creator_elem = parent.get((group, element >> 8))
     creator = _text(creator_elem.value) if creator_elem is not None else ""
     if element >= 0x1000 and (creator, group, element & 0xFF) in ctx.tables.safe_private:
+        if elem.VR in TEXT_VRS or elem.VR == "CS":
+            return _mask_patient(elem, ctx, "safe private attribute (Retain Safe Private)")
         return Decision("kept", "safe private attribute (Retain Safe Private)")
     return Decision("removed", "private tag")
 
