@@ -20,13 +20,11 @@ from pydicom.dataset import Dataset
 from radshare.core.model import Identifiers
 from radshare.core.peek import peek, transfer_syntax
 
-_PALETTE = (
-    ("RedPaletteColorLookupTableDescriptor", "RedPaletteColorLookupTableData"),
-    ("GreenPaletteColorLookupTableDescriptor", "GreenPaletteColorLookupTableData"),
-    ("BluePaletteColorLookupTableDescriptor", "BluePaletteColorLookupTableData"),
-    ("AlphaPaletteColorLookupTableDescriptor", "AlphaPaletteColorLookupTableData"),
-)
-_LUT = (("LUTDescriptor", "LUTData"),)
+# LUT data tag -> its descriptor's tag: the palette colour tables (red, green, blue, alpha) and LUT Data.
+_LUT_DATA = {0x00281201: 0x00281101, 0x00281202: 0x00281102, 0x00281203: 0x00281103, 0x00281204: 0x00281104,
+             0x00283006: 0x00283002}
+_ICC_PROFILE = 0x00282000
+_RECORD_CODES = 0x00120064  # De-identification Method Code Sequence: RadShare's own record, no tables
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 MAX_DEPTH = 48
 
@@ -40,36 +38,34 @@ def clean_bulk_values(ds: Dataset, identifiers: Identifiers) -> int:
 
 def _walk(ds: Dataset, terms: list[bytes], depth: int) -> int:
     changed = 0
-    for descriptor, data in (*_PALETTE, *_LUT):
-        if data in ds:
-            changed += _cut_lut(ds, descriptor, data)
-    if "ICCProfile" in ds and _names_someone(peek(ds, "ICCProfile", b"") or b"", terms):
-        del ds.ICCProfile
-        changed += 1
-    if depth >= MAX_DEPTH:
-        return changed
-    for elem in list(ds.values()):
-        if getattr(elem, "VR", None) == "SQ":
-            for item in ds[elem.tag].value or []:
+    for tag, elem in list(ds.items()):  # the stored elements, by int tag: most are never decoded here
+        number = int(tag)
+        if number in _LUT_DATA:
+            changed += _cut_lut(ds, _LUT_DATA[number], number)
+        elif number == _ICC_PROFILE and _names_someone(peek(ds, "ICCProfile", b"") or b"", terms):
+            del ds[number]
+            changed += 1
+        elif getattr(elem, "VR", None) == "SQ" and depth < MAX_DEPTH and number != _RECORD_CODES:
+            for item in ds[number].value or []:
                 changed += _walk(item, terms, depth + 1)
     return changed
 
 
-def _cut_lut(ds: Dataset, descriptor_keyword: str, data_keyword: str) -> int:
+def _cut_lut(ds: Dataset, descriptor_tag: int, data_tag: int) -> int:
     """LUT data cut to its declared entries (16-bit words; 8-bit tables may be packed in bytes)."""
-    descriptor = peek(ds, descriptor_keyword)
-    data = peek(ds, data_keyword, b"")
+    descriptor = ds[descriptor_tag].value if descriptor_tag in ds else None
+    data = ds[data_tag].value
     if not isinstance(data, (bytes, bytearray)):
         return 0  # decoded as numbers (US/SS): its count is checked by the VR checks
     try:
         entries = int(descriptor[0]) or 65536  # PS3.3 C.7.6.3.1.5: 0 means 2^16
     except (TypeError, ValueError, IndexError):
-        setattr(ds, data_keyword, b"")  # a table without a usable descriptor cannot be bounded
+        ds[data_tag].value = b""  # a table without a usable descriptor cannot be bounded
         return 1
     allowed = entries * 2
     if len(data) <= allowed + allowed % 2:
         return 0
-    setattr(ds, data_keyword, bytes(data[:allowed]))
+    ds[data_tag].value = bytes(data[:allowed])
     return 1 if bytes(data[allowed:]).strip(b"\x00") else 0
 
 
