@@ -49,6 +49,8 @@ def _get_session():
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.log_severity_level = 3
+            # denormal floats as zero: the same probabilities on the benchmark frames, about 4% faster
+            options.add_session_config_entry("session.set_denormal_as_zero", "1")
             _session = ort.InferenceSession(
                 str(resource_path(*MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"]
             )
