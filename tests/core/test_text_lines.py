@@ -34,7 +34,9 @@ def _covered(sample, text: str) -> float:
 def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
     assert next(t for t in sample.texts if t.text == text).low_contrast
-    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)  # growth over the ink value alone is tested elsewhere
+    # growth over the ink value and the repeated-grey proposals alone are tested elsewhere
+    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
+    monkeypatch.setattr(classical, "REPEATED_VALUE", False)
     with monkeypatch.context() as m:
         m.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
         assert 0 < _covered(sample, text) < 0.9  # found in part without growing

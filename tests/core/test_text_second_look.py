@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import detect as detect_module  # noqa: E402
-from radshare.core.redact import lines  # noqa: E402
+from radshare.core.redact import classical, lines  # noqa: E402
 from radshare.core.redact import detect_text  # noqa: E402
 from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_mark, plant_text  # noqa: E402
 
@@ -31,6 +31,7 @@ def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     # growth along the line (lines.py) also paints such lines whole: off here, to see the second look alone
     monkeypatch.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
+    monkeypatch.setattr(classical, "REPEATED_VALUE", False)  # tested in test_text_repeated_value.py
     with monkeypatch.context() as m:
         m.setattr(detect_module, "SECOND_LOOK_BUDGET", 0.0)
         first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
