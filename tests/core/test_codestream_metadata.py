@@ -94,6 +94,24 @@ def test_colour_segments_decoders_need_are_kept():
     assert jfif in cleaned and adobe in cleaned and cleaned.endswith(b"\xff\xda\x00\x02\x12\x34\xff\xd9")
 
 
+def test_thumbnails_and_trailing_bytes_in_kept_segments_go_and_the_image_decodes_the_same():
+    from PIL import Image
+
+    plain = io.BytesIO()
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(plain, "JPEG")
+    original = plain.getvalue()
+    start = 4 + struct.unpack(">H", original[4:6])[0]  # after Pillow's own JFIF segment
+    thumbnail = _segment(0xE0, b"JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x06\x01" + TOKEN + b"!")
+    extension = _segment(0xE0, b"JFXX\x00\x10\xff\xd8" + TOKEN + b"\xff\xd9")
+    adobe = _segment(0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01" + TOKEN)
+    frame = original[:2] + thumbnail + extension + adobe + original[start:]
+    cleaned, removed = strip_frame(frame)
+    assert removed == 3 and TOKEN not in cleaned
+    assert _segment(0xE0, b"JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00") in cleaned
+    decoded = np.asarray(Image.open(io.BytesIO(cleaned)))
+    np.testing.assert_array_equal(decoded, np.asarray(Image.open(io.BytesIO(original))))
+
+
 def test_a_frame_that_does_not_parse_is_refused_not_passed_on():
     for broken in (b"\xff\xd8\xff\xfe\x40\x00short", b"not a codestream", b"\xff\xd8" + _segment(0xFE, TOKEN)):
         with pytest.raises(UncheckableFrame):

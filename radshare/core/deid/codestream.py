@@ -9,7 +9,8 @@ so each frame is walked marker by marker here and only the coded image data is k
 pixels are exactly the same (tests/core/test_codestream_metadata.py).
 
 Kept: APP0 (JFIF), APP8 (the colour transform of HP's JPEG-LS) and APP14 (Adobe's colour
-transform), which decoders need to get the colours right and which hold no free text.
+transform), which decoders need, cut to the fields decoders read: a JFIF segment can carry a
+thumbnail image (it goes), and any of them bytes after its fields.
 
 A frame that cannot be walked (damaged, or split in a way that hides its frame boundaries) is
 refused with UncheckableFrame rather than passed on: it might hide what this module removes.
@@ -35,7 +36,10 @@ from radshare.core.peek import peek, transfer_syntax
 _JPEG_START, _J2K_START = b"\xff\xd8", b"\xff\x4f\xff\x51"
 _JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 _FRAME_STARTS = (_JPEG_START, _J2K_START, _JP2_SIGNATURE)
-_JPEG_KEPT_APPS = frozenset({0xE0, 0xE8, 0xEE})
+# The application segments decoders need, cut to the fields they read (a JFIF segment can carry a
+# thumbnail, any of them trailing bytes): marker -> (identifier, bytes of the body kept).
+_JPEG_KEPT_APPS = {0xE0: (b"JFIF\x00", 14), 0xE8: (b"mrfx", 5), 0xEE: (b"Adobe", 12)}
+_JFIF_NO_THUMBNAIL = b"\x00\x00"  # JFIF's thumbnail width and height, the last two of its 14 bytes
 _JPEG_SOS, _JPEG_COM, _JPEG_EOI, _JPEG_LS_SOF = 0xDA, 0xFE, 0xD9, 0xF7
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
 # The next marker after entropy-coded data. In JPEG an FF byte there is followed by 00 (stuffing) or
@@ -73,8 +77,20 @@ def _marker_segment(frame: bytes, at: int) -> int:
     return end
 
 
-def _jpeg_dropped(marker: int) -> bool:
-    return marker == _JPEG_COM or (0xE0 <= marker <= 0xEF and marker not in _JPEG_KEPT_APPS)
+def _jpeg_kept(marker: int, segment: bytes) -> bytes | None:
+    """`segment` as it stays (cut to what decoders read), or None when it goes."""
+    if marker == _JPEG_COM:
+        return None
+    if not 0xE0 <= marker <= 0xEF:
+        return segment
+    identifier, size = _JPEG_KEPT_APPS.get(marker, (None, 0))
+    body = segment[4:]
+    if identifier is None or not body.startswith(identifier) or len(body) < size:
+        return None  # EXIF, XMP, ICC, JFXX thumbnails, vendor notes...
+    body = body[:size]
+    if marker == 0xE0:
+        body = body[:-2] + _JFIF_NO_THUMBNAIL
+    return segment[:2] + (len(body) + 2).to_bytes(2, "big") + body
 
 
 def _strip_jpeg(frame: bytes) -> tuple[bytes, int]:
@@ -97,10 +113,12 @@ def _strip_jpeg(frame: bytes) -> tuple[bytes, int]:
             at += 2
             continue
         end = _marker_segment(frame, at)
-        if _jpeg_dropped(marker):
+        segment = frame[at:end]
+        cleaned = _jpeg_kept(marker, segment)
+        if cleaned != segment:
             removed += 1
-        else:
-            kept.append(frame[at:end])
+        if cleaned is not None:
+            kept.append(cleaned)
         in_ls = in_ls or marker == _JPEG_LS_SOF
         at = end
         if marker == _JPEG_SOS:
