@@ -112,6 +112,19 @@ def test_thumbnails_and_trailing_bytes_in_kept_segments_go_and_the_image_decodes
     np.testing.assert_array_equal(decoded, np.asarray(Image.open(io.BytesIO(original))))
 
 
+@pytest.mark.parametrize("syntax", SYNTAXES)
+def test_an_unknown_marker_segment_refuses_the_frame(syntax):
+    image = make_image(rows=32, cols=48, bits=8 if syntax == "jpeg-baseline" else 16)
+    frame = next(generate_frames(pydicom.dcmread(io.BytesIO(to_bytes(image, syntax))).PixelData, number_of_frames=1))
+    if frame.startswith(b"\xff\xd8"):
+        planted = frame[:2] + _segment(0xF0, TOKEN) + frame[2:]  # JPG0: reserved, holds anything
+    else:
+        siz_end = 4 + struct.unpack(">H", frame[4:6])[0]
+        planted = frame[:siz_end] + _segment(0x6A, TOKEN) + frame[siz_end:]  # not a JPEG 2000 marker
+    with pytest.raises(UncheckableFrame, match="unknown"):
+        strip_frame(planted)
+
+
 def test_a_frame_that_does_not_parse_is_refused_not_passed_on():
     for broken in (b"\xff\xd8\xff\xfe\x40\x00short", b"not a codestream", b"\xff\xd8" + _segment(0xFE, TOKEN)):
         with pytest.raises(UncheckableFrame):

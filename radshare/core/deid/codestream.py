@@ -47,6 +47,12 @@ _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no len
 _JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 _JPEG_LS_MARKER_IN_SCAN = re.compile(rb"\xff[\x80-\xcf\xd8-\xff]")
 _J2K_SOT, _J2K_SOD, _J2K_COM, _J2K_TLM, _J2K_EOC = 0x90, 0x93, 0x64, 0x55, 0xD9
+# Header markers that carry coding parameters (JPEG: ITU T.81 B.1.1.3 and JPEG-LS T.87; JPEG 2000:
+# Part 1 A.2, Part 2 A.2 and Part 15's CAP/CPF). Any other marker could hold anything, and a
+# decoder may need it, so a frame with one is refused rather than passed on or cut.
+_JPEG_PARAMETER_MARKERS = frozenset(
+    {*range(0xC0, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, _JPEG_LS_SOF, 0xF8})
+_J2K_PARAMETER_MARKERS = frozenset({*range(0x50, 0x64), *range(0x70, 0x7B)}) - {0x54, 0x56, 0x5A, 0x5B}
 _JP2_HEADER_BOXES = frozenset({b"jP  ", b"ftyp", b"jp2h"})  # besides the codestream, what a JP2 must hold
 
 
@@ -82,6 +88,8 @@ def _jpeg_kept(marker: int, segment: bytes) -> bytes | None:
     if marker == _JPEG_COM:
         return None
     if not 0xE0 <= marker <= 0xEF:
+        if marker not in _JPEG_PARAMETER_MARKERS:
+            raise UncheckableFrame(f"an unknown JPEG marker (FF{marker:02X})")
         return segment
     identifier, size = _JPEG_KEPT_APPS.get(marker, (None, 0))
     body = segment[4:]
@@ -147,6 +155,7 @@ def _strip_j2k(frame: bytes) -> tuple[bytes, int]:
         if marker == _J2K_SOT:
             break
         end = _marker_segment(frame, at)
+        _check_j2k_marker(marker)
         if marker == _J2K_COM:
             removed += 1
         elif marker == _J2K_TLM:
@@ -169,6 +178,7 @@ def _strip_j2k(frame: bytes) -> tuple[bytes, int]:
             if at >= tile_end or frame[at] != 0xFF:
                 raise UncheckableFrame("a JPEG 2000 tile-part header that does not parse")
             end = _marker_segment(frame, at)
+            _check_j2k_marker(frame[at + 1])
             if frame[at + 1] == _J2K_COM:
                 dropped += end - at
                 removed += 1
@@ -189,6 +199,11 @@ def _strip_j2k(frame: bytes) -> tuple[bytes, int]:
         for index in tlm:
             kept[index] = b""
     return (b"".join(kept), removed) if removed else (frame, 0)
+
+
+def _check_j2k_marker(marker: int) -> None:
+    if marker != _J2K_COM and marker not in _J2K_PARAMETER_MARKERS:
+        raise UncheckableFrame(f"an unknown JPEG 2000 marker (FF{marker:02X})")
 
 
 def _jp2_codestream(frame: bytes) -> tuple[bytes, int]:
