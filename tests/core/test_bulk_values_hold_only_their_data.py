@@ -120,3 +120,17 @@ def test_the_frames_own_offset_table_stays_and_a_forged_one_goes(tmp_path, monke
     assert "ExtendedOffsetTable" not in out and "ExtendedOffsetTableLengths" not in out
     assert scan_bytes(data, [TOKEN[:8]]) == []
     assert np.array_equal(out.pixel_array, image.pixel_array)
+
+
+def test_segmented_palette_tables_end_with_their_last_segment(tmp_path, monkeypatch):
+    ds = make_image(rows=16, cols=16, bits=8)
+    ds.PhotometricInterpretation = "PALETTE COLOR"
+    # 256 entries: a discrete segment of 2, a linear ramp of 126, then the two repeated (indirect).
+    segments = np.array([0, 2, 0, 10, 1, 126, 65535, 2, 2, 0, 0], dtype="<u2").tobytes()
+    for colour in ("Red", "Green", "Blue"):
+        setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [256, 0, 16])
+        setattr(ds, f"{colour}PaletteColorLookupTableData", np.zeros(256, dtype="<u2").tobytes())
+        setattr(ds, f"Segmented{colour}PaletteColorLookupTableData", segments + f"note {TOKEN}".encode())
+    data, out = _run(tmp_path, monkeypatch, ds)
+    assert scan_bytes(data, [TOKEN]) == []
+    assert out.SegmentedRedPaletteColorLookupTableData == segments

@@ -3,8 +3,8 @@
 Lookup tables, the ICC profile and the Extended Offset Table are known safe and copied byte for
 byte, but nothing in a viewer shows bytes past a table's last entry, the text tags of an ICC
 profile, or an offset table beside native pixels: each can carry a name out unseen. So:
-- LUT data (palette colour tables, Modality/VOI/Presentation LUTs at any depth) is cut to the
-  entries its descriptor declares;
+- LUT data (palette colour tables, segmented ones too, Modality/VOI/Presentation LUTs at any
+  depth) is cut to the entries its descriptor declares;
 - an ICC profile that holds one of the patient's identifiers (as ASCII or UTF-16 text) goes;
 - the Extended Offset Table stays only when it is exactly the table of the encapsulated frames.
 
@@ -23,6 +23,8 @@ from radshare.core.peek import peek, transfer_syntax
 # LUT data tag -> its descriptor's tag: the palette colour tables (red, green, blue, alpha) and LUT Data.
 _LUT_DATA = {0x00281201: 0x00281101, 0x00281202: 0x00281102, 0x00281203: 0x00281103, 0x00281204: 0x00281104,
              0x00283006: 0x00283002}
+# Segmented palette tables (PS3.3 C.7.9.2): data tag -> descriptor tag.
+_SEGMENTED_LUT_DATA = {0x00281221: 0x00281101, 0x00281222: 0x00281102, 0x00281223: 0x00281103}
 _ICC_PROFILE = 0x00282000
 _RECORD_CODES = 0x00120064  # De-identification Method Code Sequence: RadShare's own record, no tables
 _EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
@@ -42,6 +44,8 @@ def _walk(ds: Dataset, terms: list[bytes], depth: int) -> int:
         number = int(tag)
         if number in _LUT_DATA:
             changed += _cut_lut(ds, _LUT_DATA[number], number)
+        elif number in _SEGMENTED_LUT_DATA:
+            changed += _cut_segmented_lut(ds, _SEGMENTED_LUT_DATA[number], number)
         elif number == _ICC_PROFILE and _names_someone(peek(ds, "ICCProfile", b"") or b"", terms):
             del ds[number]
             changed += 1
@@ -67,6 +71,57 @@ def _cut_lut(ds: Dataset, descriptor_tag: int, data_tag: int) -> int:
         return 0
     ds[data_tag].value = bytes(data[:allowed])
     return 1 if bytes(data[allowed:]).strip(b"\x00") else 0
+
+
+def _cut_segmented_lut(ds: Dataset, descriptor_tag: int, data_tag: int) -> int:
+    """A segmented table cut after the segment that completes its declared entries; a table
+    whose segments do not parse is emptied (what it holds cannot be told from a name)."""
+    data = ds[data_tag].value
+    if not isinstance(data, (bytes, bytearray)):
+        return 0
+    descriptor = ds[descriptor_tag].value if descriptor_tag in ds else None
+    try:
+        entries = int(descriptor[0]) or 65536
+    except (TypeError, ValueError, IndexError):
+        entries = None
+    end = _segments_end(data, entries) if entries else None
+    if end is None:
+        ds[data_tag].value = b""
+        return 1
+    if len(data) <= end:
+        return 0
+    ds[data_tag].value = bytes(data[:end])
+    return 1 if bytes(data[end:]).strip(b"\x00") else 0
+
+
+def _segments_end(data: bytes, entries: int) -> int | None:
+    """Byte offset where the segments have produced `entries` values, or None (PS3.3 C.7.9.2:
+    discrete 0 n y1..yn, linear 1 n y, indirect 2 n offset-low offset-high)."""
+    words = struct.unpack(f"<{len(data) // 2}H", data[: len(data) // 2 * 2])
+    starts: dict[int, int] = {}  # word offset of a segment -> index in `sizes`
+    sizes: list[int] = []
+    at, produced = 0, 0
+    while produced < entries:
+        if at + 2 > len(words):
+            return None
+        opcode, count = words[at], words[at + 1]
+        starts[at] = len(sizes)
+        if opcode == 0:
+            size, at = count, at + 2 + count
+        elif opcode == 1:
+            size, at = count, at + 3
+        elif opcode == 2 and at + 4 <= len(words):
+            first = starts.get(words[at + 2] | words[at + 3] << 16)
+            if first is None or first + count > len(sizes):
+                return None
+            size, at = sum(sizes[first : first + count]), at + 4
+        else:
+            return None
+        if at > len(words):
+            return None
+        sizes.append(size)
+        produced += size
+    return at * 2
 
 
 def _identifier_needles(identifiers: Identifiers) -> list[bytes]:
