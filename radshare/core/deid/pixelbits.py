@@ -10,9 +10,11 @@ zero, or the sign extension of signed pixels. Decoded pixel values stay exactly 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.pixels import pixel_array
+from pydicom.pixels import iter_pixels
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, RLELossless
 
 from radshare.core.deid import codestream, videostream
@@ -86,9 +88,9 @@ def clear_unused_bits(ds: Dataset) -> int:
 
 def clear_unused_compressed_bits(ds: Dataset) -> int:
     """The same for compressed frames whose codestream holds more bits than High Bit allows: they
-    are decoded and checked, and when bits above High Bit are set, Pixel Data is stored native
-    (Explicit VR Little Endian) with them cleaned; 1 then. Frames coded at High Bit's precision
-    cannot hold such bits and are not decoded. RLE is re-encoded by codestream.py."""
+    are decoded and checked one at a time, and when bits above High Bit are set, Pixel Data is
+    stored native (Explicit VR Little Endian) with them cleaned; 1 then. Frames coded at High
+    Bit's precision cannot hold such bits and are not decoded. RLE is re-encoded by codestream.py."""
     syntax = transfer_syntax(ds)
     if not syntax.is_compressed or syntax == RLELossless or "PixelData" not in ds or videostream.kind_of(syntax):
         return 0
@@ -99,18 +101,15 @@ def clear_unused_compressed_bits(ds: Dataset) -> int:
     precision = codestream.max_precision(peek(ds, "PixelData"))
     if precision is not None and precision <= high + 1:
         return 0
-    try:  # decoded at the codestream's own precision: decoders otherwise mask to Bits Stored
-        frames = pixel_array(ds, raw=True, bits_stored=min(precision or allocated, allocated))
-    except Exception as exc:  # noqa: BLE001 - frames that cannot be checked are refused, never passed on
-        raise InputError(f"compressed pixel data cannot be decoded to check it ({type(exc).__name__}); nothing was written") from None
-    if frames.dtype.itemsize * 8 != allocated:
-        return 0
-    cleaned = _cleaned_words(frames.view(f"<{_DTYPES[allocated]}"), allocated, high, signed)
-    if cleaned is None:
+    if not any(_cleaned_words(words, *layout) is not None for words in _frames_as_words(ds, precision, layout)):
         return 0
     if int(peek(ds, "SamplesPerPixel", 1) or 1) != 1:
         raise InputError("colour pixel data holds bits above High Bit in compressed frames; nothing was written")
-    ds.PixelData = cleaned.astype(f"<{_DTYPES[allocated]}").tobytes()
+    cleaned = []
+    for words in _frames_as_words(ds, precision, layout):
+        fixed = _cleaned_words(words, *layout)
+        cleaned.append((words if fixed is None else fixed).tobytes())
+    ds.PixelData = b"".join(cleaned)
     ds["PixelData"].VR = "OB" if allocated == 8 else "OW"
     ds["PixelData"].is_undefined_length = False
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
@@ -118,6 +117,23 @@ def clear_unused_compressed_bits(ds: Dataset) -> int:
         if keyword in ds:
             delattr(ds, keyword)
     return 1
+
+
+def _frames_as_words(ds: Dataset, precision: int | None, layout: tuple[int, int, bool]) -> Iterator[np.ndarray]:
+    """Each frame decoded at the codestream's own precision (decoders otherwise mask to Bits
+    Stored), as unsigned little-endian words of Bits Allocated; one frame in memory at a time."""
+    allocated, _, signed = layout
+    size = allocated // 8
+    frames = iter_pixels(ds, raw=True, bits_stored=min(precision or allocated, allocated))
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - frames that cannot be checked are refused, never passed on
+            raise InputError(f"compressed pixel data cannot be decoded to check it ({type(exc).__name__}); "
+                             "nothing was written") from None
+        yield frame.astype(f"<i{size}" if signed else f"<u{size}").view(f"<u{size}")
 
 
 def _bit_layout(ds: Dataset) -> tuple[int, int, bool] | None:
