@@ -339,11 +339,18 @@ def load_paths(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Iterator[Image | InputError]:
-    """Load everything below `paths`, yielding images and errors as they come."""
+    """Load everything below `paths`, yielding images and errors as they come.
+
+    A case folder's notes file (case.md...) is not an image and not an error: case sets read it.
+    """
+    from radshare.core.notes import NOTE_FILES
+
     items: list[InputItem | InputError] = []
     for entry in iter_inputs(paths):
         if isinstance(entry, InputItem) and entry.member is None and entry.path.name.upper() == "DICOMDIR":
             continue  # the files it indexes lie in the same tree and are loaded themselves
+        if isinstance(entry, InputItem) and entry.member is None and entry.path.name.lower() in NOTE_FILES:
+            continue
         items.append(entry)
     for done, entry in enumerate(items, start=1):
         if cancel is not None and cancel():
