@@ -231,16 +231,28 @@ def dicom_output_path(ds, settings: Settings) -> Path:
     )
 
 
-def _complete_dicom(path: Path, settings: Settings, original_sop_uid: str) -> bool:
-    """An output left by an earlier run is reused only when it parses and is the same instance."""
+def _complete_dicom(path: Path, settings: Settings, original) -> bool:
+    """An output left by an earlier run is reused only when it parses, is the same instance, was
+    made by this RadShare with the same profile, and has its pixels cleaned when this run would
+    clean them: a re-run after an upgrade, with another profile or with text redaction turned on
+    redoes the file instead of keeping what the earlier settings left in it."""
     import pydicom
+
+    from radshare.core.deid.header import method_name
 
     if not path.is_file():
         return False
     try:
         done = pydicom.dcmread(path, stop_before_pixels=True)
+        methods = done.get("DeidentificationMethod", "")
     except Exception:
         return False
+    made_by = methods if isinstance(methods, str) else next(iter(methods), "")
+    if str(made_by) != method_name(settings.profile):
+        return False
+    if settings.text_redaction != "off" and may_carry_burned_in_text(original) and str(done.get("BurnedInAnnotation", "")) != "NO":
+        return False
+    original_sop_uid = str(original.get("SOPInstanceUID", ""))
     expected = pseudonymizer_for(settings).uid(original_sop_uid) if original_sop_uid else None
     return expected is None or str(done.get("SOPInstanceUID", "")) == expected
 
@@ -250,7 +262,7 @@ def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settin
     relative = dicom_output_path(ds, settings)
     target = out_dir / relative
     report = FileReport(input=item.display, kind="dicom")
-    if _complete_dicom(target, settings, str(ds.get("SOPInstanceUID", ""))):
+    if _complete_dicom(target, settings, ds):
         report.outputs = [str(target)]
         report.resumed = True
         report.text_redaction = "earlier run"

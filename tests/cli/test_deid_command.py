@@ -298,3 +298,23 @@ def test_heic_photo_from_a_phone_goes_through_the_pipeline_as_jpeg(tmp_path):
     written = list((out / "photos").iterdir())
     assert len(written) == 1 and written[0].suffix == ".jpg"
     assert PILImage.open(written[0]).size == (48, 32)
+
+
+def test_a_rerun_with_other_settings_redoes_what_the_earlier_settings_left(tmp_path):
+    """Resuming reuses only outputs the same profile made, with pixels cleaned when this run cleans
+    them: turning text redaction on, or changing the profile, must not keep the earlier files."""
+    sample, out, report = tmp_path / "sample", tmp_path / "out", tmp_path / "r.json"
+    write_sample_case(sample)
+    base = ["deid", str(sample), "-o", str(out), "--workers", "1", "-q", "--report", str(report)]
+    assert main([*base, "--text-redaction", "off"]) == 0
+    assert main([*base, "--text-redaction", "templates-only"]) == 0
+    entries = {Path(e["input"]).name: e for e in json.loads(report.read_text())["files"]}
+    flagged = entries["US0001"]
+    assert not flagged["resumed"] and flagged["text_redaction"] != "earlier run"
+    assert pydicom.dcmread(flagged["outputs"][0]).BurnedInAnnotation == "NO"
+    assert entries["IM0001.dcm"]["resumed"]  # a CT slice needs no pixel cleaning: kept
+    assert main([*base, "--text-redaction", "templates-only", "--profile", "basic"]) == 0
+    dicoms = [e for e in json.loads(report.read_text())["files"] if e["kind"] == "dicom"]
+    assert dicoms and not any(e["resumed"] for e in dicoms)
+    for entry in dicoms:
+        assert str(pydicom.dcmread(entry["outputs"][0]).DeidentificationMethod[0]).endswith("profile basic")

@@ -215,12 +215,17 @@ def context_for(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifier
     codes = [tables.method_codes[name] for name in applied]
     record = {
         "PatientIdentityRemoved": "YES",
-        "DeidentificationMethod": [f"RadShare {__version__} profile {profile.name}"[:64], *(m for _, m in codes)],
+        "DeidentificationMethod": [method_name(profile.name), *(m for _, m in codes)],
         "DeidentificationMethodCodeSequence": tuple(codes),  # (code value, meaning); items built when written
         "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
             options.retain_longitudinal],
     }
     return Context(profile, pseudo, tables, Scrubber(identifiers), patient_key_value, offset, record)
+
+
+def method_name(profile_name: str) -> str:
+    """The first De-identification Method value: which RadShare and which profile made a file."""
+    return f"RadShare {__version__} profile {profile_name}"[:64]
 
 
 def _write_record(ds: Dataset, ctx: Context) -> None:
