@@ -157,7 +157,9 @@ def test_a_rerun_skips_finished_cases_and_clears_what_a_stopped_run_left(tmp_pat
 
 
 def test_cancel_leaves_only_complete_cases(tmp_path):
-    names = ("a", "b", "c", "d", "e", "f")  # enough that a busy machine cannot finish them all before the cancel
+    # Enough cases that the work already handed to the pool when the cancel comes (the files
+    # running and queued) cannot be all of them, on a fast machine too.
+    names = tuple("abcdefghijklmn")
     for name in names:
         write_case(tmp_path / "in" / name, slices=3)
     out = tmp_path / "out"
