@@ -96,8 +96,12 @@ def _grow_one(
     contrast: float = CONTRAST,
     gap_heights: float = GAP,
     empty_heights: float = EMPTY_GAP,
+    rule: np.ndarray | None = None,
 ) -> Box:
-    """Wide box (x, y, w, h) grown left and right along its rows; `ink_sum` = integral image of `ink`."""
+    """Wide box (x, y, w, h) grown left and right along its rows; `ink_sum` = integral image of `ink`.
+
+    Rule lines are looked for in `rule` (same shape as `ink`; `ink` itself when None).
+    """
     rows, cols = ink.shape
     x, y, w, h = box
     win = max(3, h)
@@ -114,7 +118,7 @@ def _grow_one(
 
     band = density(y, y + h)
     text = (band >= min_density) & (band >= contrast * np.maximum(density(y - h, y), density(y + h, y + 2 * h)))
-    per_row = _window_sums(ink[y : y + h, lo:hi].astype(np.int32), win)
+    per_row = _window_sums((ink if rule is None else rule)[y : y + h, lo:hi].astype(np.int32), win)
     text &= per_row.max(axis=0) <= RULE_SHARE * win
     inked = ink[y : y + h, lo:hi].any(axis=0)
     gap, empty_gap = int(gap_heights * h), int(empty_heights * h)
@@ -195,12 +199,16 @@ def _grow_wide_by_value(grey: np.ndarray, flat: np.ndarray, diff: np.ndarray, si
     c0, c1 = max(0, x - reach), min(cols, x + w + reach)
     crop, crop_flat = grey[r0:r1, c0:c1].astype(np.int16), flat[r0:r1, c0:c1]
     inner = (x - c0, y - r0, w, h)
+    # rule lines (a ruler's bar) by their contrast, not their value: JPEG scatters the bar's
+    # one value, and a ruler's ticks alone hold the value like a line of glyphs
+    rule = (np.abs(diff[r0:r1, c0:c1]) > np.maximum(MIN_INK, INK_Z * sigma[r0:r1, c0:c1])).astype(np.uint8)
     best = box
     for value in _ink_values(grey, flat, diff, sigma, box):
         ink = (crop_flat & (np.abs(crop - value) <= VALUE_TOLERANCE)).astype(np.uint8)
         if not _bounded_band(ink, inner):
             continue
-        gx, gy, gw, gh = _grow_one(cv2.integral(ink), ink, inner, VALUE_DENSITY, VALUE_CONTRAST, VALUE_GAP, VALUE_EMPTY_GAP)
+        gx, gy, gw, gh = _grow_one(cv2.integral(ink), ink, inner, VALUE_DENSITY, VALUE_CONTRAST, VALUE_GAP,
+                                   VALUE_EMPTY_GAP, rule)
         if gw > best[2]:
             best = (gx + c0, gy + r0, gw, gh)
     return best
