@@ -114,7 +114,7 @@ def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -
     return [(x, y, x + w, y + h) for x, y, w, h, _ in merged]
 
 
-def _turned_boxes(rgb: np.ndarray, strips: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def _turned_boxes(image: np.ndarray, strips: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """DB on each strip turned 90 degrees counter-clockwise; boxes mapped back, only tall ones kept.
 
     Turned, a vertical label reads as a line, which DB finds far better than upright. Wide
@@ -123,7 +123,7 @@ def _turned_boxes(rgb: np.ndarray, strips: list[tuple[int, int, int, int]]) -> l
     """
     boxes = []
     for x0, y0, x1, y1 in strips:
-        crop = np.ascontiguousarray(np.rot90(rgb[y0:y1, x0:x1]))  # (r, c) -> (w-1-c, r)
+        crop = np.ascontiguousarray(np.rot90(image[y0:y1, x0:x1]))  # (r, c) -> (w-1-c, r)
         width = x1 - x0
         for x, y, w, h, _ in dbnet.detect_native(crop):
             # turned pixel (xr, yr) came from (x = width-1-yr, y = xr) of the strip
@@ -208,7 +208,7 @@ def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> li
     boxes = []
     for x0, y0, x1, y1 in regions:
         crop = cv2.resize(lc[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        for x, y, w, h, _ in dbnet.detect_native(cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)):
+        for x, y, w, h, _ in dbnet.detect_native(crop):
             bx0, by0 = x0 + x // scale, y0 + y // scale
             bx1, by1 = x0 + -(-(x + w) // scale), y0 + -(-(y + h) // scale)
             boxes.append((bx0, by0, bx1 - bx0, by1 - by0))
@@ -226,10 +226,9 @@ def _learned_boxes(
     keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
-    rgb = cv2.cvtColor(lc, cv2.COLOR_GRAY2RGB)
-    boxes = [b[:4] for b in dbnet.detect(rgb, DB_LONG_SIDE)]
+    boxes = [b[:4] for b in dbnet.detect(lc, DB_LONG_SIDE)]  # grey: the network gets it in all three channels
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
-    boxes += _turned_boxes(rgb, _strips(tall, rows, cols))
+    boxes += _turned_boxes(lc, _strips(tall, rows, cols))
     return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
 
 
