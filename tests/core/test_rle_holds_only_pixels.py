@@ -54,6 +54,7 @@ def test_bytes_after_the_runs_go_and_the_pixels_stay(kwargs, tmp_path, monkeypat
     assert TOKEN not in output
     out = pydicom.dcmread(io.BytesIO(output))
     assert out.file_meta.TransferSyntaxUID == pydicom.uid.RLELossless
+    assert out.SOPInstanceUID.startswith("2.25.") and out.SOPInstanceUID == out.file_meta.MediaStorageSOPInstanceUID
     assert np.array_equal(out.pixel_array, pixels)
 
 

@@ -289,7 +289,7 @@ def _reencode_rle(ds: Dataset, data: bytes) -> int:
         frames = pixel_array(ds, raw=True)
     except Exception as exc:  # noqa: BLE001 - damaged runs: refused, never passed on unread
         raise InputError(f"RLE pixel data cannot be decoded ({type(exc).__name__}); nothing was written") from None
-    ds.compress(RLELossless, frames, encoding_plugin=_rle_encoder())
+    ds.compress(RLELossless, frames, encoding_plugin=_rle_encoder(), generate_instance_uid=False)  # keep the keyed UID
     for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
         if keyword in ds:
             delattr(ds, keyword)
