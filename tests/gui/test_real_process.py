@@ -20,13 +20,6 @@ def _missing() -> list[str]:
     return [tool for tool in NEEDED if shutil.which(tool) is None]
 
 
-def _free_display() -> int:
-    for number in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
 def _command() -> list[str]:
     script = REPO / ".venv" / "bin" / "radshare"
     if script.exists():
@@ -50,11 +43,16 @@ def xvfb(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail(f"needed for this test but not installed: {', '.join(missing)} (scripts/apt/gui.txt)")
         pytest.skip(f"not installed here: {', '.join(missing)}")
-    number = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # -displayfd: Xvfb picks a free display itself and writes its number once it accepts
+    # connections, so two suites starting at once cannot race for the same display.
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
     try:
-        assert _wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10), "Xvfb did not start"
+        with os.fdopen(read_end) as announced:
+            number = announced.readline().strip()
+        assert number, "Xvfb did not start"
         yield f":{number}"
     finally:
         os.kill(server.pid, signal.SIGTERM)
