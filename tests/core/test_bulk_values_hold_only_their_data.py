@@ -15,8 +15,7 @@ from pydicom.encaps import encapsulate_extended
 from pydicom.sequence import Sequence
 
 from radshare.core.deid.codestream import strip_frame
-from radshare.core.pipeline import process_item, settings_for_installation
-from radshare.core.sources import InputItem
+from tests.fixtures.pipeline import deidentify_bytes
 from tests.fixtures.dicom_factory import make_image, to_bytes
 from tests.fixtures.leakscan import scan_bytes
 
@@ -25,12 +24,7 @@ TOKEN = "ZEBRAKOV-MRN-4711"
 
 def _run(tmp_path, monkeypatch, ds: Dataset, syntax: str = "explicit-le"):
     """De-identify `ds` (written in `syntax`, or as it is when empty) into a fresh folder."""
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
-    runs = len(list(tmp_path.glob("out*")))
-    source = tmp_path / f"in{runs}.dcm"
-    source.write_bytes(to_bytes(ds, syntax) if syntax else _saved(ds))
-    out = tmp_path / f"out{runs}"  # a fresh folder: the same instance would be resumed, not redone
-    report = process_item(InputItem(path=source, display=source.name), out, settings_for_installation(text_redaction="off"))
+    report = deidentify_bytes(tmp_path, monkeypatch, to_bytes(ds, syntax) if syntax else _saved(ds))
     assert report.status == "ok", report.error
     data = open(report.outputs[0], "rb").read()
     return data, pydicom.dcmread(io.BytesIO(data))

@@ -15,8 +15,7 @@ import pydicom
 import pytest
 from pydicom.pixels import pixel_array
 
-from radshare.core.pipeline import process_item, settings_for_installation
-from radshare.core.sources import InputItem
+from tests.fixtures.pipeline import deidentify_bytes
 from tests.fixtures.dicom_factory import dcmtk_available, make_image, to_bytes
 
 SYNTAXES = ["jpeg2000-lossless"] + (["jpeg-lossless", "jpeg-ls-lossless"] if dcmtk_available() else [])
@@ -41,10 +40,7 @@ def _encoded_with_hidden_bits(syntax: str, signed: bool = False) -> tuple[bytes,
 
 
 def _run(tmp_path, monkeypatch, data: bytes):
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
-    source = tmp_path / "in.dcm"
-    source.write_bytes(data)
-    report = process_item(InputItem(path=source, display="in.dcm"), tmp_path / "out", settings_for_installation(text_redaction="off"))
+    report = deidentify_bytes(tmp_path, monkeypatch, data)
     assert report.status == "ok", report.error
     return report, pydicom.dcmread(report.outputs[0])
 

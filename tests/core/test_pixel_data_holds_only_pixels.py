@@ -14,18 +14,14 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from radshare.core.pipeline import process_item, settings_for_installation
-from radshare.core.sources import InputItem
+from tests.fixtures.pipeline import deidentify_bytes
 from tests.fixtures.dicom_factory import make_image, to_bytes
 
 TOKEN = b"DOE^JANE-MRN-4711"
 
 
 def _run(tmp_path, monkeypatch, data: bytes):
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path / "key"))
-    source = tmp_path / "in.dcm"
-    source.write_bytes(data)
-    report = process_item(InputItem(path=source, display="in.dcm"), tmp_path / "out", settings_for_installation(text_redaction="off"))
+    report = deidentify_bytes(tmp_path, monkeypatch, data)
     assert report.status == "ok", report.error
     return report, open(report.outputs[0], "rb").read()
 

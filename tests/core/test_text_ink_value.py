@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import classical, detect_text, lines  # noqa: E402
 from radshare.core.redact import detect as detect_module  # noqa: E402
-from tests.fixtures.textimages import coverage, jpeg_copy, make_background, make_sample, painted_mask, plant_text  # noqa: E402
+from tests.fixtures.textimages import detected_coverage, coverage, jpeg_copy, make_background, make_sample, painted_mask, plant_text  # noqa: E402
 
 
 # benchmark frames (seeds 11, 13 and 21) whose faint line crosses the sector edge or a vessel,
@@ -30,18 +30,13 @@ CROSSING_GROUND = [
 ]
 
 
-def _covered(sample, text: str) -> float:
-    planted = next(t for t in sample.texts if t.text == text)
-    return coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
-
-
 @pytest.mark.parametrize("seed,text", CROSSING_GROUND)
 def test_line_over_changing_ground_is_grown_whole_over_its_ink_value(seed, text, monkeypatch):
     sample = make_sample(seed)
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
-    assert 0 < _covered(sample, text) < 0.9  # found in part only
+    assert 0 < detected_coverage(sample, text) < 0.9  # found in part only
     monkeypatch.undo()
-    assert _covered(sample, text) >= 0.9
+    assert detected_coverage(sample, text) >= 0.9
 
 
 def _grown(grey: np.ndarray, boxes):

@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from radshare.core.redact import classical, detect_text, lines  # noqa: E402
+from radshare.core.redact import classical, lines  # noqa: E402
 from radshare.core.redact import detect as detect_module  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_text  # noqa: E402
+from tests.fixtures.textimages import detected_coverage, coverage, make_background, make_sample, plant_text  # noqa: E402
 
 # benchmark frames (seed 13, not a seed the passes were tuned on) whose faint line DB and the
 # classical pass find only in pieces
@@ -23,11 +23,6 @@ FOUND_IN_PIECES = [(13 * 100003 + 81, "JANE^SMITH"), (13 * 100003 + 111, "23/05/
 
 # benchmark frames with an 8 px label whose glyphs touch (one blob to the classical pass)
 TOUCHING_8PX = [(7 * 100003 + 84, "THI"), (7 * 100003 + 129, "SAG"), (11 * 100003 + 63, "SAG"), (7 * 100003 + 127, "859463")]
-
-
-def _covered(sample, text: str) -> float:
-    planted = next(t for t in sample.texts if t.text == text)
-    return coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
 
 
 @pytest.mark.parametrize("seed,text", FOUND_IN_PIECES)
@@ -39,8 +34,8 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)
     with monkeypatch.context() as m:
         m.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
-        assert 0 < _covered(sample, text) < 0.9  # found in part without growing
-    assert _covered(sample, text) >= 0.9
+        assert 0 < detected_coverage(sample, text) < 0.9  # found in part without growing
+    assert detected_coverage(sample, text) >= 0.9
 
 
 @pytest.mark.parametrize("seed,text", TOUCHING_8PX)
@@ -48,9 +43,9 @@ def test_eight_pixel_label_with_touching_glyphs_is_found(seed, text, monkeypatch
     sample = make_sample(seed)
     assert next(t for t in sample.texts if t.text == text).height == 8
     monkeypatch.setattr(classical, "small_word_blobs", lambda *args: [])
-    assert _covered(sample, text) < 0.9  # nothing else finds it
+    assert detected_coverage(sample, text) < 0.9  # nothing else finds it
     monkeypatch.undo()
-    assert _covered(sample, text) >= 0.9
+    assert detected_coverage(sample, text) >= 0.9
 
 
 def _faint_line_and_ruler(seed: int):
@@ -108,8 +103,8 @@ def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkey
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)  # growth over the ink value alone is tested elsewhere
     with monkeypatch.context() as m:
         m.setattr(detect_module, "GROUND_CHANGE", False)
-        assert 0 < _covered(sample, text) < 0.9  # found up to the edge of the structure only
-    assert _covered(sample, text) >= 0.9
+        assert 0 < detected_coverage(sample, text) < 0.9  # found up to the edge of the structure only
+    assert detected_coverage(sample, text) >= 0.9
 
 
 def test_small_word_looks_stay_within_their_cap():

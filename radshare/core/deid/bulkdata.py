@@ -17,6 +17,7 @@ import struct
 
 from pydicom.dataset import Dataset
 
+from radshare.core.deid.codestream import EXTENDED_OFFSETS, drop_extended_offsets
 from radshare.core.model import Identifiers
 from radshare.core.peek import peek, transfer_syntax
 
@@ -27,18 +28,15 @@ _LUT_DATA = {0x00281201: 0x00281101, 0x00281202: 0x00281102, 0x00281203: 0x00281
 _SEGMENTED_LUT_DATA = {0x00281221: 0x00281101, 0x00281222: 0x00281102, 0x00281223: 0x00281103}
 _ICC_PROFILE = 0x00282000
 _RECORD_CODES = 0x00120064  # De-identification Method Code Sequence: RadShare's own record, no tables
-_EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
 MAX_DEPTH = 48
 
 
 def clean_bulk_values(ds: Dataset, identifiers: Identifiers) -> int:
     """Apply the rules above to `ds` (de-identified already) at every depth; how many values changed."""
-    changed = _extended_offsets(ds)
-    terms = _identifier_needles(identifiers)
-    return changed + _walk(ds, terms, depth=0)
+    return _extended_offsets(ds) + _walk(ds, identifiers, depth=0)
 
 
-def _walk(ds: Dataset, terms: list[bytes], depth: int) -> int:
+def _walk(ds: Dataset, identifiers: Identifiers, depth: int) -> int:
     changed = 0
     for tag, elem in list(ds.items()):  # the stored elements, by int tag: most are never decoded here
         number = int(tag)
@@ -46,12 +44,12 @@ def _walk(ds: Dataset, terms: list[bytes], depth: int) -> int:
             changed += _cut_lut(ds, _LUT_DATA[number], number)
         elif number in _SEGMENTED_LUT_DATA:
             changed += _cut_segmented_lut(ds, _SEGMENTED_LUT_DATA[number], number)
-        elif number == _ICC_PROFILE and _names_someone(peek(ds, "ICCProfile", b"") or b"", terms):
+        elif number == _ICC_PROFILE and _names_someone(peek(ds, "ICCProfile", b"") or b"", identifiers):
             del ds[number]
             changed += 1
         elif getattr(elem, "VR", None) == "SQ" and depth < MAX_DEPTH and number != _RECORD_CODES:
             for item in ds[number].value or []:
-                changed += _walk(item, terms, depth + 1)
+                changed += _walk(item, identifiers, depth + 1)
     return changed
 
 
@@ -137,24 +135,22 @@ def _identifier_needles(identifiers: Identifiers) -> list[bytes]:
     return needles
 
 
-def _names_someone(data: bytes, needles: list[bytes]) -> bool:
+def _names_someone(data: bytes, identifiers: Identifiers) -> bool:
     upper = bytes(data).upper()
-    return any(needle in upper for needle in needles)
+    return any(needle in upper for needle in _identifier_needles(identifiers))
 
 
 def _extended_offsets(ds: Dataset) -> int:
     """Keep the Extended Offset Table only when it matches the fragments exactly (PS3.3
     C.7.6.3.1.8: one fragment per frame, offsets of their item tags, lengths of their values)."""
-    if not any(keyword in ds for keyword in _EXTENDED_OFFSETS):
+    if not any(keyword in ds for keyword in EXTENDED_OFFSETS):
         return 0
     if transfer_syntax(ds).is_compressed and "PixelData" in ds:
         expected = _table_of(bytes(peek(ds, "PixelData", b"") or b""))
-        given = tuple(bytes(peek(ds, keyword, b"") or b"") for keyword in _EXTENDED_OFFSETS)
+        given = tuple(bytes(peek(ds, keyword, b"") or b"") for keyword in EXTENDED_OFFSETS)
         if expected is not None and given == expected:
             return 0
-    for keyword in _EXTENDED_OFFSETS:
-        if keyword in ds:
-            delattr(ds, keyword)
+    drop_extended_offsets(ds)
     return 1
 
 

@@ -269,9 +269,7 @@ def strip_codestream_metadata(ds: Dataset) -> int:
     table = b"" if video or not offsets else b"".join(o.to_bytes(4, "little") for o in starts)
     ds.PixelData = itemize_fragment(table) + b"".join(items)
     ds["PixelData"].is_undefined_length = True
-    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-        if keyword in ds:
-            delattr(ds, keyword)
+    drop_extended_offsets(ds)
     return removed
 
 
@@ -290,10 +288,18 @@ def _reencode_rle(ds: Dataset, data: bytes) -> int:
     except Exception as exc:  # noqa: BLE001 - damaged runs: refused, never passed on unread
         raise InputError(f"RLE pixel data cannot be decoded ({type(exc).__name__}); nothing was written") from None
     ds.compress(RLELossless, frames, encoding_plugin=_rle_encoder(), generate_instance_uid=False)  # keep the keyed UID
-    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+    drop_extended_offsets(ds)
+    return 0
+
+
+EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+
+
+def drop_extended_offsets(ds: Dataset) -> None:
+    """Remove the Extended Offset Table: it points into frames that were just rewritten."""
+    for keyword in EXTENDED_OFFSETS:
         if keyword in ds:
             delattr(ds, keyword)
-    return 0
 
 
 def _rle_encoder() -> str:

@@ -113,9 +113,7 @@ def clear_unused_compressed_bits(ds: Dataset) -> int:
     ds["PixelData"].VR = "OB" if allocated == 8 else "OW"
     ds["PixelData"].is_undefined_length = False
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-        if keyword in ds:
-            delattr(ds, keyword)
+    codestream.drop_extended_offsets(ds)
     return 1
 
 
