@@ -344,10 +344,11 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
                 finisher.submit(run)
             state["cases_done"] += finisher.collect(finished_entries)
             tell(run)
-        state["cases_done"] += finisher.collect(finished_entries, wait=True)
-        tell(None, "done")
         if cancelled or (cancel is not None and cancel()):
-            cancelled = True
+            cancelled = True  # the case being assembled is finished below, the queued ones dropped
+        else:
+            state["cases_done"] += finisher.collect(finished_entries, wait=True)
+        tell(None, "done")
     except BaseException:  # Ctrl-C, or an executor that failed as a whole: no partial case stays
         cancelled = True
         stop = getattr(results, "close", None)  # stops the pool's workers now, not at exit
@@ -355,7 +356,7 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             stop()
         raise
     finally:
-        finisher.close(finished_entries)  # a case being assembled is completed first
+        finisher.close(finished_entries, drop_queued=cancelled)  # a case being assembled is completed first
         if cancelled:
             _remove_partials(out)
         # The manifest and the book list what is complete, also after a cancel.
@@ -393,10 +394,12 @@ class _Finisher:
             entries.extend(future.result())
         return len(done)
 
-    def close(self, entries: list[mf.CaseEntry]) -> None:
-        self.pool.shutdown(wait=True)
+    def close(self, entries: list[mf.CaseEntry], drop_queued: bool = False) -> None:
+        """Waits for the case being assembled; after a cancel the cases still queued are dropped
+        (their partial folders go), so Ctrl-C returns after one case, not after all of them."""
+        self.pool.shutdown(wait=True, cancel_futures=drop_queued)
         for future in self.futures:
-            if future.exception() is None:
+            if not future.cancelled() and future.exception() is None:
                 entries.extend(future.result())
         self.futures = []
 
