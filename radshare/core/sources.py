@@ -130,7 +130,7 @@ def _expand_file(file: Path, seen: set[tuple[str, str | None]]) -> Iterator[Inpu
     if key in seen:
         return
     seen.add(key)
-    if zipfile.is_zipfile(file) and file.suffix.lower() not in (".docx", ".xlsx", ".pptx"):
+    if _is_zip(file):
         try:
             with zipfile.ZipFile(file) as archive:
                 members = sorted(info.filename for info in archive.infolist() if not info.is_dir())
@@ -141,6 +141,23 @@ def _expand_file(file: Path, seen: set[tuple[str, str | None]]) -> Iterator[Inpu
             yield InputItem(display=f"{file}!{member}", path=file, member=member)
         return
     yield InputItem(display=str(file), path=file)
+
+
+ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
+
+
+def _is_zip(file: Path) -> bool:
+    """A zip archive by its first bytes; one with a stub before them (self-extracting) counts
+    only when named .zip. Asking zipfile of every input read each file to its end a second time,
+    before any worker started. Office documents are zips too, but never images."""
+    if file.suffix.lower() in (".docx", ".xlsx", ".pptx"):
+        return False
+    try:
+        with open(file, "rb") as handle:
+            start = handle.read(4)
+    except OSError:
+        return False  # the worker reports the read error, naming the file
+    return start in ZIP_STARTS or (file.suffix.lower() == ".zip" and zipfile.is_zipfile(file))
 
 
 def dicomdir_references(item: InputItem, data: bytes) -> list[Path]:

@@ -95,6 +95,23 @@ def test_zip_members_are_listed_once_each_with_their_archive_in_the_name(tmp_pat
     assert load_image(items[1]).instance_number == 3
 
 
+def test_archives_are_known_by_content_and_dicom_ending_like_one_stays_dicom(tmp_path):
+    member = to_bytes(make_image(seed=1))
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as handle:
+        handle.writestr("one.dcm", member)
+    (tmp_path / "export-0001").write_bytes(packed.getvalue())  # a zip without the .zip name
+    (tmp_path / "stub.zip").write_bytes(b"#!/bin/sh stub\n" + packed.getvalue())  # self-extracting style
+    # A DICOM whose last bytes look like a zip's end record is still a DICOM file.
+    ds = make_image(seed=2)
+    ds.add_new(0xFFFCFFFC, "OB", b"PK\x05\x06" + bytes(18))  # Data Set Trailing Padding, last in the file
+    (tmp_path / "image.dcm").write_bytes(to_bytes(ds))
+    items = list(iter_inputs([tmp_path]))
+    assert [(i.display.removeprefix(str(tmp_path) + "/"), i.member) for i in items] == [
+        ("export-0001!one.dcm", "one.dcm"), ("image.dcm", None), ("stub.zip!one.dcm", "one.dcm")]
+    assert load_image(items[1]).instance_number == 3
+
+
 def test_missing_input_is_an_error_not_a_silent_skip(tmp_path):
     entries = list(iter_inputs([tmp_path / "absent"]))
     assert len(entries) == 1 and isinstance(entries[0], InputError)
