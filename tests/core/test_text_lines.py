@@ -32,6 +32,7 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     # growth over the ink value and the repeated-grey proposals alone are tested elsewhere
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)
+    monkeypatch.setattr(classical, "VALUE_BANDS", False)
     with monkeypatch.context() as m:
         m.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
         assert 0 < detected_coverage(sample, text) < 0.9  # found in part without growing

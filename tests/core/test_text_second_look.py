@@ -32,6 +32,7 @@ def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     monkeypatch.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)  # tested in test_text_repeated_value.py
+    monkeypatch.setattr(classical, "VALUE_BANDS", False)  # tested in test_text_value_band.py
     with monkeypatch.context() as m:
         m.setattr(detect_module, "SECOND_LOOK_BUDGET", 0.0)
         first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)

@@ -2,7 +2,8 @@
 
 Measured on generated images (benchmarks/text_redaction.py): the learned DB detector misses
 faint text; classical blob grouping misses text on textured ground (its faint small lines come
-from a smoothed map, proposed only when drawn in one repeated grey); together, with a rotated
+from a smoothed map, or on speckle from per-band histograms of grey values, proposed only when
+drawn in one repeated grey); together, with a rotated
 pass for vertical labels, an enlarged second look around faint boxes (which DB often finds
 only in pieces) and around small word-shaped blobs (8 px labels whose glyphs touch), faint
 boxes grown along their line and every box grown over its own flat ink value (lines.py, for
