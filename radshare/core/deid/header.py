@@ -26,6 +26,7 @@ from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRL
 from radshare import __version__
 from radshare.core.deid.identifiers import collect_identifiers
 from radshare.core.deid.profile import Profile
+from radshare.core.deid.repeats import kept_values, remember, repeat_key
 from radshare.core.deid.pseudonyms import Pseudonymizer
 from radshare.core.deid.rules import RECORD_REASON, Context, Decision, Scrubber, decide, decide_by_tag
 from radshare.core.deid.table import load_tables
@@ -146,8 +147,14 @@ def decide_element(ds: Dataset, tag: BaseTag, ctx: Context, clean: bool, depth: 
         decision = decide_by_tag(tag, ctx, depth, clean, raw) if fast else None
         if decision is not None:
             return None, decision
+        repeat = repeat_key(ds, tag, raw, clean, depth) if fast else None
+        decision = ctx.repeats.get(repeat) if repeat is not None else None
+        if decision is not None:
+            return None, decision  # the same value was kept in an earlier file of this context
         elem = peek_element(ds, tag, raw) if fast else ds[tag]  # a kept element stays raw: copied, not re-encoded
-        return elem, decide(elem, ds, ctx, clean, depth, tag_checked=fast)
+        decision = decide(elem, ds, ctx, clean, depth, tag_checked=fast)
+        remember(ctx.repeats, repeat, decision)
+        return elem, decision
     except Exception as error:  # noqa: BLE001 - a value pydicom cannot decode is removed, not fatal
         return None, Decision("removed", f"unreadable element ({type(error).__name__})")
 
@@ -220,7 +227,9 @@ def context_for(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifier
         "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
             options.retain_longitudinal],
     }
-    return Context(profile, pseudo, tables, Scrubber(identifiers), patient_key_value, offset, record)
+    ctx = Context(profile, pseudo, tables, Scrubber(identifiers), patient_key_value, offset, record)
+    ctx.repeats = kept_values(ctx)
+    return ctx
 
 
 def method_name(profile_name: str) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -94,14 +94,14 @@ class Scrubber:
     )
 
     def __init__(self, identifiers: Identifiers):
-        self._terms = _terms(identifiers.names, identifiers.ids, identifiers.institutions, identifiers.other,
-                             dates=identifiers.dates)
-        self._patient_terms = _terms(identifiers.names, identifiers.ids, _id_digits(identifiers.ids),
-                                     dates=identifiers.dates)
+        self.terms = _terms(identifiers.names, identifiers.ids, identifiers.institutions, identifiers.other,
+                            dates=identifiers.dates)
+        self.patient_terms = _terms(identifiers.names, identifiers.ids, _id_digits(identifiers.ids),
+                                    dates=identifiers.dates)
 
     def scrub(self, text: str) -> str:
         """Free text to be cleaned: the data set's identifiers and ID-like patterns masked."""
-        own = _term_pattern(self._terms)
+        own = _term_pattern(self.terms)
         if own is not None:
             text = own.sub(self.MASK, text)
         for pattern in self.PATTERNS:
@@ -112,7 +112,7 @@ class Scrubber:
         """Text kept as safe (device names, code meanings...): only the patient's own names, IDs
         and dates masked, so a kept value never carries them, while the device, institution and
         ID-like values that options keep stay as they are."""
-        own = _term_pattern(self._patient_terms)
+        own = _term_pattern(self.patient_terms)
         return own.sub(mask, text) if own is not None else text
 
 
@@ -163,6 +163,7 @@ class Context:
     patient_key: str
     date_offset: int | None  # days, when dates are shifted
     record: dict[str, Any]  # keyword -> value of the de-identification record
+    repeats: dict = field(default_factory=dict)  # kept values of files sharing this context (repeats.py)
 
     @property
     def record_tags(self) -> dict[int, str]:

@@ -1,0 +1,58 @@
+"""Values a series repeats are decided once: the slices of a series share most of their header.
+
+When the rules keep an element unchanged, the same tag with the same stored bytes is kept again
+in the next file of the same patient under the same profile: `decide()` is a pure function of
+the value, its encoding and the file's context (profile, the patient's own names, IDs and dates,
+the date shift). Such repeats are kept raw, without decoding them or asking the rules again.
+
+Only "kept" decisions are remembered, and only for plain elements whose decoding needs nothing
+from the rest of the data set: never private tags (their creator decides), sequences (their
+items are walked), values with an ambiguous or implicit VR, or anything changed or removed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from pydicom.dataelem import RawDataElement
+
+from radshare.core.deid.rules import Context, Decision
+
+_CONTEXTS: "OrderedDict[tuple, dict]" = OrderedDict()
+MAX_CONTEXTS = 8  # patients whose files interleave in one worker
+MAX_VALUES = 20_000  # per context; a hostile file cannot grow it without bound
+MAX_BYTES = 256  # longer values are rarely repeated and would hold memory
+
+
+def kept_values(ctx: Context) -> dict:
+    """The remembered decisions for files that share `ctx`'s profile, identifiers and shift."""
+    scrubber = ctx.scrubber
+    signature = (id(ctx.profile), ctx.profile, id(ctx.tables), id(ctx.pseudo), ctx.patient_key, ctx.date_offset,
+                 scrubber.terms, scrubber.patient_terms)
+    values = _CONTEXTS.get(signature)
+    if values is None:
+        values = _CONTEXTS[signature] = {}
+        while len(_CONTEXTS) > MAX_CONTEXTS:
+            _CONTEXTS.popitem(last=False)
+    else:
+        _CONTEXTS.move_to_end(signature)
+    if len(values) > MAX_VALUES:
+        values.clear()
+    return values
+
+
+def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | None:
+    """What makes a stored value the same value again, or None when it may not be remembered."""
+    if not isinstance(raw, RawDataElement) or raw.value is None or (tag >> 16) & 1 or len(raw.value) > MAX_BYTES:
+        return None
+    vr = raw.VR
+    if vr is None or vr in ("SQ", "UN") or " or " in vr:
+        return None
+    charset = ds.original_character_set or ds._character_set
+    return (tag, vr, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), clean, depth == 0)
+
+
+def remember(values: dict, key: tuple | None, decision: Decision) -> None:
+    if key is not None and decision.action == "kept" and not decision.recurse:
+        values[key] = decision
