@@ -62,8 +62,10 @@ def test_multi_frame_sixteen_bit_rle_every_frame_painted_rest_unchanged():
     arr = grey((3, 64, 80))
     ds = make_ds(arr, bits_stored=12)
     ds.compress(RLELossless)
+    uid = ds.SOPInstanceUID
     redact_dataset(ds, [REGION])
     out = roundtrip(ds)
+    assert out.SOPInstanceUID == out.file_meta.MediaStorageSOPInstanceUID == uid  # the same instance, painted
     assert out.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
     assert out.BurnedInAnnotation == "NO" and out.BitsStored == 12
     check_painted(out.pixel_array, arr, arr.min(), True)

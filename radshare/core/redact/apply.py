@@ -110,7 +110,7 @@ def redact_dataset(ds, regions: list[TextRegion]) -> None:
         painted = painted.astype(np.uint8, copy=False)
         bits_stored = 8
     try:
-        ds.set_pixel_data(painted, photometric, bits_stored)
+        ds.set_pixel_data(painted, photometric, bits_stored, generate_instance_uid=False)  # keyed UIDs stay stable
     except Exception as exc:  # noqa: BLE001
         raise InputError("redacted pixel data could not be stored") from exc
     if photometric == "RGB":
