@@ -68,3 +68,30 @@ def test_planted_patient_name_and_id_are_found():
     assert family in found.names and given in found.names
     assert ds.PatientID in found.ids
     assert ds.PatientBirthDate in found.dates
+
+
+def test_values_met_again_in_another_file_give_the_same_identifiers():
+    from radshare.core.deid import identifiers
+    from radshare.core.sources import read_dicom
+    from tests.fixtures.dicom_factory import to_bytes
+
+    planted, _ = build_planted_dataset(seed=3)
+    data = to_bytes(planted)
+    identifiers._SEEN.clear()
+    fresh = collect_identifiers(read_dicom(data, "first"))
+    assert identifiers._SEEN  # the repeats were remembered...
+    again = collect_identifiers(read_dicom(data, "second"))  # ...and used: nothing decoded twice
+    assert again == fresh and fresh.names and fresh.ids and fresh.dates
+
+
+def test_the_same_bytes_in_another_character_set_give_other_names():
+    from radshare.core.sources import read_dicom
+    from tests.fixtures.dicom_factory import make_image, to_bytes
+
+    found = []
+    for charset, name in (("ISO_IR 100", "MÃ\x9cLLER^HANS"), ("ISO_IR 192", "MÜLLER^HANS")):
+        ds = make_image(rows=4, cols=4)
+        ds.SpecificCharacterSet = charset
+        ds.PatientName = name  # the same bytes, b"M\xc3\x9cLLER^HANS", in both files
+        found.append(collect_identifiers(read_dicom(to_bytes(ds), charset)).names)
+    assert found == [["MÃ\x9cLLER", "HANS"], ["MÜLLER", "HANS"]]

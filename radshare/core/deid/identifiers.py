@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 import pydicom
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.datadict import DicomDictionary
 from pydicom.tag import BaseTag
 
@@ -94,34 +94,70 @@ def _collect(ds: pydicom.Dataset, found: Identifiers, depth: int) -> None:
     for tag, raw in list(ds.items()):
         if tag.is_private or not _may_identify(tag, raw):
             continue  # not decoded at all: most of a header (and all pixel data) is skipped here
-        try:
-            elem = ds[tag]  # decoded for good: such values are replaced, so never copied raw anyway
-        except Exception:  # noqa: BLE001 - an undecodable value holds nothing we can match
+        key = _repeat_key(ds, tag, raw, depth)
+        if key is None:
+            _collect_element(ds, tag, found, depth)
             continue
-        if elem.VR == "SQ":
-            for item in elem.value or []:
-                if isinstance(item, pydicom.Dataset):
-                    _collect(item, found, depth + 1)
-            continue
-        try:
-            values = _values(elem)
-        except Exception:  # noqa: BLE001 - an undecodable value is skipped, never fatal
-            continue
-        keyword = elem.keyword
-        if elem.VR == "PN":
-            parts = [p for v in values for p in _name_parts(v)]
-            if keyword in PATIENT_NAME_KEYWORDS:
-                found.names.extend(parts)
-            else:
-                found.other.extend(parts)
-            continue
-        if keyword in ID_KEYWORDS:
-            found.ids.extend(values)
-        elif keyword in INSTITUTION_KEYWORDS:
-            found.institutions.extend(values)
-        elif keyword in OTHER_KEYWORDS:
-            found.other.extend(values)
-        if elem.VR == "DA":
-            found.dates.extend(v for v in values if len(v) == 8 and v.isdigit())
-        elif elem.VR == "DT":
-            found.dates.extend(v[:8] for v in values if len(v) >= 8 and v[:8].isdigit())
+        own = _SEEN.get(key)
+        if own is None:  # first time these bytes are met: decode them
+            own = Identifiers()
+            _collect_element(ds, tag, own, depth)
+            if len(_SEEN) > MAX_SEEN:
+                _SEEN.clear()
+            _SEEN[key] = own
+        for bucket, extra in zip(_buckets(found), _buckets(own)):
+            bucket.extend(extra)
+
+
+# What a stored value yields, by its bytes and how they are encoded: the slices of a series
+# repeat their names, dates and sequences, which then are not decoded again in every file.
+_SEEN: dict[tuple, Identifiers] = {}
+MAX_SEEN = 5_000
+MAX_SEEN_BYTES = 4_096
+
+
+def _repeat_key(ds: pydicom.Dataset, tag: BaseTag, raw, depth: int) -> tuple | None:
+    if not isinstance(raw, RawDataElement) or raw.value is None or len(raw.value) > MAX_SEEN_BYTES:
+        return None
+    if raw.VR is None or " or " in raw.VR:
+        return None  # implicit or ambiguous VR: decoding depends on the rest of the data set
+    charset = ds.original_character_set or ds._character_set
+    return (int(tag), raw.VR, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), depth)
+
+
+def _buckets(ids: Identifiers) -> tuple[list[str], ...]:
+    return ids.names, ids.ids, ids.dates, ids.institutions, ids.other
+
+
+def _collect_element(ds: pydicom.Dataset, tag: BaseTag, found: Identifiers, depth: int) -> None:
+    try:
+        elem = ds[tag]  # decoded for good: such values are replaced, so never copied raw anyway
+    except Exception:  # noqa: BLE001 - an undecodable value holds nothing we can match
+        return
+    if elem.VR == "SQ":
+        for item in elem.value or []:
+            if isinstance(item, pydicom.Dataset):
+                _collect(item, found, depth + 1)
+        return
+    try:
+        values = _values(elem)
+    except Exception:  # noqa: BLE001 - an undecodable value is skipped, never fatal
+        return
+    keyword = elem.keyword
+    if elem.VR == "PN":
+        parts = [p for v in values for p in _name_parts(v)]
+        if keyword in PATIENT_NAME_KEYWORDS:
+            found.names.extend(parts)
+        else:
+            found.other.extend(parts)
+        return
+    if keyword in ID_KEYWORDS:
+        found.ids.extend(values)
+    elif keyword in INSTITUTION_KEYWORDS:
+        found.institutions.extend(values)
+    elif keyword in OTHER_KEYWORDS:
+        found.other.extend(values)
+    if elem.VR == "DA":
+        found.dates.extend(v for v in values if len(v) == 8 and v.isdigit())
+    elif elem.VR == "DT":
+        found.dates.extend(v[:8] for v in values if len(v) >= 8 and v[:8].isdigit())
