@@ -12,6 +12,7 @@ items are walked), values with an ambiguous or implicit VR, or anything changed 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydicom.dataelem import RawDataElement
 from radshare.core.deid.rules import Context, Decision
 
 _CONTEXTS: "OrderedDict[tuple, dict]" = OrderedDict()
+_LOCK = threading.Lock()
 MAX_CONTEXTS = 8  # patients whose files interleave in one worker
 MAX_VALUES = 20_000  # per context; a hostile file cannot grow it without bound
 MAX_BYTES = 256  # longer values are rarely repeated and would hold memory
@@ -30,16 +32,17 @@ def kept_values(ctx: Context) -> dict:
     scrubber = ctx.scrubber
     signature = (id(ctx.profile), ctx.profile, id(ctx.tables), id(ctx.pseudo), ctx.patient_key, ctx.date_offset,
                  scrubber.terms, scrubber.patient_terms)
-    values = _CONTEXTS.get(signature)
-    if values is None:
-        values = _CONTEXTS[signature] = {}
-        while len(_CONTEXTS) > MAX_CONTEXTS:
-            _CONTEXTS.popitem(last=False)
-    else:
-        _CONTEXTS.move_to_end(signature)
-    if len(values) > MAX_VALUES:
-        values.clear()
-    return values
+    with _LOCK:  # the GUI de-identifies on worker threads
+        values = _CONTEXTS.get(signature)
+        if values is None:
+            values = _CONTEXTS[signature] = {}
+            while len(_CONTEXTS) > MAX_CONTEXTS:
+                _CONTEXTS.popitem(last=False)
+        else:
+            _CONTEXTS.move_to_end(signature)
+        if len(values) > MAX_VALUES:
+            values.clear()
+        return values
 
 
 def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | None:
