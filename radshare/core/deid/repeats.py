@@ -53,7 +53,7 @@ def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | 
     if vr is None or vr in ("SQ", "UN") or " or " in vr:
         return None
     charset = ds.original_character_set or ds._character_set
-    return (tag, vr, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), clean, depth == 0)
+    return (int(tag), vr, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), clean, depth == 0)
 
 
 def remember(values: dict, key: tuple | None, decision: Decision) -> None:
