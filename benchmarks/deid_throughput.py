@@ -111,7 +111,8 @@ def count(folder: Path) -> int:
 def timed(command: list[str], out: Path, env: dict | None = None) -> tuple[float, float]:
     """Wall seconds, and CPU seconds (user + system) of the command and all its processes."""
     shutil.rmtree(out, ignore_errors=True)
-    os.sync()  # the previous run's deletions reach the disk now, not inside this run's timing
+    os.sync()  # the previous run's deletions reach the disk now, not inside this run's timing:
+    time.sleep(1)  # here, files created just after deleting a thousand took 10x longer
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
