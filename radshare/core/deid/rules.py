@@ -94,10 +94,9 @@ class Scrubber:
     )
 
     def __init__(self, identifiers: Identifiers):
-        self.terms = _terms(identifiers.names, identifiers.ids, identifiers.institutions, identifiers.other,
-                            dates=identifiers.dates)
-        self.patient_terms = _terms(identifiers.names, identifiers.ids, _id_digits(identifiers.ids),
-                                    dates=identifiers.dates)
+        names, ids, dates = tuple(identifiers.names), tuple(identifiers.ids), tuple(identifiers.dates)
+        self.terms = _terms(names, ids, tuple(identifiers.institutions), tuple(identifiers.other), dates=dates)
+        self.patient_terms = _terms(names, ids, _id_digits(ids), dates=dates)
 
     def scrub(self, text: str) -> str:
         """Free text to be cleaned: the data set's identifiers and ID-like patterns masked."""
@@ -116,12 +115,13 @@ class Scrubber:
         return own.sub(mask, text) if own is not None else text
 
 
-def _id_digits(ids: list[str]) -> list[str]:
+def _id_digits(ids: tuple[str, ...]) -> tuple[str, ...]:
     """The number inside each ID ("99887766" of "MRN99887766"), as people also write it alone."""
-    return [run for value in ids for run in re.findall(r"\d{5,}", value)]
+    return tuple(run for value in ids for run in re.findall(r"\d{5,}", value))
 
 
-def _terms(*groups: list[str], dates: list[str]) -> tuple[str, ...]:
+@lru_cache(maxsize=256)  # the files of one patient share their identifiers
+def _terms(*groups: tuple[str, ...], dates: tuple[str, ...]) -> tuple[str, ...]:
     terms: set[str] = set()
     for value in (v.strip() for group in groups for v in group):
         if len(value) >= 2:
