@@ -10,10 +10,11 @@ import re
 from functools import lru_cache
 
 import pydicom
-from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataelem import DataElement
 from pydicom.datadict import DicomDictionary
 from pydicom.tag import BaseTag
 
+from radshare.core.deid.repeats import stored_value
 from radshare.core.model import Identifiers
 
 # Which attributes feed which list. Person names of staff go to `other` (they identify the
@@ -117,12 +118,8 @@ MAX_SEEN_BYTES = 4_096
 
 
 def _repeat_key(ds: pydicom.Dataset, tag: BaseTag, raw, depth: int) -> tuple | None:
-    if not isinstance(raw, RawDataElement) or raw.value is None or len(raw.value) > MAX_SEEN_BYTES:
-        return None
-    if raw.VR is None or " or " in raw.VR:
-        return None  # implicit or ambiguous VR: decoding depends on the rest of the data set
-    charset = ds.original_character_set or ds._character_set
-    return (int(tag), raw.VR, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), depth)
+    value = stored_value(ds, tag, raw, MAX_SEEN_BYTES)
+    return None if value is None else (*value, depth)
 
 
 def _buckets(ids: Identifiers) -> tuple[list[str], ...]:

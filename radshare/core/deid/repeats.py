@@ -45,15 +45,24 @@ def kept_values(ctx: Context) -> dict:
         return values
 
 
-def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | None:
-    """What makes a stored value the same value again, or None when it may not be remembered."""
-    if not isinstance(raw, RawDataElement) or raw.value is None or (tag >> 16) & 1 or len(raw.value) > MAX_BYTES:
+def stored_value(ds: Any, tag: int, raw: Any, max_bytes: int) -> tuple | None:
+    """An undecoded value with all its decoding depends on (tag, VR, bytes, byte order, VR form,
+    character set); None when decoding needs more of the data set (implicit or ambiguous VR), or
+    when the value is decoded already or longer than `max_bytes`."""
+    if not isinstance(raw, RawDataElement) or raw.value is None or len(raw.value) > max_bytes:
         return None
-    vr = raw.VR
-    if vr is None or vr in ("SQ", "UN") or " or " in vr:
+    if raw.VR is None or " or " in raw.VR:
         return None
     charset = ds.original_character_set or ds._character_set
-    return (int(tag), vr, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset), clean, depth == 0)
+    return int(tag), raw.VR, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset)
+
+
+def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | None:
+    """What makes a stored value the same value again, or None when it may not be remembered."""
+    if (tag >> 16) & 1 or getattr(raw, "VR", None) in ("SQ", "UN"):
+        return None
+    value = stored_value(ds, tag, raw, MAX_BYTES)
+    return None if value is None else (*value, clean, depth == 0)
 
 
 def remember(values: dict, key: tuple | None, decision: Decision) -> None:
