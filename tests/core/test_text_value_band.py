@@ -40,6 +40,51 @@ def test_faint_line_on_speckle_is_found(seed, text, monkeypatch):
     assert detected_coverage(sample, text) >= 0.9
 
 
+# benchmark frames (seeds 13 and 31) with a faint vertical label on speckle that only the turned pass finds
+VERTICAL = [(13 * 100003 + 184, "19:43:54"), (31 * 100003 + 100, "2339906712"), (31 * 100003 + 134, "28/07/1988")]
+
+
+@pytest.mark.parametrize("seed,text", VERTICAL)
+def test_faint_vertical_label_on_speckle_is_found(seed, text, monkeypatch):
+    sample = make_sample(seed)
+    planted = next(t for t in sample.texts if t.text == text)
+    assert planted.vertical and planted.low_contrast and sample.background == "us"
+    with monkeypatch.context() as m:
+        m.setattr(classical, "VALUE_BANDS_VERTICAL", False)
+        assert detected_coverage(sample, text) < 0.9
+    assert detected_coverage(sample, text) >= 0.9
+
+
+# benchmark frames (seed 31) whose line's cells were joined by the ground's chance cells, widening
+# its rows: found when the rows are taken at a higher share of the densest row's count
+WIDENED_ROWS = [(31 * 100003 + 5, "735189867"), (31 * 100003 + 37, "SMITH^KOWALSKI")]
+
+
+@pytest.mark.parametrize("seed,text", WIDENED_ROWS)
+def test_line_with_widened_rows_is_found(seed, text, monkeypatch):
+    sample = make_sample(seed)
+    assert next(t for t in sample.texts if t.text == text).low_contrast
+    with monkeypatch.context() as m:
+        m.setattr(classical, "BAND_ROW_SHARES", classical.BAND_ROW_SHARES[:1])
+        assert detected_coverage(sample, text) < 0.9
+    assert detected_coverage(sample, text) >= 0.9
+
+
+# benchmark frames (seeds 7 and 31) with a short faint line inside one 32 px chunk
+ONE_CHUNK = [(7 * 100003 + 144, "21.06.1979"), (31 * 100003 + 155, "13:06:12"), (31 * 100003 + 155, "870427")]
+
+
+@pytest.mark.parametrize("seed,text", ONE_CHUNK)
+def test_short_line_within_one_chunk_is_found(seed, text, monkeypatch):
+    sample = make_sample(seed)
+    planted = next(t for t in sample.texts if t.text == text)
+    assert planted.low_contrast and planted.height <= 11
+    with monkeypatch.context() as m:
+        m.setattr(classical, "BAND_MIN_BANDS", 10**9)  # lines spanning two chunks only
+        assert detected_coverage(sample, text) < 0.9
+    assert detected_coverage(sample, text) >= 0.9
+
+
 # benchmark frames (seed 13) with a faint line crossing the ultrasound sector's edge: the other
 # passes find the part on the black, the grey's band holds on both sides
 ACROSS_THE_SECTOR_EDGE = [
@@ -82,6 +127,10 @@ def _markings(grey: np.ndarray, rng: random.Random, faint: bool) -> list[tuple[i
                 angle = rng.choice([0.0, rng.uniform(0, np.pi)])
                 for t in range(0, 80, rng.randint(5, 8)):
                     cv2.circle(canvas, (int(x + t * np.cos(angle)), int(y + t * np.sin(angle))), 1, 255, -1)
+            elif kind == "ruler" and row % 2:
+                cv2.line(canvas, (x, y), (x, y + 80), 255, 1)  # upright, for the turned pass
+                for i, t in enumerate(range(0, 81, rng.randint(5, 10))):
+                    cv2.line(canvas, (x, y + t), (x + (8 if i % 5 == 0 else 4), y + t), 255, 1)
             elif kind == "ruler":
                 cv2.line(canvas, (x, y), (x + 80, y), 255, 1)
                 for i, t in enumerate(range(0, 81, rng.randint(5, 10))):

@@ -46,10 +46,12 @@ RAW_Z, RAW_MIN = 1.5, 8.0  # raw ink map the line must also be a line of glyphs 
 REPEATED_VALUE = True  # propose faint lines in one repeated grey (repeated_value_proposals)
 # Faint lines in one grey found from a histogram of grey values per row band (value_band_proposals):
 # for text on speckle the smoothed map gives no candidate at all, the repeated grey still does.
-# Measured on the benchmark (seeds 7, 13, 31): +7, +8, +4 boxes of 1000 found (faint 8-14 px lines
-# on speckle, some crossing the sector's edge; low contrast 94.0 -> 97.5%, 93.9 -> 98.3%, 90.4 ->
-# 92.4%), markings painted unchanged on seeds 7 and 13 (+2 of 798 on 31), ~25 ms per frame.
+# Measured on the benchmark (seeds 7, 13, 31): +9, +9, +11 boxes of 1000 found (faint 8-14 px lines
+# on speckle, some crossing the sector's edge, some vertical; low contrast 94.0 -> 98.5%, 93.9 ->
+# 98.9%, 90.4 -> 96.0%), markings painted unchanged on seeds 7 and 13 (+2 of 798 on 31), about
+# 30 ms per frame for both orientations.
 VALUE_BANDS = True
+VALUE_BANDS_VERTICAL = True  # also in the turned frame, for vertical labels
 BAND_STEP = 32  # px: column chunks the per-row histograms are counted over
 BAND_QUANT = 2  # grey levels per histogram bin (a bin and its lower neighbour are one 4-level value)
 BAND_HEIGHTS = (6, 9, 12)  # px: band heights tried (ink boxes of 8-16 px text)
@@ -57,9 +59,11 @@ BAND_DENSITY = 0.05  # share of a chunk's band at the value...
 BAND_RATIO = 4.0  # ...at least this many times the share in the band above and the band below
 BAND_MAX_DENSITY = 0.4  # more is a flat area (the ground itself), not strokes
 BAND_OFF = (15.0, 60.0)  # grey levels between the value and the ground: faint ink, not the ground, not strong ink
-BAND_MIN_CHUNKS = 2  # neighbouring chunks a line must span (speckle fluctuations hold one)
+BAND_MIN_CHUNKS = 2  # neighbouring chunks a line spans, or, within one chunk (a short line)...
+BAND_MIN_BANDS = 3  # ...bands it holds at least (speckle's chance bands are mostly one or two)
+BAND_ROW_SHARES = (0.2, 0.35, 0.5)  # shares of the densest row's count that rows of the line hold, tried in turn
 BAND_Z = 20.0  # the line's count at its value against the count expected from the rows beside it, in Poisson sigmas
-BAND_RULE = 0.6  # a row of the line this densely at the value is a rule line (ruler, arrow shaft)
+BAND_RULE = 0.6  # a row of the line this densely at the value, or inked, is a rule line (ruler, arrow shaft)
 BAND_QUIET = 9.0  # noise sigma below which the raw ink map must hold a line of glyphs too (CT noise, CR: faint markings)
 BAND_MIN_WIDTH = 30  # px: shorter is a caliper pair or a short word that other passes find
 BAND_END_GAP = 2.0  # glyph heights without a pixel of the value that end the line
@@ -428,8 +432,9 @@ def repeated_value_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarr
 
 
 def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
-    """(chunk, first row, last row + 1, value) of chunk bands where one grey value is dense and
-    rare in the bands above and below, off the ground by BAND_OFF.
+    """(chunk, first row, last row + 1, value, bands) of chunk bands where one grey value is dense
+    and rare in the bands above and below, off the ground by BAND_OFF; bands of one height whose
+    first rows follow each other are one cell (`bands` of them).
 
     Counted as histograms of (column chunk, row, value bin) in one bincount, summed over rows
     by cumulative sums, so that every band height, row and value is tested at once.
@@ -439,9 +444,9 @@ def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
     chunks, bins = -(-cols // step), 256 // quant
     chunk = (np.arange(cols) // step).astype(np.int32)
     index = (chunk[None, :] * rows + np.arange(rows, dtype=np.int32)[:, None]) * bins + (grey // quant)
-    hist = np.bincount(index.ravel(), minlength=chunks * rows * bins).reshape(chunks, rows, bins).astype(np.int32)
+    hist = np.bincount(index.ravel(), minlength=chunks * rows * bins).reshape(chunks, rows, bins).astype(np.int16)
     hist[..., 1:] += hist[..., :-1].copy()  # bin v holds grey in [quant * (v - 1), quant * (v + 1))
-    counts = np.zeros((chunks, rows + 1, bins), np.int32)
+    counts = np.zeros((chunks, rows + 1, bins), np.int16)  # int16: a band holds at most 16 * 32 pixels
     np.cumsum(hist, axis=1, out=counts[:, 1:])
     ground = (grey.astype(np.int16) - diff).astype(np.float32)
     ground = np.add.reduceat(ground, np.arange(0, cols, step), axis=1).T
@@ -454,15 +459,27 @@ def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
             continue
         band = counts[:, h:] - counts[:, :-h]  # band starting at row r
         inner, side = band[:, h:-h], np.maximum(band[:, : -2 * h], band[:, 2 * h :])
-        area = (h * widths)[:, None, None]
-        hit = (inner >= BAND_DENSITY * area) & (inner >= BAND_RATIO * side) & (inner <= BAND_MAX_DENSITY * area)
+        # thresholds for a full chunk (a narrower last chunk is held to a little more)
+        hit = inner >= int(np.ceil(BAND_DENSITY * h * step))
+        hit &= inner <= int(BAND_MAX_DENSITY * h * step)
+        hit &= inner >= int(BAND_RATIO) * side
         c, r, v = np.nonzero(hit)
         r = r + h
         level = (ground_sum[c, r + h] - ground_sum[c, r]) / (h * widths[c])
         off = np.abs(v * quant - level)
         keep = (off >= BAND_OFF[0]) & (off <= BAND_OFF[1])
-        found.append(np.stack([c[keep], r[keep], r[keep] + h, v[keep] * quant], axis=1))
-    return np.concatenate(found) if found else np.zeros((0, 4), np.int64)
+        c, r, v = c[keep], r[keep], v[keep]
+        if len(c) == 0:
+            continue
+        # one cell per run of consecutive first rows of the same chunk and value
+        order = np.lexsort((r, v, c))
+        c, r, v = c[order], r[order], v[order]
+        start = np.ones(len(c), bool)
+        start[1:] = (c[1:] != c[:-1]) | (v[1:] != v[:-1]) | (r[1:] != r[:-1] + 1)
+        first = np.nonzero(start)[0]
+        last = np.append(first[1:], len(c)) - 1
+        found.append(np.stack([c[first], r[first], r[last] + h, v[first] * quant, last - first + 1], axis=1))
+    return np.concatenate(found) if found else np.zeros((0, 5), np.int64)
 
 
 def _linked_cells(cells: np.ndarray) -> list[np.ndarray]:
@@ -498,17 +515,17 @@ def _linked_cells(cells: np.ndarray) -> list[np.ndarray]:
     return [cells[g] for g in groups.values()]
 
 
-def _band_box(grey: np.ndarray, group: np.ndarray) -> tuple[tuple[int, int, int, int], int] | None:
+def _band_box(grey: np.ndarray, group: np.ndarray, share: float = 0.2) -> tuple[tuple[int, int, int, int], int] | None:
     """(box, value) of the line a group of cells marks: the rows where its value is dense, the
     columns it spans there, and the exact grey (+-VALUE_TOLERANCE) of the bins the cells counted."""
     rows, cols = grey.shape
-    value = int(np.median(group[:, 3]))
+    value = int(np.median(np.repeat(group[:, 3], group[:, 4])))  # as if every band were a cell
     x0, x1 = int(group[:, 0].min()) * BAND_STEP, min(cols, (int(group[:, 0].max()) + 1) * BAND_STEP)
     y0, y1 = max(0, int(group[:, 1].min()) - 4), min(rows, int(group[:, 2].max()) + 4)
     profile = (np.abs(grey[y0:y1, x0:x1].astype(np.int16) - value) <= BAND_QUANT).mean(axis=1)
     if profile.max() < 0.03:
         return None
-    dense = np.nonzero(profile >= max(0.03, 0.2 * profile.max()))[0]
+    dense = np.nonzero(profile >= max(0.03, share * profile.max()))[0]
     runs = np.split(dense, np.nonzero(np.diff(dense) > 3)[0] + 1)  # rows, gaps of up to 2 rows bridged
     run = max(runs, key=lambda r: r[-1] - r[0])
     r0, r1 = y0 + int(run[0]), y0 + int(run[-1]) + 1
@@ -595,31 +612,53 @@ def _band_line(
     level = float(np.median(grey[part].astype(np.int16) - diff[part]))
     if inside.mean(axis=1).max() > BAND_RULE:
         return None
+    # nor a rule line by its contrast (an arrow's shaft, a ruler's bar, drawn in another grey than
+    # the one found): a row of the box or beside it inked along most of the box
+    r0, r1 = max(0, y - 1), min(rows, y + h + 1)
+    strong = np.abs(diff[r0:r1, x : x + w]) > np.maximum(MIN_INK, Z_THRESHOLD * sigma[r0:r1, x : x + w])
+    if strong.mean(axis=1).max() > BAND_RULE:
+        return None
     if float(np.mean(sigma[part])) < BAND_QUIET and not _raw_line(diff, sigma, box, 1 if value > level else -1):
         return None
     return box
 
 
 def value_band_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Faint 8-14 px lines drawn in one grey (see _value_band_lines), horizontal and, looked for in
+    the turned frame, vertical (+1, +3 vertical labels of 1000 boxes on seeds 13 and 31)."""
+    found = _value_band_lines(grey, diff, sigma)
+    if VALUE_BANDS_VERTICAL:
+        turned = [np.ascontiguousarray(a.T) for a in (grey, diff, sigma)]
+        found += [(y, x, h, w) for x, y, w, h in _value_band_lines(*turned)]
+    return found
+
+
+def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Faint 8-14 px lines drawn in one grey, found by that grey's histogram per row band.
 
     On speckle, faint text is 1-3 noise sigmas off the ground per pixel and even smoothed it
     rarely stands out (the smoothed map of repeated_value_proposals gives no candidate); yet an
     overlay draws every glyph in one exact grey, which the band of the line repeats far more
     often than the rows above and below. Every band (column chunk, rows, value) is tested at
-    once from histograms; bands in neighbouring chunks with the same value are one line, which
-    is then checked as a whole (see _is_band_line). Lossless frames only, like the other
-    one-grey tests.
+    once from histograms; bands in neighbouring chunks with the same value are one line (a short
+    line in one chunk needs BAND_MIN_BANDS bands), which is then checked as a whole (see
+    _band_line). Lossless frames only, like the other one-grey tests.
     """
     cells = _band_cells(grey, diff)
     if len(cells) == 0:
         return []
     found = []
     for group in _linked_cells(cells):
-        if len(np.unique(group[:, 0])) < BAND_MIN_CHUNKS:
+        if len(np.unique(group[:, 0])) < BAND_MIN_CHUNKS and int(group[:, 4].sum()) < BAND_MIN_BANDS:
             continue
-        line = _band_box(grey, group)
-        box = _band_line(grey, diff, sigma, *line) if line is not None else None
-        if box is not None:
-            found.append(box)
+        # the rows of the line: where the value is at least BAND_ROW_SHARES of its densest row's
+        # share, the loosest that makes a line (cells of the ground's chance pixels can join a
+        # group and widen its rows)
+        for share in BAND_ROW_SHARES:
+            line = _band_box(grey, group, share)
+            box = _band_line(grey, diff, sigma, *line) if line is not None else None
+            if box is not None:
+                found.append(box)
+                break
     return found
+
