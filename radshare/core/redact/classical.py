@@ -662,3 +662,50 @@ def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> 
                 break
     return found
 
+
+RULER_BAR = 0.85  # share of a box's length one row (column) of ink must run to be a ruler's bar
+RULER_TICK_WIDTH = 2  # px: the most a ruler's tick is across
+RULER_MIN_TICKS = 3  # thin strokes standing on the bar, at least
+RULER_STRAY = 12  # px: ink apart from the bar in a blob larger than this is a glyph (noise specks are smaller)
+RULER_VETO = True  # found boxes that hold only a ruler are dropped (detect.py)
+
+
+def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """True when the ink in `box` is a ruler and nothing else: one straight bar along the box's
+    length, and only thin ticks standing on it.
+
+    DB and the line-of-glyphs tests take a ruler's ticks for a line of glyphs; what no line of text
+    has is a bar along its whole length that every other stroke touches.
+    """
+    x, y, w, h = box
+    rows, cols = diff.shape
+    x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(cols, x + w + 1), min(rows, y + h + 1)
+    d, threshold = diff[y0:y1, x0:x1], np.maximum(MIN_INK, Z_THRESHOLD * sigma[y0:y1, x0:x1])
+    if d.shape[0] > d.shape[1]:
+        d, threshold = d.T, threshold.T
+    length = d.shape[1]
+    if length < 20 or length < 3 * d.shape[0] // 2:
+        return False
+    best = None
+    for ink in (d > threshold, d < -threshold):  # the bar's polarity: the ground's other structures are left out
+        per_row = ink.mean(axis=1)
+        bar = int(np.argmax(per_row))
+        if best is None or per_row[bar] > best[0]:
+            best = (per_row[bar], bar, ink)
+    share, bar, ink = best
+    if share < RULER_BAR:
+        return False
+    rest = ink.copy()
+    rest[max(0, bar - 1) : bar + 2] = False
+    if not rest.any():
+        return False  # a bare line: an arrow's shaft or an edge, not a ruler
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
+    ticks = 0
+    for i in range(1, count):
+        cx, cy, cw, ch, area = stats[i]
+        on_bar = cy + ch >= bar - 1 and cy <= bar + 2
+        if not on_bar and area > RULER_STRAY:
+            return False  # a stroke apart from the bar: a glyph beside the ruler
+        ticks += on_bar and cw <= RULER_TICK_WIDTH
+    # the rest is specks of noise, and speckle touching the bar or a tick
+    return ticks >= RULER_MIN_TICKS

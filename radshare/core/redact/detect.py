@@ -11,6 +11,10 @@ lines that cross a sector edge or a vessel), they find far more than either (see
 benchmark for the figures; the targets are not all met yet). Device templates and the ultrasound
 rule add regions that are painted whatever the detectors say.
 
+Rulers are the markings most often taken for text (their ticks look like a line of glyphs to DB
+and to the classical tests), so found boxes holding a ruler and nothing else are dropped
+(classical.is_ruler).
+
 Regions are padded a few pixels, since a detector box hugs the ink and anti-aliased edges
 stay readable otherwise.
 """
@@ -285,6 +289,14 @@ def _grow(grey, diff, sigma, flat, boxes: list[tuple[int, int, int, int]]) -> li
     return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if INK_VALUE_GROWTH else boxes
 
 
+def _without_rulers(diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """`boxes` without those holding a ruler and nothing else (classical.is_ruler): DB and the
+    line-of-glyphs tests take a ruler's ticks for glyphs."""
+    if not classical.RULER_VETO:
+        return boxes
+    return [b for b in boxes if not classical.is_ruler(diff, sigma, b)]
+
+
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     from radshare.core.redact.ocr import find_words
 
@@ -314,8 +326,10 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         learned = _learned_boxes(grey, lc, proposals)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
-        found += [(*b, "detector") for b in _grow(grey, diff, sigma, flat, learned)]
-        found += [(*b, "mser") for b in _grow(grey, diff, sigma, flat, proposals)]
+        learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
+                              for boxes in (learned, proposals))
+        found += [(*b, "detector") for b in learned]
+        found += [(*b, "mser") for b in proposals]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
