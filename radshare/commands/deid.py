@@ -79,6 +79,8 @@ def mark_duplicates(files: list) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
+
+    batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
     from radshare.core.audit import Report, error_report
     from radshare.core.pipeline import settings_for_installation
     from radshare.core.sources import InputItem

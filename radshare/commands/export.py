@@ -58,6 +58,9 @@ def _check(args: argparse.Namespace, inputs: list[Path], out: Path, report: Path
 
 
 def run(args: argparse.Namespace) -> int:
+    from radshare.core import batch
+
+    batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
     from radshare.core.export.caseset import ExportOptions, discover_cases, export_caseset
     from radshare.core.pipeline import settings_for_installation
 
