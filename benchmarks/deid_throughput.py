@@ -20,7 +20,6 @@ import argparse
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,11 +107,12 @@ def count(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
-def timed(command: list[str], out: Path, env: dict | None = None) -> tuple[float, float]:
+OUT = "{out}"  # stands in a command for its output folder: a new one for every run
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds, and CPU seconds (user + system) of the command and all its processes."""
-    shutil.rmtree(out, ignore_errors=True)
-    os.sync()  # the previous run's deletions reach the disk now, not inside this run's timing:
-    time.sleep(1)  # here, files created just after deleting a thousand took 10x longer
+    os.sync()  # what earlier runs wrote reaches the disk now, not inside this run's timing
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -126,9 +126,15 @@ def timed(command: list[str], out: Path, env: dict | None = None) -> tuple[float
 CPU: dict[str, float] = {}  # row name -> CPU seconds of its fastest run
 
 
-def best_of(repeat: int, command: list[str], out: Path, env=None, name: str = "") -> float:
-    runs = [timed(command, out, env) for _ in range(repeat)]
-    seconds, cpu = min(runs)
+def best_of(repeat: int, command: list[str], runs: Path, env=None, name: str = "") -> float:
+    """The fastest of `repeat` runs, each writing into a folder of its own. Outputs are deleted
+    only at the end: on ext4, files created just after a thousand were deleted took ten times
+    longer (the inode allocator steps around recently deleted inodes), whichever tool ran."""
+    results = []
+    for _ in range(repeat):
+        out = Path(tempfile.mkdtemp(dir=runs)) / "out"
+        results.append(timed([str(out) if part == OUT else part for part in command], env))
+    seconds, cpu = min(results)
     CPU[name] = cpu
     return seconds
 
@@ -153,28 +159,28 @@ def main() -> int:
         print(f"corpus: {dicom_files} DICOM files ({len(SYNTAX_MIX)} transfer syntaxes, {args.headers} headers) + {files - dicom_files} photos, {megabytes:.1f} MB")
         radshare = [str(ROOT / ".venv" / "bin" / "radshare"), "deid", "--text-redaction", "off", "-q"]
         rows: list[tuple[str, int, float, float]] = []
-        rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), str(work / "cp")], work / "cp", name="cp -r (floor)")))
+        runs = work / "runs"
+        runs.mkdir()
+        rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), OUT], runs, name="cp -r (floor)")))
         for workers in (1, 2):
             name = f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, all"
-            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", str(work / "rs")], work / "rs", env, name)
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", OUT], runs, env, name)
             rows.append((name, files, megabytes, seconds))
         dicom_rows = {}
         for workers in (1, 2):
             name = f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, DICOM"
-            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", str(work / "rs")], work / "rs", env, name)
+            seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", OUT], runs, env, name)
             dicom_rows[workers] = dicom_files / seconds
             rows.append((name, dicom_files, dicom_mb, seconds))
         peers = {}
         peer_bin = Path(args.peers) / "bin"
         if (peer_bin / "dicognito").exists():
-            out = work / "dicognito"
             script = "import sys; from dicognito.__main__ import main; main(sys.argv[1:])"
-            command = [str(peer_bin / "python"), "-c", script, "--quiet", "--assume-burned-in-annotation", "never", "-o", str(out), str(dicom_dir)]
-            seconds = best_of(args.repeat, command, out, name="dicognito")
+            command = [str(peer_bin / "python"), "-c", script, "--quiet", "--assume-burned-in-annotation", "never", "-o", OUT, str(dicom_dir)]
+            seconds = best_of(args.repeat, command, runs, name="dicognito")
             peers["dicognito"] = dicom_files / seconds
             rows.append(("dicognito", dicom_files, dicom_mb, seconds))
         if (peer_bin / "deid").exists():
-            out = work / "deid"
             script = (
                 "import sys, glob, os; os.makedirs(sys.argv[2], exist_ok=True); "
                 "from deid.dicom import get_identifiers, replace_identifiers; "
@@ -183,7 +189,7 @@ def main() -> int:
             )
             try:
                 name = "deid (pydicom/deid, default recipe)"
-                seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), str(out)], out, name=name)
+                seconds = best_of(args.repeat, [str(peer_bin / "python"), "-c", script, str(dicom_dir), OUT], runs, name=name)
                 peers["deid"] = dicom_files / seconds
                 rows.append((name, dicom_files, dicom_mb, seconds))
             except RuntimeError as exc:
