@@ -47,19 +47,21 @@ def collect_items(inputs: list[Path]) -> list:
     from radshare.core.sources import InputItem, dicomdir_references, iter_inputs
 
     entries = list(iter_inputs(inputs))
+    indexes = [e for e in entries if isinstance(e, InputItem) and e.member is None and e.path.name.upper() == "DICOMDIR"]
+    if not indexes:
+        return entries
     known = {str(e.path.resolve()) for e in entries if isinstance(e, InputItem) and e.member is None}
     extra: list = []
-    for entry in entries:
-        if isinstance(entry, InputItem) and entry.member is None and entry.path.name.upper() == "DICOMDIR":
-            try:
-                references = dicomdir_references(entry, entry.read_bytes())
-            except Exception:
-                extra.append(InputError(f"{entry.display}: DICOMDIR cannot be read"))
-                continue
-            for ref in references:
-                if str(ref.resolve()) not in known:
-                    known.add(str(ref.resolve()))
-                    extra.append(InputItem(display=str(ref), path=ref) if ref.is_file() else InputError(f"{ref}: listed in a DICOMDIR but missing"))
+    for entry in indexes:
+        try:
+            references = dicomdir_references(entry, entry.read_bytes())
+        except Exception:
+            extra.append(InputError(f"{entry.display}: DICOMDIR cannot be read"))
+            continue
+        for ref in references:
+            if str(ref.resolve()) not in known:
+                known.add(str(ref.resolve()))
+                extra.append(InputItem(display=str(ref), path=ref) if ref.is_file() else InputError(f"{ref}: listed in a DICOMDIR but missing"))
     return entries + extra
 
 
