@@ -184,28 +184,55 @@ def decide_by_tag(tag: BaseTag, ctx: Context, depth: int, clean: bool = False,
     when its length alone proves it fits its VR; anything else is decoded and checked by `decide`.
     """
     number = int(tag)  # plain int: set and dict lookups with pydicom's Tag objects are slow
+    key = (number, depth == 0, ctx.options, id(ctx.tables))
+    settled = _BY_NUMBER.get(key)
+    if settled is None:
+        if len(_BY_NUMBER) > 50_000:  # files with endless distinct tags: bounded memory
+            _BY_NUMBER.clear()
+        settled = _BY_NUMBER[key] = _by_number(number, depth, ctx)
+    kind, found = settled
+    if kind == "decided":
+        return found
+    if kind == "record":
+        return Decision("replaced", RECORD_REASON, value=ctx.record[found])
+    if kind == "row":
+        return _settle_by_vr(found[0], found[1], number, raw, ctx)
+    if kind == "known safe" and raw is not None:
+        if plausible_length(number, getattr(raw, "VR", None), getattr(raw, "length", None)):
+            return _KEPT_KNOWN_SAFE
+    return None
+
+
+_KEPT_KNOWN_SAFE = Decision("kept", "known safe")
+# What the tag number alone says, per (tag, top level?, options, tables): the same few hundred
+# tags recur in every file of a batch, and the table lookups behind them cost more than the walk.
+_BY_NUMBER: dict[tuple, tuple[str, Any]] = {}
+
+
+def _by_number(number: int, depth: int, ctx: Context) -> tuple[str, Any]:
+    """("decided", a Decision or None), or what is left to ask of the element: ("record",
+    keyword), ("row", (code, reason)) for Z/D/C/K/U rows, ("known safe", None)."""
     group = number >> 16
     if group == 0x0002:
-        return Decision("removed", "file meta attribute inside the data set")
+        return "decided", Decision("removed", "file meta attribute inside the data set")
     if number & 0xFFFF == 0x0000:
-        return Decision("removed", "group length (recomputed when written)")
+        return "decided", Decision("removed", "group length (recomputed when written)")
     if group & 1:
-        return None if ctx.options.retain_safe_private else Decision("removed", "private tag")
+        return "decided", None if ctx.options.retain_safe_private else Decision("removed", "private tag")
     if depth == 0 and number in _RECORD_TAGS:
-        return Decision("replaced", RECORD_REASON, value=ctx.record[_RECORD_TAGS[number]])
+        return "record", _RECORD_TAGS[number]
     if depth and number in _PIXEL_DATA_TAGS:
-        return Decision("removed", "pixel data inside a sequence (an icon or thumbnail, never reviewed for burned-in text)")
+        return "decided", Decision("removed", "pixel data inside a sequence (an icon or thumbnail, never reviewed for burned-in text)")
     row = ctx.tables.row_for(number)
     if row is not None:
         code, source = action_with_source(row, ctx.options)
         reason = f"{row.source} {source}: {code}"
-        return Decision("removed", reason) if code == "X" else _settle_by_vr(code, reason, number, raw, ctx)
+        return ("decided", Decision("removed", reason)) if code == "X" else ("row", (code, reason))
     if group & 0xFF01 == 0x6000:
-        return None if ctx.options.clean_graphics else Decision("removed", "overlay")
+        return "decided", None if ctx.options.clean_graphics else Decision("removed", "overlay")
     if number in ctx.tables.known_safe_values and number not in ctx.tables.known_safe_text:
-        if raw is not None and plausible_length(number, getattr(raw, "VR", None), getattr(raw, "length", None)):
-            return Decision("kept", "known safe")
-    return None
+        return "known safe", None
+    return "decided", None
 
 
 def _settle_by_vr(code: str, reason: str, tag: int, elem: Any, ctx: Context) -> Decision | None:
