@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import classical, lines  # noqa: E402
 from radshare.core.redact import detect as detect_module  # noqa: E402
-from tests.fixtures.textimages import detected_coverage, coverage, make_background, make_sample, plant_text  # noqa: E402
+from tests.fixtures.textimages import coverage_without, detected_coverage, coverage, make_background, make_sample, plant_text  # noqa: E402
 
 # benchmark frames (seed 13, not a seed the passes were tuned on) whose faint line DB and the
 # classical pass find only in pieces
@@ -33,10 +33,8 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)
     monkeypatch.setattr(classical, "VALUE_BANDS", False)
-    with monkeypatch.context() as m:
-        m.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
-        assert 0 < detected_coverage(sample, text) < 0.9  # found in part without growing
-    assert detected_coverage(sample, text) >= 0.9
+    without = coverage_without(sample, text, monkeypatch, lines, grow_along_lines=lambda diff, sigma, boxes: list(boxes))
+    assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found in part without growing
 
 
 @pytest.mark.parametrize("seed,text", TOUCHING_8PX)
@@ -102,10 +100,8 @@ def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkey
     sample = make_sample(seed)
     assert not next(t for t in sample.texts if t.text == text).low_contrast
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)  # growth over the ink value alone is tested elsewhere
-    with monkeypatch.context() as m:
-        m.setattr(detect_module, "GROUND_CHANGE", False)
-        assert 0 < detected_coverage(sample, text) < 0.9  # found up to the edge of the structure only
-    assert detected_coverage(sample, text) >= 0.9
+    without = coverage_without(sample, text, monkeypatch, detect_module, GROUND_CHANGE=False)
+    assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found up to the edge of the structure only
 
 
 def test_small_word_looks_stay_within_their_cap():

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from radshare.core.redact import classical, detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_text  # noqa: E402
+from tests.fixtures.textimages import coverage, draw_ruler, make_background, make_sample, painted_mask, plant_text  # noqa: E402
 
 # benchmark frames (seeds 7 and 13) with a ruler that the detectors painted as text
 PAINTED_RULERS = [
@@ -44,14 +44,7 @@ def test_ruler_is_not_painted(seed, ruler, monkeypatch):
 
 def _ruler(grey: np.ndarray, x: int, y: int, length: int, step: int, upright: bool, value: int = 255) -> tuple:
     canvas = np.zeros(grey.shape, np.uint8)
-    if upright:
-        cv2.line(canvas, (x, y), (x, y + length), 255, 1)
-        for i, t in enumerate(range(0, length + 1, step)):
-            cv2.line(canvas, (x, y + t), (x + (8 if i % 5 == 0 else 4), y + t), 255, 1)
-    else:
-        cv2.line(canvas, (x, y), (x + length, y), 255, 1)
-        for i, t in enumerate(range(0, length + 1, step)):
-            cv2.line(canvas, (x + t, y), (x + t, y - (8 if i % 5 == 0 else 4)), 255, 1)
+    draw_ruler(canvas, x, y, length, step, upright)
     grey[canvas > 0] = value
     ys, xs = np.nonzero(canvas)
     return (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))

@@ -17,6 +17,8 @@ proposes the bands where one value repeats far more often than in the rows besid
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 
@@ -148,7 +150,11 @@ def _is_word_blob(x: int, y: int, w: int, h: int, area: int, labels: np.ndarray,
 
 def _group(boxes: np.ndarray) -> list[list[int]]:
     """Union blobs of similar size that sit side by side in a row or a column, close together."""
-    n = len(boxes)
+    return _joined(len(boxes), _linked_pairs(boxes))
+
+
+def _joined(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """The connected groups of 0..n-1 under `pairs` (union-find), each in ascending order."""
     parent = np.arange(n)
 
     def find(i: int) -> int:
@@ -157,7 +163,7 @@ def _group(boxes: np.ndarray) -> list[list[int]]:
             i = parent[i]
         return int(i)
 
-    for i, j in _linked_pairs(boxes):
+    for i, j in pairs:
         parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -484,18 +490,10 @@ def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
 
 def _linked_cells(cells: np.ndarray) -> list[np.ndarray]:
     """Groups of cells in the same or neighbouring chunks whose rows overlap and whose values agree."""
-    n = len(cells)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return int(i)
-
     by_chunk: dict[int, np.ndarray] = {}
     for c in np.unique(cells[:, 0]):
         by_chunk[int(c)] = np.nonzero(cells[:, 0] == c)[0]
+    pairs: list[tuple[int, int]] = []
     for c, mine in by_chunk.items():
         a = cells[mine]
         for other in (c, c + 1):
@@ -505,14 +503,8 @@ def _linked_cells(cells: np.ndarray) -> list[np.ndarray]:
             b = cells[theirs]
             linked = ((a[:, None, 1] < b[None, :, 2]) & (b[None, :, 1] < a[:, None, 2])
                       & (np.abs(a[:, None, 3] - b[None, :, 3]) <= 2 * BAND_QUANT))
-            for i, j in zip(*np.nonzero(linked)):
-                ri, rj = find(int(mine[i])), find(int(theirs[j]))
-                if ri != rj:
-                    parent[ri] = rj
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return [cells[g] for g in groups.values()]
+            pairs.extend((int(mine[i]), int(theirs[j])) for i, j in zip(*np.nonzero(linked)))
+    return [cells[g] for g in _joined(len(cells), pairs)]
 
 
 def _band_box(grey: np.ndarray, group: np.ndarray, share: float = 0.2) -> tuple[tuple[int, int, int, int], int] | None:
