@@ -43,10 +43,11 @@ def _fresh(monkeypatch, tmp_path):
     repeats._CONTEXTS.clear()
 
 
-def test_a_value_kept_for_one_patient_is_masked_for_the_patient_it_names(tmp_path):
+@pytest.mark.parametrize("syntax", ["explicit-le", "implicit-le"])  # implicit: the VR comes from the dictionary
+def test_a_value_kept_for_one_patient_is_masked_for_the_patient_it_names(tmp_path, syntax):
     # Same stored bytes in both files: harmless for Jane Doe, the own name of the second patient.
-    first = _run(tmp_path, "a.dcm", to_bytes(_patient("DOE^JANE", "ID-1", "ZEBRAKOV view", seed=1)))
-    second = _run(tmp_path, "b.dcm", to_bytes(_patient("ZEBRAKOV^QUILLA", "ID-2", "ZEBRAKOV view", seed=2)))
+    first = _run(tmp_path, "a.dcm", to_bytes(_patient("DOE^JANE", "ID-1", "ZEBRAKOV view", seed=1), syntax))
+    second = _run(tmp_path, "b.dcm", to_bytes(_patient("ZEBRAKOV^QUILLA", "ID-2", "ZEBRAKOV view", seed=2), syntax))
     assert read_dicom(first, "a").WindowCenterWidthExplanation == "ZEBRAKOV view"
     assert list(read_dicom(first, "a").ImageType)[-1] == "ZEBRAKOV"
     assert scan_bytes(second, ["ZEBRAKOV", "QUILLA"]) == []

@@ -7,15 +7,17 @@ the date shift). Such repeats are kept raw, without decoding them or asking the 
 
 Only "kept" decisions are remembered, and only for plain elements whose decoding needs nothing
 from the rest of the data set: never private tags (their creator decides), sequences (their
-items are walked), values with an ambiguous or implicit VR, or anything changed or removed.
+items are walked), values whose VR is ambiguous or unknown, or anything changed or removed.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 
 from radshare.core.deid.rules import Context, Decision
@@ -47,22 +49,34 @@ def kept_values(ctx: Context) -> dict:
 
 def stored_value(ds: Any, tag: int, raw: Any, max_bytes: int) -> tuple | None:
     """An undecoded value with all its decoding depends on (tag, VR, bytes, byte order, VR form,
-    character set); None when decoding needs more of the data set (implicit or ambiguous VR), or
-    when the value is decoded already or longer than `max_bytes`."""
+    character set); None when decoding needs more of the data set (an ambiguous VR, an unknown
+    tag read without one), or when the value is decoded already or longer than `max_bytes`."""
     if not isinstance(raw, RawDataElement) or raw.value is None or len(raw.value) > max_bytes:
         return None
-    if raw.VR is None or " or " in raw.VR:
+    vr = raw.VR if raw.VR is not None else _dictionary_vr(int(tag))  # implicit VR: the dictionary's
+    if vr is None or " or " in vr:
         return None
     charset = ds.original_character_set or ds._character_set
-    return int(tag), raw.VR, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset)
+    return int(tag), vr, raw.value, raw.is_little_endian, raw.is_implicit_VR, str(charset)
+
+
+@lru_cache(maxsize=4096)
+def _dictionary_vr(tag: int) -> str | None:
+    """The one VR the dictionary gives a tag read without one; None for private and unknown tags
+    (pydicom reads those as UN) and for ambiguous ones."""
+    try:
+        vr = dictionary_VR(tag)
+    except KeyError:
+        return None
+    return None if " or " in vr else vr
 
 
 def repeat_key(ds: Any, tag: int, raw: Any, clean: bool, depth: int) -> tuple | None:
     """What makes a stored value the same value again, or None when it may not be remembered."""
-    if (tag >> 16) & 1 or getattr(raw, "VR", None) in ("SQ", "UN"):
+    if (tag >> 16) & 1:
         return None
     value = stored_value(ds, tag, raw, MAX_BYTES)
-    return None if value is None else (*value, clean, depth == 0)
+    return None if value is None or value[1] in ("SQ", "UN") else (*value, clean, depth == 0)
 
 
 def remember(values: dict, key: tuple | None, decision: Decision) -> None:
