@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytesseract
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.model import Identifiers, TextRegion  # noqa: E402
-from radshare.core.redact import apply_regions, read_regions, redact_dicom, redact_photo  # noqa: E402
-from radshare.core.redact.ocr import matches_identifiers  # noqa: E402
-from tests.fixtures.textimages import make_sample  # noqa: E402
+from radshare.core.model import Identifiers, TextRegion
+from radshare.core.redact import apply_regions, read_regions, redact_dicom, redact_photo
+from radshare.core.redact.ocr import matches_identifiers
+from tests.fixtures.textimages import make_sample
 
 
 def tesseract_words(image: np.ndarray) -> str:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import DetectContext, detect_frames, detect_text, detector_name  # noqa: E402
-from tests.fixtures.textimages import coverage, make_sample, marks_painted, painted_mask  # noqa: E402
+from radshare.core.redact import DetectContext, detect_frames, detect_text, detector_name
+from tests.fixtures.textimages import coverage, make_sample, marks_painted, painted_mask
 
 
 

@@ -4,16 +4,12 @@ so that OCR reads none of it afterwards; calipers and rulers beside it are left 
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import apply_regions, classical, detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, marks_painted, painted_mask, plant_mark, plant_text  # noqa: E402
+from radshare.core.redact import apply_regions, classical, detect_text
+from tests.fixtures.textimages import coverage, make_background, make_sample, marks_painted, painted_mask, plant_mark, plant_text
 
 
 

@@ -6,18 +6,14 @@ markings beside a line do not share that value in a bounded band, and are not ta
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import classical, detect_text, lines  # noqa: E402
-from radshare.core.redact import detect as detect_module  # noqa: E402
-from tests.fixtures.textimages import detected_coverage, coverage, jpeg_copy, make_background, make_sample, painted_mask, plant_text  # noqa: E402
+from radshare.core.redact import classical, detect_text, lines
+from radshare.core.redact import detect as detect_module
+from tests.fixtures.textimages import detected_coverage, coverage, jpeg_copy, make_background, make_sample, painted_mask, plant_text
 
 
 # benchmark frames (seeds 11, 13 and 21) whose faint line crosses the sector edge or a vessel,

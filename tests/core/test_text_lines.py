@@ -4,18 +4,14 @@ glyphs touch get an enlarged second look; markings beside them stay unpainted.""
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import classical, lines  # noqa: E402
-from radshare.core.redact import detect as detect_module  # noqa: E402
-from tests.fixtures.textimages import coverage_without, detected_coverage, coverage, make_background, make_sample, plant_text  # noqa: E402
+from radshare.core.redact import classical, lines
+from radshare.core.redact import detect as detect_module
+from tests.fixtures.textimages import planted_text, coverage_without, detected_coverage, coverage, make_background, make_sample, plant_text
 
 # benchmark frames (seed 13, not a seed the passes were tuned on) whose faint line DB and the
 # classical pass find only in pieces
@@ -28,7 +24,7 @@ TOUCHING_8PX = [(7 * 100003 + 84, "THI"), (7 * 100003 + 129, "SAG"), (11 * 10000
 @pytest.mark.parametrize("seed,text", FOUND_IN_PIECES)
 def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
-    assert next(t for t in sample.texts if t.text == text).low_contrast
+    assert planted_text(sample, text).low_contrast
     # growth over the ink value and the repeated-grey proposals alone are tested elsewhere
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)
@@ -40,7 +36,7 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
 @pytest.mark.parametrize("seed,text", TOUCHING_8PX)
 def test_eight_pixel_label_with_touching_glyphs_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    assert next(t for t in sample.texts if t.text == text).height == 8
+    assert planted_text(sample, text).height == 8
     monkeypatch.setattr(classical, "small_word_blobs", lambda *args: [])
     assert detected_coverage(sample, text) < 0.9  # nothing else finds it
     monkeypatch.undo()
@@ -98,7 +94,7 @@ CROSSING_SPINE = [(7 * 100003 + 20, "ID: X96346"), (7 * 100003 + 95, "1939-02-03
 @pytest.mark.parametrize("seed,text", CROSSING_SPINE)
 def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
-    assert not next(t for t in sample.texts if t.text == text).low_contrast
+    assert not planted_text(sample, text).low_contrast
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)  # growth over the ink value alone is tested elsewhere
     without = coverage_without(sample, text, monkeypatch, detect_module, GROUND_CHANGE=False)
     assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found up to the edge of the structure only

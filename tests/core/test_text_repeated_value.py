@@ -5,17 +5,13 @@ dotted lines, rulers, arrows) are not proposed."""
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import classical  # noqa: E402
-from tests.fixtures.textimages import coverage_without, detected_coverage, coverage, make_background, make_sample  # noqa: E402
+from radshare.core.redact import classical
+from tests.fixtures.textimages import planted_text, coverage_without, detected_coverage, coverage, make_background, make_sample
 
 # benchmark frames (seeds 7, 13 and 21) with a faint small line that nothing else proposes
 NOTHING_ELSE_FINDS = [
@@ -29,7 +25,7 @@ NOTHING_ELSE_FINDS = [
 @pytest.mark.parametrize("seed,text", NOTHING_ELSE_FINDS)
 def test_faint_small_line_in_one_grey_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     assert planted.low_contrast and planted.height <= 14
     without = coverage_without(sample, text, monkeypatch, classical, REPEATED_VALUE=False, VALUE_BANDS=False)
     assert without < 0.9 <= detected_coverage(sample, text)  # the other one-grey pass (test_text_value_band.py); no other pass finds it

@@ -5,17 +5,13 @@ it) are dropped; text beside a ruler, and text lines themselves, are kept."""
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import classical, detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, draw_ruler, make_background, make_sample, painted_mask, plant_text  # noqa: E402
+from radshare.core.redact import classical, detect_text
+from tests.fixtures.textimages import coverage, draw_ruler, make_background, make_sample, painted_mask, plant_text
 
 # benchmark frames (seeds 7 and 13) with a ruler that the detectors painted as text
 PAINTED_RULERS = [

@@ -4,18 +4,14 @@ enlarged, and painted whole; text at full contrast and non-text markings are not
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import detect as detect_module  # noqa: E402
-from radshare.core.redact import classical, lines  # noqa: E402
-from radshare.core.redact import detect_text  # noqa: E402
-from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, plant_mark, plant_text  # noqa: E402
+from radshare.core.redact import detect as detect_module
+from radshare.core.redact import classical, lines
+from radshare.core.redact import detect_text
+from tests.fixtures.textimages import planted_text, coverage, make_background, make_sample, painted_mask, plant_mark, plant_text
 
 
 
@@ -26,7 +22,7 @@ FOUND_IN_PIECES = [(11 * 100003 + 164, "C5-1"), (11 * 100003 + 173, "11:14:24"),
 @pytest.mark.parametrize("seed,text", FOUND_IN_PIECES)
 def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     assert planted.low_contrast
     # growth along the line (lines.py) also paints such lines whole: off here, to see the second look alone
     monkeypatch.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))

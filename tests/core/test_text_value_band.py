@@ -6,17 +6,13 @@ not proposed."""
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from radshare.core.redact import classical  # noqa: E402
-from tests.fixtures.textimages import coverage_without, coverage, detected_coverage, make_background, make_sample  # noqa: E402
+from radshare.core.redact import classical
+from tests.fixtures.textimages import planted_text, coverage_without, coverage, detected_coverage, make_background, make_sample
 
 # benchmark frames (seeds 7 and 13) with a faint small line on speckle that every other pass missed
 ONLY_THE_VALUE_BANDS_FIND = [
@@ -32,7 +28,7 @@ ONLY_THE_VALUE_BANDS_FIND = [
 @pytest.mark.parametrize("seed,text", ONLY_THE_VALUE_BANDS_FIND)
 def test_faint_line_on_speckle_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     assert sample.background == "us" and planted.low_contrast and planted.height <= 14
     without = coverage_without(sample, text, monkeypatch, classical, VALUE_BANDS=False)
     assert without < 0.9 <= detected_coverage(sample, text)  # nothing else finds it
@@ -45,7 +41,7 @@ VERTICAL = [(13 * 100003 + 184, "19:43:54"), (31 * 100003 + 100, "2339906712"), 
 @pytest.mark.parametrize("seed,text", VERTICAL)
 def test_faint_vertical_label_on_speckle_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     assert planted.vertical and planted.low_contrast and sample.background == "us"
     without = coverage_without(sample, text, monkeypatch, classical, VALUE_BANDS_VERTICAL=False)
     assert without < 0.9 <= detected_coverage(sample, text)
@@ -59,7 +55,7 @@ WIDENED_ROWS = [(31 * 100003 + 5, "735189867"), (31 * 100003 + 37, "SMITH^KOWALS
 @pytest.mark.parametrize("seed,text", WIDENED_ROWS)
 def test_line_with_widened_rows_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    assert next(t for t in sample.texts if t.text == text).low_contrast
+    assert planted_text(sample, text).low_contrast
     without = coverage_without(sample, text, monkeypatch, classical, BAND_ROW_SHARES=classical.BAND_ROW_SHARES[:1])
     assert without < 0.9 <= detected_coverage(sample, text)
 
@@ -69,7 +65,7 @@ def test_line_with_one_dense_row_is_found(monkeypatch):
     of its other rows: its rows are found at a tenth of the densest row's share."""
     sample = make_sample(31 * 100003 + 185)
     text = "ID: Y73589"
-    assert next(t for t in sample.texts if t.text == text).low_contrast
+    assert planted_text(sample, text).low_contrast
     without = coverage_without(sample, text, monkeypatch, classical, BAND_ROW_SHARES=tuple(s for s in classical.BAND_ROW_SHARES if s > 0.1))
     assert without < 0.9 <= detected_coverage(sample, text)
 
@@ -81,7 +77,7 @@ ONE_CHUNK = [(7 * 100003 + 144, "21.06.1979"), (31 * 100003 + 155, "13:06:12"), 
 @pytest.mark.parametrize("seed,text", ONE_CHUNK)
 def test_short_line_within_one_chunk_is_found(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     assert planted.low_contrast and planted.height <= 11
     without = coverage_without(sample, text, monkeypatch, classical, BAND_MIN_BANDS=10**9)
     assert without < 0.9 <= detected_coverage(sample, text)  # lines spanning two chunks only
@@ -99,7 +95,7 @@ ACROSS_THE_SECTOR_EDGE = [
 @pytest.mark.parametrize("seed,text", ACROSS_THE_SECTOR_EDGE)
 def test_faint_line_across_the_sector_edge_is_found_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
-    planted = next(t for t in sample.texts if t.text == text)
+    planted = planted_text(sample, text)
     x, y, w, h = planted.box
     beside = [np.median(sample.image[r0 : r0 + h, x : x + w], axis=0) for r0 in (y - 2 * h, y + 2 * h)]
     black, speckle = (max(float((g < 5).mean()) for g in beside), max(float((g > 40).mean()) for g in beside))
