@@ -20,6 +20,7 @@ COMMANDS = {
     "export": "radshare.commands.export",
     "post": "radshare.commands.post",
     "accounts": "radshare.commands.accounts",
+    "shared": "radshare.commands.shared",
     "selftest": "radshare.commands.selftest",
     "demo": "radshare.commands.demo",
 }

@@ -10,6 +10,10 @@ by a person, to confirm posting without review.
 `--confirm` gives both confirmations non-interactively. Without `--confirm` and without a
 terminal nothing is posted (exit 2).
 
+Every post is recorded in the sharing ledger (`radshare shared list`) with the basis for sharing
+(`--basis`, asked in a terminal; "unstated" when neither) and pseudonymous case and image ids;
+a post that cannot be recorded is not sent.
+
 Exit codes: 0 posted; 1 an input, the gate, the target's checks or the upload failed (nothing
 or, after a network failure, possibly part was sent: see the message); 2 usage or configuration.
 """
@@ -56,6 +60,15 @@ def add_parser(subparsers) -> None:
 
     parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto",
                         help="find and paint out text burned into the pixels (default: auto)")
+    from radshare.core.sharing import BASES
+
+    parser.add_argument("--basis", choices=tuple(BASES), metavar="|".join(BASES),
+                        help="the basis for sharing, recorded in the sharing ledger: patient consent on file, "
+                        "institutional policy, or a fully anonymous image (asked in a terminal when not given)")
+    parser.add_argument("--basis-ref", default="", metavar="NUMBER",
+                        help="a reference for the basis, e.g. the consent form number (a number, never a name)")
+    parser.add_argument("--case", default="", metavar="ID",
+                        help="the case id to list the post under in the ledger (default: a pseudonym of the study)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
 
@@ -113,7 +126,10 @@ def _run(args: argparse.Namespace) -> int:
     from radshare.core.sources import iter_inputs
 
     settings = settings_for_installation(text_redaction=args.text_redaction)
+    from radshare.core.sharing import ids_for_file
+
     sources: list[SourceImage] = []
+    ids: list[tuple[str, str]] = []
     failed = 0
     for entry in iter_inputs(args.files):
         if isinstance(entry, InputError):
@@ -122,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
             continue
         try:
             sources.append(SourceImage.from_shareable(shareable_image(entry, settings)))
+            ids.append(ids_for_file(entry.read_bytes(), settings.key))
         except (InputError, RadShareError) as exc:
             print(f"radshare: {exc}", file=sys.stderr)
             failed += 1
@@ -177,6 +194,33 @@ def _run(args: argparse.Namespace) -> int:
             print(f"radshare: {cls.display_name}: {message}", file=sys.stderr)
         print("radshare: nothing posted", file=sys.stderr)
         return 1
+
+    # 6. The basis for sharing and the ledger row, written before anything is sent.
+    from radshare.core.ledger import Ledger
+    from radshare.core.sharing import check_basis, check_case_label, new_post
+
+    case_id = check_case_label(args.case) if args.case else ""
+    with Ledger() as ledger:
+        basis = _basis(args, ledger, account.name, interactive)
+        basis, reference = check_basis(basis, args.basis_ref, [g.identifiers for g in gate_images])
+        entry = new_post(account.name, cls.id, post, ids, basis, reference, case_id=case_id)
+        result, number = _send(args, cls, account, uploader, post, ledger, entry)
+    seconds = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({
+            "url": result.url, "id": result.id, "draft": result.draft, "target": cls.id, "seconds": round(seconds, 3),
+            "ledger": number, "case": entry.case_id,
+            "images": [{"format": i.format, "width": i.width, "height": i.height, "bytes": i.size} for i in post.images],
+        }))
+    else:
+        print(f"{result.url}{'  (draft)' if result.draft else ''}")
+        _say(args, f"recorded in the sharing ledger as post {number}, case {entry.case_id} ('radshare shared list')")
+    return 0
+
+
+def _send(args: argparse.Namespace, cls, account, uploader, post, ledger, entry):
+    from radshare.core.sharing import publish_and_record
+
     sent = sum(image.size for image in post.images)
     _say(args, f"posting {len(post.images)} image(s), {sent} bytes, to {cls.display_name} ('{account.name}')")
 
@@ -184,16 +228,31 @@ def _run(args: argparse.Namespace) -> int:
         _say(args, f"  [{done}/{total}] {stage}")
 
     try:
-        result = uploader.publish(post, progress=progress)
+        return publish_and_record(ledger, uploader, post, entry, progress=progress)
     finally:
         if hasattr(uploader, "close"):
             uploader.close()
-    seconds = time.perf_counter() - started
-    if args.json:
-        print(json.dumps({
-            "url": result.url, "id": result.id, "draft": result.draft, "target": cls.id, "seconds": round(seconds, 3),
-            "images": [{"format": i.format, "width": i.width, "height": i.height, "bytes": i.size} for i in post.images],
-        }))
-    else:
-        print(f"{result.url}{'  (draft)' if result.draft else ''}")
-    return 0
+
+
+def _basis(args: argparse.Namespace, ledger, account: str, interactive: bool) -> str:
+    """The basis for sharing: --basis, else the one remembered for the account, else asked, else unstated."""
+    from radshare.core.sharing import BASES, UNSTATED
+
+    if args.basis:
+        return args.basis
+    remembered = ledger.remembered_basis(account)
+    if remembered:
+        _say(args, f"Basis for sharing (remembered for account '{account}'): {BASES.get(remembered, remembered)}")
+        return remembered
+    if not interactive:
+        return UNSTATED
+    names = list(BASES)
+    for number, name in enumerate(names, 1):
+        print(f"  {number}. {BASES[name]}", file=sys.stderr)
+    while True:
+        try:
+            answer = input(f"On what basis are these images shared? [1-{len(names)}] ").strip()
+        except EOFError:
+            raise ConfigError("nothing posted: no basis for sharing was chosen") from None
+        if answer.isdigit() and 1 <= int(answer) <= len(names):
+            return names[int(answer) - 1]

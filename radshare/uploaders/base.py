@@ -92,6 +92,10 @@ class Features:
     content_warning: bool = False
     title: bool = False
     draft_note: str = ""
+    #: The uploader implements `withdraw` (delete the post and its media); `withdraw_note` says,
+    #: in product words, what withdrawal does on this service (e.g. where it only hides).
+    withdraw: bool = False
+    withdraw_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,11 +165,42 @@ class Identity:
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What `publish` created: its public or editor URL, the target's id, and whether it is a draft."""
+    """What `publish` created: its public or editor URL, the target's id, and whether it is a draft.
+
+    `media_ids` are the target's ids of the uploaded images, in order, and `data` anything else
+    (non-secret) that `withdraw` will need later; both go to the sharing ledger.
+    """
 
     url: str
     id: str
     draft: bool
+    media_ids: tuple[str, ...] = ()
+    data: Mapping[str, str] = field(default_factory=dict)
+
+
+class PostRecord(Protocol):
+    """What `withdraw` is given: the sharing ledger's record of one post (`core.sharing.SharedPost`)."""
+
+    post_id: str
+    url: str
+    draft: bool
+    data: Mapping[str, str]
+
+    @property
+    def media_ids(self) -> tuple[str, ...]: ...
+
+
+WithdrawState = Literal["deleted", "trashed", "hidden"]
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    """What `withdraw` achieved. "deleted": gone from the service; "trashed": gone from public view,
+    restorable by the site's administrators (WordPress trash); "hidden": gone from public view but
+    kept by the service (e.g. for its staff). `note` says so in product words."""
+
+    state: WithdrawState
+    note: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,6 +359,15 @@ class Uploader:
 
     def publish(self, post: Post, progress: Progress | None = None, cancel: Cancel | None = None) -> PublishResult:
         raise NotImplementedError
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """Take a post and its media back (plugins that set `features.withdraw` implement it).
+
+        Must be safe to repeat: what is already gone (404/410) counts as done, so an interrupted
+        withdrawal resumes. `force` deletes for good where the service would keep a restorable
+        copy. Failures are the `UploadError` family; the ledger keeps the post pending.
+        """
+        raise Rejected(f"{self.display_name or self.id} cannot withdraw posts")
 
     # helpers for subclasses
     def _require_valid(self, post: Post) -> None:

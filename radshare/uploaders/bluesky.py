@@ -39,12 +39,14 @@ from radshare.uploaders.base import (
     NetworkError,
     Post,
     Progress,
+    PostRecord,
     PublishResult,
     RateLimited,
     Rejected,
     TooLarge,
     UploadError,
     Uploader,
+    WithdrawResult,
     check_cancel,
     report_progress,
 )
@@ -111,6 +113,10 @@ class BlueskyUploader(Uploader):
         visibility=(),
         content_warning=False,
         draft_note="Bluesky has no drafts and no visibility settings: the post is public as soon as it is sent.",
+        withdraw=True,
+        withdraw_note="The post record is deleted from your repository. Its images are then referenced by nothing "
+                      "and the server (PDS) deletes them by garbage collection; copies that other services "
+                      "(app views, feeds) already fetched are removed by them in their own time.",
     )
     text_length = staticmethod(count_graphemes)
 
@@ -185,11 +191,13 @@ class BlueskyUploader(Uploader):
         report_progress(progress, 0, total, "signing in")
         client = self.client()
         embedded = []
+        blobs: list[str] = []
         for number, image in enumerate(post.images, 1):
             report_progress(progress, number, total, f"uploading image {number}")
             if image.size > MAX_IMAGE_BYTES:  # validate caught it; never send an over-size image
                 raise TooLarge(f"image {number} is over Bluesky's {MAX_IMAGE_BYTES}-byte limit")
             uploaded = self._call(f"uploading image {number}", client.upload_blob, image.data, cancel=cancel)
+            blobs.append(str(uploaded.blob.cid))
             embedded.append(models.AppBskyEmbedImages.Image(
                 alt=image.alt_text, image=uploaded.blob,
                 aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(width=image.width, height=image.height),
@@ -213,7 +221,26 @@ class BlueskyUploader(Uploader):
         )
         report_progress(progress, total, total, "posted")
         rkey = created.uri.rsplit("/", 1)[-1]
-        return PublishResult(url=f"{self.web_url}/profile/{self.handle}/post/{rkey}", id=created.uri, draft=False)
+        return PublishResult(url=f"{self.web_url}/profile/{self.handle}/post/{rkey}", id=created.uri, draft=False,
+                             media_ids=tuple(blobs), data={"did": str(self._did or "")})
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """Delete the post record (`com.atproto.repo.deleteRecord`); deleting a missing record is a no-op.
+
+        Blobs cannot be deleted one by one: once no record refers to them, the PDS removes them.
+        """
+        from atproto import models
+
+        parts = record.post_id.removeprefix("at://").split("/")
+        if len(parts) != 3 or parts[1] != "app.bsky.feed.post":
+            raise Rejected("the ledger's Bluesky post id is not an app.bsky.feed.post record")
+        client = self.client()
+        repo = self._did or parts[0]
+        if parts[0] != repo:
+            raise Rejected("this post belongs to another Bluesky account than the one signed in")
+        self._call("withdrawing the post", client.com.atproto.repo.delete_record,
+                   models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=parts[1], rkey=parts[2]), cancel=cancel)
+        return WithdrawResult("deleted", "post record deleted; its images are garbage-collected by the PDS")
 
 
 def facets_for(text: str) -> list[Any]:

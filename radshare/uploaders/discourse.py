@@ -39,6 +39,7 @@ from radshare.uploaders.base import (
     NetworkError,
     Post,
     Progress,
+    PostRecord,
     PublishResult,
     RateLimited,
     Rejected,
@@ -46,6 +47,7 @@ from radshare.uploaders.base import (
     UploadError,
     Uploader,
     ValidationFailed,
+    WithdrawResult,
     check_cancel,
     parse_retry_after,
     plain_http_problem,
@@ -56,6 +58,13 @@ from radshare.uploaders.base import (
 DRAFT_NOTE = (
     "Discourse has no drafts: post to a private category (only its members see it), "
     "or send it as a message to yourself and move it later."
+)
+WITHDRAW_NOTE = (
+    "Discourse only hides a deleted topic: members no longer see it, but the forum's staff can still read "
+    "and restore it, and its images stay on the forum until staff delete the topic for good and the forum's "
+    "own clean-up removes unused uploads (Discourse has no way to delete an upload through its API). "
+    "Withdrawing with force asks for permanent deletion, which Discourse allows only to admins on forums "
+    "that permit it."
 )
 TOPIC, MESSAGE_TO_SELF = "topic", "message-to-self"
 AUTH_USER_KEY, AUTH_ADMIN_KEY = "user-api-key", "admin-api-key"
@@ -78,7 +87,8 @@ class DiscourseUploader(Uploader):
     # 4 MB: Discourse's default max_image_size_kb (4096); 40 MP: default max_image_megapixels.
     limits = Limits(max_images=20, max_bytes=4_000_000, max_pixels=40_000_000, formats=("jpeg", "png"),
                     caption_max=32_000, alt_max=500, title_max=255)
-    features = Features(drafts=False, visibility=(TOPIC, MESSAGE_TO_SELF), title=True, draft_note=DRAFT_NOTE)
+    features = Features(drafts=False, visibility=(TOPIC, MESSAGE_TO_SELF), title=True, draft_note=DRAFT_NOTE,
+                        withdraw=True, withdraw_note=WITHDRAW_NOTE)
 
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)
@@ -164,7 +174,38 @@ class DiscourseUploader(Uploader):
         report_progress(progress, total, total, "done")
         topic_id, slug = created.get("topic_id"), created.get("topic_slug") or "topic"
         url = f"{self.base_url}/t/{slug}/{topic_id}" if topic_id else f"{self.base_url}/p/{created.get('id')}"
-        return PublishResult(url=url, id=str(created.get("id", "")), draft=False)
+        uploads_ids = tuple(str(u.get("id", "")) for u in uploads)
+        return PublishResult(url=url, id=str(created.get("id", "")), draft=False, media_ids=uploads_ids,
+                             data={"topic_id": str(topic_id or "")})
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """Delete the topic (`DELETE /t/{id}.json`; the post alone when there is no topic id).
+
+        Discourse soft-deletes: the result is "hidden". With `force`, `DELETE /posts/{id}.json`
+        with `force_destroy=true` asks for permanent deletion (admins only, where the forum allows
+        it); when refused the post stays hidden and the note says so. 404 counts as already done.
+        """
+        topic_id = record.data.get("topic_id", "")
+        path = f"/t/{topic_id}.json" if topic_id else f"/posts/{record.post_id}.json"
+        self._delete(path, cancel)
+        note = "topic deleted for members; the forum's staff can still see it and its images stay until staff purge it"
+        if not force:
+            return WithdrawResult("hidden", note)
+        try:
+            self._delete(f"/posts/{record.post_id}.json?force_destroy=true", cancel)
+        except (AuthenticationFailed, Rejected):
+            return WithdrawResult("hidden", note + "; permanent deletion was refused (admins only, where the forum allows it)")
+        return WithdrawResult("deleted", "topic permanently deleted; the forum's clean-up removes its unused images")
+
+    def _delete(self, path: str, cancel: Cancel | None) -> None:
+        check_cancel(cancel)
+        extra = {"sleep": self.sleep} if self.sleep else {}
+        response = request_with_retry(self.session, "DELETE", f"{self.base_url}{path}", cancel=cancel,
+                                      wait_hint=_wait_seconds, target="Discourse", **extra)
+        if response.status_code in (404, 410):
+            return  # already deleted
+        if response.status_code >= 400:
+            raise map_error(response)
 
 
 def _markdown(post: Post, uploads: list[dict[str, Any]]) -> str:

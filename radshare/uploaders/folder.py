@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -26,10 +27,12 @@ from radshare.uploaders.base import (
     Identity,
     Limits,
     Post,
+    PostRecord,
     Progress,
     PublishResult,
     Rejected,
     Uploader,
+    WithdrawResult,
     check_cancel,
     report_progress,
 )
@@ -43,7 +46,9 @@ class FolderUploader(Uploader):
         AccountField("zip", "Write a ZIP file", kind="choice", required=False, default="no", choices=("no", "yes")),
     ]
     limits = Limits(max_images=100, formats=("jpeg", "png"))
-    features = Features(drafts=False, title=True)
+    features = Features(drafts=False, title=True, withdraw=True,
+                        withdraw_note="The post's folder or zip file is deleted. Copies made from it elsewhere "
+                                      "(an LMS, an e-mail) are not RadShare's to reach.")
 
     @property
     def folder(self) -> Path:
@@ -100,6 +105,22 @@ class FolderUploader(Uploader):
             partial.rename(target)
         report_progress(progress, total, total, "done")
         return PublishResult(url=target.resolve().as_uri(), id=target.name, draft=False)
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """Delete the post's folder or zip in the account's folder (already gone counts as done)."""
+        check_cancel(cancel)
+        name = record.post_id
+        if not name or name != os.path.basename(name) or name.startswith("."):
+            raise Rejected("the ledger's folder post name is not a plain name")
+        target = self.folder / name
+        try:
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+        except OSError as exc:
+            raise Rejected("the post's files could not be deleted", [exc.strerror or type(exc).__name__]) from None
+        return WithdrawResult("deleted", "the post's files were deleted")
 
     def _new_name(self) -> str:
         base = time.strftime("post-%Y%m%d-%H%M%S")

@@ -46,12 +46,14 @@ from radshare.uploaders.base import (
     NetworkError,
     Post,
     Progress,
+    PostRecord,
     PublishResult,
     RateLimited,
     Rejected,
     TooLarge,
     UploadError,
     Uploader,
+    WithdrawResult,
     check_cancel,
     parse_retry_after,
     report_progress,
@@ -101,6 +103,9 @@ class MastodonUploader(Uploader):
         content_warning=True,
         draft_note="Mastodon has no drafts: schedule the post at least 5 minutes ahead instead "
                    "(it can be deleted on the server before it appears).",
+        withdraw=True,
+        withdraw_note="The status is deleted with its media. Servers that already received it are told to "
+                      "delete it too; Mastodon cannot force them.",
     )
     #: An account authorizes in the browser (`oauth_begin` / `oauth_finish`); the GUI offers it.
     oauth = True
@@ -297,9 +302,26 @@ class MastodonUploader(Uploader):
             scheduled_at=parse_schedule(scheduled) if scheduled else None,
         )
         report_progress(progress, total, total, "posted")
+        media = tuple(str(m) for m in media_ids)
         if scheduled or "scheduled_at" in status and "content" not in status:
-            return PublishResult(url=f"{self.base_url}/api/v1/scheduled_statuses/{status['id']}", id=str(status["id"]), draft=True)
-        return PublishResult(url=str(status.get("url") or status.get("uri") or ""), id=str(status["id"]), draft=False)
+            return PublishResult(url=f"{self.base_url}/api/v1/scheduled_statuses/{status['id']}", id=str(status["id"]),
+                                 draft=True, media_ids=media, data={"kind": "scheduled"})
+        return PublishResult(url=str(status.get("url") or status.get("uri") or ""), id=str(status["id"]), draft=False,
+                             media_ids=media)
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """Delete the status (`delete_media=true`: its media go at once), or the scheduled status.
+
+        A status or media already gone (404) counts as done.
+        """
+        api = self.api()
+        if record.data.get("kind") == "scheduled":
+            self._call("withdrawing the scheduled post", _unless_gone(api.scheduled_status_delete), record.post_id,
+                       cancel=cancel)
+            return WithdrawResult("deleted", "scheduled post deleted before it appeared")
+        self._call("withdrawing the post", _unless_gone(api.status_delete), record.post_id, delete_media=True,
+                   cancel=cancel)
+        return WithdrawResult("deleted", "status and its media deleted; other servers were told to delete their copies")
 
     def _wait_processed(self, media: Any, number: int, cancel: Cancel | None) -> Any:
         deadline = time.monotonic() + self.poll_timeout
@@ -370,6 +392,19 @@ def _flow_error(exc: Exception, what: str) -> UploadError:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _unless_gone(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, answering None instead of raising when the server says the thing is not there (404)."""
+    from mastodon import errors as merr
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except merr.MastodonNotFoundError:
+            return None
+
+    return call
 
 
 def normalize_url(url: str) -> str:

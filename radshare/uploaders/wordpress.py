@@ -37,6 +37,7 @@ from radshare.uploaders.base import (
     NetworkError,
     Post,
     Progress,
+    PostRecord,
     PublishResult,
     RateLimited,
     Rejected,
@@ -44,6 +45,7 @@ from radshare.uploaders.base import (
     UploadError,
     Uploader,
     ValidationFailed,
+    WithdrawResult,
     check_cancel,
     parse_retry_after,
     plain_http_problem,
@@ -59,6 +61,13 @@ _AUTH_CODES = {
 _TOO_LARGE_CODES = {"rest_upload_no_data", "rest_upload_file_too_big", "rest_upload_limited_space", "rest_upload_user_quota_exceeded"}
 
 
+WITHDRAW_NOTE = (
+    "The post goes to the WordPress trash: gone from the site, but its administrators can restore it until "
+    "the trash is emptied (withdraw with force to delete it for good). Its images are deleted for good "
+    "(WordPress keeps no trash for media)."
+)
+
+
 class WordPressUploader(Uploader):
     id = "wordpress"
     display_name = "WordPress blog"
@@ -72,7 +81,8 @@ class WordPressUploader(Uploader):
     # 2560 px: WordPress scales larger uploads down itself ("big image threshold"); 2 MB: PHP's
     # default upload_max_filesize, the common ceiling of shared hosts.
     limits = Limits(max_images=20, max_bytes=2_000_000, max_dimension=2560, formats=("jpeg", "png"), alt_max=1000, title_max=200)
-    features = Features(drafts=True, visibility=("publish", "pending", "private"), title=True)
+    features = Features(drafts=True, visibility=("publish", "pending", "private"), title=True, withdraw=True,
+                        withdraw_note=WITHDRAW_NOTE)
 
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)
@@ -167,7 +177,31 @@ class WordPressUploader(Uploader):
         draft = created.get("status", status) == "draft"
         post_id = str(created.get("id", ""))
         url = f"{self.base_url}/wp-admin/post.php?post={post_id}&action=edit" if draft else str(created.get("link", ""))
-        return PublishResult(url=url, id=post_id, draft=draft)
+        return PublishResult(url=url, id=post_id, draft=draft, media_ids=tuple(str(m["id"]) for m in uploaded))
+
+    def withdraw(self, record: PostRecord, *, force: bool = False, cancel: Cancel | None = None) -> WithdrawResult:
+        """The post to the trash (or deleted with `force`), then each image deleted for good.
+
+        The post goes first, so its public address stops answering at once; what is already gone
+        (404, or 410 "already trashed") counts as done, so a repeat resumes where it stopped.
+        """
+        self._delete(f"/wp/v2/posts/{record.post_id}", force, cancel)
+        for media_id in record.media_ids:
+            self._delete(f"/wp/v2/media/{media_id}", True, cancel)
+        if force:
+            return WithdrawResult("deleted", "post and images deleted from WordPress")
+        return WithdrawResult("trashed", "post in the WordPress trash (administrators can restore it); images deleted")
+
+    def _delete(self, route: str, force: bool, cancel: Cancel | None) -> None:
+        check_cancel(cancel)
+        url, query = self._endpoint(route, {"force": "true"} if force else {})
+        extra = {"sleep": self.sleep} if self.sleep else {}
+        response = request_with_retry(self.session, "DELETE", url, params=query, cancel=cancel,
+                                      retry_statuses=(429, 502, 503, 504), target="WordPress", **extra)
+        if response.status_code in (404, 410):
+            return  # already deleted (404) or already in the trash (410 rest_already_trashed)
+        if response.status_code >= 400:
+            raise map_error(response)
 
     # ------------------------------------------------------------------------------ helpers
     def _status(self, post: Post) -> str:
