@@ -37,9 +37,10 @@ LIVE, SENDING, PENDING = "live", "sending", "pending"
 DELETED, TRASHED, HIDDEN = "deleted", "trashed", "hidden"
 WITHDRAWN_STATES = (DELETED, TRASHED, HIDDEN)
 
-# A consent form number: an optional short code of capitals, then digits and separators only.
-# Letters after the first digit are refused: "12 SMITH" must not pass as a number.
-_REFERENCE = re.compile(r"^(?:[A-Z]{1,5}[-/ ]?)?[0-9][0-9./ -]{0,29}$")
+# A consent form number: digits and separators, after at most one of a few form codes. Free
+# letters are refused: "DOE-1234" or "12 SMITH" must not pass as a number.
+REFERENCE_CODES = ("CF", "ICF", "IC", "REF", "NO", "IRB", "REC", "PCF")
+_REFERENCE = re.compile(rf"^(?:(?:{'|'.join(REFERENCE_CODES)})[-/ ]?|#)?[0-9][0-9./ -]{{0,29}}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,9 @@ class SharedExport:
 def check_basis(basis: str, reference: str = "", identifiers: Sequence[Identifiers] = ()) -> tuple[str, str]:
     """The basis id and a reference that cannot carry a name: (basis, reference) or ConfigError.
 
-    The reference (a consent form number) may hold an optional code of up to five capitals and
-    then digits and separators only; it must not hold any identifier of the images shared.
+    The reference (a consent form number) holds digits and separators after at most one of the
+    form codes in `REFERENCE_CODES` (CF-2024-0193, ICF 17, #2024/17); no other letters, so it
+    cannot carry a name. It must not hold an identifier of the images shared either.
     """
     basis = (basis or "").strip().lower()
     if basis not in BASES and basis != UNSTATED:
@@ -133,14 +135,22 @@ def check_basis(basis: str, reference: str = "", identifiers: Sequence[Identifie
     if not reference:
         return basis, ""
     if not _REFERENCE.match(reference):
-        raise ConfigError("the reference may hold only a form number: an optional short code in capitals "
-                          "(e.g. CF) and then digits, dashes, slashes or dots; never a name")
-    from radshare.core.deid.text import find_identifiers
+        raise ConfigError("the reference may hold only a form number: digits, dashes, slashes or dots, after "
+                          f"at most one of the codes {', '.join(REFERENCE_CODES)}; never a name")
+    from radshare.core.deid.text import DATE, find_identifiers, scrub_text
+
+    if DATE in find_identifiers(reference):
+        raise ConfigError("the reference looks like a date, which could be a birth date: give the form number only")
 
     merged = Identifiers()
     for item in identifiers:
         merged = merged.merge(item)
-    if merged.all_values() and find_identifiers(reference, merged):
+    # The case's own identifiers only (the generic patterns take any form number for an ID): an ID
+    # or a date inside the number, or the scrubber's case-specific forms (dates written otherwise).
+    compact = re.sub(r"[\W_]", "", reference).upper()
+    values = [re.sub(r"[\W_]", "", v).upper() for v in merged.all_values()]
+    if any(len(v) >= 4 and v in compact for v in values) or (
+            merged.all_values() and scrub_text(reference, merged).text != scrub_text(reference).text):
         raise ConfigError("the reference holds an identifier of the patient (an ID or a date): give the form number only")
     return basis, reference
 
