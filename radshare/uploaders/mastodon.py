@@ -104,8 +104,9 @@ class MastodonUploader(Uploader):
         draft_note="Mastodon has no drafts: schedule the post at least 5 minutes ahead instead "
                    "(it can be deleted on the server before it appears).",
         withdraw=True,
-        withdraw_note="The status is deleted with its media. Servers that already received it are told to "
-                      "delete it too; Mastodon cannot force them.",
+        withdraw_note="The status is deleted with its media (servers older than Mastodon 4.4 keep the media "
+                      "for about a day, until their own clean-up). Servers that already received the status are "
+                      "told to delete it too; Mastodon cannot force them.",
     )
     #: An account authorizes in the browser (`oauth_begin` / `oauth_finish`); the GUI offers it.
     oauth = True
@@ -321,7 +322,32 @@ class MastodonUploader(Uploader):
             return WithdrawResult("deleted", "scheduled post deleted before it appeared")
         self._call("withdrawing the post", _unless_gone(api.status_delete), record.post_id, delete_media=True,
                    cancel=cancel)
-        return WithdrawResult("deleted", "status and its media deleted; other servers were told to delete their copies")
+        kept = [m for m in record.media_ids if not self._delete_media(m, cancel)]
+        note = "status and its media deleted; other servers were told to delete their copies"
+        if kept:
+            note += f"; the server keeps {len(kept)} image(s) until its own media clean-up (about a day)"
+        return WithdrawResult("deleted", note)
+
+    def _delete_media(self, media_id: str, cancel: Cancel | None) -> bool:
+        """`DELETE /api/v1/media/:id` (Mastodon 4.4+), for servers that kept the media of a deleted
+        status: True when the media is gone (deleted now, or already: 404), False when the server
+        keeps it (422: still attached while the status deletion completes)."""
+        from radshare.uploaders.base import request_with_retry
+
+        api = self.api()
+        response = request_with_retry(
+            api.session, "DELETE", f"{self.base_url}/api/v1/media/{media_id}", cancel=cancel, sleep=self.sleep,
+            max_wait=self.max_wait, target="Mastodon", headers={"Authorization": f"Bearer {self._secret}"},
+        )
+        if response.status_code in (200, 404, 410):
+            return True
+        if response.status_code in (401, 403):
+            raise AuthenticationFailed(f"Mastodon refused the access token ({response.status_code})")
+        if response.status_code == 422:
+            return False
+        if response.status_code >= 500:
+            raise NetworkError(f"the Mastodon server failed ({response.status_code}, deleting an image)")
+        raise Rejected(f"Mastodon refused to delete an image ({response.status_code})")
 
     def _wait_processed(self, media: Any, number: int, cancel: Cancel | None) -> Any:
         deadline = time.monotonic() + self.poll_timeout
