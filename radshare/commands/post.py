@@ -54,7 +54,8 @@ def add_parser(subparsers) -> None:
                         help="confirm that you have the right to share these images and that you accept the automatic "
                         "text redaction without reviewing it (required when not run in a terminal)")
     parser.add_argument("--remember-confirmation", action="store_true",
-                        help="in a terminal: remember your confirmation of the right to share for this account "
+                        help="in a terminal: remember your confirmation of the right to share, and the basis for "
+                        "sharing you choose, for this account "
                         "(forget it with 'radshare accounts add ... --replace')")
     from radshare.core.choices import TEXT_REDACTION_MODES
 
@@ -255,4 +256,7 @@ def _basis(args: argparse.Namespace, ledger, account: str, interactive: bool) ->
         except EOFError:
             raise ConfigError("nothing posted: no basis for sharing was chosen") from None
         if answer.isdigit() and 1 <= int(answer) <= len(names):
-            return names[int(answer) - 1]
+            chosen = names[int(answer) - 1]
+            if args.remember_confirmation:  # remembered with the right-to-share confirmation
+                ledger.remember_basis(account, chosen)
+            return chosen

@@ -38,15 +38,17 @@ def folder_account(tmp_path, monkeypatch):
 
 def test_terminal_asks_for_alt_text_and_the_right_to_share(folder_account, tmp_path):
     original = write_sample_dicom(tmp_path / "a.dcm")
-    done = _in_terminal(["post", str(original), "--account", "lms", "--remember-confirmation", "--json"], "Chest radiograph\ny\n")
+    done = _in_terminal(["post", str(original), "--account", "lms", "--remember-confirmation", "--json"], "Chest radiograph\ny\n2\n")
     assert done.returncode == 0, done.stderr
     assert "right to share" in done.stdout + done.stderr
+    assert "On what basis" in done.stdout + done.stderr  # then remembered with the confirmation
     written = folder_account / json.loads(done.stdout[done.stdout.rindex('{"url"'):])["id"]
     assert json.loads((written / "post.json").read_text())["images"][0]["alt_text"] == "Chest radiograph"
     # Remembered for this account: the next post in a terminal does not ask again.
     again = _in_terminal(["post", str(original), "--account", "lms", "--alt", "Chest", "--json"], "")
     assert again.returncode == 0, again.stderr
     assert "remembered confirmation" in again.stderr
+    assert "Basis for sharing (remembered" in again.stderr
 
 
 def test_answering_no_posts_nothing(folder_account, tmp_path):
