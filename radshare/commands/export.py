@@ -105,11 +105,24 @@ def run(args: argparse.Namespace) -> int:
               "a re-run resumes", file=sys.stderr)
         return 1
     bars.close()
+    _record(out, result)
     if report_path is not None:
         result.report.write(report_path)
     if not args.quiet:
         _summary(result, out)
     return 1 if result.failed else 0
+
+
+def _record(out: Path, result) -> None:
+    """The export goes into the sharing ledger (`radshare shared list --exports`); a ledger that
+    cannot be written is reported, and the exported files stay."""
+    from radshare.core.errors import RadShareError
+    from radshare.core.sharing import record_caseset_export
+
+    try:
+        record_caseset_export(out, result)
+    except (RadShareError, OSError) as exc:
+        print(f"radshare export: warning: the export was not recorded in the sharing ledger ({exc})", file=sys.stderr)
 
 
 def _summary(result, out: Path) -> None:

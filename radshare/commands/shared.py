@@ -158,8 +158,9 @@ def _withdraw(args: argparse.Namespace, ledger) -> int:
             note = withdraw_note(target)
             if note:
                 print(f"  {target}: {note}", file=sys.stderr)
+        print("Withdraw them? [y/N] ", end="", file=sys.stderr, flush=True)  # stdout keeps one line per post
         try:
-            answer = input("Withdraw them? [y/N] ").strip().lower()
+            answer = input().strip().lower()
         except EOFError:
             answer = ""
         if answer not in ("y", "yes"):

@@ -216,6 +216,24 @@ def new_post(account: str, target: str, post: Any, ids: Sequence[tuple[str, str]
                    basis=basis, basis_ref=basis_ref, images=images, title=post.title, caption=post.caption)
 
 
+def record_caseset_export(out: Any, result: Any, ledger: Any = None) -> int | None:
+    """Record a case-set export in the ledger: the output folder, the cases it holds now, the
+    manifest's SHA-256. None when nothing was exported (no manifest)."""
+    from pathlib import Path
+
+    manifest = Path(out) / "manifest.json"
+    if not manifest.is_file():
+        return None
+    cases = [c.case_id for c in result.cases if c.status in ("ok", "partial", "skipped")]
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    if ledger is not None:
+        return ledger.record_export(str(Path(out).resolve()), cases, digest)
+    from radshare.core.ledger import Ledger
+
+    with Ledger() as own:
+        return own.record_export(str(Path(out).resolve()), cases, digest)
+
+
 # --------------------------------------------------------------------------------------------
 # Publishing and withdrawing, recorded
 # --------------------------------------------------------------------------------------------
