@@ -120,6 +120,62 @@ def publish(uploader: Any, post: Any, progress=None, cancel=None) -> Any:
         raise RuntimeError(str(exc)) from None
 
 
+def publish_recorded(uploader: Any, post: Any, record: dict, images: list[tuple[Image, int]], progress=None,
+                     cancel=None) -> Any:
+    """`publish`, recorded in the sharing ledger (`core.sharing.publish_and_record`): nothing is sent
+    when the ledger cannot be written. `record` holds account, target, basis and reference;
+    `images` the posted images with their frames, for the pseudonymous case and image ids."""
+    from radshare.core.errors import RadShareError
+    from radshare.core.ledger import Ledger
+    from radshare.core.sharing import new_post, publish_and_record
+    from radshare.uploaders.base import UploadError
+
+    try:
+        ids = ledger_ids(images)
+        entry = new_post(record["account"], record["target"], post, ids, record["basis"], record.get("basis_ref", ""))
+        with Ledger() as ledger:
+            if record.get("remember_basis") is not None:
+                ledger.remember_basis(record["account"], record["remember_basis"] or None)
+            result, _number = publish_and_record(ledger, uploader, post, entry, progress=progress, cancel=cancel)
+            return result
+    except UploadError as exc:
+        raise RuntimeError(exc.explain()) from None
+    except RadShareError as exc:
+        raise RuntimeError(str(exc)) from None
+
+
+def ledger_ids(images: list[tuple[Image, int]]) -> list[tuple[str, str]]:
+    """Pseudonymous (case, image) ids: of the original UIDs for DICOM, of the file's bytes for a photo."""
+    from pathlib import Path
+
+    from radshare.core.deid.keys import installation_key
+    from radshare.core.sharing import ids_for_dataset, pseudonymous_ids
+
+    key = installation_key()
+    out = []
+    for image, frame in images:
+        if image.dataset is not None:
+            out.append(ids_for_dataset(image.dataset, key, frame, image.frames.tobytes()))
+            continue
+        try:
+            content = Path(image.origin).read_bytes()
+        except OSError:  # a zip member or a moved file: the pixels name the photo as well
+            content = image.frames.tobytes()
+        out.append(pseudonymous_ids(key, content=content))
+    return out
+
+
+def remembered_basis(account: str) -> str | None:
+    """The basis for sharing remembered for `account` in the ledger (None when none, or unreadable)."""
+    try:
+        from radshare.core.ledger import Ledger
+
+        with Ledger() as ledger:
+            return ledger.remembered_basis(account)
+    except Exception:  # the composer still asks
+        return None
+
+
 def fetch_limits(uploader: Any, progress=None, cancel=None) -> Any:
     return uploader.fetch_limits()
 
@@ -276,9 +332,17 @@ class ComposerDialog(QDialog):
         cv = QVBoxLayout(consent)
         self.right_to_share = QCheckBox("I have the right to share these images (patient consent or my "
                                         "institution's policy allows it)")
-        self.remember = QCheckBox("Remember this confirmation for this account")
+        self.remember = QCheckBox("Remember this confirmation and the basis for this account")
         self.review_confirm = QCheckBox("Post images whose burned-in text was not reviewed by a person")
-        for box in (self.right_to_share, self.remember, self.review_confirm):
+        from radshare.core.sharing import BASES
+
+        self.basis = QComboBox()  # recorded in the sharing ledger with the post
+        self.basis.addItem("Basis for sharing: choose…", None)
+        for name, label in BASES.items():
+            self.basis.addItem(label, name)
+        self.basis_ref = QLineEdit()
+        self.basis_ref.setPlaceholderText("Consent form number (optional; a number, never a name)")
+        for box in (self.right_to_share, self.basis, self.basis_ref, self.remember, self.review_confirm):
             cv.addWidget(box)
         form.addRow(consent)
         self.problems = QLabel("")
@@ -310,7 +374,7 @@ class ComposerDialog(QDialog):
         for signal in (self.caption.textChanged, self.hashtags.textChanged, self.title.textChanged,
                        self.content_warning.textChanged, self.right_to_share.toggled, self.review_confirm.toggled,
                        self.draft.toggled, self.schedule.toggled, self.visibility.currentIndexChanged,
-                       self.schedule_at.dateTimeChanged):
+                       self.schedule_at.dateTimeChanged, self.basis.currentIndexChanged, self.basis_ref.textChanged):
             signal.connect(self._refresh)
         if self.images:
             self.image_list.setCurrentRow(0)
@@ -387,6 +451,9 @@ class ComposerDialog(QDialog):
         self.remember.setChecked(bool(account and account.remember_right_to_share))
         if account and account.remember_right_to_share:
             self.right_to_share.setChecked(True)
+        basis = remembered_basis(account.name) if account else None
+        if basis:
+            self.basis.setCurrentIndex(max(0, self.basis.findData(basis)))
         if cls is not None and hasattr(cls, "fetch_limits"):
             self._start_worker(Worker(fetch_limits, self._uploader()), self._on_limits, quiet=True)
         self._start_fit()
@@ -562,6 +629,7 @@ class ComposerDialog(QDialog):
         post, gates = self.build_post()
         found = [p.message for p in check_post(post, gates, right_to_share=self.right_to_share.isChecked(),
                                                 text_review_confirmed=self.review_confirm.isChecked())]
+        found += self.basis_problems(gates)
         try:
             uploader = cls(dict(self.current_account().settings), "unused-for-offline-checks")
             uploader.limits = self.limits or cls.limits
@@ -569,6 +637,19 @@ class ComposerDialog(QDialog):
         except Exception as exc:  # a plugin's validate must not break the dialog
             found.append(f"{cls.display_name}: {type(exc).__name__}")
         return found
+
+    def basis_problems(self, gates: list[Any]) -> list[str]:
+        """The basis for sharing must be chosen; its reference must be a form number (see core.sharing)."""
+        from radshare.core.errors import ConfigError
+        from radshare.core.sharing import check_basis
+
+        if self.basis.currentData() is None:
+            return ["choose the basis for sharing (patient consent, institutional policy or a fully anonymous image)"]
+        try:
+            check_basis(self.basis.currentData(), self.basis_ref.text(), [g.identifiers for g in gates])
+        except ConfigError as exc:
+            return [str(exc)]
+        return []
 
     def _refresh(self, *_args: Any) -> None:
         cls = self.current_class()
@@ -602,7 +683,14 @@ class ComposerDialog(QDialog):
         self._scheduled = "scheduled_at" in post.options
         uploader = self._uploader()
         uploader.limits = self.limits or uploader.limits
-        worker = Worker(publish, uploader, post)
+        from radshare.core.sharing import check_basis
+
+        basis, reference = check_basis(self.basis.currentData(), self.basis_ref.text())
+        record = {"account": account.name, "target": account.target, "basis": basis, "basis_ref": reference,
+                  "remember_basis": basis if self.remember.isChecked() else ""}
+        views = self._views()
+        chosen = [(self.images[r], views[r][1]) for r in self.chosen()]
+        worker = Worker(publish_recorded, uploader, post, record, chosen)
         worker.signals.progress.connect(self._on_progress)
         worker.signals.error.connect(self._on_post_error)
         worker.signals.finished.connect(self._on_post_finished)
@@ -627,6 +715,9 @@ class ComposerDialog(QDialog):
         self.status.setText(f"{kind}:")
         url = result.url
         self.link.setText(f'<a href="{url}">{url}</a>' if url.startswith(("http://", "https://")) else url)
+        panel = getattr(self.parent(), "shared_panel", None)
+        if panel is not None and panel.isVisible():
+            panel.refresh()
         self.posted.emit(result)
 
     def _on_post_error(self, text: str) -> None:

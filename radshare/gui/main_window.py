@@ -30,6 +30,7 @@ from radshare.gui.panels.deid_panel import DeidPanel
 from radshare.gui.panels.log_panel import LogPanel
 from radshare.gui.panels.properties_panel import PropertiesPanel
 from radshare.gui.panels.review_panel import ReviewPanel
+from radshare.gui.panels import shared_panel
 from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
@@ -98,6 +99,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         build_actions(self)
         build_menus(self)
         caseset_dialog.install_action(self)  # File > Export case set...
+        shared_panel.install(self)  # View > Shared posts (the sharing ledger)
         self.toolbar = build_toolbar(self)
         self._build_status_bar()
         self.cine_timer = QTimer(self)

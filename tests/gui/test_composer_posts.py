@@ -41,6 +41,7 @@ def _fill(qtbot, dialog, alts):
         dialog.alt.clear()
         qtbot.keyClicks(dialog.alt, text)
     dialog.review_confirm.setChecked(True)
+    dialog.basis.setCurrentIndex(dialog.basis.findData("policy"))  # the basis for sharing, for the ledger
 
 
 def test_composer_posts_to_mastodon_and_shows_the_link(qtbot, social_env, mastodon_server, doe_images, capfd, caplog):
