@@ -51,6 +51,13 @@ def run_caseset_export(case_dirs: list[Path], out: Path, profile: str, text_reda
     settings = settings_for_installation(profile=profile, text_redaction=text_redaction)
     result = export_caseset(case_dirs, out, settings, options, workers=workers, executor="local",
                             progress=progress, cancel=cancel, on_error=on_error)
+    try:  # into the sharing ledger, as `radshare export` does; the files stay whatever happens
+        from radshare.core.sharing import record_caseset_export
+
+        record_caseset_export(out, result)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal to a finished export
+        if on_error is not None:
+            on_error(f"the export was not recorded in the sharing ledger ({type(exc).__name__})")
     if keep is not None:
         keep.append(result)
     return result

@@ -149,3 +149,18 @@ def test_a_withdrawal_that_fails_stays_pending_and_retry_finishes_it(qtbot, soci
     with qtbot.waitSignal(panel.withdrawn, timeout=30_000) as done:
         panel.retry_pending()
     assert done.args[0][0].state == "deleted" and not folder.exists()
+
+
+def test_a_caseset_export_from_the_app_is_recorded(tmp_path):
+    from radshare.core.export.caseset import ExportOptions
+    from radshare.core.ledger import Ledger
+    from radshare.core.sample import write_sample_case
+    from radshare.gui.caseset_dialog import run_caseset_export
+
+    write_sample_case(tmp_path / "cases" / "one", ct_slices=2)
+    out = tmp_path / "set"
+    run_caseset_export([tmp_path / "cases" / "one"], out, "teaching", "off", ExportOptions(), 1,
+                       progress=None, cancel=None, on_error=None)
+    with Ledger() as ledger:
+        (export,) = ledger.exports()
+    assert export.cases == ("Case-01",) and export.folder == str(out.resolve())
