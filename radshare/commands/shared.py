@@ -167,13 +167,12 @@ def _withdraw(args: argparse.Namespace, ledger) -> int:
             print("radshare shared: nothing withdrawn", file=sys.stderr)
             return 0
     outcomes = withdraw_posts(ledger, todo, opener(), force=args.force)
-    for outcome in outcomes:
-        post = outcome.post
-        label = "withdrawn" if outcome.state == "deleted" else outcome.state
-        line = f"{label:<9} post {post.number}  {post.target}:{post.account}  {post.url}  ({outcome.note})"
-        print(line, file=sys.stdout)
     if args.json:
         print(json.dumps([{"number": o.post.number, "state": o.state, "note": o.note} for o in outcomes]))
+    for outcome in [] if args.json else outcomes:
+        post = outcome.post
+        label = "withdrawn" if outcome.state == "deleted" else outcome.state
+        print(f"{label:<9} post {post.number}  {post.target}:{post.account}  {post.url}  ({outcome.note})")
     pending = [o for o in outcomes if not o.done]
     if pending:
         print(f"radshare shared: {len(pending)} withdrawal(s) pending: retry with 'radshare shared withdraw --pending'",

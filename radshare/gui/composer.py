@@ -7,7 +7,9 @@ texts and the image count with the target's limits. The preview shows exactly th
 be sent: core renders each image (window, geometry, annotations, painted-out text regions) and
 fits it to the target's limits (`uploaders.compose.prepare_images`); posting sends those same
 `PreparedImage`s. Nothing is sent before the PHI gate passes, which includes the sharer's
-confirmation of the right to share. Rendering, fitting and posting run in the thread pool; the
+confirmation of the right to share and the basis for sharing (patient consent, institutional
+policy, anonymous image; remembered per account with the confirmation), which the sharing ledger
+records with the post. Rendering, fitting and posting run in the thread pool; the
 dialog never blocks, and Cancel stops between network steps. The link to the post is shown at
 the end.
 """
@@ -29,6 +31,7 @@ from radshare.core.model import Identifiers, Image
 from radshare.gui.workers import Worker, WorkerPool, dialog_pool
 
 WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radshare.uploaders.gate",
+                  "sqlite3", "radshare.core.ledger", "radshare.core.sharing",
                   "radshare.uploaders.mastodon", "radshare.uploaders.bluesky", "mastodon", "atproto", "requests")
 
 
@@ -107,23 +110,11 @@ MAX_OFFERED = 40
 INITIALLY_CHECKED = 4
 
 
-def publish(uploader: Any, post: Any, progress=None, cancel=None) -> Any:
-    """`uploader.publish`, with errors turned into the one explanation every target shares."""
-    from radshare.core.errors import RadShareError
-    from radshare.uploaders.base import UploadError
-
-    try:
-        return uploader.publish(post, progress=progress, cancel=cancel)
-    except UploadError as exc:
-        raise RuntimeError(exc.explain()) from None
-    except RadShareError as exc:
-        raise RuntimeError(str(exc)) from None
-
-
 def publish_recorded(uploader: Any, post: Any, record: dict, images: list[tuple[Image, int]], progress=None,
                      cancel=None) -> Any:
-    """`publish`, recorded in the sharing ledger (`core.sharing.publish_and_record`): nothing is sent
-    when the ledger cannot be written. `record` holds account, target, basis and reference;
+    """`uploader.publish`, recorded in the sharing ledger (`core.sharing.publish_and_record`; nothing
+    is sent when the ledger cannot be written), errors turned into the one explanation every
+    target shares. `record` holds account, target, basis and reference;
     `images` the posted images with their frames, for the pseudonymous case and image ids."""
     from radshare.core.errors import RadShareError
     from radshare.core.ledger import Ledger

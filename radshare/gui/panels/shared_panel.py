@@ -20,6 +20,11 @@ from PySide6.QtWidgets import (
 
 from radshare.gui.workers import Worker, WorkerPool
 
+#: Imported on the UI thread before a worker needs them (see gui/qtcompat.py).
+WORKER_IMPORTS = ("sqlite3", "radshare.core.ledger", "radshare.core.sharing", "radshare.uploaders.withdraw",
+                  "radshare.uploaders.registry", "radshare.uploaders.wordpress", "radshare.uploaders.discourse",
+                  "radshare.uploaders.folder", "radshare.uploaders.mastodon", "radshare.uploaders.bluesky",
+                  "mastodon", "atproto", "requests")
 COLUMNS = ("Case / post", "Target", "Status", "Posted", "Basis", "Address")
 STATUS_TEXT = {
     "live": "shared", "sending": "sending interrupted", "pending": "withdrawal pending",
@@ -109,12 +114,18 @@ class SharedPanel(QWidget):
         self._update_buttons()
 
     # ------------------------------------------------------------------------------- loading
+    def _start(self, worker: Worker) -> Worker:
+        from radshare.gui.qtcompat import preload
+
+        preload(WORKER_IMPORTS)
+        self.pool.start(worker)
+        return worker
+
     def refresh(self) -> Worker:
         worker = Worker(load_posts)
         worker.signals.result.connect(self.show_posts)
         worker.signals.error.connect(lambda text: self.status.setText(f"The sharing ledger could not be read: {text}"))
-        self.pool.start(worker)
-        return worker
+        return self._start(worker)
 
     def show_posts(self, posts: list) -> None:
         self.posts = list(posts)
@@ -208,8 +219,7 @@ class SharedPanel(QWidget):
         self.busy = worker
         self._update_buttons()
         self.status.setText("Withdrawing…")
-        self.pool.start(worker)
-        return worker
+        return self._start(worker)
 
     def _on_withdrawn(self, outcomes: list) -> None:
         lines = []
