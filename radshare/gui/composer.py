@@ -328,12 +328,22 @@ class ComposerDialog(QDialog):
         from radshare.core.sharing import BASES
 
         self.basis = QComboBox()  # recorded in the sharing ledger with the post
-        self.basis.addItem("Basis for sharing: choose…", None)
+        self.basis.addItem("Choose…", None)
         for name, label in BASES.items():
             self.basis.addItem(label, name)
+        self.basis.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.basis.setMinimumContentsLength(18)
         self.basis_ref = QLineEdit()
-        self.basis_ref.setPlaceholderText("Consent form number (optional; a number, never a name)")
-        for box in (self.right_to_share, self.basis, self.basis_ref, self.remember, self.review_confirm):
+        self.basis_ref.setPlaceholderText("Consent form no. (optional)")
+        self.basis_ref.setToolTip("A form number such as CF-2024-0193: digits after an optional form code, never a name")
+        self.basis_ref.setMinimumWidth(190)
+        basis_row = QHBoxLayout()
+        basis_row.addWidget(QLabel("Basis for sharing:"))
+        basis_row.addWidget(self.basis, 1)
+        basis_row.addWidget(self.basis_ref, 1)
+        cv.addWidget(self.right_to_share)
+        cv.addLayout(basis_row)
+        for box in (self.remember, self.review_confirm):
             cv.addWidget(box)
         form.addRow(consent)
         self.problems = QLabel("")
