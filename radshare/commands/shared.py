@@ -4,7 +4,8 @@
     radshare shared withdraw POST_ID... | --case ID | --pending  [--yes] [--force]
     radshare shared find IMAGE...
 
-POST_ID is the ledger's number (first column of `list`), the target's post id or the post URL.
+POST_ID is the ledger's number (first column of `list`; `#12` when a bare 12 is also a post id
+on a service), the target's post id or the post URL.
 `withdraw` names every target and asks before anything is deleted (`--yes` answers for scripts;
 without a terminal and without `--yes` nothing is withdrawn, exit 2), then prints one line per
 post: what happened there. A post whose service could not be reached (or refused) stays

@@ -211,13 +211,20 @@ class Ledger:
         return found[0] if found else None
 
     def find_post(self, key: str) -> list[SharedPost]:
-        """Posts named by the ledger number, the target's post id or the post URL."""
+        """Posts named by the ledger number ("12" or "#12"), the target's post id or the post URL.
+
+        A bare number that is both a ledger number and another post's id on its service is
+        ambiguous: ConfigError, rather than withdrawing the wrong post.
+        """
         key = key.strip()
-        if key.isdigit():
-            found = self.posts(numbers=[int(key)])
-            if found:
-                return found
+        if key.startswith("#") and key[1:].isdigit():
+            return self.posts(numbers=[int(key[1:])])
         numbers = [r[0] for r in self.conn.execute("SELECT number FROM posts WHERE post_id = ? OR url = ?", (key, key))]
+        if key.isdigit() and self.post(int(key)) is not None:
+            if any(n != int(key) for n in numbers):
+                raise ConfigError(f"'{key}' is both ledger post {key} and a post id on a service: "
+                                  f"write #{key} for the ledger's post, or give the post's URL")
+            return self.posts(numbers=[int(key)])
         return self.posts(numbers=numbers) if numbers else []
 
     def find_image(self, *, sha256: str = "", image_id: str = "") -> list[tuple[SharedPost, SharedImage]]:

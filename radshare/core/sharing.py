@@ -244,14 +244,16 @@ def publish_and_record(ledger: Any, uploader: Any, post: Any, entry: NewPost, pr
     """Send `post` with `uploader.publish` and record it: (the target's result, the ledger number).
 
     The row is written first ("sending"): when the ledger cannot be written nothing is sent.
-    Success completes the row in one transaction; a failure removes it and is raised as it came.
+    Success completes the row in one transaction; a failure the uploader reports removes it and is
+    raised as it came; an interruption (Ctrl+C, a crash) leaves it "sending", as it may be out.
     """
     number = ledger.begin_post(entry)
     try:
         result = uploader.publish(post, progress=progress, cancel=cancel)
-    except BaseException:
+    except Exception:
         ledger.discard(number)
         raise
+    # KeyboardInterrupt and the like leave the row "sending": the post may exist, and the ledger says so.
     ledger.complete_post(number, post_id=str(result.id), url=str(result.url), draft=bool(result.draft),
                          media_ids=[str(m) for m in getattr(result, "media_ids", ()) or ()],
                          data={str(k): str(v) for k, v in (getattr(result, "data", None) or {}).items()})

@@ -269,3 +269,28 @@ def test_an_account_that_cannot_be_opened_leaves_the_post_pending_with_the_reaso
 
         outcome = withdraw_posts(ledger, ledger.posts(), missing)[0]
         assert outcome.state == "pending" and "no account named" in outcome.note
+
+
+def test_an_interruption_while_sending_leaves_the_post_marked_sending(tmp_path):
+    class Interrupted(_Uploader):
+        def publish(self, post, progress=None, cancel=None):
+            raise KeyboardInterrupt
+
+    with Ledger(tmp_path / "l.sqlite3") as ledger:
+        with pytest.raises(KeyboardInterrupt):
+            publish_and_record(ledger, Interrupted(), _Post([_Prepared(b"x")]), _entry(1))
+        assert [p.status for p in ledger.posts()] == ["sending"]  # it may be out: the ledger says so
+
+
+def test_a_number_that_is_both_a_ledger_number_and_a_post_id_is_refused_as_ambiguous(tmp_path):
+    with Ledger(tmp_path / "l.sqlite3") as ledger:
+        first = ledger.begin_post(_entry(1))
+        ledger.complete_post(first, post_id="2", url="https://blog.test/?p=2", draft=False)
+        second = ledger.begin_post(_entry(1))
+        ledger.complete_post(second, post_id="99", url="https://blog.test/?p=99", draft=False)
+        with pytest.raises(ConfigError, match="#2"):
+            ledger.find_post("2")
+        assert [p.number for p in ledger.find_post("#2")] == [second]
+        assert [p.number for p in ledger.find_post("https://blog.test/?p=2")] == [first]
+        assert [p.number for p in ledger.find_post("99")] == [second]
+        assert ledger.find_post("#7") == [] and ledger.find_post("nothing") == []
