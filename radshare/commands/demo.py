@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,10 +36,24 @@ def run(args: argparse.Namespace) -> int:
     write_sample_case(sample)
     print(f"RadShare sample case (fake patient DOE^JANE) written to {sample}")
     if has_display() and not args.no_gui:
-        from radshare.cli import _start_gui
-
-        return _start_gui([str(sample)])
+        return _open_in_app([str(sample)])
     return _deidentify_on_terminal(sample, folder / "de-identified")
+
+
+def _open_in_app(files: list[str]) -> int:
+    """Start the app on `files` as `radshare FILES...` does, in a process of its own: a
+    sub-command never imports the command line (it imports the sub-commands) nor the GUI."""
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "radshare"]
+    return subprocess.call([*command, *files])
+
+
+def _run_deid(argv: list[str]) -> int:
+    """`radshare deid ARGS...`, through that sub-command's own parser and run()."""
+    from radshare.commands import deid
+
+    parser = argparse.ArgumentParser(prog="radshare")
+    deid.add_parser(parser.add_subparsers(dest="command"))
+    return int(deid.run(parser.parse_args(["deid", *argv])))
 
 
 def _deidentify_on_terminal(sample: Path, out: Path) -> int:
@@ -60,8 +75,6 @@ def _deidentify_on_terminal(sample: Path, out: Path) -> int:
     if len(changed) > 25:
         print(f"  … and {len(changed) - 25} more")
     print()
-    from radshare.cli import main
-
-    code = main(["deid", str(sample), "-o", str(out), "--workers", "1"])
+    code = _run_deid([str(sample), "-o", str(out), "--workers", "1"])
     print(f"\nOpen {out} to see the de-identified files; the originals in {sample} are unchanged.")
     return code

@@ -16,8 +16,9 @@ A frame that cannot be walked (damaged, or split in a way that hides its frame b
 refused with UncheckableFrame rather than passed on: it might hide what this module removes.
 Video (MPEG-2, H.264, HEVC) is cleaned by videostream.py. RLE has no markers to walk, but a
 decoder stops once a frame is full, so bytes after a segment's runs, fragments after the last
-frame and bits above High Bit ride along unseen: RLE frames are decoded and encoded again
-(lossless, the same pixel values), and a frame count that does not match is refused.
+frame and bits above High Bit ride along unseen: RLE frames that hold anything but their runs are
+decoded and encoded again (lossless, the same pixel values; rlestream.py tells the clean ones, kept
+byte for byte), and a frame count that does not match is refused.
 """
 
 from __future__ import annotations
@@ -283,6 +284,8 @@ def _reencode_rle(ds: Dataset, data: bytes) -> int:
     if len(fragments) != count:  # PS3.5 A.4.2: one fragment per frame
         raise InputError(f"compressed pixel data cannot be checked for hidden metadata ({len(fragments)} RLE "
                          f"fragments where the header says {count} frames); nothing was written")
+    if _rle_holds_only_pixels(ds, fragments):
+        return 0
     try:
         frames = pixel_array(ds, raw=True)
     except Exception as exc:  # noqa: BLE001 - damaged runs: refused, never passed on unread
@@ -290,6 +293,18 @@ def _reencode_rle(ds: Dataset, data: bytes) -> int:
     ds.compress(RLELossless, frames, encoding_plugin=_rle_encoder(), generate_instance_uid=False)  # keep the keyed UID
     drop_extended_offsets(ds)
     return 0
+
+
+def _rle_holds_only_pixels(ds: Dataset, fragments: list[bytes]) -> bool:
+    """Whether the RLE frames can be kept byte for byte (rlestream.py says when)."""
+    from radshare.core.deid import pixelbits, rlestream
+
+    try:
+        rows, columns = int(peek(ds, "Rows")), int(peek(ds, "Columns"))
+        samples, allocated = int(peek(ds, "SamplesPerPixel", 1) or 1), int(peek(ds, "BitsAllocated"))
+    except (TypeError, ValueError):
+        return False
+    return rlestream.frames_hold_only_pixels(fragments, rows, columns, samples, allocated, pixelbits._bit_layout(ds))
 
 
 EXTENDED_OFFSETS = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")

@@ -150,11 +150,25 @@ def _bit_layout(ds: Dataset) -> tuple[int, int, bool] | None:
 
 def _cleaned_words(words: np.ndarray, allocated: int, high: int, signed: bool) -> np.ndarray | None:
     """`words` (unsigned) with the bits above High Bit as in a clean file; None when they already are."""
+    if _in_range(words, allocated, high, signed):  # one pass, no temporaries: the usual case
+        return None
     unused = ((1 << allocated) - 1) ^ ((1 << (high + 1)) - 1)  # every bit above High Bit
     expected = _sign_extension(words, high, unused) if signed else 0
     if not np.any((words & unused) != expected):
         return None
     return ((words & ~np.array(unused, dtype=words.dtype)) | expected).astype(words.dtype)
+
+
+def _in_range(words: np.ndarray, allocated: int, high: int, signed: bool) -> bool:
+    """Whether every word already is clean: below 2**(High Bit + 1), or for signed pixels a two's
+    complement value that fits in High Bit + 1 bits (its upper bits then repeat the sign)."""
+    if not words.size:
+        return True
+    if not signed:
+        return int(words.max()) >> (high + 1) == 0
+    values = words.view(words.dtype.str.replace("u", "i"))
+    limit = 1 << high
+    return -limit <= int(values.min()) and int(values.max()) < limit
 
 
 def _sign_extension(words: np.ndarray, high: int, unused: int) -> np.ndarray:

@@ -1,0 +1,112 @@
+"""RLE frames that already hold their pixels and nothing else, told without re-encoding them.
+
+An RLE decoder stops once a frame is full, so bytes after a segment's runs, header offsets past the
+last segment and bits above High Bit ride along unseen; codestream.py decodes such frames and
+encodes them again. Encoding costs six times what decoding does, and on real image sizes it was
+most of the de-identification time, so a frame is first checked here and kept byte for byte when:
+
+- its header names exactly the segments the pixel format needs (PS3.5 G.5), the first at byte 64,
+  in order, every unused offset zero;
+- each segment decodes to exactly Rows x Columns bytes, and without its last byte it does not
+  (no run, no-op or stray header after the runs); the last segment may end in the one zero byte
+  that pads a fragment to even length;
+- no bits above High Bit are set (or, for signed pixels, they repeat the sign bit).
+
+Anything else takes the decode and encode path, as before. The runs themselves are kept as the
+encoder chose them (the pixels they code are exactly the same either way).
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+_HEADER_BYTES = 64
+_MAX_SEGMENTS = 15
+
+
+def frames_hold_only_pixels(fragments: list[bytes], rows: int, columns: int, samples: int, allocated: int,
+                            bit_layout: tuple[int, int, bool] | None) -> bool:
+    """True when every RLE frame is as described above; `bit_layout` is pixelbits' (Bits Allocated,
+    High Bit, signed), None when no bits lie above High Bit."""
+    try:
+        import rle.rle as codec  # pylibjpeg-rle
+    except ImportError:
+        return False
+    if allocated % 8 or rows <= 0 or columns <= 0:
+        return False
+    size = allocated // 8
+    for fragment in fragments:
+        planes = _segments(codec, fragment, samples * size, rows * columns)
+        if planes is None:
+            return False
+        if bit_layout is not None and any(_bits_above_high_bit(planes[i * size : (i + 1) * size], bit_layout)
+                                          for i in range(samples)):
+            return False
+    return True
+
+
+def _bits_above_high_bit(planes: list[bytes], bit_layout: tuple[int, int, bool]) -> bool:
+    """Whether one sample's byte planes (most significant first) set bits above High Bit."""
+    allocated, high, signed = bit_layout
+    size = allocated // 8
+    if not signed:  # every byte must stay below its share of 2**(High Bit + 1)
+        for index, plane in enumerate(planes):
+            lowest_bit = 8 * (size - 1 - index)
+            allowed = min(8, max(0, high + 1 - lowest_bit))
+            if allowed < 8 and int(np.frombuffer(plane, dtype=np.uint8).max(initial=0)) >> allowed:
+                return True
+        return False
+    from radshare.core.deid.pixelbits import _cleaned_words
+
+    words = np.zeros(len(planes[0]), dtype=f"<u{size}")
+    for index, plane in enumerate(planes):
+        words |= np.frombuffer(plane, dtype=np.uint8).astype(words.dtype) << (8 * (size - 1 - index))
+    return _cleaned_words(words, *bit_layout) is not None
+
+
+def _segments(codec, fragment: bytes, count: int, pixels: int) -> list[bytes] | None:
+    """The decoded segments of one frame, or None when the frame holds more than its runs."""
+    if len(fragment) < _HEADER_BYTES or not 0 < count <= _MAX_SEGMENTS:
+        return None
+    header = struct.unpack("<16I", fragment[:_HEADER_BYTES])
+    offsets = list(header[1 : 1 + count])
+    if header[0] != count or any(header[1 + count :]) or offsets[0] != _HEADER_BYTES:
+        return None
+    ends = offsets[1:] + [len(fragment)]
+    if any(end <= start for start, end in zip(offsets, ends)):
+        return None
+    planes = []
+    for start, end in zip(offsets, ends):
+        plane = _runs_only(codec, fragment[start:end], pixels)
+        if plane is None:
+            return None
+        planes.append(plane)
+    return planes
+
+
+def _runs_only(codec, segment: bytes, pixels: int) -> bytes | None:
+    """The segment decoded, when its runs make exactly `pixels` bytes and nothing follows them
+    but, in a segment of even length, one zero byte of padding (PS3.5 G.3.1); else None.
+
+    A decoder ignores a header byte without its data, and no-op headers (80h) make no pixels, so
+    "nothing follows" is told by decoding without the last byte: that must fall short."""
+    if len(segment) % 2 == 0 and segment.endswith(b"\x00"):
+        unpadded = _decoded(codec, segment[:-1])
+        if unpadded is not None and len(unpadded) == pixels:
+            shorter = _decoded(codec, segment[:-2])
+            return unpadded if shorter is None or len(shorter) != pixels else None
+    plane = _decoded(codec, segment)
+    if plane is None or len(plane) != pixels:
+        return None
+    shorter = _decoded(codec, segment[:-1])
+    return plane if shorter is None or len(shorter) != pixels else None
+
+
+def _decoded(codec, segment: bytes) -> bytes | None:
+    """All the segment's runs decoded; None when a literal run is cut short."""
+    try:
+        return codec.decode_segment(segment)
+    except ValueError:
+        return None
