@@ -8,8 +8,11 @@ only when it is started.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from radshare import __version__
 
@@ -54,6 +57,10 @@ def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        refusal = _refuse_gui_arguments(argv) or _refuse_without_display()
+        if refusal:
+            print(f"radshare: {refusal}", file=sys.stderr)
+            return 2
         return _start_gui(argv)
     parser, modules = build_parser(only=argv[0] if argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
@@ -66,6 +73,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("radshare: cancelled", file=sys.stderr)
         return 130
+
+
+def _refuse_gui_arguments(argv: list[str]) -> str | None:
+    """Why these arguments are not files to open, if they are not: a mistyped sub-command
+    (`radshare delid scan.dcm -o out`) must not start the window on 'delid' and '-o'."""
+    if not argv:
+        return None
+    first = argv[0]
+    if not Path(first).exists():
+        close = difflib.get_close_matches(first, COMMANDS, n=1, cutoff=0.6)
+        if close:
+            return f"unknown command '{first}' (did you mean '{close[0]}'?); see 'radshare --help'"
+        if os.sep not in first and "/" not in first and not Path(first).suffix:
+            return f"unknown command '{first}' and no such file; see 'radshare --help'"
+    option = next((arg for arg in argv if arg.startswith("-")), None)
+    if option is not None:
+        return (f"'{option}' is not an option of the desktop app, which takes only files to open; "
+                "see 'radshare --help'")
+    return None
+
+
+def _refuse_without_display() -> str | None:
+    """Why the desktop app cannot start here, when there is plainly no display to show it on:
+    said in one line instead of Qt's abort (exit 134 and a core dump) over SSH or in a console.
+    A platform chosen in QT_QPA_PLATFORM (offscreen, vnc, eglfs...) is the user's to try."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    commands = ", ".join(COMMANDS)
+    return (f"no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the desktop app cannot start; "
+            f"these commands work without one: {commands} (see 'radshare COMMAND --help')")
 
 
 def _start_gui(files: list[str]) -> int:

@@ -69,17 +69,61 @@ def _check_detector() -> str:
     return detector_name("auto")
 
 
+# PySide6 releases that break the desktop app, with why. 6.12.0's Signal.emit() returns True
+# without a reference of its own: every emit from Python takes one from True, and the app aborts
+# on quit after real work ("bool_dealloc: deallocating True or False"). pyproject excludes them.
+BROKEN_PYSIDE = {
+    "6.12.0": "its Signal.emit() loses a reference to True on every call and the app aborts on quit",
+}
+
+
+class BrokenInstall(RuntimeError):
+    """A part that is installed but known to crash: the installation is not usable as it is."""
+
+
 def _check_qt() -> str:
-    """Whether the desktop app's toolkit loads here. Looked up by name: only radshare.gui
-    imports Qt, and the command-line tools must keep working where it is missing."""
+    """Whether the desktop app's toolkit loads here, and is not a release known to crash it.
+    Looked up by name: only radshare.gui imports Qt, and the command-line tools must keep
+    working where it is missing."""
     import importlib
 
     try:
         qt_core = importlib.import_module("PySide6.QtCore")
         importlib.import_module("PySide6.QtWidgets")
+        pyside = importlib.import_module("PySide6")
     except ImportError as exc:
         raise RuntimeError(f"the desktop app's Qt libraries cannot load ({exc})") from None
-    return f"Qt {qt_core.qVersion()}"
+    version = str(pyside.__version__)
+    problem = BROKEN_PYSIDE.get(version)
+    if problem is None and lost_true_refs(_signal_emitter(qt_core)):
+        problem = "its Signal.emit() loses a reference to True on every call and the app would abort on quit"
+    if problem:
+        raise BrokenInstall(f"PySide6 {version} is installed: {problem}; "
+                            "install another release: pip install 'PySide6-Essentials>=6.6,!=6.12.0'")
+    return f"Qt {qt_core.qVersion()} (PySide6 {version})"
+
+
+def _signal_emitter(qt_core) -> Callable[[], object]:
+    class Probe(qt_core.QObject):
+        ping = qt_core.Signal()
+
+    probe = Probe()
+    return lambda: probe.ping.emit()  # the closure keeps the QObject alive
+
+
+def lost_true_refs(call: Callable[[], object], times: int = 64) -> int:
+    """How many references to True `times` calls of `call` took without owning them. What was
+    lost is given back, so that the probe itself cannot crash this process at exit."""
+    import ctypes
+
+    call()  # a first call may create caches that hold True
+    before = sys.getrefcount(True)
+    for _ in range(times):
+        call()
+    lost = max(0, before - sys.getrefcount(True))
+    for _ in range(lost):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    return lost
 
 
 def _check_keyring() -> str:
@@ -129,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
             status, detail = "warn", str(exc)
         except Exception as exc:  # every failure is reported, never raised
             status, detail = "FAIL", str(exc) or exc.__class__.__name__
-            failed_required |= name in REQUIRED
+            failed_required |= name in REQUIRED or isinstance(exc, BrokenInstall)
         print(f"{name:<{width}}  {status:<4}  {detail}")
     print("RadShare is usable." if not failed_required else "RadShare is NOT usable here: see the failures above.")
     return 1 if failed_required else 0

@@ -63,11 +63,14 @@ def build_actions(window) -> None:
     a(w, "flip_h", "Flip &horizontally", "flip-h", "Shift+H", lambda: w.flip("h"))
     a(w, "flip_v", "Flip &vertically", "flip-v", "Shift+V", lambda: w.flip("v"))
     a(w, "reset_view", "&Reset view", None, "Ctrl+Shift+R", w.reset_view, "Undo crop, rotation, flips and window")
-    a(w, "next_frame", "&Next frame", None, ["Right", "Down", "PgDown"], lambda: w.canvas.step_frame(1))
-    a(w, "prev_frame", "&Previous frame", None, ["Left", "Up", "PgUp"], lambda: w.canvas.step_frame(-1))
-    a(w, "first_frame", "First frame", None, "Home", lambda: w.go_frame(0))
-    a(w, "last_frame", "Last frame", None, "End", lambda: w.go_frame(-1))
-    a(w, "play", "&Play cine", "play", "Space", w.toggle_cine, "Play the frames as a loop", checkable=True)
+    a(w, "next_frame", "&Next slice or frame", None, ["Down", "Right", "PgDown"], lambda: w.step_slice(1))
+    a(w, "prev_frame", "&Previous slice or frame", None, ["Up", "Left", "PgUp"], lambda: w.step_slice(-1))
+    a(w, "first_frame", "First slice or frame", None, "Home", lambda: w.go_frame(0))
+    a(w, "last_frame", "Last slice or frame", None, "End", lambda: w.go_frame(-1))
+    a(w, "play", "&Play cine", "play", "Space", w.toggle_cine, "Play the frames or the series' slices as a loop",
+      checkable=True)
+    a(w, "link_series", "&Link window and zoom across a series", None, "Ctrl+Shift+L", w.set_link_series,
+      "Window/level, zoom and pan follow you from slice to slice of a series", checkable=True)
     a(w, "next_image", "Next image", None, "Ctrl+Right", lambda: w.step_image(1))
     a(w, "prev_image", "Previous image", None, "Ctrl+Left", lambda: w.step_image(-1))
     a(w, "show_regions", "Show text &boxes", None, "Shift+B", w.set_show_regions, checkable=True)
@@ -130,8 +133,9 @@ def build_menus(window) -> None:
     for action in w.preset_actions:
         window_menu.addAction(action)
     view.addMenu(window_menu)
-    frames = QMenu("&Frames", w)
-    for key in ("next_frame", "prev_frame", "first_frame", "last_frame", "play", None, "next_image", "prev_image"):
+    frames = QMenu("&Slices and frames", w)
+    for key in ("next_frame", "prev_frame", "first_frame", "last_frame", "play", None, "link_series", None,
+                "next_image", "prev_image"):
         frames.addSeparator() if key is None else frames.addAction(act[key])
     view.addMenu(frames)
     view.addSeparator()

@@ -34,6 +34,7 @@ from radshare.gui.panels import shared_panel
 from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
+from radshare.gui.stack import Stacks
 from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
@@ -67,7 +68,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.workers = WorkerPool()
-        self.states: list[ImageState] = []
+        self.states: list[ImageState] = []  # in the image list's order: series by series, slice order
+        self.stacks = Stacks()
         self.current: ImageState | None = None
         self.undo_group = QUndoGroup(self)
         self.actions: dict = {}
@@ -76,12 +78,14 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self._load_counts = [0, 0]
         self._closing = False
         self._pending_show = False
+        self._auto_shown: ImageState | None = None  # shown because it was opened, not chosen
 
         self.canvas = Canvas()
         self.canvas.rendered.connect(self._on_rendered)
         self.canvas.selection_changed.connect(self._on_selection_changed)
         self.canvas.cursor_moved.connect(lambda text: self.cursor_label.setText(text))
         self.canvas.frame_changed.connect(self._on_frame_changed)
+        self.canvas.slice_requested.connect(self.step_slice)
         self.setCentralWidget(self._build_center())
 
         self.series_panel = SeriesPanel()
@@ -104,8 +108,13 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self._build_status_bar()
         self.cine_timer = QTimer(self)
         self.cine_timer.setInterval(100)
-        self.cine_timer.timeout.connect(lambda: self.canvas.step_frame(1))
+        self.cine_timer.timeout.connect(lambda: self.step_slice(1, wrap=True))
+        self._deid_timer = QTimer(self)  # the what-if table waits until slice stepping pauses
+        self._deid_timer.setSingleShot(True)
+        self._deid_timer.setInterval(150)
+        self._deid_timer.timeout.connect(self._refresh_deid)
         self.actions["tool_arrow"].setChecked(True)
+        self.actions["link_series"].setChecked(self.settings.link_series)
         self.set_tool("arrow")
         self._update_enabled()
         self.resize(1400, 880)
@@ -184,7 +193,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
                 self.actions[key].setEnabled(has)
         for action in getattr(self, "preset_actions", []):
             action.setEnabled(has and self.current.image.modality == "CT" if has else False)
-        multi = has and self.current.image.frame_count > 1
+        multi = has and (self.current.image.frame_count > 1 or len(self.stacks.stack(self.current)) > 1)
         self.actions["play"].setEnabled(bool(multi))
         self.frame_bar.setVisible(bool(multi))
 
@@ -227,7 +236,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
     def open_paths(self, paths: list[str]) -> Worker:
         """Load in a worker; images appear one by one, unreadable files go to the log."""
         self._load_counts = [0, 0]
-        self._pending_show = self.current is None
+        self._pending_show = True  # what was just opened or dropped is selected and shown
         worker = Worker(services.load_paths, [str(p) for p in paths])
         worker.signals.yielded.connect(self._on_loaded)
         worker.signals.progress.connect(lambda done, total, _w: self._show_progress(done, total, "Opening"))
@@ -255,6 +264,12 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.status_label.setText(", ".join(parts) + ".")
         self.log_panel.info(", ".join(parts) + ".")
         self.loading = None
+        shown = self._auto_shown
+        if shown is not None and self.current is shown:  # not moved since: start at the first slice
+            self.show_state(self.stacks.stack(shown)[0])
+        self._auto_shown = None
+        self._update_frame_bar()
+        self._update_enabled()
         self.reviewer.refresh()
         self.images_loaded.emit(opened, failed)
 
@@ -270,13 +285,17 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         state.edited.connect(lambda s=state: self._on_state_edited(s))
         state.view_changed.connect(lambda s=state: self._on_view_changed(s))
         self.undo_group.addStack(state.undo_stack)
-        self.states.append(state)
-        self.series_panel.add(state, self._series_label(image))
+        index = self.stacks.add(state)
+        self.states = self.stacks.ordered()
+        self.series_panel.add(state, self._series_label(image), index)
         if self._pending_show or self.current is None:
             self._pending_show = False
             self.show_state(state)
+            self._auto_shown = state
         else:
             self.reviewer.refresh()
+            if self.stacks.same_series(state, self.current):
+                self._update_frame_bar()
         return state
 
     def _series_label(self, image: Image) -> str:
@@ -293,19 +312,30 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         return label
 
     # --- current image -------------------------------------------------------------------
-    def show_state(self, state: ImageState) -> None:
+    def show_state(self, state: ImageState, stepping: bool = False) -> None:
+        """Make `state` the current image. `stepping` (wheel, keys, cine through a series) keeps
+        cine running and builds the de-identification preview once the reader pauses."""
         if state is self.current:
             return
-        self.stop_cine()
-        self.current = state
+        if not stepping:
+            self.stop_cine()
+        previous, self.current = self.current, state
+        linked = self.actions["link_series"].isChecked() and self.stacks.same_series(previous, state)
+        if linked:  # window/level and zoom/pan follow the reader through the series
+            state.set_view(replace(state.view, center=previous.view.center, width=previous.view.width,
+                                   invert=previous.view.invert))
         self.undo_group.setActiveStack(state.undo_stack)
-        self.canvas.set_state(state)
+        self.canvas.set_state(state, keep_zoom=linked)
         self.series_panel.select(state)
         self._update_frame_bar()
         self._update_enabled()
         self.reviewer.refresh()
         self.properties_panel.show_alt_text(state.image.alt_text, True)
-        self._refresh_deid()
+        if stepping:
+            self._deid_timer.start()
+        else:
+            self._deid_timer.stop()
+            self._refresh_deid()
         self._on_selection_changed()
 
     def step_image(self, delta: int) -> None:
@@ -313,6 +343,17 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             return
         index = (self.states.index(self.current) + delta) % len(self.states)
         self.show_state(self.states[index])
+
+    def step_slice(self, delta: int, wrap: bool = False) -> None:
+        """The wheel, the arrow keys and cine: frames of a multi-frame image, else the slices of
+        the current image's series (held at the ends unless `wrap`)."""
+        state = self.current
+        if state is None:
+            return
+        if state.image.frame_count > 1:
+            self.canvas.step_frame(delta, wrap=wrap)
+            return
+        self.show_state(self.stacks.step(state, delta, wrap), stepping=True)
 
     def _refresh_deid(self) -> None:
         state = self.current

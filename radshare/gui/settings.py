@@ -72,6 +72,15 @@ class AppSettings:
         self.qsettings.setValue("ui/theme", value)
 
     @property
+    def link_series(self) -> bool:
+        """Window/level, zoom and pan follow the reader from slice to slice of a series."""
+        return self._get("ui/link_series", "true") == "true"
+
+    @link_series.setter
+    def link_series(self, value: bool) -> None:
+        self.qsettings.setValue("ui/link_series", "true" if value else "false")
+
+    @property
     def open_folder(self) -> str:
         return self._get("ui/open_folder", "")
 

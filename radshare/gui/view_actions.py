@@ -72,30 +72,48 @@ class ViewActions:
         self.canvas.update()
 
     def go_frame(self, frame: int) -> None:
-        if self.current is None:
+        """Frame `frame` of a multi-frame image, else slice `frame` of the series (-1: the last)."""
+        state = self.current
+        if state is None:
             return
-        if frame < 0:
-            frame = self.current.image.frame_count - 1
-        self.current.set_frame(frame)
+        if state.image.frame_count > 1:
+            state.set_frame(frame if frame >= 0 else state.image.frame_count - 1)
+        else:
+            stack = self.stacks.stack(state)
+            self.show_state(stack[frame if 0 <= frame < len(stack) else -1])
         self._update_frame_bar()
 
     def _on_frame_changed(self, _frame: int) -> None:
         self._update_frame_bar()
 
     def _update_frame_bar(self) -> None:
+        """The bar under the image: where you are among the frames, or the series' slices."""
         state = self.current
-        if state is None or state.image.frame_count <= 1:
+        if state is None:
+            self.frame_bar.hide()
+            return
+        if state.image.frame_count > 1:
+            word, index, count = "Frame", state.frame, state.image.frame_count
+        else:
+            word, (index, count) = "Slice", self.stacks.position(state)
+        self.canvas.position_text = f"{word} {index + 1} / {count}" if count > 1 and word == "Slice" else ""
+        if count <= 1:
             self.frame_bar.hide()
             return
         self.frame_bar.show()
         self.frame_slider.blockSignals(True)
-        self.frame_slider.setRange(0, state.image.frame_count - 1)
-        self.frame_slider.setValue(state.frame)
+        self.frame_slider.setRange(0, count - 1)
+        self.frame_slider.setValue(index)
         self.frame_slider.blockSignals(False)
-        self.frame_label.setText(f"{state.frame + 1} / {state.image.frame_count}")
+        self.frame_label.setText(f"{word} {index + 1} / {count}")
+        self.frame_slider.setToolTip(f"{word}s: wheel or arrow keys step, Ctrl+wheel zooms")
+
+    def set_link_series(self, on: bool) -> None:
+        self.settings.link_series = on
 
     def toggle_cine(self, playing: bool) -> None:
-        if playing and self.current is not None and self.current.image.frame_count > 1:
+        state = self.current
+        if playing and state is not None and (state.image.frame_count > 1 or len(self.stacks.stack(state)) > 1):
             self.cine_timer.start()
             self.play_button.setIcon(icons.icon("pause"))
         else:

@@ -64,7 +64,8 @@ class SeriesPanel(QWidget):
         self.items: dict[int, QTreeWidgetItem] = {}
         self.series_items: dict[str, QTreeWidgetItem] = {}
 
-    def add(self, state: ImageState, series_label: str) -> None:
+    def add(self, state: ImageState, series_label: str, index: int | None = None) -> None:
+        """Add `state` under its series, at `index` (its slice position) or last."""
         key = state.image.series_key or state.image.origin
         parent = self.series_items.get(key)
         if parent is None:
@@ -79,7 +80,10 @@ class SeriesPanel(QWidget):
         item = QTreeWidgetItem()
         item.setData(0, Qt.UserRole, state)
         item.setIcon(0, thumbnail(state))
-        parent.addChild(item)
+        if index is None or index >= parent.childCount():
+            parent.addChild(item)
+        else:
+            parent.insertChild(index, item)
         self.items[id(state)] = item
         self.refresh(state)
         parent.setText(0, f"{series_label}  \u00b7  {parent.childCount()}")
@@ -103,6 +107,7 @@ class SeriesPanel(QWidget):
         item = self.items.get(id(state))
         if item is not None and self.tree.currentItem() is not item:
             self.tree.setCurrentItem(item)
+            self.tree.scrollToItem(item)
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is None:

@@ -1,7 +1,8 @@
 """The image canvas: shows one frame as `render.py` computes it, with regions and annotations.
 
 Left button: the active tool. Middle button: pan. Right button: window/level. Wheel: frames of
-a multi-frame image (zoom with Ctrl, or always for single frames). Annotations are drawn here
+a multi-frame image, else the slices of the series (asked of the window through
+`slice_requested`); Ctrl+wheel zooms. Annotations are drawn here
 with QPainter for editing; exports draw them with render.draw_annotations from the same data.
 """
 
@@ -39,6 +40,7 @@ class Canvas(QWidget):
     selection_changed = Signal()
     cursor_moved = Signal(str)  # status text: position and value under the cursor
     frame_changed = Signal(int)
+    slice_requested = Signal(int)  # the wheel asks for the slice this many steps away in the series
     rendered = Signal()  # a frame of an image reached the screen (drop-to-display measure)
 
     def __init__(self, parent: QWidget | None = None):
@@ -57,6 +59,7 @@ class Canvas(QWidget):
         self.background = QColor("#0b0c0e")
         self.show_regions = True
         self.drop_hint = False  # files are being dragged over the window
+        self.position_text = ""  # e.g. "Slice 12 / 240", set by the window
         self.preview = False  # show the frame as exported: text regions painted out
         self._cache_key = None
         self._qimage: QImage | None = None
@@ -67,7 +70,9 @@ class Canvas(QWidget):
         self._drag_pan = QPointF()
 
     # --- state ---------------------------------------------------------------------------
-    def set_state(self, state: ImageState | None) -> None:
+    def set_state(self, state: ImageState | None, keep_zoom: bool = False) -> None:
+        """Show `state`; `keep_zoom` keeps zoom and pan (the next slice of a linked series)."""
+        previous = self.state
         if self.state is not None:
             for signal in (self.state.view_changed, self.state.edited):
                 try:
@@ -81,7 +86,12 @@ class Canvas(QWidget):
         if state is not None:
             state.view_changed.connect(self._on_state_changed)
             state.edited.connect(self._on_state_changed)
-        self.fit()
+        same_size = (previous is not None and state is not None and not self.fitted
+                     and (previous.image.rows, previous.image.columns) == (state.image.rows, state.image.columns))
+        if keep_zoom and same_size:
+            self.update()
+        else:
+            self.fit()
         self.selection_changed.emit()
 
     def _on_state_changed(self) -> None:
@@ -335,8 +345,8 @@ class Canvas(QWidget):
         if image.pixel_spacing:
             top += f"  {image.pixel_spacing[1]:.2f} mm/px"
         shadow_text(painter, QPointF(10, 10 + metrics.ascent()), top)
-        if state.image.frame_count > 1:
-            text = f"Frame {state.frame + 1} / {state.image.frame_count}"
+        text = f"Frame {state.frame + 1} / {state.image.frame_count}" if image.frame_count > 1 else self.position_text
+        if text:
             shadow_text(painter, QPointF(self.width() - metrics.horizontalAdvance(text) - 10, self.height() - 10), text)
 
     # --- input ---------------------------------------------------------------------------
@@ -395,16 +405,23 @@ class Canvas(QWidget):
         steps = event.angleDelta().y() / 120.0
         if steps == 0:
             return
-        if self.state.image.frame_count > 1 and not (event.modifiers() & Qt.ControlModifier):
-            self.step_frame(-int(math.copysign(max(1, abs(round(steps))), steps)))
-        else:
+        if event.modifiers() & Qt.ControlModifier:
             self.zoom_by(1.15 ** steps, event.position())
+        else:  # as on every PACS: wheel down goes to the next slice or frame
+            delta = -int(math.copysign(max(1, abs(round(steps))), steps))
+            if self.state.image.frame_count > 1:
+                self.step_frame(delta)
+            else:
+                self.slice_requested.emit(delta)
         event.accept()
 
-    def step_frame(self, delta: int) -> None:
+    def step_frame(self, delta: int, wrap: bool = False) -> None:
+        """The frame `delta` away: held at the first and last frame, or wrapped (cine)."""
         if self.state is None:
             return
-        self.state.set_frame((self.state.frame + delta) % self.state.image.frame_count)
+        count = self.state.image.frame_count
+        frame = self.state.frame + delta
+        self.state.set_frame(frame % count if wrap else max(0, min(count - 1, frame)))
         self.frame_changed.emit(self.state.frame)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
