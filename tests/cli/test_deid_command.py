@@ -277,13 +277,13 @@ def test_photos_leave_as_pixels_only_under_pseudonymous_names(tmp_path):
     assert scan_tree(out, SAMPLE_VALUES + ["wound", "scan"]) == []
 
 
-def test_images_that_may_carry_burned_in_text_are_flagged_when_redaction_is_off(tmp_path, capsys):
+def test_every_image_is_flagged_for_review_when_redaction_is_off(tmp_path, capsys):
     sample, out, report = tmp_path / "sample", tmp_path / "out", tmp_path / "r.json"
     write_sample_case(sample)
     assert main(["deid", str(sample), "-o", str(out), "--report", str(report), "--text-redaction", "off", "--workers", "1"]) == 0
     entries = {Path(e["input"]).parent.name + "/" + Path(e["input"]).name: e for e in json.loads(report.read_text())["files"]}
     assert entries["DOE_JANE_US/US0001"]["needs_text_review"] is True  # Burned In Annotation = YES
-    assert entries["DOE_JANE_CT/IM0001.dcm"]["needs_text_review"] is False  # CT saying NO
+    assert entries["DOE_JANE_CT/IM0001.dcm"]["needs_text_review"] is True  # a CT saying NO is not trusted either
     assert entries["photos/jane_doe_wound.jpg"]["needs_text_review"] is True
     assert "may carry burned-in text" in capsys.readouterr().err
 
