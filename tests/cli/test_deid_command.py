@@ -316,7 +316,9 @@ def test_a_rerun_with_other_settings_redoes_what_the_earlier_settings_left(tmp_p
     flagged = entries["US0001"]
     assert not flagged["resumed"] and flagged["text_redaction"] != "earlier run"
     assert pydicom.dcmread(flagged["outputs"][0]).BurnedInAnnotation == "NO"
-    assert entries["IM0001.dcm"]["resumed"]  # a CT slice needs no pixel cleaning: kept
+    assert not entries["IM0001.dcm"]["resumed"]  # every image is scanned: a CT left unscanned is redone
+    assert main([*base, "--text-redaction", "templates-only"]) == 0
+    assert all(e["resumed"] for e in json.loads(report.read_text())["files"] if e["kind"] == "dicom")
     assert main([*base, "--text-redaction", "templates-only", "--profile", "basic"]) == 0
     dicoms = [e for e in json.loads(report.read_text())["files"] if e["kind"] == "dicom"]
     assert dicoms and not any(e["resumed"] for e in dicoms)
