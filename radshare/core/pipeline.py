@@ -87,7 +87,8 @@ def pseudonymizer_for(settings: Settings):
 
 
 # ---------------------------------------------------------------------------------------------
-# Which pixels may carry burned-in text (data: resources/burned_in_policy.toml).
+# Every image is scanned for burned-in text; the policy file only orders review
+# (data: resources/burned_in_policy.toml).
 
 
 @lru_cache(maxsize=1)
@@ -102,23 +103,27 @@ def _as_list(value) -> list:
     return [value] if isinstance(value, (str, bytes)) else list(value)
 
 
-def may_carry_burned_in_text(ds) -> bool:
-    """True when the pixels may show text: said so, or unsaid on a modality that often does."""
-    if "PixelData" not in ds:
-        return False
+def has_pixels(ds) -> bool:
+    """True when the dataset holds an image: then its pixels are always scanned for text.
+
+    Burned In Annotation, modality and SOP class never exempt an image from the look: the flag
+    is routinely absent or wrong on reformats, MIPs, 3D screenshots, dose sheets and scans.
+    """
+    return any(keyword in ds for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"))
+
+
+def review_priority(ds) -> int:
+    """0 (review first) .. 2 (last): how likely the pixels show text, for ordering review only."""
     policy = _burned_in_policy()
-    burned = str(peek(ds, "BurnedInAnnotation", "")).upper()
-    if burned == "YES":
-        return True
+    if str(peek(ds, "BurnedInAnnotation", "")).upper() == "YES":
+        return 0
     sop_class = str(peek(ds, "SOPClassUID", ""))
-    if any(sop_class.startswith(prefix) for prefix in policy["always_review_sop_classes"]):
-        return True
-    if burned == "NO":
-        return False
+    if any(sop_class.startswith(prefix) for prefix in policy["first_sop_classes"]):
+        return 0
     image_type = [str(v).upper() for v in _as_list(peek(ds, "ImageType"))]
-    if any(value in image_type for value in policy["review_image_types"]):
-        return True
-    return str(peek(ds, "Modality", "")).upper() in policy["review_modalities_when_unsaid"]
+    if any(value in image_type for value in policy["first_image_types"]):
+        return 0
+    return 1 if str(peek(ds, "Modality", "")).upper() in policy["next_modalities"] else 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,8 +144,8 @@ class DicomResult:
 def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = None) -> DicomResult:
     """Header de-identification plus burned-in text redaction, in place on `ds`.
 
-    With `regions` (reviewed in the GUI) those are painted; otherwise detection runs when the
-    pixels may carry text and the mode allows. Raises InputError when pixels must be cleaned and
+    With `regions` (reviewed in the GUI) those are painted; otherwise detection runs on every
+    image unless the mode is "off" (then the result says the pixels need review). Raises InputError when pixels must be cleaned and
     cannot be: the caller then writes nothing.
     """
     from radshare.core.deid.codestream import strip_codestream_metadata
@@ -149,7 +154,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     from radshare.core.deid.pixelbits import clear_unused_bits, clear_unused_compressed_bits, trim_to_frames
     from radshare.core.deid.identifiers import collect_identifiers
 
-    flagged = may_carry_burned_in_text(ds)
+    flagged = has_pixels(ds)  # every image is looked at, whatever its header says
     detect = regions is None and flagged and settings.text_redaction != "off"
     # OCR matching needs the identifiers before the header loses them; otherwise the header
     # engine collects them itself, and once is enough.
@@ -250,11 +255,19 @@ def _complete_dicom(path: Path, settings: Settings, original) -> bool:
     made_by = methods if isinstance(methods, str) else next(iter(methods), "")
     if str(made_by) != method_name(settings.profile):
         return False
-    if settings.text_redaction != "off" and may_carry_burned_in_text(original) and str(done.get("BurnedInAnnotation", "")) != "NO":
+    if settings.text_redaction != "off" and has_pixels(original) and not _pixels_were_cleaned(done):
         return False
     original_sop_uid = str(original.get("SOPInstanceUID", ""))
     expected = pseudonymizer_for(settings).uid(original_sop_uid) if original_sop_uid else None
     return expected is None or str(done.get("SOPInstanceUID", "")) == expected
+
+
+def _pixels_were_cleaned(done) -> bool:
+    """True when an earlier output records that its pixels went through text redaction (CID 7050
+    113101 "Clean Pixel Data"): a file an earlier release passed over on its Burned In Annotation
+    says NO but lacks the code, so it is scanned again."""
+    codes = {str(item.get("CodeValue", "")) for item in done.get("DeidentificationMethodCodeSequence", None) or []}
+    return str(done.get("BurnedInAnnotation", "")) == "NO" and "113101" in codes
 
 
 def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settings) -> FileReport:

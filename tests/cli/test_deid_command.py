@@ -277,13 +277,13 @@ def test_photos_leave_as_pixels_only_under_pseudonymous_names(tmp_path):
     assert scan_tree(out, SAMPLE_VALUES + ["wound", "scan"]) == []
 
 
-def test_images_that_may_carry_burned_in_text_are_flagged_when_redaction_is_off(tmp_path, capsys):
+def test_every_image_is_flagged_for_review_when_redaction_is_off(tmp_path, capsys):
     sample, out, report = tmp_path / "sample", tmp_path / "out", tmp_path / "r.json"
     write_sample_case(sample)
     assert main(["deid", str(sample), "-o", str(out), "--report", str(report), "--text-redaction", "off", "--workers", "1"]) == 0
     entries = {Path(e["input"]).parent.name + "/" + Path(e["input"]).name: e for e in json.loads(report.read_text())["files"]}
     assert entries["DOE_JANE_US/US0001"]["needs_text_review"] is True  # Burned In Annotation = YES
-    assert entries["DOE_JANE_CT/IM0001.dcm"]["needs_text_review"] is False  # CT saying NO
+    assert entries["DOE_JANE_CT/IM0001.dcm"]["needs_text_review"] is True  # a CT saying NO is not trusted either
     assert entries["photos/jane_doe_wound.jpg"]["needs_text_review"] is True
     assert "may carry burned-in text" in capsys.readouterr().err
 
@@ -316,7 +316,9 @@ def test_a_rerun_with_other_settings_redoes_what_the_earlier_settings_left(tmp_p
     flagged = entries["US0001"]
     assert not flagged["resumed"] and flagged["text_redaction"] != "earlier run"
     assert pydicom.dcmread(flagged["outputs"][0]).BurnedInAnnotation == "NO"
-    assert entries["IM0001.dcm"]["resumed"]  # a CT slice needs no pixel cleaning: kept
+    assert not entries["IM0001.dcm"]["resumed"]  # every image is scanned: a CT left unscanned is redone
+    assert main([*base, "--text-redaction", "templates-only"]) == 0
+    assert all(e["resumed"] for e in json.loads(report.read_text())["files"] if e["kind"] == "dicom")
     assert main([*base, "--text-redaction", "templates-only", "--profile", "basic"]) == 0
     dicoms = [e for e in json.loads(report.read_text())["files"] if e["kind"] == "dicom"]
     assert dicoms and not any(e["resumed"] for e in dicoms)
