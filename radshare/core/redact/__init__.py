@@ -1,6 +1,7 @@
 """Burned-in text: find it in the pixels and paint it out.
 
-    detect.detect_frames  where text is (learned DB detector + blob proposals + templates)
+    detect.detect_text    where text is in one frame (learned DB detector + blob proposals + templates)
+    series.detect_series  every frame of a series or cine, detected once per layout and verified
     ocr.read_regions      what it says, for the reviewer and to flag the patient's identifiers
     apply.redact_dataset  paint it out of every frame and rewrite the pixel data uncompressed
     faces.detect_faces    faces in photos, proposed for blurring
@@ -21,7 +22,7 @@ from radshare.core.redact.ocr import read_regions
 
 __all__ = [
     "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
-    "detector_name", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
+    "detector_name", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
 ]
 
 
@@ -47,17 +48,31 @@ def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifier
     return sum(r.is_identifier for r in regions)
 
 
-def redact_dicom(ds, identifiers: Identifiers | None, mode: str = "auto") -> RedactionOutcome:
+def frame_regions(frames: np.ndarray, context: DetectContext | None, mode: str = "auto", series: bool = True) -> list[TextRegion]:
+    """Regions for every frame of (n, rows, cols[, 3]) `frames`: through the series path (detect
+    once per layout, verify every frame), or with `series=False` full detection on every frame."""
+    from radshare.core.redact.series import detect_series, per_frame_regions
+
+    if series:
+        return per_frame_regions(detect_series(frames, context, mode))
+    return per_frame_regions([detect_text(frame, context, mode) for frame in frames])
+
+
+def redact_dicom(
+    ds, identifiers: Identifiers | None, mode: str = "auto", series: bool = True, found: list[TextRegion] | None = None
+) -> RedactionOutcome:
     """Detect text on every frame, read it, and paint it out of `ds` (mutated) when any was found.
 
-    Raises InputError when the pixels cannot be decoded or rewritten; the caller must then
-    write no output for this file.
+    `series` picks how a multi-frame image is scanned (see frame_regions); `found` gives regions
+    already detected on these pixels (a series scanned across files), which are then read and
+    painted without detecting again. Raises InputError when the pixels cannot be decoded or
+    rewritten; the caller must then write no output for this file.
     """
     name = detector_name(mode)
     if mode == "off":
         return RedactionOutcome([], name, 0)
     frames, _ = decode_frames(ds)
-    regions = detect_frames(frames, DetectContext.from_dataset(ds), mode)
+    regions = list(found) if found is not None else frame_regions(frames, DetectContext.from_dataset(ds), mode, series)
     hits = _read(frames, regions, identifiers) if regions and mode != "templates-only" else 0
     if regions:
         redact_dataset(ds, regions)
