@@ -18,7 +18,7 @@ import numpy as np
 from radshare.core.model import Identifiers, TextRegion
 from radshare.core.redact.apply import apply_regions, decode_frames, redact_dataset
 from radshare.core.redact.detect import DetectContext, detect_frames, detect_text, detector_name
-from radshare.core.redact.ocr import read_regions
+from radshare.core.redact.ocr import read_regions  # noqa: F401 - part of the package's interface
 
 __all__ = [
     "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
@@ -36,15 +36,40 @@ class RedactionOutcome:
     faces: int = 0
 
 
+_READINGS: dict[tuple, tuple[str, float]] = {}  # (box, crop digest) -> what OCR read there
+_READINGS_MAX = 4096
+
+
 def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifiers | None) -> int:
-    """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits."""
+    """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits.
+
+    The slices of a series and the frames of a cine repeat the same overlay pixel for pixel, so
+    a reading is kept per box and exact crop: the same pixels are never read twice in a process.
+    """
+    import hashlib
+
+    from radshare.core.redact.ocr import matches_identifiers, read_text
+    from radshare.core.redact.pixels import to_grey_and_rgb
+
     by_frame: dict[int, list[TextRegion]] = {}
     for r in regions:
         if r.source in ("template", "ultrasound", "face"):
             continue
         by_frame.setdefault(r.frame or 0, []).append(r)
     for index, group in by_frame.items():
-        read_regions(frames[index], group, identifiers)
+        grey, _ = to_grey_and_rgb(frames[index])
+        for region in group:
+            crop = np.ascontiguousarray(grey[region.y : region.y + region.h, region.x : region.x + region.w])
+            key = (region.x, region.y, region.w, region.h, hashlib.blake2b(crop.tobytes(), digest_size=16).digest())
+            if key not in _READINGS:
+                if len(_READINGS) >= _READINGS_MAX:
+                    _READINGS.clear()
+                _READINGS[key] = read_text(grey, region)
+            text, confidence = _READINGS[key]
+            region.text, region.confidence = text, confidence / 100.0
+            if matches_identifiers(text, identifiers):
+                region.is_identifier = True
+                region.keep = False  # an identifier is always redacted
     return sum(r.is_identifier for r in regions)
 
 
@@ -73,7 +98,10 @@ def redact_dicom(
         return RedactionOutcome([], name, 0)
     frames, _ = decode_frames(ds)
     regions = list(found) if found is not None else frame_regions(frames, DetectContext.from_dataset(ds), mode, series)
-    hits = _read(frames, regions, identifiers) if regions and mode != "templates-only" else 0
+    if regions and mode != "templates-only":
+        # a found region already read (carried unchanged from an earlier slice) is not read again
+        _read(frames, [r for r in regions if found is None or not (r.text or r.confidence)], identifiers)
+    hits = sum(r.is_identifier for r in regions)
     if regions:
         redact_dataset(ds, regions)
     else:

@@ -171,6 +171,7 @@ class SeriesScanner:
         self._seen: list[_Frame] = []  # layout frames detected so far
         self._found: list[tuple[int, int, int, int, str]] = []  # what they held
         self._previous: _Frame | None = None
+        self._objects: dict[tuple, TextRegion] = {}  # one TextRegion per carried box (what OCR read on it holds)
 
     def scan(self, current: _Frame, following: _Frame | None = None) -> list[TextRegion]:
         """Regions (frame=None) for `current` (see `view`); `following` is the next frame, if any."""
@@ -188,13 +189,14 @@ class SeriesScanner:
                 self._layout = _Layout(last, ~_cells_any(first.raw != last.raw), _chance(first, last, self._found), self._found)
                 self._seen, self._found = [], []
             self._previous = current
-            return _regions(self._merged(found))
+            return [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in self._merged(found)]
         quiet_changed, flagged = self._flagged(layout, current, self._previous, following)
         rows = current.raw.shape[0]
         bands = _bands(flagged.any(axis=1), rows)
         if sum(b - a for a, b in bands) > FULL_SHARE * rows:
             found = self._detect(current.grey)
             layout.reference = current
+            self._objects.clear()
         else:
             found = []
             for y0, y1 in bands:
@@ -203,6 +205,8 @@ class SeriesScanner:
                 found += [(x, y + y0, w, h, s) for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True)
                           if _touches((x, y + y0, w, h, s), flagged)]
                 _take_band(layout, current, y0, y1)
+                for key in [k for k in self._objects if k[1] < y1 and y0 < k[1] + k[3]]:
+                    del self._objects[key]  # looked at again: read again
         layout.boxes = self._merged(layout.boxes + found)
         # a quiet cell that changed with no text in it is anatomy or noise after all: from now on
         # the stroke tests judge it, like every other changing cell
@@ -212,7 +216,7 @@ class SeriesScanner:
             text_cells[y // CELL : (y + h - 1) // CELL + 1, x // CELL : (x + w - 1) // CELL + 1] = True
         layout.quiet &= ~(quiet_changed & ~text_cells)
         self._previous = current
-        return _regions(layout.boxes)
+        return [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
 
     def _flagged(
         self, layout: _Layout, current: _Frame, previous: _Frame | None, following: _Frame | None
@@ -273,10 +277,6 @@ def view(frame: np.ndarray) -> _Frame:
     return _Frame.of(frame)
 
 
-def _regions(boxes: list[tuple[int, int, int, int, str]]) -> list[TextRegion]:
-    return [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in boxes]
-
-
 def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int) -> None:
     """The band's pixels, checked in full just now, become the reference there."""
     ref = layout.reference
@@ -295,6 +295,8 @@ def detect_series(
 ) -> list[list[TextRegion]]:
     """Regions (frame=None) for each of `frames` (one series or cine, in order), every frame
     checked: fully detected, or verified against the layout and re-detected where it differs.
+    A box carried unchanged from frame to frame is the same TextRegion object on each of them, so
+    what OCR reads on it once holds for all (see redact._read).
 
     Template regions (device templates, the ultrasound rule) are added to every frame. A cancelled
     run returns the frames done so far (fewer lists than frames).
