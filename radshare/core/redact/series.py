@@ -28,7 +28,7 @@ and then simply get more full detection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -285,6 +285,37 @@ def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int) -> None:
         getattr(ref, name)[y0:y1] = getattr(current, name)[y0:y1]
 
 
+def iter_series(
+    frames: Sequence[np.ndarray] | np.ndarray,
+    context: DetectContext | None = None,
+    mode: str = "auto",
+    stats: Stats | None = None,
+) -> Iterator[list[TextRegion]]:
+    """Regions (frame=None) for each of `frames` (one series or cine, in order), frame by frame,
+    every frame checked: fully detected, or verified against the layout and re-detected where it
+    differs. A box carried unchanged from frame to frame is the same TextRegion object on each of
+    them, so what OCR reads on it once holds for all (see redact._read). Template regions (device
+    templates, the ultrasound rule) are added to every frame."""
+    detector_name(mode)
+    count = len(frames)
+    if mode == "off":
+        yield from ([] for _ in range(count))
+        return
+    if mode == "templates-only":
+        yield from (list(template_regions(context, f.shape[0], f.shape[1])) for f in frames)
+        return
+    scanner = SeriesScanner(mode)
+    following = view(frames[0]) if count else None
+    for i in range(count):
+        current = following
+        following = view(frames[i + 1]) if i + 1 < count else None
+        templates = template_regions(context, current.raw.shape[0], current.raw.shape[1])
+        regions = scanner.scan(current, following)
+        if stats is not None:
+            stats.__dict__.update(scanner.stats.__dict__)
+        yield list(templates) + regions
+
+
 def detect_series(
     frames: Sequence[np.ndarray] | np.ndarray,
     context: DetectContext | None = None,
@@ -293,34 +324,14 @@ def detect_series(
     cancel: Callable[[], bool] | None = None,
     stats: Stats | None = None,
 ) -> list[list[TextRegion]]:
-    """Regions (frame=None) for each of `frames` (one series or cine, in order), every frame
-    checked: fully detected, or verified against the layout and re-detected where it differs.
-    A box carried unchanged from frame to frame is the same TextRegion object on each of them, so
-    what OCR reads on it once holds for all (see redact._read).
-
-    Template regions (device templates, the ultrasound rule) are added to every frame. A cancelled
-    run returns the frames done so far (fewer lists than frames).
-    """
-    detector_name(mode)
-    count = len(frames)
-    if mode == "off" or count == 0:
-        return [[] for _ in range(count)]
-    if mode == "templates-only":
-        return [list(template_regions(context, f.shape[0], f.shape[1])) for f in frames]
-    scanner = SeriesScanner(mode)
+    """iter_series as a list. A cancelled run returns the frames done so far (fewer lists than frames)."""
     out: list[list[TextRegion]] = []
-    following = view(frames[0])
-    for i in range(count):
+    for regions in iter_series(frames, context, mode, stats):
+        out.append(regions)
+        if progress is not None:
+            progress(len(out), len(frames))
         if cancel is not None and cancel():
             break
-        current = following
-        following = view(frames[i + 1]) if i + 1 < count else None
-        templates = template_regions(context, current.raw.shape[0], current.raw.shape[1])
-        out.append(list(templates) + scanner.scan(current, following))
-        if progress is not None:
-            progress(i + 1, count)
-    if stats is not None:
-        stats.__dict__.update(scanner.stats.__dict__)
     return out
 
 
