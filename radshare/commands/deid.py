@@ -27,6 +27,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--profile", default="teaching", metavar="NAME|PATH", help="de-identification profile (default: teaching)")
     parser.add_argument("--text-redaction", choices=TEXT_REDACTION_MODES, default="auto", help="find and paint out text burned into the pixels (default: auto)")
     parser.add_argument("--date-shift-days", type=int, metavar="N", help="shift every date by N days instead of removing it")
+    parser.add_argument("--every-frame", action="store_true", help="run the full text detector on every slice and frame (slower); by default it runs once per layout of a series or cine and every other frame is verified against it")
     parser.add_argument("--photo-format", choices=PHOTO_FORMATS, default="same", help="format of de-identified photos (default: JPEG for JPEG/HEIC/WebP, PNG for lossless inputs)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
             text_redaction=args.text_redaction,
             date_shift_days=args.date_shift_days,
             photo_format=args.photo_format,
+            series=not getattr(args, "every_frame", False),
         )
     except ConfigError as exc:
         print(f"radshare deid: {exc}", file=sys.stderr)
@@ -125,17 +127,18 @@ def run(args: argparse.Namespace) -> int:
 def run_items(items, out: Path, settings, report, workers: int, quiet: bool = False) -> bool:
     """Process every item, adding to `report`; True when stopped by Ctrl-C."""
     from radshare.core import batch
-    from radshare.core.pipeline import process_item
+    from radshare.core.seriesgroups import process_unit, series_units
 
     bar = _progress_bar(len(items), quiet)
-    work = partial(process_item, out_dir=out, settings=settings)
+    work = partial(process_unit, out_dir=out, settings=settings)  # a unit: one input, or slices of one series
     try:
-        for entry in batch.run_batch(items, work, workers=workers):
-            report.add(entry)
-            if entry.status == "error":
-                _echo(bar, f"radshare: error: {entry.input}: {entry.error}")
-            if bar is not None:
-                bar.update(1)
+        for entries in batch.run_batch(series_units(items, settings), work, workers=workers):
+            for entry in entries:
+                report.add(entry)
+                if entry.status == "error":
+                    _echo(bar, f"radshare: error: {entry.input}: {entry.error}")
+                if bar is not None:
+                    bar.update(1)
     except KeyboardInterrupt:
         batch.remove_partial_files(out)
         return True

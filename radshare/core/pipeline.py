@@ -43,6 +43,7 @@ class Settings:
     date_shift_days: int | None = None  # a fixed shift; None: keyed per patient (research profile)
     key: bytes = b""
     photo_format: str = "same"  # same | jpeg | png
+    series: bool = True  # text: detect once per layout of a series or cine and verify every frame; False: detect every frame in full
 
     def __post_init__(self) -> None:
         if self.text_redaction not in TEXT_REDACTION_MODES:
@@ -141,12 +142,15 @@ class DicomResult:
     regions: list[TextRegion] = field(default_factory=list)
 
 
-def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = None) -> DicomResult:
+def deidentify_dicom(
+    ds, settings: Settings, regions: list[TextRegion] | None = None, found: list[TextRegion] | None = None
+) -> DicomResult:
     """Header de-identification plus burned-in text redaction, in place on `ds`.
 
     With `regions` (reviewed in the GUI) those are painted; otherwise detection runs on every
-    image unless the mode is "off" (then the result says the pixels need review). Raises InputError when pixels must be cleaned and
-    cannot be: the caller then writes nothing.
+    image unless the mode is "off" (then the result says the pixels need review), or `found`
+    gives what detection already found on these pixels (a series scanned as a whole). Raises
+    InputError when pixels must be cleaned and cannot be: the caller then writes nothing.
     """
     from radshare.core.deid.codestream import strip_codestream_metadata
     from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
@@ -172,7 +176,7 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
     elif detect:
         from radshare.core.redact import redact_dicom
 
-        outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction)
+        outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction, series=settings.series, found=found)
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
     result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
@@ -270,7 +274,7 @@ def _pixels_were_cleaned(done) -> bool:
     return str(done.get("BurnedInAnnotation", "")) == "NO" and "113101" in codes
 
 
-def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settings) -> FileReport:
+def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settings, found=None) -> FileReport:
     ds = read_dicom(data, item.display)
     relative = dicom_output_path(ds, settings)
     target = out_dir / relative
@@ -280,7 +284,7 @@ def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settin
         report.resumed = True
         report.text_redaction = "earlier run"
         return report
-    result = deidentify_dicom(ds, settings)
+    result = deidentify_dicom(ds, settings, found=found)
     atomic_write_bytes(target, dicom_bytes(result.dataset))
     report.outputs = [str(target)]
     report.actions = result.actions
@@ -354,8 +358,11 @@ def record_photo_cleaning(report: FileReport, outcome) -> None:
 # The one entry point
 
 
-def process_item(item: InputItem, out_dir: Path, settings: Settings) -> FileReport:
-    """De-identify one input into `out_dir`. Never raises for a bad input: it reports it."""
+def process_item(item: InputItem, out_dir: Path, settings: Settings, found: list[TextRegion] | None = None) -> FileReport:
+    """De-identify one input into `out_dir`. Never raises for a bad input: it reports it.
+
+    `found`: text regions already detected on this DICOM image's pixels (see core/seriesgroups.py).
+    """
     try:
         data = item.read_bytes()
     except OSError as exc:
@@ -365,7 +372,7 @@ def process_item(item: InputItem, out_dir: Path, settings: Settings) -> FileRepo
             return error_report(item.display, "empty file (0 bytes)")
         kind = sniff(data)
         if kind == "dicom":
-            return _process_dicom(item, data, Path(out_dir), settings)
+            return _process_dicom(item, data, Path(out_dir), settings, found)
         if kind == "photo":
             return _process_photo(item, data, Path(out_dir), settings)
         if kind == "dicomdir":

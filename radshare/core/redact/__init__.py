@@ -1,6 +1,7 @@
 """Burned-in text: find it in the pixels and paint it out.
 
-    detect.detect_frames  where text is (learned DB detector + blob proposals + templates)
+    detect.detect_text    where text is in one frame (learned DB detector + blob proposals + templates)
+    series.detect_series  every frame of a series or cine, detected once per layout and verified
     ocr.read_regions      what it says, for the reviewer and to flag the patient's identifiers
     apply.redact_dataset  paint it out of every frame and rewrite the pixel data uncompressed
     faces.detect_faces    faces in photos, proposed for blurring
@@ -17,11 +18,11 @@ import numpy as np
 from radshare.core.model import Identifiers, TextRegion
 from radshare.core.redact.apply import apply_regions, decode_frames, redact_dataset
 from radshare.core.redact.detect import DetectContext, detect_frames, detect_text, detector_name
-from radshare.core.redact.ocr import read_regions
+from radshare.core.redact.ocr import read_regions  # noqa: F401 - part of the package's interface
 
 __all__ = [
     "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
-    "detector_name", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
+    "detector_name", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
 ]
 
 
@@ -35,30 +36,72 @@ class RedactionOutcome:
     faces: int = 0
 
 
+_READINGS: dict[tuple, tuple[str, float]] = {}  # (box, crop digest) -> what OCR read there
+_READINGS_MAX = 4096
+
+
 def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifiers | None) -> int:
-    """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits."""
+    """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits.
+
+    The slices of a series and the frames of a cine repeat the same overlay pixel for pixel, so
+    a reading is kept per box and exact crop: the same pixels are never read twice in a process.
+    """
+    import hashlib
+
+    from radshare.core.redact.ocr import matches_identifiers, read_text
+    from radshare.core.redact.pixels import to_grey_and_rgb
+
     by_frame: dict[int, list[TextRegion]] = {}
     for r in regions:
         if r.source in ("template", "ultrasound", "face"):
             continue
         by_frame.setdefault(r.frame or 0, []).append(r)
     for index, group in by_frame.items():
-        read_regions(frames[index], group, identifiers)
+        grey, _ = to_grey_and_rgb(frames[index])
+        for region in group:
+            crop = np.ascontiguousarray(grey[region.y : region.y + region.h, region.x : region.x + region.w])
+            key = (region.x, region.y, region.w, region.h, hashlib.blake2b(crop.tobytes(), digest_size=16).digest())
+            if key not in _READINGS:
+                if len(_READINGS) >= _READINGS_MAX:
+                    _READINGS.clear()
+                _READINGS[key] = read_text(grey, region)
+            text, confidence = _READINGS[key]
+            region.text, region.confidence = text, confidence / 100.0
+            if matches_identifiers(text, identifiers):
+                region.is_identifier = True
+                region.keep = False  # an identifier is always redacted
     return sum(r.is_identifier for r in regions)
 
 
-def redact_dicom(ds, identifiers: Identifiers | None, mode: str = "auto") -> RedactionOutcome:
+def frame_regions(frames: np.ndarray, context: DetectContext | None, mode: str = "auto", series: bool = True) -> list[TextRegion]:
+    """Regions for every frame of (n, rows, cols[, 3]) `frames`: through the series path (detect
+    once per layout, verify every frame), or with `series=False` full detection on every frame."""
+    from radshare.core.redact.series import detect_series, per_frame_regions
+
+    if series:
+        return per_frame_regions(detect_series(frames, context, mode))
+    return per_frame_regions([detect_text(frame, context, mode) for frame in frames])
+
+
+def redact_dicom(
+    ds, identifiers: Identifiers | None, mode: str = "auto", series: bool = True, found: list[TextRegion] | None = None
+) -> RedactionOutcome:
     """Detect text on every frame, read it, and paint it out of `ds` (mutated) when any was found.
 
-    Raises InputError when the pixels cannot be decoded or rewritten; the caller must then
-    write no output for this file.
+    `series` picks how a multi-frame image is scanned (see frame_regions); `found` gives regions
+    already detected on these pixels (a series scanned across files), which are then read and
+    painted without detecting again. Raises InputError when the pixels cannot be decoded or
+    rewritten; the caller must then write no output for this file.
     """
     name = detector_name(mode)
     if mode == "off":
         return RedactionOutcome([], name, 0)
     frames, _ = decode_frames(ds)
-    regions = detect_frames(frames, DetectContext.from_dataset(ds), mode)
-    hits = _read(frames, regions, identifiers) if regions and mode != "templates-only" else 0
+    regions = list(found) if found is not None else frame_regions(frames, DetectContext.from_dataset(ds), mode, series)
+    if regions and mode != "templates-only":
+        # a found region already read (carried unchanged from an earlier slice) is not read again
+        _read(frames, [r for r in regions if found is None or not (r.text or r.confidence)], identifiers)
+    hits = sum(r.is_identifier for r in regions)
     if regions:
         redact_dataset(ds, regions)
     else:
