@@ -39,6 +39,8 @@ def _check(code: str, keyword: str, before, after, options: Options) -> str | No
     vr = before.VR
     if code == "X":
         return None if after is None else "not removed"
+    if code == "C" and vr in ("OB", "OW", "UN") and keyword not in ("OverlayData", "CurveData"):
+        return None if after is None else "binary value kept: it cannot be cleaned"
     if after is None:
         return "removed"
     if code == "K":
@@ -64,9 +66,10 @@ def _check(code: str, keyword: str, before, after, options: Options) -> str | No
     if code == "C":
         if vr in ("DA", "DT") and options.retain_longitudinal == "modified":
             moved = str(after.value)
-            return None if moved != str(before.value) and moved[8:] == str(before.value)[8:] else "date not shifted"
+            time = str(before.value)[8:10]  # DT: the time of day is kept to the hour
+            return None if moved != str(before.value) and moved[8:] in ("", f"{time}0000") else "date not shifted"
         if vr == "TM":
-            return None if after.value == before.value else "time changed"
+            return None if after.value == str(before.value)[:2] + "0000" else "time not coarsened to the hour"
         return None  # cleaned text: kept with identifiers scrubbed (checked elsewhere)
     return f"unknown code {code}"
 

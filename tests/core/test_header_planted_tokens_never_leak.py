@@ -46,12 +46,15 @@ def _option_code(keyword: str, options: Options) -> str | None:
 
 
 def _allowed(tokens, options: Options) -> set[str]:
-    """Tokens an enabled option may keep: the leaf attribute's option action is K or C."""
+    """Tokens an enabled option may keep: the leaf attribute's option action is K, or C on overlay
+    and curve data (Clean Graphics keeps the bitmaps for review). Cleaned text (C) keeps nothing
+    planted: a planted token is a word no vocabulary knows."""
     allowed = set()
     for token in tokens:
         where = tokens.where[token]
         leaf = "CurveData" if where.startswith("curve:") else where.split("/")[-1].split(":")[-1]
-        if _option_code(leaf, options):
+        code = _option_code(leaf, options)
+        if code == "K" or code == "C" and leaf in ("OverlayData", "CurveData"):
             allowed.add(token)
     return allowed
 

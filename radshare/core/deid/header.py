@@ -28,7 +28,7 @@ from radshare.core.deid.identifiers import collect_identifiers
 from radshare.core.deid.profile import Profile
 from radshare.core.deid.repeats import kept_values, remember, repeat_key
 from radshare.core.deid.pseudonyms import Pseudonymizer
-from radshare.core.deid.rules import RECORD_REASON, Context, Decision, Scrubber, decide, decide_by_tag
+from radshare.core.deid.rules import RECORD_REASON, Context, Decision, TextCleaner, decide, decide_by_tag
 from radshare.core.deid.table import load_tables
 from radshare.core.model import Identifiers
 from radshare.core.peek import peek, peek_element
@@ -227,7 +227,7 @@ def context_for(ds: Dataset, profile: Profile, pseudo: Pseudonymizer, identifier
         "LongitudinalTemporalInformationModified": {"off": "REMOVED", "full": "UNMODIFIED", "modified": "MODIFIED"}[
             options.retain_longitudinal],
     }
-    ctx = Context(profile, pseudo, tables, Scrubber(identifiers), patient_key_value, offset, record)
+    ctx = Context(profile, pseudo, tables, TextCleaner(identifiers), patient_key_value, offset, record)
     ctx.repeats = kept_values(ctx)
     return ctx
 

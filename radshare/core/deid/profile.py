@@ -56,6 +56,9 @@ class Options:
     clean_structured_content: bool = False
     clean_graphics: bool = False
     clean_pixel_data: bool = True  # burned-in text redaction (done by radshare.core.redact, not here)
+    # RadShare's own: the free-narrative attributes of resources/deid/narrative.csv are removed whole
+    # even where Clean Descriptors would clean them (histories belong in the educator's notes)
+    remove_narrative: bool = False
 
     def __post_init__(self) -> None:
         if self.retain_longitudinal not in ("off", "full", "modified"):

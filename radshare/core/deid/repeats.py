@@ -31,9 +31,8 @@ MAX_BYTES = 256  # longer values are rarely repeated and would hold memory
 
 def kept_values(ctx: Context) -> dict:
     """The remembered decisions for files that share `ctx`'s profile, identifiers and shift."""
-    scrubber = ctx.scrubber
     signature = (id(ctx.profile), ctx.profile, id(ctx.tables), id(ctx.pseudo), ctx.patient_key, ctx.date_offset,
-                 scrubber.terms, scrubber.patient_terms)
+                 ctx.text.signature)
     with _LOCK:  # the GUI de-identifies on worker threads
         values = _CONTEXTS.get(signature)
         if values is None:

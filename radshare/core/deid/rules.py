@@ -14,7 +14,8 @@ Order of precedence, for every element at every depth:
 5. other overlay (60xx) elements: removed unless Clean Graphics keeps overlays;
 6. known safe (known-safe.csv): kept;
 7. other UIDs: kept when registered in the standard (class UIDs, transfer syntaxes), else replaced;
-8. free text inside content being cleaned (Clean Structured Content, ...): scrubbed;
+8. free text inside content being cleaned (Clean Structured Content, ...) and code meanings
+   everywhere: cleaned by the free-text de-identifier (text.py, allow-list first);
 9. anything else: removed. An unknown tag is a possible leak.
 """
 
@@ -35,7 +36,11 @@ from pydicom.uid import UID
 from radshare.core.deid.plausible import plausible, plausible_length
 from radshare.core.deid.profile import Options, Profile, action_with_source
 from radshare.core.deid.pseudonyms import PATIENT_PSEUDONYM_LENGTH, Pseudonymizer
+from radshare.core.deid.codes import is_known_code
 from radshare.core.deid.table import DeidTables, TableRow
+from radshare.core.deid.text import deidentify_text, mask_own
+from radshare.core.deid.textpatterns import freeze
+from radshare.core.deid.vocabulary import load_vocabulary
 from radshare.core.model import Identifiers
 
 ActionName = Literal["removed", "emptied", "replaced", "kept", "cleaned", "shifted"]
@@ -75,81 +80,33 @@ class Decision:
     vr: str | None = None  # set when decided without decoding: the VR of the element to write
 
 
-class Scrubber:
-    """A small scrubber for C (clean) text: the data set's own identifiers plus ID-like patterns.
+class TextCleaner:
+    """The free-text de-identifier (text.py) bound to one record's identifiers.
 
-    The richer free-text scrubber for notes and captions is radshare.core.deid.text; this one only
-    has to make descriptors such as "CT HEAD DOE JANE 12/03/2021 MRN 1234567" safe.
+    `clean` is what C does to text: allow-list, patterns and the record's identifiers;
+    `mask_patient` what kept text gets: only the patient's own names, IDs and dates masked.
+    `signature` identifies the decisions it makes (identifiers and personal words), for caches.
     """
 
     MASK = "***"
-    PATTERNS = (
-        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
-        re.compile(r"(?<!\w)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?!\w)"),  # dates
-        re.compile(r"(?<![\w.])(?:19|20)\d{6}(?![\w.])"),  # YYYYMMDD
-        re.compile(r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3,4}[.-]\d{3,4}(?:[.-]\d{2,4})?(?!\w)"),
-        re.compile(r"(?<!\w)\+\d[\d\s().-]{7,}\d(?!\w)"),  # international phone numbers
-        re.compile(r"(?<![\w.])\d{6,}(?![\w.])"),  # long numbers: IDs, accession numbers
-        re.compile(r"(?<!\w)[A-Za-z]{1,4}-?\d{5,}(?!\w)"),  # MRN-like: letters then digits
-    )
 
     def __init__(self, identifiers: Identifiers):
-        names, ids, dates = tuple(identifiers.names), tuple(identifiers.ids), tuple(identifiers.dates)
-        self.terms = _terms(names, ids, tuple(identifiers.institutions), tuple(identifiers.other), dates=dates)
-        self.patient_terms = _terms(names, ids, _id_digits(ids), dates=dates)
+        self.identifiers = identifiers
+        self.vocabulary = load_vocabulary()
+        self.signature = (freeze(identifiers), self.vocabulary.personal)
 
-    def scrub(self, text: str) -> str:
-        """Free text to be cleaned: the data set's identifiers and ID-like patterns masked."""
-        own = _term_pattern(self.terms)
-        if own is not None:
-            text = own.sub(self.MASK, text)
-        for pattern in self.PATTERNS:
-            text = pattern.sub(self.MASK, text)
-        return text
+    def clean(self, value: str, vr: str = "LO") -> str:
+        if vr == "CS":  # a code string holds capitals, digits, space and underscore only
+            cleaned = deidentify_text(value, self.identifiers, self.vocabulary, placeholder=CS_REMOVED).text
+            return _PLACEHOLDER.sub(CS_REMOVED, cleaned)
+        return deidentify_text(value, self.identifiers, self.vocabulary).text
 
     def mask_patient(self, text: str, mask: str = MASK) -> str:
-        """Text kept as safe (device names, code meanings...): only the patient's own names, IDs
-        and dates masked, so a kept value never carries them, while the device, institution and
-        ID-like values that options keep stay as they are."""
-        own = _term_pattern(self.patient_terms)
-        return own.sub(mask, text) if own is not None else text
+        return mask_own(text, self.identifiers, mask)
 
 
-def _id_digits(ids: tuple[str, ...]) -> tuple[str, ...]:
-    """The number inside each ID ("99887766" of "MRN99887766"), as people also write it alone."""
-    return tuple(run for value in ids for run in re.findall(r"\d{5,}", value))
-
-
-@lru_cache(maxsize=256)  # the files of one patient share their identifiers
-def _terms(*groups: tuple[str, ...], dates: tuple[str, ...]) -> tuple[str, ...]:
-    terms: set[str] = set()
-    for value in (v.strip() for group in groups for v in group):
-        if len(value) >= 2:
-            terms.add(value)
-    for date in dates:
-        terms.update(_date_spellings(date))
-    return tuple(sorted(terms, key=lambda t: (-len(t), t)))  # longest first: "DOE JANE" before "DOE"
-
-
-@lru_cache(maxsize=64)
-def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern per set of terms, compiled once: the files of one patient share it."""
-    if not terms:
-        return None
-    alternatives = "|".join(map(re.escape, terms))
-    return re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])", re.IGNORECASE)
-
-
-def _date_spellings(date: str) -> list[str]:
-    """"20210312" as it may be written in free text: 2021-03-12, 12/03/2021, 03/12/2021, 12.03.21..."""
-    if len(date) != 8 or not date.isdigit():
-        return []
-    y, m, d = date[:4], date[4:6], date[6:]
-    spellings = [date, f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}"]
-    for year in (y, y[2:]):
-        for sep in "/.-":
-            spellings += [f"{d}{sep}{m}{sep}{year}", f"{m}{sep}{d}{sep}{year}"]
-    return spellings
+_PLACEHOLDER = re.compile(r"\[[A-Za-z]+\]")
+CS_REMOVED = "REMOVED"
 
 
 @dataclass
@@ -159,7 +116,7 @@ class Context:
     profile: Profile
     pseudo: Pseudonymizer
     tables: DeidTables
-    scrubber: Scrubber
+    text: TextCleaner
     patient_key: str
     date_offset: int | None  # days, when dates are shifted
     record: dict[str, Any]  # keyword -> value of the de-identification record
@@ -221,6 +178,8 @@ def _by_number(number: int, depth: int, ctx: Context) -> tuple[str, Any]:
         return "decided", None if ctx.options.retain_safe_private else Decision("removed", "private tag")
     if depth == 0 and number in _RECORD_TAGS:
         return "record", _RECORD_TAGS[number]
+    if ctx.options.remove_narrative and number in ctx.tables.narrative:
+        return "decided", Decision("removed", "RadShare: free narrative removed (the history belongs in the notes)")
     if depth and number in _PIXEL_DATA_TAGS:
         return "decided", Decision("removed", "pixel data inside a sequence (an icon or thumbnail, never reviewed for burned-in text)")
     row = ctx.tables.row_for(number)
@@ -230,7 +189,7 @@ def _by_number(number: int, depth: int, ctx: Context) -> tuple[str, Any]:
         return ("decided", Decision("removed", reason)) if code == "X" else ("row", (code, reason))
     if group & 0xFF01 == 0x6000:
         return "decided", None if ctx.options.clean_graphics else Decision("removed", "overlay")
-    if number in ctx.tables.known_safe_values and number not in ctx.tables.known_safe_text:
+    if number in ctx.tables.known_safe_values and number not in ctx.tables.known_safe_text and number not in _CODE_TAGS:
         return "known safe", None
     return "decided", None
 
@@ -303,6 +262,10 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
         if ctx.options.clean_graphics and ctx.tables.is_known_safe(tag):
             return Decision("kept", "overlay geometry (Clean Graphics keeps overlays)")
         return Decision("removed", "overlay")
+    if int(tag) == _CODE_MEANING:  # free text wherever it sits (PS3.15 E.1.1 note 7)
+        return _clean_text(elem, ctx, "code meaning: free text, cleaned")
+    if int(tag) == _CODE_VALUE and not _known_code(elem, parent):
+        return _clean_text(elem, ctx, "code value of no known coding scheme: cleaned")
     if ctx.tables.is_known_safe(tag):
         if clean and elem.VR in TEXT_VRS:  # PS3.15 E.1.1 note 7: code meanings can leak identity too
             return _clean_text(elem, ctx, "known safe text in cleaned content")
@@ -314,6 +277,16 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
     if clean and elem.VR in TEXT_VRS:
         return _clean_text(elem, ctx, "free text in cleaned content")
     return Decision("removed", "not in profile and not known safe")
+
+
+_GRAPHICS_DATA = frozenset({"OverlayData", "CurveData"})
+_CODE_VALUE, _CODE_MEANING = 0x00080100, 0x00080104
+_CODE_TAGS = frozenset({_CODE_VALUE, _CODE_MEANING})
+
+
+def _known_code(elem: DataElement, parent: pydicom.Dataset) -> bool:
+    scheme = parent.get(0x00080102)
+    return is_known_code(_text(scheme.value) if scheme is not None else "", _text(elem.value))
 
 
 def _decide_private(elem: DataElement, parent: pydicom.Dataset, ctx: Context) -> Decision:
@@ -368,13 +341,15 @@ def _apply_code(code: str, reason: str, elem: DataElement, row: TableRow, ctx: C
             return Decision("emptied", reason, value=_empty(vr))
         return _shift_dates(elem, ctx.date_offset, reason)
     if vr == "TM":
-        return Decision("kept", f"{reason} (time of day kept: dates move by whole days)")
-    if vr in TEXT_VRS:
+        return _coarsen_times(elem, reason)
+    if vr in TEXT_VRS or vr == "CS":
         return _clean_text(elem, ctx, reason)
     if vr in ("PN", "UN", "UR", "AE"):
         return Decision("removed", f"{reason} (cannot be cleaned)")
     if vr in ("OB", "OW"):
-        return Decision("kept", f"{reason} (graphics kept: review them for burned-in text)")
+        if row.keyword in _GRAPHICS_DATA:
+            return Decision("kept", f"{reason} (graphics kept: review them for burned-in text)")
+        return Decision("removed", f"{reason} (binary: cannot be cleaned)")  # maker notes, time stamps
     return Decision("kept", f"{reason} (no free text to clean)")
 
 
@@ -389,7 +364,7 @@ def _replace_uids(elem: DataElement, ctx: Context, reason: str) -> Decision:
 def _clean_text(elem: DataElement, ctx: Context, reason: str) -> Decision:
     values = _as_list(elem.value)
     limit = MAX_LENGTH_BY_VR.get(elem.VR)
-    cleaned = [ctx.scrubber.scrub(v)[:limit] for v in values]
+    cleaned = [ctx.text.clean(v, elem.VR)[:limit] for v in values]
     if cleaned == values:
         return Decision("kept", f"{reason} (nothing identifying found)")
     return Decision("cleaned", reason, value=cleaned[0] if len(cleaned) == 1 else cleaned)
@@ -399,8 +374,8 @@ def _mask_patient(elem: DataElement, ctx: Context, reason: str) -> Decision:
     """Kept text, unless it names the patient: then kept with those words masked."""
     values = _as_list(elem.value)
     limit = MAX_LENGTH_BY_VR.get(elem.VR)
-    mask = CS_MASK if elem.VR == "CS" else Scrubber.MASK
-    masked = [ctx.scrubber.mask_patient(v, mask)[:limit] for v in values]
+    mask = CS_MASK if elem.VR == "CS" else TextCleaner.MASK
+    masked = [ctx.text.mask_patient(v, mask)[:limit] for v in values]
     if masked == values:
         return Decision("kept", reason)
     return Decision("cleaned", f"{reason} (the patient's own name, ID or date masked)",
@@ -420,6 +395,21 @@ def _shift_dates(elem: DataElement, days: int, reason: str) -> Decision:
     return Decision("shifted", f"{reason} (shifted)", value=shifted[0] if len(shifted) == 1 else shifted)
 
 
+def _coarsen_times(elem: DataElement, reason: str) -> Decision:
+    """Times of day under Modified Dates: kept to the hour only (dates move by whole days, so a
+    time shifted on its own could cross midnight and disagree with its date)."""
+    values = _as_list(elem.value)
+    coarse = [coarsen_time(v) for v in values]
+    return Decision("shifted", f"{reason} (time kept to the hour)", value=coarse[0] if len(coarse) == 1 else coarse)
+
+
+def coarsen_time(value: str) -> str:
+    """A TM value ("HHMMSS.FFFFFF") to the hour ("HH0000"); empty when it is not a time."""
+    value = value.strip()
+    hour = value[:2]
+    return f"{hour}0000" if len(hour) == 2 and hour.isdigit() and int(hour) < 24 else ""
+
+
 def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
     """A DA or DT value moved by `days`; None when it is not a date that can be moved safely."""
     value = value.strip()
@@ -432,7 +422,8 @@ def shift_date_text(value: str, days: int, vr: str = "DA") -> str | None:
         return None
     if vr == "DA" and len(value) != 8:
         return None
-    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}" + value[8:]
+    time = value[8:].split("+")[0].split("-")[0]  # DT: the time of day to the hour, no UTC offset
+    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}" + (coarsen_time(time) if time else "")
 
 
 def _pseudonym(elem: DataElement, ctx: Context) -> str:

@@ -19,6 +19,7 @@ ADDITIONS_FILE = "radshare-additions.csv"
 KNOWN_SAFE_FILE = "known-safe.csv"
 SAFE_PRIVATE_FILE = "safe-private.csv"
 CID7050_FILE = "cid7050.csv"
+NARRATIVE_FILE = "narrative.csv"
 
 # Column names of the option actions, in the table's order.
 OPTION_COLUMNS = (
@@ -97,6 +98,7 @@ class DeidTables:
     safe_private: frozenset[tuple[str, int, int]]  # (creator, group, element byte)
     safe_private_creators: frozenset[tuple[str, int]]
     method_codes: dict[str, tuple[str, str]]  # option -> (code value, code meaning)
+    narrative: frozenset[int] = frozenset()  # free-narrative attributes a profile may remove whole
 
     def row_for(self, tag: int) -> TableRow | None:
         """The row governing `tag`: its exact row, else the first masked row that matches."""
@@ -195,4 +197,17 @@ def load_tables(folder: str | None = None) -> DeidTables:
         safe_private=frozenset(safe_private),
         safe_private_creators=frozenset((c, g) for c, g, _ in safe_private),
         method_codes=codes,
+        narrative=_narrative(base / NARRATIVE_FILE),
     )
+
+
+def _narrative(path: Path) -> frozenset[int]:
+    from pydicom.datadict import tag_for_keyword
+
+    tags = set()
+    for number, record in enumerate(_read_csv(path), start=2):
+        tag = tag_for_keyword(record["keyword"].strip())
+        if tag is None:
+            raise ConfigError(f"{path.name} line {number}: unknown keyword {record['keyword']!r}")
+        tags.add(tag)
+    return frozenset(tags)

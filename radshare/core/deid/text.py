@@ -1,63 +1,42 @@
-"""Scrub free text (case notes, captions, alt text) of what identifies the patient.
+"""The one free-text de-identifier: a word leaves only when the vocabulary knows it is safe.
 
-Two sources of knowledge, applied together on the original text:
+Used by every path where text leaves RadShare: header values under C (Clean Descriptors, Clean
+Structured Content) and code meanings at any depth, case notes, the case book, captions, alt
+text, hashtags, annotation labels, and the decision to keep OCR-read text as a teaching label.
 
-* the case's own identifiers (`model.Identifiers`, read from the original headers before
-  de-identification): every name part and the usual ways people write a name ("Jane Doe",
-  "Doe, Jane", "J. Doe", "DOE^JANE"), IDs/MRNs/accession numbers also when written with spaces
-  or dashes, the birth and study dates in the formats people write them (including day+month
-  without a year), institution names, and the other values the header carried;
-* patterns that need no knowledge of the case: any date, phone numbers, e-mail addresses,
-  labelled IDs ("MRN: ...") and MRN-like digit runs, and URLs that carry a name or an ID.
+Allow-list first (the approach of UCSF's Philter):
+1. the record's own identifiers and the patterns of textpatterns.py (dates, ages over 89, IDs,
+   phone, e-mail, URLs, addresses...) are replaced by a category placeholder such as "[DATE]";
+2. every other word is kept only when the vocabulary (vocabulary.py) knows it: clinical and
+   imaging terms, code meanings, common English, numbers up to four digits, numbers with units,
+   the app's teaching labels, and the user's personal words. Anything else, an unknown word, a
+   code like "XK29QF7B", a name or a place, becomes "[removed]";
+3. words that are also common names ("Young", "White") are removed where they stand as a name:
+   capitalised inside a sentence of mixed-case text, beside a removed name, or after "Dr",
+   "son", "seen by" and the like; surnames that name diseases ("Baker's cyst") are kept only as
+   eponyms.
 
-All candidate matches are found on the original text first and then merged where they overlap,
-so a replacement token is never matched again and no fragment of an identifier is left beside a
-token. What was replaced is reported as categories and counts only (`Replacement`), never the
-values, so a `ScrubResult` may be logged or put in a report; its `.text` is the scrubbed text.
+What was replaced is reported as categories and counts (`Replacement`), never the values; the
+spans (`TextResult.spans`) say where, for the what-if view. Decisions are cached per text.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+from radshare.core.deid import textpatterns as patterns
+from radshare.core.deid.textwords import judge_words
+from radshare.core.deid.vocabulary import Vocabulary, load_vocabulary
 from radshare.core.model import Identifiers
 
-NAME = "name"
-ID = "id"
-DATE = "date"
-INSTITUTION = "institution"
-OTHER = "other"
-PHONE = "phone"
-EMAIL = "email"
-URL = "url"
-
-TOKENS = {
-    NAME: "[NAME]",
-    ID: "[ID]",
-    DATE: "[DATE]",
-    INSTITUTION: "[INSTITUTION]",
-    OTHER: "[REDACTED]",
-    PHONE: "[PHONE]",
-    EMAIL: "[EMAIL]",
-    URL: "[URL]",
-}
-
-# Not identifying on their own; DICOM names may carry them as prefix/suffix components.
-_HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "PROF", "JR", "SR", "II", "III", "IV", "MD", "PHD"}
-
-_MONTHS = [
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may", "may"),
-    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep"),
-    ("october", "oct"), ("november", "nov"), ("december", "dec"),
-]
-
-# Letters/digits boundaries: "not next to a letter or digit" (the underscore counts as a gap).
-_B = r"(?<![^\W_])"
-_E = r"(?![^\W_])"
+REMOVED = "[removed]"
+WORD = "word"  # the category of words the vocabulary does not know
+TOKENS = {**patterns.TOKENS, WORD: REMOVED}
+NAME, ID, DATE, URL = patterns.NAME, patterns.ID, patterns.DATE, patterns.URL
 
 
 @dataclass(frozen=True)
@@ -72,403 +51,151 @@ class Replacement:
 
 
 @dataclass(frozen=True)
-class ScrubResult:
+class TextResult:
+    """The cleaned text and where the original was changed (show `spans`, never log them)."""
+
     text: str
     replacements: list[Replacement] = field(default_factory=list)
+    spans: tuple[tuple[int, int, str], ...] = ()  # (start, end, category) in the original text
 
     @property
     def total(self) -> int:
         return sum(r.count for r in self.replacements)
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.spans)
+
     def counts(self) -> dict[str, int]:
         return {r.category: r.count for r in self.replacements}
 
 
-@dataclass(frozen=True)
-class _Rule:
-    category: str
-    pattern: re.Pattern[str]
-    group: int = 0  # which group is replaced (labelled IDs keep their label)
-    check: object = None  # optional callable(match) -> (start, end) | None
+ScrubResult = TextResult  # the name notes and older callers use
 
 
-def scrub_text(text: str, identifiers: Identifiers | None = None) -> ScrubResult:
-    """Replace every identifier found in `text` by a category token such as "[NAME]".
+def deidentify_text(text: str, identifiers: Identifiers | None = None, vocabulary: Vocabulary | None = None,
+                    placeholder: str = REMOVED) -> TextResult:
+    """`text` with every identifier and every word the vocabulary does not know replaced.
 
-    `identifiers` may be None or empty: the patterns still apply.
+    `identifiers` (the record's own, and those taken from input names) may be None: the patterns
+    and the allow-list still apply. Raises ConfigError when the vocabulary cannot be read: no
+    text leaves uncleaned.
     """
-    if not text:
-        return ScrubResult(text or "", [])
-    spans = _find_spans(text, identifiers or Identifiers())
-    out: list[str] = []
-    counts: Counter[str] = Counter()
-    pos = 0
-    for start, end, category in spans:
-        out.append(text[pos:start])
-        out.append(TOKENS[category])
-        counts[category] += 1
-        pos = end
-    out.append(text[pos:])
-    replacements = [Replacement(c, n) for c, n in sorted(counts.items())]
-    return ScrubResult("".join(out), replacements)
+    if not text or not text.strip():
+        return TextResult(text or "")
+    vocabulary = vocabulary or load_vocabulary()
+    return _cached(text, patterns.freeze(identifiers), vocabulary, placeholder)
+
+
+def scrub_text(text: str, identifiers: Identifiers | None = None) -> TextResult:
+    """The same as `deidentify_text` with the current vocabulary."""
+    return deidentify_text(text, identifiers)
 
 
 def find_identifiers(text: str, identifiers: Identifiers | None = None) -> list[str]:
-    """The categories of identifiers present in `text` (sorted, never the values).
+    """The categories of what the de-identifier would replace in `text` (sorted, never the values).
 
-    Used as a gate for captions and alt text: an empty list means nothing was found.
+    The gate for captions, alt text and hashtags: an empty list means the text leaves as it is.
+    "word" means a word the vocabulary does not know (possibly a name).
     """
-    if not text:
-        return []
-    return sorted({category for _, _, category in _find_spans(text, identifiers or Identifiers())})
+    return sorted(deidentify_text(text, identifiers).counts())
 
 
-# --- matching ------------------------------------------------------------------------------
+def is_safe_text(text: str, identifiers: Identifiers | None = None) -> bool:
+    """True when the de-identifier would leave `text` unchanged (e.g. OCR text kept as a label)."""
+    return not deidentify_text(text, identifiers).changed
 
 
-def _find_spans(text: str, identifiers: Identifiers) -> list[tuple[int, int, str]]:
-    """Non-overlapping (start, end, category) spans to replace, in text order."""
-    rules = [*_own_rules(_freeze(identifiers)), *_pattern_rules()]
-    taken: list[list] = []  # [start, end, category], kept in priority order of discovery
-    for rule in rules:
-        for match in rule.pattern.finditer(text):
-            if rule.check is not None:
-                span = rule.check(match)  # type: ignore[operator]
-                if span is None:
-                    continue
-                start, end = span
-            else:
-                start, end = match.span(rule.group)
-            if end <= start:
-                continue
-            _add_span(taken, start, end, rule.category)
-    return sorted((s, e, c) for s, e, c in taken)
+def mask_own(text: str, identifiers: Identifiers | None, mask: str = "***") -> str:
+    """Text kept as it is (device names, kept attributes), with only the record's own names,
+    IDs and dates masked: a kept value never carries them."""
+    if not text or identifiers is None:
+        return text
+    own = Identifiers(names=identifiers.names, ids=identifiers.ids, dates=identifiers.dates)
+    spans = patterns.find_spans(text, own, patterns=False)
+    return _assemble(text, spans, {c: mask for c in TOKENS})
 
 
-def _add_span(taken: list[list], start: int, end: int, category: str) -> None:
-    """Add a span; one that overlaps spans already taken is merged with them (first category wins)."""
-    overlapping = [t for t in taken if t[0] < end and start < t[1]]
-    if not overlapping:
-        taken.append([start, end, category])
-        return
-    first = overlapping[0]
-    first[0] = min([start, *(t[0] for t in overlapping)])
-    first[1] = max([end, *(t[1] for t in overlapping)])
-    for t in overlapping[1:]:
-        taken.remove(t)
+# --- identifiers in input names ------------------------------------------------------------
+
+_NAME_PIECE = re.compile(r"[^\W\d_]+|\d+")
+_GENERIC = re.compile(r"^(?:img|image|dsc|dscn|dcim|pic|photo|scan|file|series|study|case|im|se|ser|export|copy)$", re.I)
 
 
-def _freeze(identifiers: Identifiers) -> tuple[tuple[str, ...], ...]:
-    return (
-        tuple(identifiers.names),
-        tuple(identifiers.ids),
-        tuple(identifiers.dates),
-        tuple(identifiers.institutions),
-        tuple(identifiers.other),
-    )
+def identifiers_from_names(*paths: str | Path) -> Identifiers:
+    """What a file or folder name says about the patient (`SMITH_JOHN_12345.jpg`).
+
+    Words the vocabulary does not know become names, digit runs of three or more become IDs,
+    eight-digit dates become dates. Generic camera and export words ("IMG", "DSC") are skipped.
+    """
+    vocabulary = load_vocabulary()
+    found = Identifiers()
+    for path in paths:
+        pure = Path(str(path))
+        for part in (pure.stem, *(p for p in pure.parent.parts[-2:] if p not in ("/", "."))):
+            for piece in _NAME_PIECE.findall(part):
+                lower = piece.lower()
+                if piece.isdigit():
+                    if len(piece) == 8 and piece[:2] in ("19", "20"):
+                        found.dates.append(piece)
+                    elif len(piece) >= 3:
+                        found.ids.append(piece)
+                elif len(piece) >= 2 and not _GENERIC.match(piece) and (
+                        lower not in vocabulary.words or lower in vocabulary.name_words):
+                    found.names.append(piece)
+    for bucket in (found.names, found.ids, found.dates):
+        bucket[:] = list(dict.fromkeys(bucket))
+    return found
 
 
-@lru_cache(maxsize=64)
-def _own_rules(frozen: tuple[tuple[str, ...], ...]) -> list[_Rule]:
-    names, ids, dates, institutions, other = frozen
-    name_values = list(names)
-    other_values: list[str] = []
-    for value in other:  # physicians etc. written as DICOM person names are names
-        (name_values if "^" in value else other_values).append(value)
-    parts = _name_parts(name_values)
-    rules: list[_Rule] = []
-    # URLs and e-mails first: a name inside one means the whole thing goes.
-    id_keys = [_alnum(v) for v in ids if len(_alnum(v)) >= 4]
-    rules.append(_Rule(URL, _URL_RE, check=_url_check(tuple(p.lower() for p in parts if len(p) >= 3), tuple(id_keys))))
-    rules.append(_Rule(EMAIL, _EMAIL_RE))
-    if parts:
-        rules.append(_name_rule(parts))
-    id_patterns = [p for v in ids for p in _id_patterns(v)]
-    if id_patterns:
-        rules.append(_Rule(ID, _compile_alternatives(id_patterns)))
-    date_patterns = [p for v in dates for p in _date_patterns(v)]
-    if date_patterns:
-        rules.append(_Rule(DATE, _compile_alternatives(date_patterns)))
-    inst_patterns = [p for v in institutions for p in _phrase_patterns(v, institution=True)]
-    if inst_patterns:
-        rules.append(_Rule(INSTITUTION, _compile_alternatives(inst_patterns)))
-    other_patterns = []
-    for value in other_values:
-        digits = re.sub(r"\D", "", value)
-        if len(digits) >= 6 and len(digits) >= len(_alnum(value)) - 1:
-            other_patterns.extend(_id_patterns(value))  # phone-like: any spacing
-        else:
-            other_patterns.extend(_phrase_patterns(value))
-    if other_patterns:
-        rules.append(_Rule(OTHER, _compile_alternatives(other_patterns)))
-    return rules
+# --- the work -------------------------------------------------------------------------------
 
 
-def _compile_alternatives(patterns: list[str]) -> re.Pattern[str]:
-    unique = sorted(set(patterns), key=len, reverse=True)  # longest first
-    return re.compile("|".join(f"(?:{p})" for p in unique), re.IGNORECASE)
+@lru_cache(maxsize=65_536)
+def _cached(text: str, frozen: tuple, vocabulary: Vocabulary, placeholder: str) -> TextResult:
+    identifiers = patterns.thaw(frozen)
+    spans = patterns.find_spans(text, identifiers)
+    spans = _with_urls(text, spans, vocabulary)
+    removed = judge_words(text, spans, vocabulary, identifiers)
+    merged = _merge(text, sorted([*spans, *((s, e, WORD) for s, e in removed)]))
+    counts = Counter(category for _, _, category in merged)
+    out = _assemble(text, merged, {**TOKENS, WORD: placeholder})
+    return TextResult(out, [Replacement(c, n) for c, n in sorted(counts.items())], tuple(merged))
 
 
-def _fold(value: str) -> str:
-    """Accents removed: "Müller" -> "Muller"."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _variants(word: str) -> set[str]:
-    german = word.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    german = german.replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")
-    return {word, _fold(word), german}
-
-
-def _alnum(value: str) -> str:
-    return re.sub(r"[\W_]", "", value)
-
-
-def _name_parts(values: list[str]) -> list[str]:
-    parts: set[str] = set()
-    for value in values:
-        for piece in re.split(r"[\^\s,]+", value):
-            piece = piece.strip(".'’")
-            if not piece:
-                continue
-            candidates = {piece, *re.split(r"[-']", piece)}
-            for cand in candidates:
-                cand = cand.strip()
-                if len(_alnum(cand)) < 2 or cand.upper().strip(".") in _HONORIFICS:
-                    continue
-                parts.update(_variants(cand))
-    return sorted(parts, key=len, reverse=True)
-
-
-def _name_rule(parts: list[str]) -> _Rule:
-    """Runs of name parts and initials ("Jane Doe", "Doe, Jane", "J. Doe", "DOE^JANE")."""
-    part_alt = "|".join(re.escape(p) for p in parts)
-    initials = sorted({_fold(p)[0].upper() for p in parts if _fold(p)[:1].isalpha()})
-    part = rf"{_B}(?i:{part_alt})(?:['’]s)?{_E}"
-    unit = part
-    if initials:
-        init = rf"{_B}[{''.join(initials)}]{_E}\.?"  # initials only as capitals
-        unit = rf"(?:{part}|{init})"
-    run = rf"{unit}(?:[\s,\^]*{unit})*"
-    part_re = re.compile(part)
-    unit_re = re.compile(unit)
-
-    def check(match: re.Match[str]) -> tuple[int, int] | None:
-        units = [(m.start(), m.end(), bool(part_re.fullmatch(m.group()))) for m in unit_re.finditer(match.group())]
-        if not any(is_part for *_, is_part in units):
-            return None
-        # An initial counts only beside a name part: trim lone leading/trailing initials that
-        # have no dot and are not directly followed by a name part ("Doe, A 45-year-old").
-        text = match.string
-        base = match.start()
-        while units and not units[-1][2]:
-            s, e, _ = units[-1]
-            following = text[base + e : base + e + 1]
-            if text[base + e - 1] == "." or following == "" or following in "\n;)":
-                break
-            units.pop()
-        while units and not units[0][2]:
-            # leading initial: kept only when a name part follows (guaranteed by the run)
-            if len(units) > 1 and units[1][2] or text[base + units[0][1] - 1] == ".":
-                break
-            units.pop(0)
-        if not units or not any(is_part for *_, is_part in units):
-            return None
-        return base + units[0][0], base + units[-1][1]
-
-    return _Rule(NAME, re.compile(run), check=check)
-
-
-def _id_patterns(value: str) -> list[str]:
-    """An ID written as stored, or with spaces, dashes, dots or slashes between any characters."""
-    key = _alnum(value)
-    if len(key) < 3:
-        return []
-    keys = {key}
-    digits_tail = re.search(r"\d{4,}$", key)
-    if digits_tail and digits_tail.start() > 0:
-        keys.add(digits_tail.group())  # "MRN0012345" also written "0012345"
-    for k in list(keys):
-        stripped = k.lstrip("0")
-        if stripped != k and len(stripped) >= 4:
-            keys.add(stripped)
-    sep = r"[\s\-./]?"
-    return [_B + sep.join(re.escape(ch) for ch in k) + _E for k in keys]
-
-
-def _phrase_patterns(value: str, institution: bool = False) -> list[str]:
-    """A phrase with any punctuation/spacing between its words ("St. Mary's" ~ "st marys")."""
-    out: list[str] = []
-    for variant in _variants(value):
-        words = re.findall(r"[^\W_]+", variant)
-        if not words or sum(len(w) for w in words) < 3:
+def _with_urls(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
+    """URLs the patterns did not take: kept whole when every word in them is known, else replaced."""
+    out = list(spans)
+    for match in patterns.URL_RE.finditer(text):
+        start, end = match.start(), match.start() + len(match.group().rstrip(".,;:"))
+        if any(s < end and start < e for s, e, _ in spans):
             continue
-        phrases = [words]
-        if institution:
-            phrases.append(["Saint" if w.lower() == "st" else w for w in words])
-            for ws in list(phrases):
-                trimmed = _drop_institution_suffix(ws)
-                if trimmed and (len(trimmed) >= 2 or len(trimmed[0]) >= 6):
-                    phrases.append(trimmed)
-        for ws in phrases:
-            out.append(_B + r"[\W_]*".join(re.escape(w) for w in ws) + _E)
-    return out
-
-
-_INSTITUTION_SUFFIXES = {
-    "hospital", "hospitals", "clinic", "clinics", "medical", "center", "centre", "health",
-    "healthcare", "university", "infirmary", "radiology", "imaging", "institute", "trust", "nhs",
-    "foundation", "general", "department", "dept", "of", "and", "the", "system",
-}
-
-
-def _drop_institution_suffix(words: list[str]) -> list[str]:
-    trimmed = list(words)
-    while trimmed and trimmed[-1].lower() in _INSTITUTION_SUFFIXES:
-        trimmed.pop()
-    while trimmed and trimmed[0].lower() in {"the", "university", "of"}:
-        trimmed.pop(0)
-    if trimmed == words or not trimmed or all(w.lower() in _INSTITUTION_SUFFIXES | {"st", "saint"} for w in trimmed):
-        return []
-    return trimmed
-
-
-def _date_patterns(value: str) -> list[str]:
-    """Every common written form of one DICOM date (YYYYMMDD), with and without its year."""
-    m = re.fullmatch(r"\s*(\d{4})[-.]?(\d{2})[-.]?(\d{2})(?:[\d.+\-]*)\s*", value)  # DA, or DT's date
-    if not m:
-        return []
-    y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return []
-    yy = y[2:]
-    dd = rf"0?{d}" if d < 10 else str(d)
-    mm = rf"0?{mo}" if mo < 10 else str(mo)
-    full, abbr = _MONTHS[mo - 1]
-    month = rf"(?:{full}|{abbr}|sept)" if mo == 9 else rf"(?:{full}|{abbr})"
-    month = rf"{month}\.?"
-    ordinal = rf"{dd}(?:st|nd|rd|th)?"
-    sep = r"[-/.\s]"
-    year = rf"(?:{y}|'?{yy})"
-    pats = [
-        rf"{y}{mo:02d}{d:02d}",
-        rf"{y}{sep}{mm}{sep}{dd}",
-        rf"{dd}{sep}{mm}{sep}{year}",
-        rf"{mm}{sep}{dd}{sep}{year}",
-        rf"{ordinal}[\s\-]*(?:of\s+)?{month},?[\s\-]*{year}",
-        rf"{month}[\s\-]*{ordinal},?[\s\-]*{year}",
-        rf"{ordinal}\s*(?:of\s+)?{month}",  # without the year
-        rf"{month}\s*{ordinal}",
-        rf"{dd}[/.]{mm}",
-        rf"{mm}[/.]{dd}",
-    ]
-    return [rf"{_B}{p}(?![^\W_]|[/.\-]\d)" for p in pats]
-
-
-# --- patterns that need no knowledge of the case -------------------------------------------
-
-_URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
-_URL_ID_PARAM = re.compile(r"(?:patient|pat|mrn|accession|acc|name|dob|birth|pid|ssn|nhs)", re.IGNORECASE)
-
-
-def _url_check(parts: tuple[str, ...], id_keys: tuple[str, ...]):
-    """A URL is replaced only when it carries a name, an ID or a patient-ish query parameter;
-    references to papers and teaching sites stay."""
-
-    def check(match: re.Match[str]) -> tuple[int, int] | None:
-        url = match.group().rstrip(".,;:")
-        folded = _fold(url).lower()
-        compact = _alnum(folded)
-        if any(p.lower() in folded or _fold(p).lower() in folded for p in parts):
-            return match.start(), match.start() + len(url)
-        if any(k.lower() in compact for k in id_keys):
-            return match.start(), match.start() + len(url)
-        query = url.split("?", 1)[1] if "?" in url else ""
-        if query and _URL_ID_PARAM.search(query):
-            return match.start(), match.start() + len(url)
-        return None
-
-    return check
-
-
-def _months_alt(include_may: bool = True) -> str:
-    names = []
-    for full, abbr in _MONTHS:
-        if full == "may" and not include_may:
-            continue
-        names.extend([full, abbr])
-    names.append("sept")
-    return "(?:" + "|".join(sorted(set(names), key=len, reverse=True)) + r")\.?"
-
-
-def _date_check(match: re.Match[str]) -> tuple[int, int] | None:
-    """Numeric dates: day and month must be plausible in some order."""
-    numbers = [int(n) for n in re.findall(r"\d+", match.group())]
-    if len(numbers) == 3:
-        a, b, c = numbers
-        if a > 31:  # year first
-            ok = 1 <= b <= 12 and 1 <= c <= 31
+        words = re.findall(r"[^\W_]+", text[start:end].lower())
+        if all(w in vocabulary.words or (w.isdigit() and len(w) <= 4) for w in words):
+            out.append((start, end, "keep"))
         else:
-            ok = (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
-        if not ok:
-            return None
-    return match.span()
+            out.append((start, end, URL))
+    return sorted(out)
 
 
-def _compact_date_check(match: re.Match[str]) -> tuple[int, int] | None:
-    s = match.group()
-    month, day = int(s[4:6]), int(s[6:8])
-    return match.span() if 1 <= month <= 12 and 1 <= day <= 31 else None
+def _merge(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Drop "keep" markers; join removed words separated by blanks only ("[removed]" once)."""
+    merged: list[list] = []
+    for start, end, category in spans:
+        if category == "keep":
+            continue
+        if merged and merged[-1][2] == WORD == category and not text[merged[-1][1]:start].strip():
+            merged[-1][1] = end
+        else:
+            merged.append([start, end, category])
+    return [(s, e, c) for s, e, c in merged]
 
 
-def _phone_check(match: re.Match[str]) -> tuple[int, int] | None:
-    digits = re.sub(r"\D", "", match.group())
-    return match.span() if 7 <= len(digits) <= 15 else None
-
-
-@lru_cache(maxsize=1)
-def _pattern_rules() -> list[_Rule]:
-    month = _months_alt()
-    month_no_may = _months_alt(include_may=False)
-    day = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
-    year4 = r"(?:1[89]\d{2}|20\d{2})"
-    end = r"(?![^\W_]|[/.\-]\d)"
-    text_dates = "|".join(
-        [
-            rf"{day}[\s\-]*(?:of\s+)?{month},?[\s\-]*(?:{year4}|'\d{{2}})",
-            rf"{month}[\s\-]*{day},?[\s\-]*{year4}",
-            rf"{month},?\s+{year4}",
-            rf"{day}\s+(?:of\s+)?{month}",
-            rf"{month_no_may}\s+{day}",
-        ]
-    )
-    label = (
-        r"(?:MRN|MR\s?(?:No|Number|#)|medical\s+record(?:\s+(?:number|no))?|hospital\s+(?:number|no)|"
-        r"patient\s+(?:id|number|no)|pt\.?\s+id|PID|accession(?:\s+(?:number|no))?|acc(?:ession)?\s?#|"
-        r"NHS\s+(?:number|no)|SSN|social\s+security(?:\s+number)?|encounter(?:\s+(?:id|number|no))?|"
-        r"visit\s+(?:id|number|no)|case\s+(?:id|number|no)|ID)"
-    )
-    return [
-        _Rule(DATE, re.compile(rf"{_B}(?:{text_dates}){end}", re.IGNORECASE)),
-        _Rule(DATE, re.compile(rf"{_B}{year4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]){end}")),
-        _Rule(DATE, re.compile(rf"{_B}\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:\d{{4}}|\d{{2}}){end}"), check=_date_check),
-        _Rule(DATE, re.compile(rf"{_B}{year4}\d{{4}}{_E}"), check=_compact_date_check),
-        _Rule(
-            ID,
-            re.compile(rf"{_B}{label}\s*[:#.=\-]?\s*(?:#\s*)?((?=[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{{2,}}){_E}", re.IGNORECASE),
-            group=1,
-        ),
-        _Rule(
-            PHONE,
-            re.compile(
-                r"(?<![\w.,/])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}(?![\w]|[.,/]\d)"
-            ),
-            check=_phone_check,
-        ),
-        _Rule(PHONE, re.compile(r"(?<![\w.,/])\+\d{7,15}(?![\w]|[.,/]\d)")),
-        # MRN-like digit runs: 6+ digits (spaces allowed), or 8+ with dashes (page ranges stay).
-        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:\s?\d){5,}(?![\w\-]|[.,/]\d)")),
-        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:[\s\-]?\d){7,}(?![\w\-]|[.,/]\d)")),
-    ]
+def _assemble(text: str, spans, tokens: dict[str, str]) -> str:
+    out, pos = [], 0
+    for start, end, category in spans:
+        out.append(text[pos:start])
+        out.append(tokens.get(category, REMOVED))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,183 @@
+"""Word by word: which words of a free text the vocabulary lets through (see text.py).
+
+A word is known when the vocabulary holds it, or its plural or possessive, or a clinical prefix
+before a known word ("periappendiceal"), or a clinical suffix that no name has ("-ectomy"); a
+number of up to four digits, a number with a unit ("5mm", "1.5T"), a spine level ("L4"), an
+ordinal or a matrix ("256x256"). Known words that are also names are removed where they stand
+as a name; eponym surnames are kept only before the word they name ("Baker's cyst").
+"""
+
+from __future__ import annotations
+
+import re
+
+from radshare.core.deid.vocabulary import Vocabulary
+from radshare.core.model import Identifiers
+
+TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_UNITS = frozenset(
+    "mm cm m km ml l dl mg g kg mcg ug µg ng mmol mol iu u hu kv kvp ma mas ms s sec min mins h hr hrs d wk wks mo "
+    "y yr yrs yo t mt hz khz mhz db mgy gy cgy msv mbq gbq mci x ch fr f g".split()
+)
+_NUMBER_UNIT = re.compile(r"(\d+)([a-zµ]+)")
+_SHAPES = re.compile(
+    r"[ctls]\d{1,2}"  # spine levels
+    r"|\d+(?:st|nd|rd|th)"  # ordinals
+    r"|\d+x\d+|x\d+"  # matrices, magnification
+    r"|[a-z]{1,2}\d"  # short levels and labels: S1, D2, AP1
+)
+_PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
+             "hyper", "hypo", "hemi", "pan", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non",
+             "pseudo", "neo", "bi", "uni", "re", "un", "de", "mid", "semi", "over", "under")
+_SUFFIXES = ("itis", "osis", "ectomy", "ectomies", "otomy", "ostomy", "plasty", "graphy", "algia", "aemia", "emia",
+             "pathy", "plasia", "trophy", "megaly", "ectasis", "ectasia", "lysis", "scopy", "rrhage", "rrhoea", "rrhea",
+             "malacia", "penia", "cytosis", "sclerosis", "stenosis", "oscopic", "ectomised", "ectomized")
+# After these the next capitalised words (mixed-case text) or name words (capitals) are names.
+TRIGGERS = frozenset(
+    "dr dr. doctor mr mrs ms miss mx prof professor sir dame rev nurse son daughter wife husband mother father "
+    "brother sister partner friend neighbour neighbor mum mom dad uncle aunt cousin grandson granddaughter "
+    "grandmother grandfather grandma grandpa niece nephew carer caregiver guardian fiance fiancee boyfriend "
+    "girlfriend colleague gp consultant surgeon physician radiologist registrar referrer by named called "
+    "née nee aka herr frau mme mlle madame monsieur senor señor senora señora".split()
+)
+_CAPS_AMBIGUOUS = frozenset({"mr", "ms", "by"})  # MR the modality, MS the disease, "BY" too common in capitals
+_SENTENCE_END = ".!?:;\n\"'(*#>-|[\t"
+
+
+def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabulary,
+                identifiers: Identifiers | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every word outside `spans` that is to be removed, in text order."""
+    tokens = _tokens(text, spans)
+    if not tokens:
+        return []
+    mixed = any(ch.islower() for ch in text)
+    words = vocabulary.words
+    lowered = [_stem(t[2].lower()) for t in tokens]
+    removed = [not _known(w, words) for w in lowered]
+    _eponyms(tokens, lowered, removed, vocabulary)
+    name_like = [w in vocabulary.name_words for w in lowered]
+    for i, (start, end, word) in enumerate(tokens):
+        if removed[i] or not name_like[i] or lowered[i] in TRIGGERS:
+            continue
+        if mixed and _title(word) and not _sentence_start(text, start):
+            removed[i] = True  # "seen with White" / "lives in Bath"
+    _context(text, tokens, lowered, removed, name_like, mixed)
+    return [(s, e) for (s, e, _), gone in zip(tokens, removed) if gone]
+
+
+def _tokens(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out, k = [], 0
+    for match in TOKEN.finditer(text):
+        start, end = match.span()
+        while k < len(spans) and spans[k][1] <= start:
+            k += 1
+        if k < len(spans) and spans[k][0] < end:
+            continue  # inside (or touching) a span the patterns took
+        out.append((start, end, match.group()))
+    return out
+
+
+def _stem(word: str) -> str:
+    for ending in ("'s", "’s"):
+        if word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def _known(word: str, words: frozenset[str]) -> bool:
+    if word in words:
+        return True
+    if word.isdigit():
+        return len(word) <= 4
+    if not word.isalpha():
+        if _SHAPES.fullmatch(word):
+            return True
+        unit = _NUMBER_UNIT.fullmatch(word)
+        return bool(unit and len(unit.group(1)) <= 4 and unit.group(2) in _UNITS)
+    if len(word) == 1:
+        return True
+    if word.endswith("s") and len(word) > 3:
+        if word[:-1] in words or (word.endswith("es") and word[:-2] in words) or (
+                word.endswith("ies") and word[:-3] + "y" in words):
+            return True
+    for prefix in _PREFIXES:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= 4 and (rest in words or rest.lstrip("-") in words):
+            return True
+    return len(word) >= 8 and word.endswith(_SUFFIXES)
+
+
+def _eponyms(tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabulary) -> None:
+    """An eponym surname is kept when a run of eponyms ends before a word of eponym-heads."""
+    i, n = 0, len(tokens)
+    while i < n:
+        if lowered[i] not in vocabulary.eponyms:
+            i += 1
+            continue
+        j = i
+        while j < n and (lowered[j] in vocabulary.eponyms or lowered[j] == "and"):
+            j += 1
+        if j < n and lowered[j] in vocabulary.eponym_heads:
+            for k in range(i, j):
+                removed[k] = False
+        else:
+            for k in range(i, j):  # very common words among them ("young", "hill") stay words
+                removed[k] = removed[k] or (lowered[k] != "and" and lowered[k] not in vocabulary.words)
+        i = max(j, i + 1)
+
+
+def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_like: list[bool], mixed: bool) -> None:
+    """Names by their neighbours: after a title or relation word, beside a removed name, initials."""
+    n = len(tokens)
+    triggers = TRIGGERS if mixed else TRIGGERS - _CAPS_AMBIGUOUS
+    for i in range(n):
+        if lowered[i] not in triggers:
+            continue
+        for j in range(i + 1, min(n, i + 4)):
+            word = tokens[j][2]
+            if any(ch in ".!?;\n" for ch in text[tokens[j - 1][1]:tokens[j][0]]):
+                break  # a name after a title stays in its sentence
+            if lowered[j] in TRIGGERS:
+                continue  # "seen by Dr ..."
+            if mixed:
+                if not (_title(word) or _initial(word)):
+                    break
+            elif not (removed[j] or name_like[j] and len(word) >= 3):
+                break
+            removed[j] = True
+    if not mixed:
+        return  # in capitals, case says nothing about names: neighbours are not judged
+    changed = True
+    while changed:  # a name word or an initial beside a removed capitalised word is part of the name
+        changed = False
+        for i in range(n):
+            word = tokens[i][2]
+            if removed[i] or lowered[i] in TRIGGERS or not (name_like[i] and _title(word) or _initial(word)):
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < n and removed[j] and _title(tokens[j][2]) and _adjacent(text, tokens, min(i, j)):
+                    removed[i] = changed = True
+                    break
+
+
+def _adjacent(text: str, tokens, i: int) -> bool:
+    """Tokens i and i+1 are separated only by blanks or a comma, or by a dot after an initial."""
+    between = text[tokens[i][1]:tokens[i + 1][0]]
+    if len(between) > 3:
+        return False
+    return not between.strip(" ,\t") or between.strip(" \t") == "." and _initial(tokens[i][2])
+
+
+def _title(word: str) -> bool:
+    return word[:1].isupper() and (len(word) == 1 or not word[1:].isupper())
+
+
+def _initial(word: str) -> bool:
+    return len(word) == 1 and word.isupper()
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    k = start - 1
+    while k >= 0 and text[k] in " \t":
+        k -= 1
+    return k < 0 or text[k] in _SENTENCE_END
