@@ -12,7 +12,7 @@ import getpass
 import sys
 
 from radshare.core.errors import ConfigError
-from radshare.uploaders.accounts import Account, AccountError, AccountStore, InsecureKeyring, keyring_status
+from radshare.uploaders.accounts import Account, AccountError, AccountStore, keyring_status
 from radshare.uploaders.base import UploadError, ValidationFailed
 from radshare.uploaders.registry import registry
 
@@ -186,6 +186,17 @@ def _add(args: argparse.Namespace) -> int:
     account = Account(name=args.name, target=cls.id, settings=settings)
     # Check the fields before asking the target, so a typo costs no network round trip.
     AccountStore._check_fields(account, secret, cls)
+    accept = args.insecure_keyring
+    if secret and not status.usable:
+        raise ConfigError(status.warning or "no keyring is available: nothing was stored")
+    if secret and status.usable and not status.secure and not status.explicit and not accept:
+        # Decided before verifying: a refusal must come before the secret is sent anywhere.
+        if not _ask_yes("Store the secret in this non-system keyring anyway?"):
+            raise ConfigError(
+                "nothing stored: the keyring is not a system store. Choose a backend explicitly "
+                "(PYTHON_KEYRING_BACKEND or keyringrc.cfg) or pass --insecure-keyring"
+            )
+        accept = True
     if not args.no_verify:
         checker = cls({**settings}, secret)
         try:
@@ -195,16 +206,7 @@ def _add(args: argparse.Namespace) -> int:
                 checker.close()
         who = identity.display_name or identity.username
         print(f"verified: signed in as {who}" if who else "verified")
-    accept = args.insecure_keyring
-    try:
-        store.add(account, secret, cls, accept_insecure=accept, replace=args.replace)
-    except InsecureKeyring:
-        if not _ask_yes("Store the secret in this non-system keyring anyway?"):
-            raise ConfigError(
-                "nothing stored: the keyring is not a system store. Choose a backend explicitly "
-                "(PYTHON_KEYRING_BACKEND or keyringrc.cfg) or pass --insecure-keyring"
-            ) from None
-        store.add(account, secret, cls, accept_insecure=True, replace=args.replace)
+    store.add(account, secret, cls, accept_insecure=accept, replace=args.replace)
     print(f"added account '{account.name}' ({cls.display_name})")
     return 0
 

@@ -410,6 +410,26 @@ def check_limits(post: Post, limits: Limits, features: Features) -> list[str]:
     return problems
 
 
+def is_loopback_url(url: str) -> bool:
+    """True when `url` names this machine: `localhost`, 127.0.0.0/8 or ::1, parsed, not prefixed
+    (`http://127.evil.example` is another machine)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def plain_http_problem(url: str, what: str = "the address") -> str | None:
     """A problem text when `url` would send credentials unencrypted to another machine.
 
@@ -418,15 +438,96 @@ def plain_http_problem(url: str, what: str = "the address") -> str | None:
     """
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme == "https":
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return f"{what} is not a valid address"
+    if parts.scheme == "https" and host:
         return None
-    if parts.scheme != "http" or not parts.hostname:
+    if parts.scheme != "http" or not host:
         return f"{what} must start with https://"
-    host = parts.hostname
-    if host == "localhost" or host == "::1" or host.startswith("127."):
+    if is_loopback_url(url):
         return None
     return f"{what} must use https:// (plain http would send the password unencrypted)"
+
+
+# --------------------------------------------------------------------------------------------
+# Credentials stay with the origin they were given for
+# --------------------------------------------------------------------------------------------
+
+#: Headers that carry a credential in any built-in target (lower case).
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "api-key", "user-api-key", "api-username"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(a: str, b: str) -> bool:
+    return origin(a) == origin(b)
+
+
+class RedirectRefused(Rejected):
+    """The target answered with a redirect to another scheme, host or port. RadShare does not follow
+    it: the request would carry the account's credentials (and the post) to an address the user
+    never gave. The account should name the address the service really answers on."""
+
+    def __init__(self, target: str, location: str):
+        scheme, host, port = origin(location)
+        where = f"{scheme}://{host}:{port}" if host else "another address"
+        super().__init__(f"{target} redirected to {where}; nothing was sent there (put the address the service answers on in the account)")
+
+
+def strip_credentials(headers: Any) -> None:
+    """Remove every credential header from a mutable header mapping (requests or httpx)."""
+    for name in [k for k in headers.keys() if k.lower() in CREDENTIAL_HEADERS]:
+        del headers[name]
+
+
+def credential_safe_session(target: str = "the service") -> Any:
+    """A `requests.Session` that refuses redirects to another origin before sending anything there.
+
+    `requests` strips only `Authorization` on such a redirect and re-sends the body (307/308);
+    session headers such as Discourse's `Api-Key` went along. Here the redirected request loses
+    every credential header, and is then refused with `RedirectRefused`: the upload fails
+    instead of going elsewhere. Same-origin redirects are followed as usual.
+    """
+    import requests
+
+    class CredentialSafeSession(requests.Session):
+        refused: RedirectRefused | None = None  # kept for clients that wrap or swallow what we raise
+
+        def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
+            if not same_origin(response.request.url, prepared_request.url):
+                strip_credentials(prepared_request.headers)
+                self.refused = RedirectRefused(target, prepared_request.url)
+                raise self.refused
+            super().rebuild_auth(prepared_request, response)
+
+    return CredentialSafeSession()
+
+
+def refuse_cross_origin_redirect(target: str = "the service") -> Callable[[Any], None]:
+    """An httpx response hook with the same rule, for clients built on httpx (atproto)."""
+
+    def hook(response: Any) -> None:
+        if response.has_redirect_location:
+            location = str(response.request.url.join(response.headers["Location"]))
+            if not same_origin(str(response.request.url), location):
+                raise RedirectRefused(target, location)
+
+    return hook
 
 
 def report_progress(progress: Progress | None, done: int, total: int, stage: str) -> None:

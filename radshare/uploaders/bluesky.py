@@ -48,6 +48,8 @@ from radshare.uploaders.base import (
     Uploader,
     WithdrawResult,
     check_cancel,
+    plain_http_problem,
+    refuse_cross_origin_redirect,
     report_progress,
 )
 
@@ -141,7 +143,12 @@ class BlueskyUploader(Uploader):
 
             if not self.handle or not self._secret:
                 raise AuthenticationFailed("the account needs a handle and an app password")
-            client = Client(base_url=self.pds_url)
+            from atproto_client.request import Request
+
+            # httpx follows redirects for atproto and re-sends the sign-in body (the app password)
+            # on 307/308: a redirect to another address is refused instead.
+            request = Request(event_hooks={"response": [refuse_cross_origin_redirect("Bluesky")]})
+            client = Client(base_url=self.pds_url, request=request)
             self._call("signing in", client.login, self.handle, self._secret, fetch_bsky_profile=False)
             self._client = client
             self._did = client.me.did if client.me is not None else client._session.did  # noqa: SLF001
@@ -175,8 +182,9 @@ class BlueskyUploader(Uploader):
             problems.append(f"the text is {graphemes} characters; Bluesky allows {MAX_GRAPHEMES}")
         if len(post.caption.encode("utf-8")) > MAX_TEXT_BYTES:
             problems.append(f"the text is over Bluesky's {MAX_TEXT_BYTES}-byte limit")
-        if not self.pds_url.startswith(("https://", "http://")):
-            problems.append("the server address must start with https://")
+        url_problem = plain_http_problem(self.pds_url, "the server address")
+        if url_problem:
+            problems.append(url_problem)
         return problems
 
     def verify(self) -> Identity:

@@ -26,7 +26,6 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
 
 from radshare import __version__
 from radshare.uploaders.base import (
@@ -49,6 +48,7 @@ from radshare.uploaders.base import (
     ValidationFailed,
     WithdrawResult,
     check_cancel,
+    credential_safe_session,
     parse_retry_after,
     plain_http_problem,
     report_progress,
@@ -93,7 +93,7 @@ class DiscourseUploader(Uploader):
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)
         self.base_url = self.settings.get("url", "").rstrip("/")
-        self.session = requests.Session()
+        self.session = credential_safe_session("Discourse")
         self.session.headers["User-Agent"] = f"RadShare/{__version__}"
         self.session.headers["Accept"] = "application/json"
         if self.settings.get("auth") == AUTH_ADMIN_KEY:

@@ -55,7 +55,10 @@ from radshare.uploaders.base import (
     Uploader,
     WithdrawResult,
     check_cancel,
+    credential_safe_session,
+    is_loopback_url,
     parse_retry_after,
+    plain_http_problem,
     report_progress,
 )
 from radshare.uploaders.oauth import OOB_REDIRECT
@@ -141,10 +144,11 @@ class MastodonUploader(Uploader):
         self.sleep: Callable[[float], None] = time.sleep
         self._last_headers: dict[str, str] = {}
         self._api: Any = None
+        self._http: Any = None  # the requests session under Mastodon.py
 
     # -------------------------------------------------------------------------------- client
     def _session(self) -> requests.Session:
-        session = requests.Session()
+        session = self._http = credential_safe_session("Mastodon")
 
         def remember(response: requests.Response, *args: Any, **kwargs: Any) -> None:
             self._last_headers = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith(("retry-after", "x-ratelimit"))}
@@ -174,6 +178,9 @@ class MastodonUploader(Uploader):
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:  # Mastodon.py's family, mapped below
+                refused = getattr(self._http, "refused", None)
+                if refused is not None:  # Mastodon.py wraps it, or loops on it (its version check)
+                    raise refused from None
                 error = self._map(exc, what)
                 last = attempt + 1 >= self.attempts
                 if isinstance(error, RateLimited):
@@ -252,8 +259,9 @@ class MastodonUploader(Uploader):
             problems = [p for p in problems if "caption is longer" not in p]
             if length > limits.caption_max:
                 problems.append(f"the text is {length} characters; this server allows {limits.caption_max}")
-        if not self.base_url.startswith(("https://", "http://")):
-            problems.append("the server address must start with https://")
+        url_problem = plain_http_problem(self.base_url, "the server address")
+        if url_problem:
+            problems.append(url_problem)
         scheduled = post.options.get("scheduled_at")
         if scheduled:
             try:
@@ -370,11 +378,13 @@ def register_app(base_url: str, redirect_uri: str = OOB_REDIRECT) -> tuple[str, 
     from mastodon import Mastodon
 
     base_url = normalize_url(base_url)
+    session = credential_safe_session("Mastodon")
     try:
         return Mastodon.create_app(APP_NAME, scopes=SCOPES, redirect_uris=redirect_uri, website=APP_WEBSITE,
-                                   api_base_url=base_url, request_timeout=30, user_agent=f"RadShare/{__version__}")
+                                   api_base_url=base_url, request_timeout=30, user_agent=f"RadShare/{__version__}",
+                                   session=session)
     except Exception as exc:
-        raise _flow_error(exc, "registering RadShare with the server") from None
+        raise (session.refused or _flow_error(exc, "registering RadShare with the server")) from None
 
 
 def authorization_url(base_url: str, client_id: str, client_secret: str, redirect_uri: str, state: str) -> str:
@@ -391,17 +401,19 @@ def exchange_code(base_url: str, client_id: str, client_secret: str, code: str, 
     """Trade the authorization code for an access token (the account's secret)."""
     from mastodon import Mastodon
 
+    session = credential_safe_session("Mastodon")
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=normalize_url(base_url),
-                   version_check_mode="none", request_timeout=30)
+                   version_check_mode="none", request_timeout=30, session=session)
     try:
         return api.log_in(code=code.strip(), redirect_uri=redirect_uri, scopes=SCOPES,
                           allow_http=_is_loopback_http(base_url))
     except Exception as exc:
-        raise _flow_error(exc, "exchanging the sign-in code") from None
+        raise (session.refused or _flow_error(exc, "exchanging the sign-in code")) from None
 
 
 def _flow_error(exc: Exception, what: str) -> UploadError:
     from mastodon import errors as merr
+
 
     if isinstance(exc, merr.MastodonNetworkError) or isinstance(exc, requests.RequestException):
         return NetworkError(f"the Mastodon server could not be reached ({what})")
@@ -441,7 +453,8 @@ def normalize_url(url: str) -> str:
 
 
 def _is_loopback_http(url: str) -> bool:
-    return normalize_url(url).startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+    url = normalize_url(url)
+    return url.startswith("http://") and is_loopback_url(url)
 
 
 def parse_schedule(value: str) -> datetime:

@@ -47,6 +47,7 @@ from radshare.uploaders.base import (
     ValidationFailed,
     WithdrawResult,
     check_cancel,
+    credential_safe_session,
     parse_retry_after,
     plain_http_problem,
     report_progress,
@@ -87,7 +88,7 @@ class WordPressUploader(Uploader):
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)
         self.base_url = self.settings.get("url", "").rstrip("/")
-        self.session = requests.Session()
+        self.session = credential_safe_session("WordPress")
         self.session.headers["User-Agent"] = f"RadShare/{__version__}"
         self.session.auth = (self.settings.get("user", ""), secret or "")
         self._pretty: bool | None = None
