@@ -28,7 +28,7 @@ def test_the_installed_pyside_keeps_its_references_to_true():
 def test_a_release_known_to_crash_the_app_makes_selftest_fail_and_names_it(monkeypatch, capsys):
     pyside = pytest.importorskip("PySide6")
     monkeypatch.setattr(selftest, "BROKEN_PYSIDE", {pyside.__version__: "a test stands in for the bug"})
-    monkeypatch.setattr(selftest, "CHECKS", [("Qt", selftest._check_qt)])
+    monkeypatch.setattr(selftest, "checks", lambda args: [("Qt", selftest._check_qt_release, True)])
     assert selftest.run(None) == 1
     out = capsys.readouterr().out
     assert f"PySide6 {pyside.__version__} is installed: a test stands in for the bug" in out
@@ -37,6 +37,6 @@ def test_a_release_known_to_crash_the_app_makes_selftest_fail_and_names_it(monke
 
 def test_a_good_release_passes_and_is_named(monkeypatch, capsys):
     pyside = pytest.importorskip("PySide6")
-    monkeypatch.setattr(selftest, "CHECKS", [("Qt", selftest._check_qt)])
+    monkeypatch.setattr(selftest, "checks", lambda args: [("Qt", selftest._check_qt_release, True)])
     assert selftest.run(None) == 0
     assert f"(PySide6 {pyside.__version__})" in capsys.readouterr().out

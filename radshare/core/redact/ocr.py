@@ -4,12 +4,17 @@ OCR is for *reading*, never for deciding what to paint: a region is never droppe
 tesseract could not read it (that cut recall from 85% to 60-76% when measured). tesserocr runs
 tesseract in-process (one engine per process, created lazily; about 30x faster per crop than
 pytesseract, which starts a process per call); pytesseract is the fallback.
+
+In the standalone bundle (`sys.frozen`) only tesserocr is used, with the `eng.traineddata` the
+bundle carries: the host's tesseract program, its data and TESSDATA_PREFIX are never consulted,
+and a bundle whose engine cannot start says so instead of borrowing them.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 
 import cv2
@@ -26,7 +31,25 @@ _engine = None
 _engine_lock = threading.Lock()
 
 
+class OcrUnavailable(RuntimeError):
+    """The bundle's own OCR engine cannot start (a broken bundle: nothing is borrowed from the host)."""
+
+
+def frozen() -> bool:
+    """True inside the standalone bundle built by radshare.spec."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def bundled_tessdata() -> str | None:
+    """The bundle's tessdata folder (next to its resources), or None outside a bundle."""
+    base = getattr(sys, "_MEIPASS", None)
+    return os.path.join(base, "tessdata") if frozen() and base else None
+
+
 def _tessdata() -> str | None:
+    if frozen():
+        path = bundled_tessdata()
+        return path if path and os.path.isfile(os.path.join(path, "eng.traineddata")) else None
     env = os.environ.get("TESSDATA_PREFIX")
     for path in ([env] if env else []) + list(TESSDATA_DIRS):
         if path and os.path.isfile(os.path.join(path, "eng.traineddata")):
@@ -35,17 +58,35 @@ def _tessdata() -> str | None:
 
 
 def _get_engine():
-    """The per-process tesserocr engine, or None when tesserocr is unavailable."""
+    """The per-process tesserocr engine, or None when tesserocr is unavailable (outside a bundle)."""
     global _engine
     with _engine_lock:
         if _engine is None:
             try:
                 import tesserocr
 
-                _engine = tesserocr.PyTessBaseAPI(path=_tessdata() or "", lang="eng", psm=tesserocr.PSM.SINGLE_BLOCK)
-            except Exception:  # noqa: BLE001 - no binding or no data: fall back to pytesseract
+                path = _tessdata()
+                if path is None and frozen():
+                    raise OcrUnavailable("the bundle's English OCR data (tessdata/eng.traineddata) is missing")
+                _engine = tesserocr.PyTessBaseAPI(path=path or "", lang="eng", psm=tesserocr.PSM.SINGLE_BLOCK)
+            except OcrUnavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - no binding or no data: fall back to pytesseract
+                if frozen():
+                    raise OcrUnavailable(f"the bundle's OCR engine cannot start ({type(exc).__name__})") from None
                 _engine = False
         return _engine or None
+
+
+def engine_version() -> str:
+    """'tesseract 5.x (tesserocr, in-process)' or '(pytesseract, program)': what OCR runs here."""
+    if _get_engine() is not None:
+        import tesserocr
+
+        return f"tesseract {tesserocr.tesseract_version().split()[1]} (tesserocr, data in {_tessdata() or 'default'})"
+    import pytesseract
+
+    return f"tesseract {pytesseract.get_tesseract_version()} (pytesseract, program on PATH)"
 
 
 def _read_crop(crop: np.ndarray) -> tuple[str, float]:
