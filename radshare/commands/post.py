@@ -55,7 +55,7 @@ def add_parser(subparsers) -> None:
                         "text redaction without reviewing it (required when not run in a terminal)")
     parser.add_argument("--remember-confirmation", action="store_true",
                         help="in a terminal: remember your confirmation of the right to share, and the basis for "
-                        "sharing you choose, for this account "
+                        "sharing you choose (a later --basis replaces it), for this account "
                         "(forget it with 'radshare accounts add ... --replace')")
     from radshare.core.choices import TEXT_REDACTION_MODES
 
@@ -240,6 +240,8 @@ def _basis(args: argparse.Namespace, ledger, account: str, interactive: bool) ->
     from radshare.core.sharing import BASES, UNSTATED
 
     if args.basis:
+        if args.remember_confirmation:
+            ledger.remember_basis(account, args.basis)
         return args.basis
     remembered = ledger.remembered_basis(account)
     if remembered:

@@ -146,9 +146,12 @@ def test_a_withdrawal_that_fails_stays_pending_and_retry_finishes_it(qtbot, soci
     assert folder.is_dir()
 
     store.add(account, None)  # the account is back: Retry pending finishes the withdrawal
-    with qtbot.waitSignal(panel.withdrawn, timeout=30_000) as done:
+    outcomes = []
+    panel.withdrawn.connect(outcomes.extend)
+    with qtbot.waitSignals([panel.withdrawn, panel.loaded], timeout=30_000, order="strict"):  # the list is re-read
         panel.retry_pending()
-    assert done.args[0][0].state == "deleted" and not folder.exists()
+    assert outcomes[0].state == "deleted" and not folder.exists()
+    assert panel.tree.topLevelItem(0).child(0).text(2) == "withdrawn"
 
 
 def test_a_caseset_export_from_the_app_is_recorded(tmp_path):

@@ -85,6 +85,7 @@ class SharedPanel(QWidget):
         self.pool = pool or WorkerPool()
         self.posts: list = []
         self.busy: Worker | None = None
+        self._summary = ""  # the last withdrawal's outcomes, shown once the list is read again
         layout = QVBoxLayout(self)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
@@ -121,9 +122,12 @@ class SharedPanel(QWidget):
         self.pool.start(worker)
         return worker
 
-    def refresh(self) -> Worker:
+    def refresh(self, note: str = "") -> Worker:
+        """Read the ledger in the pool and show it; `note` replaces the count line afterwards."""
         worker = Worker(load_posts)
         worker.signals.result.connect(self.show_posts)
+        if note:  # connected before the worker starts: it may finish at once
+            worker.signals.finished.connect(lambda: self.status.setText(note))
         worker.signals.error.connect(lambda text: self.status.setText(f"The sharing ledger could not be read: {text}"))
         return self._start(worker)
 
@@ -232,11 +236,8 @@ class SharedPanel(QWidget):
 
     def _on_finished(self) -> None:
         self.busy = None
-        summary = getattr(self, "_summary", "")
-        self._summary = ""
-        worker = self.refresh()
-        if summary:
-            worker.signals.finished.connect(lambda: self.status.setText(summary))
+        summary, self._summary = self._summary, ""
+        self.refresh(summary)
 
 
 def install(window: Any) -> QDockWidget:
