@@ -395,45 +395,37 @@ def _reason(exc: Exception, display: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# For the GUI, case sets and sharing: de-identified pixels ready to encode.
+# For sharing: de-identified pixels ready to encode (rendered by core/shareable.py).
 
 
-@dataclass
-class ShareableImage:
-    rgb: np.ndarray  # de-identified, text-redacted, windowed RGB uint8
-    identifiers: Identifiers  # for caption checks only; never sent
-    text_review_done: bool  # detection ran (or the user reviewed) on pixels that may carry text
-    kind: str
-    text_regions: int = 0
+def shareable_image(item_or_path, settings: Settings, frame: int = 0):
+    """Load an original, de-identify and redact it, and render one frame for sharing.
 
+    Returns a `core.shareable.ShareableImage`, rendered by `make_shareable` in the file's own
+    window; `text_review_done` says whether detection ran on pixels that may carry text.
+    """
+    import dataclasses
 
-def shareable_image(item_or_path, settings: Settings, frame: int = 0) -> ShareableImage:
-    """Load an original, de-identify and redact it, and render one frame for sharing."""
-    from radshare.core import render
+    from radshare.core.shareable import Review, make_shareable
 
     item = item_or_path if isinstance(item_or_path, InputItem) else InputItem(str(item_or_path), Path(item_or_path))
     data = item.read_bytes()
     kind = sniff(data)
     if kind == "photo":
         rgb, outcome = clean_photo_pixels(data, item.display, settings)
+        photo = Image(origin=item.display, kind="photo", frames=np.asarray(rgb)[None], photometric="RGB")
+        shared = make_shareable(photo, Review(), identifiers=Identifiers())  # colour passes through unchanged
         regions = len(outcome.regions) if outcome else 0
-        return ShareableImage(rgb=rgb, identifiers=Identifiers(), text_review_done=outcome is not None, kind="photo", text_regions=regions)
+        return dataclasses.replace(shared, text_review_done=outcome is not None, text_regions=regions)
     if kind != "dicom":
         raise InputError(f"{item.display}: not a DICOM file or a supported image")
     from radshare.core.sources import image_from_dataset
 
     ds = read_dicom(data, item.display)
-    result = deidentify_dicom(ds, settings)
+    result = deidentify_dicom(ds, settings)  # detected regions are painted into `ds` already
     image = image_from_dataset(result.dataset, item.display)
-    centre, width = render.default_window(image, frame)
-    rgb = render.render_frame(image, min(frame, image.frame_count - 1), render.View(center=centre, width=width))
-    return ShareableImage(
-        rgb=rgb,
-        identifiers=result.identifiers,
-        text_review_done=not result.needs_text_review,
-        kind="dicom",
-        text_regions=len(result.regions),
-    )
+    shared = make_shareable(image, Review(), frame=frame, identifiers=result.identifiers)
+    return dataclasses.replace(shared, text_review_done=not result.needs_text_review, text_regions=len(result.regions))
 
 
 def deidentified_image_dicom(

@@ -222,11 +222,14 @@ def render_frame(
     annotations: list[Annotation] | None = None,
     scale: float = 1.0,
     frames: np.ndarray | None = None,
+    identifiers: Identifiers | None = None,
 ) -> np.ndarray:
     """One frame as an RGB uint8 array, exactly as the reader set it up (and annotated it).
 
     `frames` replaces `image.frames` (e.g. frames whose text regions were painted out).
-    Annotations whose `frame` is set are drawn only on that frame.
+    Annotations whose `frame` is set are drawn only on that frame. Label text is scrubbed with
+    `identifiers`, by default those of `image`'s own header (give the original's when `image`
+    holds an already de-identified header).
     """
     source = image.frames if frames is None else frames
     grey = window_frame(
@@ -236,7 +239,8 @@ def render_frame(
     if annotations:
         visible = [a for a in annotations if a.frame is None or a.frame == frame]
         mapped = map_annotations(visible, view, image.rows, image.columns)
-        identifiers = image_identifiers(image) if any(a.text for a in mapped) else None
+        if identifiers is None and any(a.text for a in mapped):
+            identifiers = image_identifiers(image)
         rgb = draw_annotations(rgb, mapped, mapped_spacing(image.pixel_spacing, view), scale, identifiers)
     return rgb
 

@@ -72,14 +72,16 @@ class ExportController(QObject):
         from radshare.gui.export_job import ExportOptions
 
         options = ExportOptions(fmt=dialog.fmt, out_dir=dialog.out_dir, profile=w.settings.profile,
-                                burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value())
+                                burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value(),
+                                unreviewed_confirmed=dialog.confirm.isChecked())
         return self.start(self.scope_states(dialog.scope_key), options)
 
     def start(self, states: list[ImageState], options: ExportOptions) -> Worker:
         from radshare.gui.export_job import ExportItem, export_items
 
         items = [ExportItem(image=s.image, view=s.view, frame=s.frame, annotations=list(s.image.annotations),
-                            regions=list(s.image.regions), alt_text=s.image.alt_text) for s in states]
+                            regions=list(s.image.regions), alt_text=s.image.alt_text, review=s.image.review)
+                 for s in states]
         if options.fmt in ("gif", "mp4") and len(items) > 1 and any(i.image.frame_count > 1 for i in items):
             items = [i for i in items if i.image.frame_count > 1]  # one loop per multi-frame image
         w = self.window

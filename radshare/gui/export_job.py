@@ -1,27 +1,35 @@
 """Export from the window: the work a worker runs, made only of core calls (no Qt).
 
-PNG/JPEG: regions painted (core.redact.apply), window/geometry/annotations rendered
-(core.render), encoded metadata-free (core.export.images). DICOM: core.pipeline's
-de-identified DICOM, annotations optionally burned into RGB frames. Cine: every frame rendered
-the same way, written by core.export.cine when present, else by imageio here. Outputs are named
-RadShare-0001.png and so on, never after an input.
+Every image is made shareable by `core.shareable` (regions painted, view and annotations
+rendered) and then encoded: PNG/JPEG metadata-free (`core.export.images`), DICOM de-identified
+by the pipeline (`shareable.shareable_dicom`), cine loops by `core.export.cine`. Alt texts are
+scrubbed by the same core scrubber. Outputs are named RadShare-0001.png and so on, never after
+an input. Every step fails closed: an image whose cleaning cannot run is not written, and an
+image whose burned-in text was not reviewed is refused unless the user confirmed it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radshare.core import render
+from radshare.core import render, shareable
+from radshare.core.export import cine
 from radshare.core.fsutil import atomic_write_bytes, atomic_write_text
 from radshare.core.model import Annotation, Image, TextRegion
-from radshare.gui import services
+from radshare.core.shareable import Review
+from radshare.gui.formats import CINE, FORMATS
 
-from radshare.gui.formats import CINE, FORMATS  # noqa: E402
+if TYPE_CHECKING:
+    from radshare.core.pipeline import Settings
+
+Progress = Callable[[int, int, str], None] | None
+Cancel = Callable[[], bool] | None
 
 
 @dataclass
@@ -32,6 +40,10 @@ class ExportItem:
     annotations: list[Annotation] = field(default_factory=list)
     regions: list[TextRegion] = field(default_factory=list)
     alt_text: str = ""
+    review: str = "not reviewed"  # the image's review state when the export started
+
+    def to_review(self, unreviewed_confirmed: bool) -> Review:
+        return Review(tuple(self.regions), self.review, unreviewed_confirmed)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -43,87 +55,83 @@ class ExportOptions:
     quality: int = 92
     fps: float = 10.0
     prefix: str = "RadShare"
+    unreviewed_confirmed: bool = False  # the dialog's explicit confirmation for unreviewed images
 
 
-def export_items(
-    items: list[ExportItem],
-    options: ExportOptions,
-    progress: Callable[..., None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> list[Path]:
-    """Write every item; returns the written paths. Stops between items when cancelled."""
+def export_items(items: list[ExportItem], options: ExportOptions, progress: Progress = None,
+                 cancel: Cancel = None) -> list[Path]:
+    """Write every item; returns the written paths. Stops between items when cancelled.
+
+    Raises before writing anything when an item's review is neither done nor confirmed.
+    """
+    for number, item in enumerate(items, 1):
+        item.to_review(options.unreviewed_confirmed).require(f"image {number}")
+    alts = _scrubbed_alt_texts(items)  # before any file is written: a text that cannot be cleaned stops it all
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    alt_texts: dict[str, str] = {}
-    settings = services.pipeline_settings(options.profile) if options.fmt == "dicom" else None
     number = _first_free_number(out_dir, options.prefix)
     if options.fmt in CINE and len(items) > 1 and all(i.image.frame_count == 1 for i in items):
-        return [_series_cine(items, options, out_dir / f"{options.prefix}-{number:04d}{FORMATS[options.fmt][1]}",
-                             progress, cancel)]
+        path = _path(out_dir, options, number)
+        cine.write_cine(_series_frames(items, options, progress, cancel), path, options.fmt, fps=options.fps)
+        return [path]
+    settings = None
+    if options.fmt == "dicom":
+        from radshare.core import pipeline
+
+        settings = pipeline.settings_for_installation(profile=options.profile)
+    written: list[Path] = []
+    alt_texts: dict[str, str] = {}
     for index, item in enumerate(items):
         if cancel is not None and cancel():
             break
         if progress is not None:
             progress(index, len(items), "Exporting")
-        path = out_dir / f"{options.prefix}-{number:04d}{FORMATS[options.fmt][1]}"
-        number += 1
-        painted = services.paint_regions(item.image, item.regions)
-        annotations = item.annotations if options.burn_annotations else []
-        if options.fmt in ("png", "jpeg"):
-            rgb = render.render_frame(item.image, item.frame, item.view, annotations, frames=painted)
-            atomic_write_bytes(path, _encode(rgb, options))
-        elif options.fmt == "dicom":
-            burned = None
-            if annotations or item.view.crop or item.view.rotation or item.view.flip_h or item.view.flip_v:
-                burned = np.stack([
-                    render.render_frame(item.image, f, item.view, annotations, frames=painted)
-                    for f in range(item.image.frame_count)
-                ])
-            from radshare.core import pipeline
-
-            data = pipeline.deidentified_image_dicom(item.image, settings, regions=list(item.regions), burned_frames=burned)
-            atomic_write_bytes(path, data)
-        elif options.fmt in CINE:
-            frames = (render.render_frame(item.image, f, item.view, annotations, frames=painted)
-                      for f in range(item.image.frame_count))
-            write_cine(frames, path, options.fmt, options.fps)
-        else:
-            raise ValueError(f"unknown export format {options.fmt!r}")
+        path = _path(out_dir, options, number + index)
+        _write_item(item, options, path, settings)
         written.append(path)
-        if item.alt_text.strip():
-            alt_texts[path.name] = _scrubbed(item.alt_text, item.image)
+        if alts[index]:
+            alt_texts[path.name] = alts[index]
     if alt_texts:
-        alt_path = out_dir / f"{options.prefix}-alt-text.json"
-        existing = {}
-        if alt_path.is_file():
-            try:
-                existing = json.loads(alt_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                existing = {}
-        existing.update(alt_texts)
-        atomic_write_text(alt_path, json.dumps(existing, indent=1, ensure_ascii=False))
+        _write_alt_texts(out_dir / f"{options.prefix}-alt-text.json", alt_texts)
     if progress is not None:
         progress(len(items), len(items), "Exported")
     return written
 
 
-def _series_cine(items: list[ExportItem], options: ExportOptions, path: Path, progress, cancel) -> Path:
+def _scrubbed_alt_texts(items: list[ExportItem]) -> list[str]:
+    """Each item's alt text with its image's identifiers (and ID/date patterns) replaced by tokens."""
+    return [shareable.scrub_caption(item.alt_text, shareable.identifiers_of(item.image)) if item.alt_text.strip() else ""
+            for item in items]
+
+
+def _write_item(item: ExportItem, options: ExportOptions, path: Path, settings: Settings | None) -> None:
+    """One image in the chosen format, from the pixels core made shareable."""
+    review = item.to_review(options.unreviewed_confirmed)
+    annotations = item.annotations if options.burn_annotations else []
+    if options.fmt in ("png", "jpeg"):
+        made = shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame)
+        atomic_write_bytes(path, _encode(made.rgb, options))
+    elif options.fmt == "dicom" and settings is not None:
+        atomic_write_bytes(path, shareable.shareable_dicom(item.image, review, settings, item.view, annotations))
+    elif options.fmt in CINE:
+        frames = shareable.shareable_frames(item.image, review, item.view, annotations)
+        cine.write_cine(frames, path, options.fmt, fps=options.fps)
+    else:
+        raise ValueError(f"unknown export format {options.fmt!r}")
+
+
+def _series_frames(items: list[ExportItem], options: ExportOptions, progress: Progress,
+                   cancel: Cancel) -> Iterator[np.ndarray]:
     """One scroll-through of a series of single-frame images, in instance order, each as set up."""
     ordered = sorted(items, key=lambda i: (i.image.instance_number, i.image.origin))
-
-    def frames():
-        for index, item in enumerate(ordered):
-            if cancel is not None and cancel():
-                raise InterruptedError("export cancelled")
-            if progress is not None:
-                progress(index, len(ordered), "Rendering cine")
-            painted = services.paint_regions(item.image, item.regions)
-            annotations = item.annotations if options.burn_annotations else []
-            yield render.render_frame(item.image, item.frame, item.view, annotations, frames=painted)
-
-    write_cine(frames(), path, options.fmt, options.fps)
-    return path
+    for index, item in enumerate(ordered):
+        if cancel is not None and cancel():
+            raise InterruptedError("export cancelled")
+        if progress is not None:
+            progress(index, len(ordered), "Rendering cine")
+        annotations = item.annotations if options.burn_annotations else []
+        review = item.to_review(options.unreviewed_confirmed)
+        yield shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame).rgb
 
 
 def _encode(rgb: np.ndarray, options: ExportOptions) -> bytes:
@@ -132,47 +140,20 @@ def _encode(rgb: np.ndarray, options: ExportOptions) -> bytes:
     return encode_image(rgb, "jpeg" if options.fmt == "jpeg" else "png", quality=options.quality)
 
 
-def _scrubbed(text: str, image: Image) -> str:
-    """Alt text with the image's own identifiers (and ID/date patterns) replaced by tokens."""
-    try:
-        from radshare.core.deid.text import scrub_text
-    except ImportError:
-        return text
-    return scrub_text(text, services.identifiers_of(image)).text
+def _write_alt_texts(path: Path, alt_texts: dict[str, str]) -> None:
+    """Add this export's (scrubbed) alt texts to the folder's alt-text file."""
+    existing: dict[str, str] = {}
+    if path.is_file():
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            existing = {}
+    existing.update(alt_texts)
+    atomic_write_text(path, json.dumps(existing, indent=1, ensure_ascii=False))
 
 
-def write_cine(frames, path: Path, fmt: str, fps: float) -> None:
-    """A GIF or MP4 of RGB frames, through core.export.cine when this installation has it."""
-    try:
-        from radshare.core.export import cine  # written alongside; preferred when present
-    except ImportError:
-        cine = None
-    if cine is not None and hasattr(cine, "write_cine"):
-        cine.write_cine(frames, Path(path), fmt=fmt, fps=fps)
-        return
-    frames = list(frames)
-    tmp = Path(path).with_name(f".part-{Path(path).name}")
-    try:
-        if fmt == "gif":
-            from PIL import Image as PILImage
-
-            pictures = [PILImage.fromarray(f).quantize(colors=256, method=PILImage.Quantize.MEDIANCUT) for f in frames]
-            pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:],
-                             duration=int(round(1000.0 / fps)), loop=0)
-        else:
-            import imageio.v2 as imageio
-
-            writer = imageio.get_writer(tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8,
-                                        macro_block_size=2, pixelformat="yuv420p")
-            try:
-                for f in frames:
-                    writer.append_data(f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2])
-            finally:
-                writer.close()
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+def _path(out_dir: Path, options: ExportOptions, number: int) -> Path:
+    return out_dir / f"{options.prefix}-{number:04d}{FORMATS[options.fmt][1]}"
 
 
 def _first_free_number(out_dir: Path, prefix: str) -> int:

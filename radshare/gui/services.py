@@ -1,36 +1,31 @@
 """The GUI's calls into radshare.core, as plain functions a worker can run.
 
-Nothing here touches Qt: each function is what the CLI could do through the same core modules.
-Core modules still being written by others are imported when first used, so the window opens
-(and says what is unavailable) in an installation that lacks one.
+Nothing here touches Qt: each function is what the CLI could do through the same core modules,
+called with their real signatures. Core modules are imported when first used, so the window
+opens quickly; none of them is optional, and a failure is reported, never papered over.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import re
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-
-from typing import TYPE_CHECKING
-
-from radshare.gui.lazy import lazy
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from radshare.core.deid.header import PlannedAction
     from radshare.core.model import Identifiers, Image, TextRegion
-
-model = lazy("radshare.core.model")
+    from radshare.core.redact.detect import DetectContext
 
 Progress = Callable[..., None] | None
 Cancel = Callable[[], bool] | None
 
 
 class Unavailable(RuntimeError):
-    """A part of RadShare that this installation does not have."""
+    """A part of RadShare that this installation does not have (kept for the canvas's preview)."""
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -67,17 +62,9 @@ class WhatIfRow:
     tag: str
     name: str
     original: str
-    action: str  # removed | emptied | replaced | kept | shifted | cleaned
+    action: str  # removed | emptied | replaced | kept | shifted | cleaned (header.PlannedAction's words)
     result: str
     reason: str = ""
-
-
-ACTION_WORDS = {
-    "X": "removed", "D": "replaced", "Z": "emptied", "K": "kept", "C": "cleaned", "U": "replaced",
-    "remove": "removed", "removed": "removed", "delete": "removed", "replace": "replaced",
-    "replaced": "replaced", "empty": "emptied", "emptied": "emptied", "keep": "kept", "kept": "kept",
-    "clean": "cleaned", "cleaned": "cleaned", "uid": "replaced", "shift": "shifted", "shifted": "shifted",
-}
 
 
 def describe_image(image: Image, profile: str) -> list[WhatIfRow]:
@@ -105,30 +92,13 @@ def _photo_metadata(origin: str) -> dict[str, str]:
     return describe_photo_metadata(path.read_bytes())
 
 
-def _first_attr(obj: Any, *names: str, default: Any = "") -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
-def _row(planned: Any) -> WhatIfRow:
-    path = str(_first_attr(planned, "path", default=""))
-    tags = re.findall(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", path)
-    tag = f"({tags[-1][0]},{tags[-1][1]})" if tags else str(_first_attr(planned, "tag", default=""))
-    keyword = str(_first_attr(planned, "keyword", "name", default=""))
-    name = re.sub(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*", "", path).strip() or keyword or tag
-    original = _first_attr(planned, "original", "original_value", "value", default="")
-    action = str(_first_attr(planned, "action", "verb", default=""))
-    result = _first_attr(planned, "new_value", "new", "result", default="")
-    word = ACTION_WORDS.get(action, ACTION_WORDS.get(action.lower(), action.lower() or "kept"))
-    group = _group_for(tag, name)
-    if "file meta" in str(_first_attr(planned, "reason", default="")):
-        group = "File meta"
-    return WhatIfRow(group, tag, name, _short(original), word, _short(result),
-                     str(_first_attr(planned, "reason", default="")))
+def _row(planned: PlannedAction) -> WhatIfRow:
+    tags = re.findall(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", planned.path)
+    tag = f"({tags[-1][0]},{tags[-1][1]})" if tags else ""
+    name = re.sub(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*", "", planned.path).strip() or planned.keyword or tag
+    group = "File meta" if "file meta" in planned.reason else _group_for(tag, name)
+    return WhatIfRow(group, tag, name, _short(planned.original), planned.action,
+                     _short(planned.new_value), planned.reason)
 
 
 def _group_for(tag: str, name: str) -> str:
@@ -156,38 +126,21 @@ def _short(value: Any, limit: int = 120) -> str:
 
 
 def identifiers_of(image: Image) -> Identifiers:
-    if image.dataset is None:
-        return model.Identifiers()
-    from radshare.core.deid.identifiers import collect_identifiers
+    from radshare.core.shareable import identifiers_of as core_identifiers_of
 
-    return collect_identifiers(image.dataset)
+    return core_identifiers_of(image)
 
 
 def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:
-    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers.
+    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers."""
+    from radshare.core.redact.detect import detect_frames
+    from radshare.core.redact.ocr import read_regions
 
-    Uses redact.detect.detect_frames (+ redact.ocr.read_regions) when present; otherwise the
-    whole-image entry points the pipeline uses (redact_dicom / redact_photo) on a copy, keeping
-    only the regions they report.
-    """
     identifiers = identifiers_of(image)
-    try:
-        from radshare.core.redact.detect import detect_frames
-    except ImportError:
-        return _detect_through_redact(image, identifiers, mode)
-    kwargs: dict[str, Any] = {}
-    params = inspect.signature(detect_frames).parameters
-    for name, value in (("progress", progress), ("cancel", cancel), ("mode", mode),
-                        ("context", detection_context(image)), ("identifiers", identifiers)):
-        if name in params:
-            kwargs[name] = value
-    regions = list(detect_frames(image.frames, **kwargs))
+    regions = list(detect_frames(image.frames, context=detection_context(image), mode=mode,
+                                 progress=progress, cancel=cancel))
     if cancel is not None and cancel():
         return []
-    try:
-        from radshare.core.redact.ocr import read_regions
-    except ImportError:
-        return regions
     # read each region on the frame it belongs to (frame=None: the first), as redact_dicom does;
     # device templates, ultrasound rules and faces are not text to read
     by_frame: dict[int, list[TextRegion]] = {}
@@ -195,58 +148,28 @@ def detect_text(image: Image, mode: str = "auto", progress: Progress = None, can
         if region.source in ("template", "ultrasound", "face"):
             continue
         by_frame.setdefault(region.frame or 0, []).append(region)
-    for index, (frame, group) in enumerate(by_frame.items()):
+    for frame, group in by_frame.items():
         if cancel is not None and cancel():
             break
         read_regions(image.frames[frame], group, identifiers)
     return regions
 
 
-def _detect_through_redact(image: Image, identifiers, mode: str) -> list[TextRegion]:
-    try:
-        from radshare.core import redact
-    except ImportError as exc:
-        raise Unavailable("burned-in text detection is not available in this installation") from exc
-    if image.kind == "dicom" and hasattr(redact, "redact_dicom"):
-        outcome = redact.redact_dicom(copy.deepcopy(image.dataset), identifiers, mode=mode)
-    elif image.kind == "photo" and hasattr(redact, "redact_photo"):
-        _pixels, outcome = redact.redact_photo(image.frames[0].copy(), identifiers, mode=mode)
-    else:
-        raise Unavailable("burned-in text detection is not available in this installation")
-    return list(getattr(outcome, "regions", []) or [])
-
-
-def detection_context(image: Image) -> Any:
+def detection_context(image: Image) -> DetectContext | None:
     """What the header says about the device, for templates and ultrasound regions (None for photos)."""
     if image.dataset is None:
         return None
-    try:
-        from radshare.core.redact.detect import DetectContext
-    except ImportError:
-        return image.dataset
+    from radshare.core.redact.detect import DetectContext
+
     return DetectContext.from_dataset(image.dataset)
 
 
 def paint_regions(image: Image, regions: list[TextRegion], frames: np.ndarray | None = None) -> np.ndarray:
-    """A copy of the frames with every region not kept painted out (fill or blur per region)."""
-    source = image.frames if frames is None else frames
-    painted = [r for r in regions if not r.keep]
-    if not painted:
-        return source
-    try:
-        from radshare.core.redact.apply import apply_regions
-    except ImportError as exc:  # never export the unpainted pixels instead
-        raise Unavailable("painting text boxes out needs the redaction module, which this installation "
-                          "lacks; nothing was exported") from exc
-    import numpy as np
+    """A copy of the frames with every region not kept painted out (the canvas's preview)."""
+    from radshare.core.shareable import Review, painted_frames
 
-    return apply_regions(np.array(source, copy=True), painted, image.photometric)
-
-
-def copy_image_without_pixels(image: Image) -> Image:
-    clone = copy.copy(image)
-    clone.dataset = copy.deepcopy(image.dataset) if image.dataset is not None else None
-    return clone
+    source = image if frames is None else dataclasses.replace(image, frames=frames)
+    return painted_frames(source, Review(tuple(regions)))
 
 
 # --- environment ---------------------------------------------------------------------------
@@ -274,11 +197,7 @@ def detection_available() -> bool:
     import importlib.util
 
     try:
-        if importlib.util.find_spec("radshare.core.redact.detect") is not None:
-            return True
-        from radshare.core import redact
-
-        return hasattr(redact, "redact_dicom")
+        return importlib.util.find_spec("radshare.core.redact.detect") is not None
     except (ImportError, ValueError):
         return False
 
