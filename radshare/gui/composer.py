@@ -17,8 +17,8 @@ the end.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -27,9 +27,23 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
-from radshare.core.model import Identifiers, Image
+from radshare.core.model import Image
 from radshare.gui.ledger_jobs import publish_recorded, remembered_basis
 from radshare.gui.workers import Worker, WorkerPool, dialog_pool
+from radshare.uploaders.base import (
+    Cancel, Features, Limits, Post, PreparedImage, Progress, PublishResult, UploaderProtocol, close_uploader,
+    secret_field_of,
+)
+
+if TYPE_CHECKING:
+    from radshare.core.render import View
+    from radshare.uploaders.accounts import Account, AccountStore
+    from radshare.uploaders.compose import SourceImage
+    from radshare.uploaders.gate import GateImage
+    from radshare.uploaders.registry import Registry
+
+#: One image to prepare: (row, image, view, frame, the source already rendered or None).
+PrepareJob = tuple[int, Image, "View | None", int, "SourceImage | None"]
 
 WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radshare.uploaders.gate",
                   "sqlite3", "radshare.core.ledger", "radshare.core.sharing",
@@ -41,37 +55,22 @@ WORKER_IMPORTS = ("radshare.core.prepare", "radshare.uploaders.compose", "radsha
 # --------------------------------------------------------------------------------------------
 
 
-def render_source(image: Image, view: Any, frame: int) -> Any:
-    """De-identified RGB pixels of one image as the reader set it up, plus what the gate needs."""
-    from radshare.core import render
+def render_source(image: Image, view: View | None, frame: int) -> SourceImage:
+    """De-identified RGB pixels of one image as the reader set it up, plus what the gate needs.
+
+    Made by `core.shareable.make_shareable`, as every export is; when it cannot paint the regions
+    or read the identifiers it raises, and the image cannot be posted.
+    """
+    from radshare.core.shareable import Review, make_shareable
     from radshare.uploaders.compose import SourceImage
 
-    if view is None:
-        center, width = render.default_window(image, frame)
-        view = render.View(center=center, width=width)
-    painted = image.frames
-    regions = [r for r in image.regions if not r.keep]
-    if regions:
-        from radshare.core.redact.apply import apply_regions
-
-        painted = apply_regions(image.frames.copy(), regions, image.photometric)
-    rgb = render.render_frame(image, min(frame, image.frame_count - 1), view, list(image.annotations), frames=painted)
-    return SourceImage(rgb=rgb, identifiers=_identifiers(image),
-                       text_review_done=image.review in ("reviewed", "no text found"), deidentified=True)
+    made = make_shareable(image, Review.of(image), view, image.annotations, frame=frame)
+    return SourceImage(rgb=made.rgb, identifiers=made.identifiers, text_review_done=made.text_review_done,
+                       deidentified=True)
 
 
-def _identifiers(image: Image) -> Identifiers:
-    if image.dataset is None:
-        return Identifiers()
-    try:
-        from radshare.core.deid.identifiers import collect_identifiers
-
-        return collect_identifiers(image.dataset)
-    except Exception:  # the gate still checks the texts with what it has
-        return Identifiers()
-
-
-def prepare_rows(jobs: list[tuple[int, Image, Any, int, Any]], limits: Any, progress=None, cancel=None) -> tuple[Any, dict, dict]:
+def prepare_rows(jobs: list[PrepareJob], limits: Limits, progress: Progress | None = None,
+                 cancel: Cancel | None = None) -> tuple[Limits, dict[int, SourceImage], dict[int, PreparedImage]]:
     """Render (where no source is known yet) and fit each job's image to `limits`.
 
     `jobs` holds (row, image, view, frame, known source or None). Returns the limits (so a late
@@ -81,8 +80,8 @@ def prepare_rows(jobs: list[tuple[int, Image, Any, int, Any]], limits: Any, prog
     """
     from radshare.uploaders.compose import prepare_images
 
-    sources: dict[int, Any] = {}
-    prepared: dict[int, Any] = {}
+    sources: dict[int, SourceImage] = {}
+    prepared: dict[int, PreparedImage] = {}
     for done, (row, image, view, frame, source) in enumerate(jobs):
         if cancel is not None and cancel():
             break
@@ -96,7 +95,7 @@ def prepare_rows(jobs: list[tuple[int, Image, Any, int, Any]], limits: Any, prog
     return limits, sources, prepared
 
 
-def _offered(images: list[Image], parent: Any) -> tuple[list[Image], set[int]]:
+def _offered(images: list[Image], parent: QWidget | None) -> tuple[list[Image], set[int]]:
     """The images to offer: those given (the first `INITIALLY_CHECKED` checked) plus the other open
     ones (unchecked) when the parent window holds them, up to `MAX_OFFERED` in all."""
     states = getattr(parent, "states", None) or []
@@ -105,14 +104,27 @@ def _offered(images: list[Image], parent: Any) -> tuple[list[Image], set[int]]:
     return offered, set(range(min(len(images), INITIALLY_CHECKED)))
 
 
+def publish_and_close(uploader: UploaderProtocol, post: Post, record: dict[str, str],
+                      images: list[tuple[Image, int]], progress: Progress | None = None, cancel: Cancel | None = None) -> PublishResult:
+    """Publish and record the post (`ledger_jobs.publish_recorded`), then close the uploader."""
+    try:
+        return publish_recorded(uploader, post, record, images, progress=progress, cancel=cancel)
+    finally:
+        close_uploader(uploader)
+
+
 #: At most this many open images are offered, and the first few given are checked at first
 #: (social targets take 4 per post; the sharer can check more for a blog or a folder).
 MAX_OFFERED = 40
 INITIALLY_CHECKED = 4
 
 
-def fetch_limits(uploader: Any, progress=None, cancel=None) -> Any:
-    return uploader.fetch_limits()
+def fetch_limits(uploader: UploaderProtocol, progress: Progress | None = None, cancel: Cancel | None = None) -> Limits:
+    """The server's own limits (for targets that declare `features.live_limits`); closes the uploader."""
+    try:
+        return uploader.fetch_limits()  # type: ignore[attr-defined]
+    finally:
+        close_uploader(uploader)
 
 
 def merge_problems(problems: list[str]) -> list[str]:
@@ -147,12 +159,17 @@ def merge_problems(problems: list[str]) -> list[str]:
 
 
 class ComposerDialog(QDialog):
-    """Compose and send one post. `images` are the open images offered (all checked at first)."""
+    """Compose and send one post. `images` are the open images offered (all checked at first).
+
+    What the dialog offers for a target comes only from the target's declared `Features` and
+    `Limits` (see `radshare.uploaders.base`), so a third-party uploader offers the same.
+    """
 
     posted = Signal(object)  # PublishResult
     prepared_changed = Signal()
 
-    def __init__(self, images: list[Image], parent: QWidget | None = None, *, store: Any = None, registry: Any = None):
+    def __init__(self, images: list[Image], parent: QWidget | None = None, *, store: AccountStore | None = None,
+                 registry: Registry | None = None):
         super().__init__(parent)
         from radshare.uploaders.accounts import AccountStore
         from radshare.uploaders.registry import registry as default_registry
@@ -163,12 +180,12 @@ class ComposerDialog(QDialog):
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
         self.pool = WorkerPool(dialog_pool())
-        self.sources: dict[int, Any] = {}  # row -> SourceImage (rendered once)
-        self.prepared: dict[int, Any] = {}  # row -> PreparedImage for `self.limits`
-        self._fit_limits: Any = None  # the limits `prepared` was made for
+        self.sources: dict[int, SourceImage] = {}  # row -> rendered once
+        self.prepared: dict[int, PreparedImage] = {}  # row -> fitted to `self.limits`
+        self._fit_limits: Limits | None = None  # the limits `prepared` was made for
         self._preparing = False
-        self.limits: Any = None
-        self.result: Any = None
+        self.limits: Limits | None = None
+        self.result: PublishResult | None = None
         self._scheduled = False
         self.post_worker: Worker | None = None
         self._alt: list[str] = [im.alt_text for im in self.images]
@@ -180,7 +197,23 @@ class ComposerDialog(QDialog):
         outer = QVBoxLayout(self)
         split = QSplitter(Qt.Horizontal)
         outer.addWidget(split, 1)
+        split.addWidget(self._build_images(checked))
+        right = QWidget()
+        form = QFormLayout(right)
+        self._build_account(form)
+        self._build_texts(form)
+        self._build_target_options(form)
+        self._build_consent(form)
+        split.addWidget(right)
+        split.setSizes([420, 640])
+        outer.addLayout(self._build_bottom())
+        self._connect_refresh()
+        if self.images:
+            self.image_list.setCurrentRow(0)
+        self.review_confirm.setVisible(any(im.review == "not reviewed" for im in self.images))
 
+    def _build_images(self, checked: set[int]) -> QWidget:
+        """The left side: the offered images (checkable), the preview and what is sent."""
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.addWidget(QLabel("Images to post (from what is open):"))
@@ -201,10 +234,9 @@ class ComposerDialog(QDialog):
         self.preview_info = QLabel("")
         self.preview_info.setWordWrap(True)
         lv.addWidget(self.preview_info)
-        split.addWidget(left)
+        return left
 
-        right = QWidget()
-        form = QFormLayout(right)
+    def _build_account(self, form: QFormLayout) -> None:
         row = QHBoxLayout()
         self.account = QComboBox()
         self.account.currentIndexChanged.connect(self._on_account_changed)
@@ -218,6 +250,8 @@ class ComposerDialog(QDialog):
         self.target_note.setStyleSheet("color: #c89b3c;")
         form.addRow("", self.target_note)
 
+    def _build_texts(self, form: QFormLayout) -> None:
+        """Title, caption, hashtags and the current image's alt text, with their counters."""
         self.title = QLineEdit()
         self.title_label = QLabel("Title:")
         form.addRow(self.title_label, self.title)
@@ -230,7 +264,6 @@ class ComposerDialog(QDialog):
         form.addRow("Hashtags:", self.hashtags)
         self.caption_count = QLabel("")
         form.addRow("", self.caption_count)
-
         self.alt_label = QLabel("Alt text (image 1, required):")
         self.alt = QPlainTextEdit()
         self.alt.setPlaceholderText("Describe the image for people who cannot see it (modality, view, finding).")
@@ -240,6 +273,8 @@ class ComposerDialog(QDialog):
         self.alt_count = QLabel("")
         form.addRow("", self.alt_count)
 
+    def _build_target_options(self, form: QFormLayout) -> None:
+        """Visibility, content warning, sensitive media, draft and schedule: shown as the target declares."""
         self.visibility = QComboBox()
         self.visibility_label = QLabel("Who can see it:")
         form.addRow(self.visibility_label, self.visibility)
@@ -263,14 +298,16 @@ class ComposerDialog(QDialog):
         self.schedule_row.setLayout(srow)
         form.addRow("", self.schedule_row)
 
+    def _build_consent(self, form: QFormLayout) -> None:
+        """The right to share, the basis for sharing (recorded in the ledger) and the review confirmation."""
+        from radshare.core.sharing import BASES
+
         consent = QGroupBox("Before sharing")
         cv = QVBoxLayout(consent)
         self.right_to_share = QCheckBox("I have the right to share these images (patient consent or my "
                                         "institution's policy allows it)")
         self.remember = QCheckBox("Remember this confirmation and the basis for this account")
         self.review_confirm = QCheckBox("Post images whose burned-in text was not reviewed by a person")
-        from radshare.core.sharing import BASES
-
         self.basis = QComboBox()  # recorded in the sharing ledger with the post
         self.basis.addItem("Choose…", None)
         for name, label in BASES.items():
@@ -294,9 +331,9 @@ class ComposerDialog(QDialog):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #d9534f;")
         form.addRow(self.problems)
-        split.addWidget(right)
-        split.setSizes([420, 640])
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """Progress, status, the link to the post, Post and Cancel."""
         bottom = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -314,16 +351,14 @@ class ComposerDialog(QDialog):
         bottom.addWidget(self.link, 2)
         bottom.addWidget(self.post_button)
         bottom.addWidget(self.cancel_button)
-        outer.addLayout(bottom)
+        return bottom
 
+    def _connect_refresh(self) -> None:
         for signal in (self.caption.textChanged, self.hashtags.textChanged, self.title.textChanged,
                        self.content_warning.textChanged, self.right_to_share.toggled, self.review_confirm.toggled,
                        self.draft.toggled, self.schedule.toggled, self.visibility.currentIndexChanged,
                        self.schedule_at.dateTimeChanged, self.basis.currentIndexChanged, self.basis_ref.textChanged):
             signal.connect(self._refresh)
-        if self.images:
-            self.image_list.setCurrentRow(0)
-        self.review_confirm.setVisible(any(im.review == "not reviewed" for im in self.images))
 
     # ---------------------------------------------------------------------------- accounts
     def _load_accounts(self) -> None:
@@ -352,60 +387,70 @@ class ComposerDialog(QDialog):
         AccountsDialog(self, store=self.store, registry=self.registry).exec()
         self._load_accounts()
 
-    def current_account(self) -> Any:
+    def current_account(self) -> Account | None:
         name = self.account.currentData()
         return self.store.get(name) if name else None
 
-    def current_class(self) -> Any:
+    def current_class(self) -> type[UploaderProtocol] | None:
         account = self.current_account()
         return self.registry.get(account.target) if account is not None else None
 
-    def _uploader(self) -> Any:
+    def _uploader(self) -> UploaderProtocol:
+        """An uploader for the current account; whoever starts work with it closes it (`close_uploader`)."""
         account = self.current_account()
+        assert account is not None
         cls = self.registry.get(account.target)
-        secret = self.store.secret(account.name) if cls.secret_field() else None
+        secret = self.store.secret(account.name) if secret_field_of(cls) else None
         return cls(dict(account.settings), secret)
 
-    def _on_account_changed(self, *_args: Any) -> None:
+    def _on_account_changed(self, *_args: object) -> None:
         cls = self.current_class()
         account = self.current_account()
-        features = cls.features if cls else None
+        features = cls.features if cls else Features()
         self.limits = cls.limits if cls else None
-        has_vis = bool(features and features.visibility)
+        self._show_features(features, account)
+        self._show_remembered(account)
+        if cls is not None and features.live_limits:
+            self._start_worker(Worker(fetch_limits, self._uploader()), self._on_limits, quiet=True)
+        self._start_fit()
+
+    def _show_features(self, features: Features, account: Account | None) -> None:
+        """Show what the target declares it can do, and nothing else."""
+        has_vis = bool(features.visibility)
         self.visibility.blockSignals(True)
         self.visibility.clear()
         if has_vis:
-            labels = getattr(__import__(cls.__module__, fromlist=["x"]), "VISIBILITY_LABELS", {})
-            default = account.settings.get("visibility") or account.settings.get("default_status") or features.visibility[0]
+            settings = account.settings if account else {}
+            default = settings.get(features.visibility_setting) if features.visibility_setting else None
             for name in features.visibility:
-                self.visibility.addItem(labels.get(name, name), name)
-            self.visibility.setCurrentIndex(max(0, self.visibility.findData(default)))
+                self.visibility.addItem(features.visibility_label(name), name)
+            self.visibility.setCurrentIndex(max(0, self.visibility.findData(default or features.visibility[0])))
         self.visibility.blockSignals(False)
         for widget in (self.visibility, self.visibility_label):
             widget.setVisible(has_vis)
         for widget in (self.content_warning, self.cw_label):
-            widget.setVisible(bool(features and features.content_warning))
+            widget.setVisible(features.content_warning)
         for widget in (self.title, self.title_label):
-            widget.setVisible(bool(features and features.title))
-        self.draft.setVisible(bool(features and features.drafts))
-        self.schedule_row.setVisible(bool(cls and getattr(cls, "schedule_minimum", None)))
-        self.sensitive.setVisible(bool(cls and cls.id in ("mastodon", "bluesky")))
-        note = features.draft_note if features and not features.drafts else ""
+            widget.setVisible(features.title)
+        self.draft.setVisible(features.drafts)
+        self.schedule_row.setVisible(features.schedule_minimum is not None)
+        self.sensitive.setVisible(features.sensitive_media)
+        note = features.draft_note if not features.drafts else ""
         self.target_note.setText(note)
         self.target_note.setVisible(bool(note))
+
+    def _show_remembered(self, account: Account | None) -> None:
+        """The right-to-share confirmation and the basis remembered for the account."""
         self.remember.setChecked(bool(account and account.remember_right_to_share))
         if account and account.remember_right_to_share:
             self.right_to_share.setChecked(True)
         basis = remembered_basis(account.name) if account else None
         if basis:
             self.basis.setCurrentIndex(max(0, self.basis.findData(basis)))
-        if cls is not None and hasattr(cls, "fetch_limits"):
-            self._start_worker(Worker(fetch_limits, self._uploader()), self._on_limits, quiet=True)
-        self._start_fit()
 
-    def _on_limits(self, limits: Any) -> None:
+    def _on_limits(self, limits: Limits | None) -> None:
         """The server's own limits arrived (Mastodon's /api/v2/instance): re-fit when they differ."""
-        if limits is None or limits == self.limits:
+        if limits is None or limits == self.limits or self.limits is None:
             return
         refit = (limits.max_bytes, limits.max_pixels, limits.max_dimension, limits.formats) != (
             self.limits.max_bytes, self.limits.max_pixels, self.limits.max_dimension, self.limits.formats)
@@ -417,10 +462,10 @@ class ComposerDialog(QDialog):
         self._refresh()
 
     # ------------------------------------------------------------------------ preparation
-    def _views(self) -> dict[int, tuple[Any, int]]:
+    def _views(self) -> dict[int, tuple[View | None, int]]:
         states = getattr(self.parent(), "states", None) or []
         by_id = {id(s.image): s for s in states}
-        out = {}
+        out: dict[int, tuple[View | None, int]] = {}
         for row, image in enumerate(self.images):
             state = by_id.get(id(image))
             out[row] = (state.view, state.frame) if state is not None else (None, 0)
@@ -431,7 +476,7 @@ class ComposerDialog(QDialog):
         return (self.limits is not None and self._fit_limits is self.limits
                 and all(row in self.prepared for row in self.chosen()))
 
-    def _on_item_changed(self, _item: Any) -> None:
+    def _on_item_changed(self, _item: QListWidgetItem) -> None:
         self._start_fit()
         self._refresh()
 
@@ -458,7 +503,7 @@ class ComposerDialog(QDialog):
         worker.signals.finished.connect(self._on_prepare_finished)
         self._start_worker(worker, self._on_fitted, quiet=True)
 
-    def _on_fitted(self, answer: tuple[Any, dict, dict]) -> None:
+    def _on_fitted(self, answer: tuple[Limits, dict[int, SourceImage], dict[int, PreparedImage]]) -> None:
         limits, sources, prepared = answer
         self.sources.update(sources)
         if limits == self._fit_limits:  # not an answer for limits that have changed since
@@ -481,7 +526,7 @@ class ComposerDialog(QDialog):
             self.prepared_changed.emit()
         self._refresh()
 
-    def _start_worker(self, worker: Worker, on_result, quiet: bool = False) -> Worker:
+    def _start_worker(self, worker: Worker, on_result: Callable[..., None], quiet: bool = False) -> Worker:
         from radshare.gui.qtcompat import preload
 
         preload(WORKER_IMPORTS)
@@ -537,8 +582,7 @@ class ComposerDialog(QDialog):
         tags = " ".join(t if t.startswith("#") else f"#{t}" for t in self.hashtags.text().split() if t.strip("#"))
         return f"{caption}\n\n{tags}".strip() if tags else caption
 
-    def build_post(self) -> tuple[Any, list[Any]]:
-        from radshare.uploaders.base import Post
+    def build_post(self) -> tuple[Post, list[GateImage]]:
         from radshare.uploaders.gate import GateImage
 
         rows = self.chosen()
@@ -575,15 +619,23 @@ class ComposerDialog(QDialog):
         found = [p.message for p in check_post(post, gates, right_to_share=self.right_to_share.isChecked(),
                                                 text_review_confirmed=self.review_confirm.isChecked())]
         found += self.basis_problems(gates)
-        try:
-            uploader = cls(dict(self.current_account().settings), "unused-for-offline-checks")
-            uploader.limits = self.limits or cls.limits
-            found += [p for p in uploader.validate(post) if p not in found and "alt text is missing" not in p]
-        except Exception as exc:  # a plugin's validate must not break the dialog
-            found.append(f"{cls.display_name}: {type(exc).__name__}")
+        found += [p for p in self.target_problems(cls, post) if p not in found and "alt text is missing" not in p]
         return found
 
-    def basis_problems(self, gates: list[Any]) -> list[str]:
+    def target_problems(self, cls: type[UploaderProtocol], post: Post) -> list[str]:
+        """The target's own offline checks (`validate`), with an uploader that holds no secret."""
+        account = self.current_account()
+        try:
+            uploader = cls(dict(account.settings if account else {}), "unused-for-offline-checks")  # type: ignore[call-arg]
+            try:
+                uploader.limits = self.limits or cls.limits  # type: ignore[misc]
+                return list(uploader.validate(post))
+            finally:
+                close_uploader(uploader)
+        except Exception as exc:  # a plugin's validate must not break the dialog
+            return [f"{cls.display_name}: {type(exc).__name__}"]
+
+    def basis_problems(self, gates: list[GateImage]) -> list[str]:
         """The basis for sharing must be chosen; its reference must be a form number (see core.sharing)."""
         from radshare.core.errors import ConfigError
         from radshare.core.sharing import check_basis
@@ -596,10 +648,10 @@ class ComposerDialog(QDialog):
             return [str(exc)]
         return []
 
-    def _refresh(self, *_args: Any) -> None:
+    def _refresh(self, *_args: object) -> None:
         cls = self.current_class()
         limits = self.limits
-        counter = getattr(cls, "text_length", None) or len
+        counter = cls.features.text_length if cls else len
         length = counter(self.full_caption())
         cap = f" / {limits.caption_max}" if limits and limits.caption_max else ""
         images_cap = f" / {limits.max_images}" if limits and limits.max_images else ""
@@ -621,6 +673,7 @@ class ComposerDialog(QDialog):
             self._refresh()
             return None
         account = self.current_account()
+        assert account is not None  # problems_now() holds back a post without an account
         if self.remember.isChecked() != account.remember_right_to_share:
             account.remember_right_to_share = self.remember.isChecked()
             self.store.update(account)
@@ -635,7 +688,7 @@ class ComposerDialog(QDialog):
                   "remember_basis": basis if self.remember.isChecked() else ""}
         views = self._views()
         chosen = [(self.images[r], views[r][1]) for r in self.chosen()]
-        worker = Worker(publish_recorded, uploader, post, record, chosen)
+        worker = Worker(publish_and_close, uploader, post, record, chosen)
         worker.signals.progress.connect(self._on_progress)
         worker.signals.error.connect(self._on_post_error)
         worker.signals.finished.connect(self._on_post_finished)
@@ -654,7 +707,7 @@ class ComposerDialog(QDialog):
         self.progress.setValue(done)
         self.status.setText(stage[:1].upper() + stage[1:] + "…")
 
-    def _on_posted(self, result: Any) -> None:
+    def _on_posted(self, result: PublishResult) -> None:
         self.result = result
         kind = ("Scheduled" if self._scheduled else "Draft saved") if result.draft else "Posted"
         self.status.setText(f"{kind}:")

@@ -20,7 +20,7 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterable, Literal, Mapping, Protocol, runtime_checkable
 
 from radshare.core.errors import RadShareError
@@ -79,12 +79,30 @@ class Limits:
     title_max: int | None = None
 
 
+def _characters(text: str) -> int:
+    return len(text)
+
+
 @dataclass(frozen=True)
 class Features:
-    """What the target can do beyond posting images.
+    """Every composer feature a target offers, as declared data: the composer reads nothing else.
 
-    `visibility` lists the target's own visibility names (the first is the default), and
-    `draft_note` is the product text the GUI shows where drafts are not available.
+    - `drafts`: the target keeps drafts (`Post.draft`); `draft_note` is the product text the
+      composer shows where it has none (e.g. what to do instead).
+    - `visibility`: the target's own visibility names, the first the default; `visibility_labels`
+      maps each to the words the composer shows (the name itself where none is given);
+      `visibility_setting` names the account field whose value is the account's default.
+    - `content_warning`: the target shows a warning text before the post (`Post.content_warning`).
+    - `sensitive_media`: the images can be marked sensitive, hidden until clicked
+      (`Post.options["sensitive"] == "true"`).
+    - `schedule_minimum`: posts can be scheduled at least this far ahead
+      (`Post.options["scheduled_at"]`, ISO 8601); None: no scheduling.
+    - `title`: the target shows a title (`Post.title`).
+    - `text_length`: how the target counts the caption against `Limits.caption_max` (Mastodon
+      counts a link as 23 characters, Bluesky counts graphemes).
+    - `live_limits`: the uploader's `fetch_limits()` asks the server for its current `Limits`.
+    - `withdraw`: the uploader implements `withdraw` (delete the post and its media);
+      `withdraw_note` says, in product words, what withdrawal does on this service.
     """
 
     drafts: bool = False
@@ -92,10 +110,17 @@ class Features:
     content_warning: bool = False
     title: bool = False
     draft_note: str = ""
-    #: The uploader implements `withdraw` (delete the post and its media); `withdraw_note` says,
-    #: in product words, what withdrawal does on this service (e.g. where it only hides).
     withdraw: bool = False
     withdraw_note: str = ""
+    visibility_labels: Mapping[str, str] = field(default_factory=dict)
+    visibility_setting: str = ""
+    sensitive_media: bool = False
+    schedule_minimum: timedelta | None = None
+    text_length: Callable[[str], int] = _characters
+    live_limits: bool = False
+
+    def visibility_label(self, name: str) -> str:
+        return self.visibility_labels.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -348,7 +373,11 @@ class Uploader:
 
     @classmethod
     def secret_field(cls) -> AccountField | None:
-        return next((f for f in cls.account_fields if f.secret), None)
+        return secret_field_of(cls)
+
+    def fetch_limits(self) -> Limits:
+        """The server's current limits; plugins that set `features.live_limits` ask the server."""
+        return self.limits
 
     def validate(self, post: Post) -> list[str]:
         """Offline checks against `limits` and `features`; returns product-only problem texts."""
@@ -374,6 +403,18 @@ class Uploader:
         problems = self.validate(post)
         if problems:
             raise ValidationFailed(problems)
+
+
+def secret_field_of(cls: Any) -> AccountField | None:
+    """The one secret account field of an uploader class (its value lives in the keyring)."""
+    return next((f for f in cls.account_fields if f.secret), None)
+
+
+def close_uploader(uploader: Any) -> None:
+    """Release an uploader's network sessions after use (`close()` is optional for plugins)."""
+    close = getattr(uploader, "close", None)
+    if callable(close):
+        close()
 
 
 def check_limits(post: Post, limits: Limits, features: Features) -> list[str]:

@@ -114,13 +114,14 @@ class BlueskyUploader(Uploader):
         drafts=False,
         visibility=(),
         content_warning=False,
+        sensitive_media=True,  # the self-label graphic-media
+        text_length=count_graphemes,
         draft_note="Bluesky has no drafts and no visibility settings: the post is public as soon as it is sent.",
         withdraw=True,
         withdraw_note="The post record is deleted from your repository. Its images are then referenced by nothing "
                       "and the server (PDS) deletes them by garbage collection; copies that other services "
                       "(app views, feeds) already fetched are removed by them in their own time.",
     )
-    text_length = staticmethod(count_graphemes)
 
     attempts = 4
     backoff = 1.0

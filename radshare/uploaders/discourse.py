@@ -87,8 +87,10 @@ class DiscourseUploader(Uploader):
     # 4 MB: Discourse's default max_image_size_kb (4096); 40 MP: default max_image_megapixels.
     limits = Limits(max_images=20, max_bytes=4_000_000, max_pixels=40_000_000, formats=("jpeg", "png"),
                     caption_max=32_000, alt_max=500, title_max=255)
-    features = Features(drafts=False, visibility=(TOPIC, MESSAGE_TO_SELF), title=True, draft_note=DRAFT_NOTE,
-                        withdraw=True, withdraw_note=WITHDRAW_NOTE)
+    features = Features(drafts=False, visibility=(TOPIC, MESSAGE_TO_SELF),
+                        visibility_labels={TOPIC: "A topic in the category",
+                                           MESSAGE_TO_SELF: "A private message to yourself"},
+                        title=True, draft_note=DRAFT_NOTE, withdraw=True, withdraw_note=WITHDRAW_NOTE)
 
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)

@@ -106,6 +106,12 @@ class MastodonUploader(Uploader):
         content_warning=True,
         draft_note="Mastodon has no drafts: schedule the post at least 5 minutes ahead instead "
                    "(it can be deleted on the server before it appears).",
+        visibility_labels=VISIBILITY_LABELS,
+        visibility_setting="visibility",
+        sensitive_media=True,
+        schedule_minimum=MIN_SCHEDULE,  # no drafts, but posts can be scheduled this far ahead
+        text_length=count_characters,
+        live_limits=True,
         withdraw=True,
         withdraw_note="The status is deleted with its media (servers older than Mastodon 4.4 keep the media "
                       "for about a day, until their own clean-up). Servers that already received the status are "
@@ -113,9 +119,6 @@ class MastodonUploader(Uploader):
     )
     #: An account authorizes in the browser (`oauth_begin` / `oauth_finish`); the GUI offers it.
     oauth = True
-    #: No drafts, but posts can be scheduled at least this far ahead (the composer offers it).
-    schedule_minimum = MIN_SCHEDULE
-    text_length = staticmethod(count_characters)
 
     @classmethod
     def oauth_begin(cls, settings: dict[str, str], redirect_uri: str, state: str) -> tuple[str, dict[str, str]]:

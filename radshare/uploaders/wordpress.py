@@ -82,8 +82,9 @@ class WordPressUploader(Uploader):
     # 2560 px: WordPress scales larger uploads down itself ("big image threshold"); 2 MB: PHP's
     # default upload_max_filesize, the common ceiling of shared hosts.
     limits = Limits(max_images=20, max_bytes=2_000_000, max_dimension=2560, formats=("jpeg", "png"), alt_max=1000, title_max=200)
-    features = Features(drafts=True, visibility=("publish", "pending", "private"), title=True, withdraw=True,
-                        withdraw_note=WITHDRAW_NOTE)
+    features = Features(drafts=True, visibility=("publish", "pending", "private"), visibility_setting="default_status",
+                        visibility_labels={"publish": "Published", "pending": "Pending review", "private": "Private"},
+                        title=True, withdraw=True, withdraw_note=WITHDRAW_NOTE)
 
     def __init__(self, settings: Any, secret: str | None = None):
         super().__init__(settings, secret)
