@@ -1,7 +1,7 @@
 """The per-file work of a case-set export: a pure function of its task, for any executor.
 
 `export_file(task)` de-identifies and text-redacts one file, renders its key image and cine
-frame(s), and returns the bytes to write. It never raises and never writes into OUT, so it runs
+frame(s) through `core.shareable` (as every other export does), and returns the bytes to write. It never raises and never writes into OUT, so it runs
 the same in this process, a process pool or a dask.distributed cluster.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -17,6 +18,7 @@ import numpy as np
 from radshare.core.audit import FileReport, error_report
 from radshare.core.errors import InputError
 from radshare.core.export.caseplan import FileResult, FileTask, as_number
+from radshare.core.model import Annotation, Identifiers, Image
 
 
 def export_file(task: FileTask) -> FileResult:
@@ -40,14 +42,20 @@ def export_file(task: FileTask) -> FileResult:
     return result
 
 
-def _render(frame: np.ndarray, window: tuple[float, float], rescale, photometric: str, annotations, index: int, spacing,
-            identifiers=None) -> np.ndarray:
-    from radshare.core import render
+def _render(frame: np.ndarray, window: tuple[float, float], rescale: tuple[float, float], photometric: str,
+            annotations: list[Annotation], index: int, spacing: tuple[float, float] | None,
+            identifiers: Identifiers) -> np.ndarray:
+    """Frame `index` of a file as shared, by `core.shareable` (its text is already painted out of `ds`).
 
-    grey = render.window_frame(frame, window[0], window[1], rescale, photometric)
-    rgb = render.to_rgb(grey)
-    visible = [a for a in annotations if a.frame is None or a.frame == index]
-    return render.draw_annotations(rgb, visible, spacing, identifiers=identifiers) if visible else rgb
+    One frame at a time, so a long cine never holds more than one decoded frame.
+    """
+    from radshare.core.render import View
+    from radshare.core.shareable import Review, make_shareable
+
+    image = Image(origin="", kind="dicom", frames=frame[None], photometric=photometric, pixel_spacing=spacing,
+                  rescale=rescale)
+    visible = [replace(a, frame=None) for a in annotations if a.frame is None or a.frame == index]
+    return make_shareable(image, Review(), View(center=window[0], width=window[1]), visible, identifiers=identifiers).rgb
 
 
 def _auto_window(frame: np.ndarray, rescale) -> tuple[float, float]:
@@ -168,19 +176,17 @@ def _export_multiframe(task: FileTask, result: FileResult, ds, rescale, photomet
 
 
 def _export_photo(task: FileTask, result: FileResult) -> None:
-    from radshare.core import render
     from radshare.core.pipeline import clean_photo_pixels, record_photo_cleaning
+    from radshare.core.shareable import Review, make_shareable
 
     rgb, outcome = clean_photo_pixels(task.item.read_bytes(), task.item.display, task.settings)
-    rgb = np.ascontiguousarray(rgb)
     report = result.report
     record_photo_cleaning(report, outcome)
-    for region in task.regions or ():  # reviewed in the GUI: painted as well
-        if not region.keep:
-            rgb[max(0, region.y) : region.y + region.h, max(0, region.x) : region.x + region.w] = 0
-            report.text_regions += 1
-    if task.annotations:
-        rgb = render.draw_annotations(rgb, list(task.annotations))
+    photo = Image(origin="", kind="photo", frames=np.ascontiguousarray(rgb)[None], photometric="RGB")
+    reviewed = Review(tuple(task.regions or ()))  # reviewed in the GUI: painted as well
+    made = make_shareable(photo, reviewed, annotations=list(task.annotations), identifiers=Identifiers())
+    report.text_regions += made.text_regions
+    rgb = made.rgb
     result.modality = "photo"
     fmt = "png" if task.settings.photo_format == "png" else "jpeg"
     _add_key_image(task, result, rgb, task.name, fmt, f"Photo {task.position}")
