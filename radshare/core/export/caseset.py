@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,111 +243,155 @@ def export_caseset(
     `on_error` receives one line per failed file or case (input name and reason), for stderr.
     With the dask executor, an unreachable scheduler raises OSError before OUT is touched.
     """
+    run = ExportRun(Path(out), settings, options, workers=workers, executor=executor, scheduler=scheduler,
+                    progress=progress, cancel=cancel, say=on_error or _silent)
     with _default_dask_client(executor, scheduler):
-        return _export(case_dirs, out, settings, options, workers, executor, scheduler, progress, cancel, on_error)
+        return _export(list(case_dirs), run)
 
 
-def _export(case_dirs, out, settings, options, workers, executor, scheduler, progress, cancel, on_error) -> CaseSetResult:
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_partials(out)
-    report = Report(profile=settings.profile)
-    cases = list(case_dirs)
-    names = _source_names(cases)
-    keys = [mf.case_key(settings.key, name) for name in names]
-    numbers = mf.assign_numbers(mf.known_numbers(out), keys)
-    outcomes: list[CaseOutcome] = []
-    pending: list[_CaseRun] = []
-    finished_entries: list[mf.CaseEntry] = []
-    say = on_error or (lambda message: None)
+def _silent(_message: str) -> None:
+    return None
 
+
+@dataclass(frozen=True)
+class ExportRun:
+    """What one case-set export was asked to do (the arguments of `export_caseset`)."""
+
+    out: Path
+    settings: Settings
+    options: ExportOptions
+    workers: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+    progress: Callable[[ExportProgress], None] | None = None
+    cancel: Callable[[], bool] | None = None
+    say: Callable[[str], None] = _silent  # one line per failed file or case
+
+    def batch(self, items: list, work: Callable) -> Iterator:
+        """`work(item)` for every item on the chosen executor, as results arrive."""
+        return batch.run_batch(items, work, workers=self.workers, executor=self.executor, scheduler=self.scheduler,
+                               cancel=self.cancel)
+
+    def tell(self, where: ExportProgress) -> None:
+        if self.progress is not None:
+            self.progress(where)
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel()
+
+
+@dataclass
+class _Tally:
+    """The export's running state: outcomes by case, the finished entries, the cases to work on."""
+
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    finished: list[mf.CaseEntry] = field(default_factory=list)
+    pending: list[_CaseRun] = field(default_factory=list)
+    files_done: int = 0
+    cases_done: int = 0
+
+
+def _export(cases: list[Path], run: ExportRun) -> CaseSetResult:
+    run.out.mkdir(parents=True, exist_ok=True)
+    _remove_partials(run.out)
+    report = Report(profile=run.settings.profile)
+    keys = [mf.case_key(run.settings.key, name) for name in _source_names(cases)]
+    numbers = mf.assign_numbers(mf.known_numbers(run.out), keys)
+    tally = _Tally()
+    jobs = _plan_jobs(cases, keys, numbers, run, tally)
+    reading_cancelled = _read_plans(jobs, len(cases), run, tally, report)
+    cancelled = _export_files(run, tally, report, numbers, reading_cancelled)
+    zip_path = write_zip(run.out) if run.options.zip_archive and not cancelled else None
+    report.files.sort(key=lambda e: e.input)
+    report.extra["cases"] = [o.to_json() for o in sorted(tally.outcomes, key=lambda o: o.case_id)]
+    report.extra["case_summary"] = dict(Counter(o.status for o in tally.outcomes))
+    return CaseSetResult(report=report, cases=tally.outcomes, cancelled=cancelled, zip_path=zip_path)
+
+
+def _plan_jobs(cases: list[Path], keys: list[str], numbers: dict[str, int], run: ExportRun, tally: _Tally) -> list[PlanJob]:
+    """One planning job per case, except the cases an earlier run finished (kept as they are)."""
     jobs: list[PlanJob] = []
     for folder, key in zip(cases, keys):
-        number = numbers[key]
-        cid = mf.case_id(number)
+        cid = mf.case_id(numbers[key])
         outcome = CaseOutcome(case_id=cid, source=str(folder))
-        outcomes.append(outcome)
-        earlier = mf.read_case_entry(out / cid)
+        tally.outcomes.append(outcome)
+        earlier = mf.read_case_entry(run.out / cid)
         if earlier is not None and earlier.key == key and earlier.complete:
             outcome.status = "skipped"
             outcome.error = "finished in an earlier run"
             outcome.entry = earlier
-            finished_entries.append(earlier)
+            tally.finished.append(earlier)
             continue
-        jobs.append(PlanJob(folder, cid, number, key, settings, options))
+        jobs.append(PlanJob(folder, cid, numbers[key], key, run.settings, run.options))
+    return jobs
 
-    # Reading the headers is itself spread over the workers (it is a tenth of the work).
+
+def _read_plans(jobs: list[PlanJob], total: int, run: ExportRun, tally: _Tally, report: Report) -> bool:
+    """Plan every case (reading the headers is itself spread over the workers: a tenth of the
+    work); cases that cannot be planned are errors. Returns True when reading was cancelled."""
     plans: dict[str, CasePlan | str] = {}
-    read = len(outcomes) - len(jobs)
-    for cid, plan in batch.run_batch(jobs, plan_job, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel):
+    read = total - len(jobs)
+    for cid, plan in run.batch(jobs, plan_job):
         plans[cid] = plan
         read += 1
-        if progress is not None:
-            progress(ExportProgress(read - 1, len(cases), 0, 0, message=f"reading headers: {read} of {len(cases)} cases read"))
-    reading_cancelled = len(plans) < len(jobs)
+        run.tell(ExportProgress(read - 1, total, 0, 0, message=f"reading headers: {read} of {total} cases read"))
     for job in jobs:
-        outcome = next(o for o in outcomes if o.case_id == job.case_id)
+        outcome = next(o for o in tally.outcomes if o.case_id == job.case_id)
         plan = plans.get(job.case_id)
         if plan is None:  # cancelled before this case was read
-            outcomes.remove(outcome)
+            tally.outcomes.remove(outcome)
             continue
         if isinstance(plan, str):
             outcome.status = "error"
             outcome.error = plan
-            say(f"{job.folder}: {plan}")
+            run.say(f"{job.folder}: {plan}")
             continue
         for problem in plan.problems:
             report.add(problem)
             outcome.files[problem.status] += 1
             if problem.status == "error":
-                say(f"{problem.input}: {problem.error}")
-        pending.append(_CaseRun(outcome=outcome, plan=plan, partial=out / f"{PARTIAL_PREFIX}{job.case_id}{PARTIAL_SUFFIX}"))
+                run.say(f"{problem.input}: {problem.error}")
+        partial = run.out / f"{PARTIAL_PREFIX}{job.case_id}{PARTIAL_SUFFIX}"
+        tally.pending.append(_CaseRun(outcome=outcome, plan=plan, partial=partial))
+    return len(plans) < len(jobs)
 
-    tasks = [task for run in pending for task in run.plan.tasks]
-    by_case = {run.outcome.case_id: run for run in pending}
-    state = {"files_done": 0, "cases_done": len(outcomes) - len(pending)}
-    total_cases = len(outcomes)
 
-    def tell(run: _CaseRun | None, message: str = "") -> None:
-        if progress is None:
-            return
-        progress(
-            ExportProgress(
-                cases_done=state["cases_done"],
-                cases_total=total_cases,
-                files_done=state["files_done"],
-                files_total=len(tasks),
-                case_id=run.outcome.case_id if run else "",
-                case_files_done=run.done if run else 0,
-                case_files_total=len(run.plan.tasks) if run else 0,
-                message=message,
-            )
-        )
+def _export_files(run: ExportRun, tally: _Tally, report: Report, numbers: dict[str, int], cancelled: bool) -> bool:
+    """Export every planned file and assemble each case as its last file comes in; after a
+    cancel or a failure no partial case stays. Returns True when the export was cancelled."""
+    tasks = [task for case in tally.pending for task in case.plan.tasks]
+    by_case = {case.outcome.case_id: case for case in tally.pending}
+    tally.cases_done = len(tally.outcomes) - len(tally.pending)
+
+    def tell(case: _CaseRun | None, message: str = "") -> None:
+        run.tell(ExportProgress(
+            cases_done=tally.cases_done, cases_total=len(tally.outcomes), files_done=tally.files_done,
+            files_total=len(tasks), case_id=case.outcome.case_id if case else "",
+            case_files_done=case.done if case else 0, case_files_total=len(case.plan.tasks) if case else 0,
+            message=message,
+        ))
 
     tell(None, "planned")
-    cancelled = reading_cancelled
     results: Iterable[FileResult] = []
-    finisher = _Finisher(out, options, report, say)
+    finisher = _Finisher(run.out, run.options, report, run.say)
     try:
-        for run in pending:
-            run.partial.mkdir(parents=True, exist_ok=True)
-            if not run.plan.tasks:
-                finisher.submit(run)
-        results = list() if not tasks or cancelled else batch.run_batch(
-            tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
-        )
+        for case in tally.pending:
+            case.partial.mkdir(parents=True, exist_ok=True)
+            if not case.plan.tasks:
+                finisher.submit(case)
+        results = [] if not tasks or cancelled else run.batch(tasks, export_file)
         for result in results:
-            run = by_case[result.case_id]
-            _store(run, result, report, say)
-            state["files_done"] += 1
-            if run.done == len(run.plan.tasks):
-                finisher.submit(run)
-            state["cases_done"] += finisher.collect(finished_entries)
-            tell(run)
-        if cancelled or (cancel is not None and cancel()):
+            case = by_case[result.case_id]
+            _store(case, result, report, run.say)
+            tally.files_done += 1
+            if case.done == len(case.plan.tasks):
+                finisher.submit(case)
+            tally.cases_done += finisher.collect(tally.finished)
+            tell(case)
+        if cancelled or run.cancelled():
             cancelled = True  # the case being assembled is finished below, the queued ones dropped
         else:
-            state["cases_done"] += finisher.collect(finished_entries, wait=True)
+            tally.cases_done += finisher.collect(tally.finished, wait=True)
         tell(None, "done")
     except BaseException:  # Ctrl-C, or an executor that failed as a whole: no partial case stays
         cancelled = True
@@ -356,19 +400,12 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             stop()
         raise
     finally:
-        finisher.close(finished_entries, drop_queued=cancelled)  # a case being assembled is completed first
+        finisher.close(tally.finished, drop_queued=cancelled)  # a case being assembled is completed first
         if cancelled:
-            _remove_partials(out)
+            _remove_partials(run.out)
         # The manifest and the book list what is complete, also after a cancel.
-        _write_index(out, finished_entries, numbers)
-
-    zip_path = None
-    if options.zip_archive and not cancelled:
-        zip_path = write_zip(out)
-    report.files.sort(key=lambda e: e.input)
-    report.extra["cases"] = [o.to_json() for o in sorted(outcomes, key=lambda o: o.case_id)]
-    report.extra["case_summary"] = dict(Counter(o.status for o in outcomes))
-    return CaseSetResult(report=report, cases=outcomes, cancelled=cancelled, zip_path=zip_path)
+        _write_index(run.out, tally.finished, numbers)
+    return cancelled
 
 
 class _Finisher:
