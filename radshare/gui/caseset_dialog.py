@@ -106,6 +106,14 @@ class CaseSetDialog(QDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
+        self._build_cases(layout)
+        self._build_options(layout)
+        self._build_progress(layout)
+        self._build_results(layout)
+        self._build_buttons(layout)
+
+    def _build_cases(self, layout: QVBoxLayout) -> None:
+        """The heading, the list of case folders and the buttons to add and remove them."""
         heading = QLabel("Export a teaching case set")
         heading.setObjectName("heading")
         layout.addWidget(heading)
@@ -135,6 +143,8 @@ class CaseSetDialog(QDialog):
         row.addWidget(self.case_count)
         layout.addLayout(row)
 
+    def _build_options(self, layout: QVBoxLayout) -> None:
+        """Output folder, cine, DICOM, zip, text redaction and workers; the reason Export is not possible."""
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignRight)
         out_row = QHBoxLayout()
@@ -176,6 +186,8 @@ class CaseSetDialog(QDialog):
         self.problem.setWordWrap(True)
         layout.addWidget(self.problem)
 
+    def _build_progress(self, layout: QVBoxLayout) -> None:
+        """The set's and the current case's progress bars (shown while exporting)."""
         self.progress_box = QGroupBox("Progress")
         grid = QFormLayout(self.progress_box)
         self.set_bar = QProgressBar()
@@ -192,6 +204,8 @@ class CaseSetDialog(QDialog):
         layout.addWidget(self.progress_box)
         self.progress_box.hide()
 
+    def _build_results(self, layout: QVBoxLayout) -> None:
+        """The failed files and cases, and the summary (shown once there is something to show)."""
         self.failures_label = QLabel("Problems")
         self.failures_label.setObjectName("danger")
         self.failures = QListWidget()
@@ -208,6 +222,7 @@ class CaseSetDialog(QDialog):
         layout.addWidget(self.summary)
         self.summary.hide()
 
+    def _build_buttons(self, layout: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
         self.open_button = QPushButton(icons.icon("open"), "Open output folder")
         self.open_button.setAutoDefault(False)
