@@ -25,12 +25,20 @@ import json
 import sys
 import time
 
+from typing import TYPE_CHECKING
+
 from radshare.core.errors import ConfigError, InputError, RadShareError
-from radshare.uploaders.accounts import AccountStore
-from radshare.uploaders.base import UploadError
+from radshare.uploaders.accounts import Account, AccountStore
+from radshare.uploaders.base import (
+    Post, PublishResult, UploaderProtocol, UploadError, close_uploader, secret_field_of,
+)
 from radshare.uploaders.compose import SourceImage, build_post
-from radshare.uploaders.gate import check_post
+from radshare.uploaders.gate import GateImage, check_post
 from radshare.uploaders.registry import registry
+
+if TYPE_CHECKING:
+    from radshare.core.ledger import Ledger
+    from radshare.core.sharing import SharedPost
 
 
 def add_parser(subparsers) -> None:
@@ -109,26 +117,59 @@ def _run(args: argparse.Namespace) -> int:
     interactive = _interactive()
     if not args.confirm and not interactive:
         raise ConfigError("nothing posted: confirm the right to share with --confirm (no terminal to ask)")
-
     store = AccountStore()
     account = store.get(args.account)
+    cls = _uploader_class(account)
+    uploader = _uploader(store, account, cls)
     try:
-        cls = registry().get(account.target)
+        sources, ids = _shareable_sources(args)  # 1. de-identify and redact every input
+        alts = _alt_texts(args, len(sources), interactive)  # 2. alt text: required
+        # 3. core fits the pixels to the target's limits, and the post is built
+        options = {"category": args.category} if args.category else {}
+        post, gate_images = build_post(
+            sources, cls.limits, alt_texts=alts, caption=args.caption, title=args.title,
+            draft=args.draft, visibility=args.visibility, options=options,
+        )
+        right_to_share, review_confirmed = _confirmations(args, store, account, cls, gate_images, interactive)
+        problems = [f"held back: {p.message}" for p in check_post(  # 4. the PHI gate
+            post, gate_images, right_to_share=right_to_share, text_review_confirmed=review_confirmed)]
+        problems = problems or [f"{cls.display_name}: {m}" for m in uploader.validate(post)]  # 5. the target's checks
+        if problems:
+            for problem in problems:
+                print(f"radshare: {problem}", file=sys.stderr)
+            print("radshare: nothing posted", file=sys.stderr)
+            return 1
+        result, number, case_id = _record_and_send(args, cls, account, uploader, post, gate_images, ids, interactive)
+    finally:
+        close_uploader(uploader)
+    _print_result(args, cls, post, result, number, case_id, time.perf_counter() - started)
+    return 0
+
+
+def _uploader_class(account: Account) -> type[UploaderProtocol]:
+    try:
+        return registry().get(account.target)
     except KeyError as exc:
         raise ConfigError(f"account '{account.name}': {exc.args[0]}") from None
-    secret_field = cls.secret_field() if hasattr(cls, "secret_field") else next((f for f in cls.account_fields if f.secret), None)
+
+
+def _uploader(store: AccountStore, account: Account, cls: type[UploaderProtocol]) -> UploaderProtocol:
+    """The account's uploader with its secret from the keyring."""
+    secret_field = secret_field_of(cls)
     secret = store.secret(account.name) if secret_field is not None else None
     if secret_field is not None and secret_field.required and not secret:
         raise ConfigError(f"account '{account.name}' has no stored {secret_field.label.lower()}: add it again")
-    uploader = cls(dict(account.settings), secret)
+    return cls(dict(account.settings), secret)  # type: ignore[call-arg]
 
-    # 1. De-identify and redact every input; a failing input stops the post.
-    from radshare.core.pipeline import settings_for_installation, shareable_image
+
+def _shareable_sources(args: argparse.Namespace) -> tuple[list[SourceImage], list[tuple[str, str]]]:
+    """Every input de-identified, redacted and rendered (`pipeline.shareable_image`), with its
+    pseudonymous ledger ids. Any input that fails stops the post: each is named on stderr."""
+    from radshare.core import pipeline
+    from radshare.core.sharing import ids_for_file
     from radshare.core.sources import iter_inputs
 
-    settings = settings_for_installation(text_redaction=args.text_redaction)
-    from radshare.core.sharing import ids_for_file
-
+    settings = pipeline.settings_for_installation(text_redaction=args.text_redaction)
     sources: list[SourceImage] = []
     ids: list[tuple[str, str]] = []
     failed = 0
@@ -138,65 +179,55 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         try:
-            sources.append(SourceImage.from_shareable(shareable_image(entry, settings)))
+            sources.append(SourceImage.from_shareable(pipeline.shareable_image(entry, settings)))
             ids.append(ids_for_file(entry.read_bytes(), settings.key))
-        except (InputError, RadShareError) as exc:
+        except RadShareError as exc:
             print(f"radshare: {exc}", file=sys.stderr)
             failed += 1
         except Exception as exc:  # never a traceback that might quote a header value
             print(f"radshare: {entry.display}: could not be de-identified ({type(exc).__name__})", file=sys.stderr)
             failed += 1
     if failed:
-        print(f"radshare: nothing posted: {failed} input(s) could not be de-identified", file=sys.stderr)
-        return 1
+        raise RadShareError(f"nothing posted: {failed} input(s) could not be de-identified")
     if not sources:
         raise ConfigError("no input images found")
+    return sources, ids
 
-    # 2. Alt text: required; asked for in a terminal when missing.
+
+def _alt_texts(args: argparse.Namespace, count: int, interactive: bool) -> list[str]:
+    """--alt once, or once per image; asked for in a terminal when missing."""
     alts = list(args.alt)
-    if len(alts) not in (0, 1, len(sources)):
-        raise ConfigError(f"give --alt once, or once per image ({len(sources)})")
+    if len(alts) not in (0, 1, count):
+        raise ConfigError(f"give --alt once, or once per image ({count})")
     if not alts and interactive:
-        alts = [input(f"Alt text for image {n} (describe it for people who cannot see it): ").strip() for n in range(1, len(sources) + 1)]
+        alts = [input(f"Alt text for image {n} (describe it for people who cannot see it): ").strip()
+                for n in range(1, count + 1)]
+    return alts
 
-    # 3. Prepare (core fits the pixels to the target's limits) and build the post.
-    options = {"category": args.category} if args.category else {}
-    post, gate_images = build_post(
-        sources, cls.limits, alt_texts=alts, caption=args.caption, title=args.title,
-        draft=args.draft, visibility=args.visibility, options=options,
-    )
 
-    # 4. The PHI gate.
-    right_to_share = bool(args.confirm)
-    review_confirmed = bool(args.confirm)
-    if interactive and not args.confirm:
-        if any(not g.text_review_done for g in gate_images):
-            _say(args, "Burned-in text was searched for and painted out automatically, but no person reviewed it.")
-            review_confirmed = _ask_yes("Post without reviewing the redaction (open the images in RadShare to review)?")
-        if account.remember_right_to_share:
-            right_to_share = True
-            _say(args, f"Using your remembered confirmation of the right to share for account '{account.name}'.")
-        else:
-            right_to_share = _ask_yes(f"Do you have the right to share these images ({cls.display_name}, account '{account.name}')?")
-            if right_to_share and args.remember_confirmation:
-                account.remember_right_to_share = True
-                store.update(account)
-    problems = check_post(post, gate_images, right_to_share=right_to_share, text_review_confirmed=review_confirmed)
-    if problems:
-        for problem in problems:
-            print(f"radshare: held back: {problem.message}", file=sys.stderr)
-        print("radshare: nothing posted", file=sys.stderr)
-        return 1
+def _confirmations(args: argparse.Namespace, store: AccountStore, account: Account, cls: type[UploaderProtocol],
+                   gate_images: list[GateImage], interactive: bool) -> tuple[bool, bool]:
+    """(right to share, posting without review confirmed): --confirm gives both, a terminal asks."""
+    if args.confirm or not interactive:
+        return bool(args.confirm), bool(args.confirm)
+    review_confirmed = False
+    if any(not g.text_review_done for g in gate_images):
+        _say(args, "Burned-in text was searched for and painted out automatically, but no person reviewed it.")
+        review_confirmed = _ask_yes("Post without reviewing the redaction (open the images in RadShare to review)?")
+    if account.remember_right_to_share:
+        _say(args, f"Using your remembered confirmation of the right to share for account '{account.name}'.")
+        return True, review_confirmed
+    right_to_share = _ask_yes(f"Do you have the right to share these images ({cls.display_name}, account '{account.name}')?")
+    if right_to_share and args.remember_confirmation:
+        account.remember_right_to_share = True
+        store.update(account)
+    return right_to_share, review_confirmed
 
-    # 5. The target's own offline checks, then publish.
-    invalid = uploader.validate(post)
-    if invalid:
-        for message in invalid:
-            print(f"radshare: {cls.display_name}: {message}", file=sys.stderr)
-        print("radshare: nothing posted", file=sys.stderr)
-        return 1
 
-    # 6. The basis for sharing and the ledger row, written before anything is sent.
+def _record_and_send(args: argparse.Namespace, cls: type[UploaderProtocol], account: Account,
+                     uploader: UploaderProtocol, post: Post, gate_images: list[GateImage], ids: list[tuple[str, str]],
+                     interactive: bool) -> tuple[PublishResult, int, str]:
+    """The basis for sharing and the ledger row, written before anything is sent; then the upload."""
     from radshare.core.ledger import Ledger
     from radshare.core.sharing import check_basis, check_case_label, new_post
 
@@ -206,20 +237,24 @@ def _run(args: argparse.Namespace) -> int:
         basis, reference = check_basis(basis, args.basis_ref, [g.identifiers for g in gate_images])
         entry = new_post(account.name, cls.id, post, ids, basis, reference, case_id=case_id)
         result, number = _send(args, cls, account, uploader, post, ledger, entry)
-    seconds = time.perf_counter() - started
+    return result, number, entry.case_id
+
+
+def _print_result(args: argparse.Namespace, cls: type[UploaderProtocol], post: Post, result: PublishResult,
+                  number: int, case_id: str, seconds: float) -> None:
     if args.json:
         print(json.dumps({
             "url": result.url, "id": result.id, "draft": result.draft, "target": cls.id, "seconds": round(seconds, 3),
-            "ledger": number, "case": entry.case_id,
+            "ledger": number, "case": case_id,
             "images": [{"format": i.format, "width": i.width, "height": i.height, "bytes": i.size} for i in post.images],
         }))
     else:
         print(f"{result.url}{'  (draft)' if result.draft else ''}")
-        _say(args, f"recorded in the sharing ledger as post {number}, case {entry.case_id} ('radshare shared list')")
-    return 0
+        _say(args, f"recorded in the sharing ledger as post {number}, case {case_id} ('radshare shared list')")
 
 
-def _send(args: argparse.Namespace, cls, account, uploader, post, ledger, entry):
+def _send(args: argparse.Namespace, cls: type[UploaderProtocol], account: Account, uploader: UploaderProtocol,
+          post: Post, ledger: Ledger, entry: SharedPost) -> tuple[PublishResult, int]:
     from radshare.core.sharing import publish_and_record
 
     sent = sum(image.size for image in post.images)
@@ -228,14 +263,10 @@ def _send(args: argparse.Namespace, cls, account, uploader, post, ledger, entry)
     def progress(done: int, total: int, stage: str) -> None:
         _say(args, f"  [{done}/{total}] {stage}")
 
-    try:
-        return publish_and_record(ledger, uploader, post, entry, progress=progress)
-    finally:
-        if hasattr(uploader, "close"):
-            uploader.close()
+    return publish_and_record(ledger, uploader, post, entry, progress=progress)
 
 
-def _basis(args: argparse.Namespace, ledger, account: str, interactive: bool) -> str:
+def _basis(args: argparse.Namespace, ledger: Ledger, account: str, interactive: bool) -> str:
     """The basis for sharing: --basis, else the one remembered for the account, else asked, else unstated."""
     from radshare.core.sharing import BASES, UNSTATED
 
