@@ -10,6 +10,7 @@ import base64
 import importlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,41 @@ def test_plugin_posts_prepared_images_through_the_cli(installed_plugin, tmp_path
     assert image["format"] == "jpeg" and max(image["width"], image["height"]) <= 800 and len(data) <= 300_000
     assert PILImage.open(io.BytesIO(data)).format == "JPEG"
     assert PATIENT_ID.encode() not in data and b"DOE" not in data
+
+
+def test_the_composer_offers_the_plugins_visibility_choices_and_posts_the_one_chosen(installed_plugin, qtbot, tmp_path):
+    """The plugin declares its visibility choices as data; the composer shows them with their
+    labels and the chosen one reaches the plugin's `publish`."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+
+    from radshare.core.sources import load_image
+    from radshare.gui.composer import ComposerDialog
+    from radshare.uploaders.accounts import Account, AccountStore
+    from radshare.uploaders.registry import load_registry
+
+    inbox = tmp_path / "inbox"
+    store = AccountStore()
+    store.add(Account("mine", "example-inbox", {"inbox": str(inbox)}), "plugin-token")
+    image = load_image(write_sample_dicom(tmp_path / "scan.dcm", size=256))
+    dialog = ComposerDialog([image], None, store=store, registry=load_registry())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.ready, timeout=60_000)
+
+    assert dialog.visibility.isVisible() and dialog.draft.isVisible()
+    offered = [(dialog.visibility.itemText(i), dialog.visibility.itemData(i)) for i in range(dialog.visibility.count())]
+    assert offered == [("Everyone with the inbox", "everyone"), ("Only me", "only-me")]
+    assert dialog.visibility.currentData() == "everyone"  # the first is the default
+    assert not dialog.content_warning.isVisible() and not dialog.schedule_row.isVisible()
+
+    dialog.visibility.setCurrentIndex(dialog.visibility.findData("only-me"))
+    dialog.set_alt_text(0, "Chest radiograph")
+    dialog.review_confirm.setChecked(True)
+    dialog.right_to_share.setChecked(True)
+    dialog.basis.setCurrentIndex(dialog.basis.findData("policy"))
+    assert dialog.post_button.isEnabled(), dialog.problems.text()
+    with qtbot.waitSignal(dialog.posted, timeout=60_000):
+        qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
+    sent = json.loads(next(inbox.iterdir()).read_text())
+    assert sent["visibility"] == "only-me"

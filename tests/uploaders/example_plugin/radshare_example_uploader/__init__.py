@@ -34,7 +34,9 @@ class InboxUploader(Uploader):
         AccountField("token", "Token", secret=True, kind="password"),
     ]
     limits = Limits(max_images=4, max_bytes=300_000, max_dimension=800, formats=("jpeg",))
-    features = Features(drafts=True)
+    #: Declared data is all the composer reads: these choices appear there as they do for the built-ins.
+    features = Features(drafts=True, visibility=("everyone", "only-me"),
+                        visibility_labels={"everyone": "Everyone with the inbox", "only-me": "Only me"})
 
     def verify(self) -> Identity:
         if not self._secret:
@@ -53,5 +55,6 @@ class InboxUploader(Uploader):
                            "height": image.height, "data": base64.b64encode(image.data).decode("ascii")})
             report_progress(progress, number, len(post.images), f"packing image {number}")
         name = f"post-{time.time_ns()}.json"
-        (inbox / name).write_text(json.dumps({"caption": post.caption, "draft": post.draft, "images": images}))
+        (inbox / name).write_text(json.dumps({"caption": post.caption, "draft": post.draft, "visibility": post.visibility,
+                                            "images": images}))
         return PublishResult(url=(inbox / name).as_uri(), id=name, draft=post.draft)
