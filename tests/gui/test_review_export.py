@@ -184,11 +184,17 @@ def test_preview_shows_the_name_painted_out_before_export(qtbot, window, ct_file
     assert box_spread() > 100
 
 
-@pytest.mark.skipif(HAS_APPLY, reason="redaction is installed: the painted-out export is tested instead")
-def test_without_the_redaction_module_an_image_with_text_boxes_is_not_exported(qtbot, window, ct_file, tmp_path):
+def test_when_text_boxes_cannot_be_painted_out_nothing_is_exported(qtbot, window, ct_file, tmp_path, monkeypatch):
+    from radshare.core.redact import apply
+
     open_by_drop(qtbot, window, [ct_file])
     draw_box_over_text(qtbot, window)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("painting is broken")
+
+    monkeypatch.setattr(apply, "apply_regions", broken)
     written = export_via_dialog(qtbot, window, tmp_path / "out", "png")
     assert written == []
-    assert not list((tmp_path / "out").glob("*.png"))
-    assert any("redaction module" in p for p in window.log_panel.problems)
+    assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
+    assert any("Export failed" in p for p in window.log_panel.problems)
