@@ -32,10 +32,15 @@ def _explain(exc: BaseException) -> str:
 
 
 def verify_account(uploader: Any, progress=None, cancel=None) -> Any:
+    """`uploader.verify()`, explained as every target's errors are; the uploader is closed after."""
+    from radshare.uploaders.base import close_uploader
+
     try:
         return uploader.verify()
     except Exception as exc:
         raise RuntimeError(_explain(exc)) from None
+    finally:
+        close_uploader(uploader)
 
 
 def browser_sign_in(cls: Any, settings: dict[str, str], open_url, progress=None, cancel=None) -> str:
