@@ -83,7 +83,8 @@ class ShareableImage:
 
 
 def identifiers_of(image: Image) -> Identifiers:
-    """The identifiers in the image's original header (none for a photo); raises when unreadable."""
+    """The identifiers in the image's original header (none for a photo); raises when unreadable,
+    and nothing is then shared."""
     if image.dataset is None:
         return Identifiers()
     from radshare.core.deid.identifiers import collect_identifiers
@@ -172,7 +173,8 @@ def shareable_dicom(
 
 
 def scrub_caption(text: str, identifiers: Identifiers) -> str:
-    """Alt text or a caption with the image's identifiers (and ID/date patterns) replaced by tokens."""
-    from radshare.core.deid.text import scrub_text
+    """Alt text or a caption through the one free-text de-identifier: the image's identifiers,
+    ID/date patterns and every word the vocabulary does not know replaced. Its errors propagate."""
+    from radshare.core.deid.text import deidentify_text
 
-    return scrub_text(text, identifiers).text
+    return deidentify_text(text, identifiers).text

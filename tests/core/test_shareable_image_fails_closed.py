@@ -93,7 +93,7 @@ def test_when_the_alt_text_cannot_be_scrubbed_nothing_is_exported(image, tmp_pat
     def broken(*_args, **_kwargs):
         raise RuntimeError("the scrubber is broken")
 
-    monkeypatch.setattr(text, "scrub_text", broken)
+    monkeypatch.setattr(text, "deidentify_text", broken)
     with pytest.raises(RuntimeError):
         _export(image, tmp_path / "out", alt="Axial CT of Jane Doe")
     assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
