@@ -23,7 +23,7 @@ class SourceImage:
     """De-identified pixels and their provenance: what a `ShareableImage` from core gives.
 
     `deidentified` is True only for pixels that came out of RadShare's de-identification
-    (`radshare.core.pipeline.shareable_image` or the GUI's export path).
+    (`radshare.core.shareable.make_shareable`, also behind `pipeline.shareable_image`).
     """
 
     rgb: np.ndarray
