@@ -53,6 +53,7 @@ GROUND_STEP = 40  # grey levels between the ground under a box and past its end 
 INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
 VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
 CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
+CONFIRM_LEARNED = True  # DB's strong boxes confirmed on the frame's own grey (_confirmed_on_grey)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -333,6 +334,25 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple
     return kept
 
 
+def _confirmed_on_grey(grey, learned) -> list[tuple[int, int, int, int]]:
+    """DB's strong boxes (found on the contrast-normalised frame) where DB also finds text in the
+    frame's own grey, enlarged; faint ones as they are (normalisation is what finds them).
+
+    Normalised, speckle and organ texture look like glyph rows to DB; in the frame's own grey,
+    enlarged, they do not, while text at full contrast is found again at once.
+    """
+    rows, cols = grey.shape[:2]
+    kept = []
+    for b in learned:
+        if _is_faint(grey, b):
+            kept.append(b)
+            continue
+        looked = _turned_boxes(grey, _strips([b], rows, cols)) if _is_tall(b) else _second_look(grey, [_around(b, rows, cols)])
+        if any(_confirms(b, d) for d in looked):
+            kept.append(b)
+    return kept
+
+
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     from radshare.core.redact.ocr import find_words
 
@@ -365,12 +385,14 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
         if VERIFY:  # before growth, which would blur what each test found
-            learned = verify.line_sized(learned, rows, cols)
+            learned = verify.line_sized(grey, learned)
+            if CONFIRM_LEARNED:
+                learned = _confirmed_on_grey(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if VERIFY:
-            learned, proposals = (verify.line_sized(boxes, rows, cols) for boxes in (learned, proposals))  # grown too far
+            learned, proposals = (verify.line_sized(grey, boxes) for boxes in (learned, proposals))  # grown too far
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:
