@@ -9,14 +9,17 @@ overlay text in the same place on every slice while the anatomy changes, Burned 
 YES; and one multi-frame 640 x 480 ultrasound cine, speckle moving in the sector, overlay fixed,
 a timer that changes every 25 frames. Each is de-identified with default settings on --workers
 (2) workers, with and without the series path, and the printout gives slices/s and frames/s
-(wall clock of the whole command) and recall: a planted string counts on a frame when >= 90% of
-its box is painted in that frame of the output.
+(wall clock of the whole command), the CPU seconds the command and its workers used per slice
+or frame (user + system: on a shared, loaded machine the wall clock depends on what else runs,
+the CPU cost does not; 2 / that is the rate two free cores would give), and recall: a planted
+string counts on a frame when all of its ink is painted in that frame of the output (>= 90%).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,17 +54,20 @@ def write_cine(folder: Path, count: int):
     return cine
 
 
-def deid(source: Path, out: Path, workers: int, every_frame: bool) -> float:
+def deid(source: Path, out: Path, workers: int, every_frame: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and all its workers)."""
     command = [sys.executable, "-m", "radshare", "deid", str(source), "-o", str(out), "--workers", str(workers), "-q"]
     if every_frame:
         command.append("--every-frame")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"radshare deid failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def output_frames(out: Path) -> list[np.ndarray]:
@@ -83,23 +89,23 @@ def recall(series, frames: list[np.ndarray]) -> tuple[int, int]:
 
 
 def measure(name: str, unit: str, source: Path, series, count: int, work: Path, workers: int, repeat: int) -> None:
-    results = {}
-    for every_frame in (False, True):
+    print(f"\n{name}: {count} {unit}, {workers} workers (best of {repeat})", flush=True)
+    base = None
+    for every_frame in (True, False):
         label = "every frame" if every_frame else "series path"
-        seconds = []
+        runs = []
         for run in range(repeat):
-            out = work / f"{name}-{'every' if every_frame else 'series'}-{run}"
-            seconds.append(deid(source, out, workers, every_frame))
+            out = work / f"{name.replace(' ', '-')}-{'every' if every_frame else 'series'}-{run}"
+            runs.append(deid(source, out, workers, every_frame))
             if run < repeat - 1:
                 shutil.rmtree(out)
         hit, total = recall(series, output_frames(out))
-        results[label] = (min(seconds), hit, total)
         shutil.rmtree(out)
-    base = results["every frame"][0]
-    print(f"\n{name}: {count} {unit}, {workers} workers (best of {repeat})")
-    for label, (seconds, hit, total) in results.items():
-        print(f"  {label:<12} {count / seconds:7.1f} {unit}/s  ({seconds:6.1f} s, {base / seconds:4.1f}x)   "
-              f"recall {100 * hit / max(total, 1):5.1f}% ({hit}/{total})")
+        seconds, cpu = min(runs)
+        base = base or (seconds, cpu)
+        print(f"  {label:<12} {count / seconds:7.1f} {unit}/s ({seconds:6.1f} s wall, {base[0] / seconds:4.1f}x)   "
+              f"CPU {1000 * cpu / count:6.1f} ms/{unit[:-1]} ({base[1] / cpu:4.1f}x; 2 free cores: {2 * count / cpu:6.1f} {unit}/s)   "
+              f"recall {100 * hit / max(total, 1):5.1f}% ({hit}/{total})", flush=True)
 
 
 def main() -> None:
