@@ -13,10 +13,11 @@ verified against what was found there (the layout) with tests that cost about a 
   INK_KERNEL px across), counted per grey value in each 2x2-cell window: overlay glyphs are drawn
   in one value, so a window where one value holds NOVEL_INK such pixels may hold new text when
   they persist (same value, same place) in the frame before or after. On its own frame alone,
-  the value must be one of its own in the window (INK_SHARE of the window's pixels at it are
-  such stroke pixels: not the dark of a vessel, nor speckle's common values) and the count must
-  beat, CHANCE_MARGIN times over, what the series makes by chance (measured between the layout
-  frames: none on CT noise, a few on 8-bit speckle).
+  the strokes must stand STRONG_Z times the ground's spread off it, and where the series makes
+  such strokes by chance at all (measured between the layout frames: never on CT noise, a few on
+  8-bit speckle) their value must be one of its own in the window (INK_SHARE of the window's
+  pixels at it are such strokes: not the dark of a vessel) and their count must beat chance
+  CHANCE_MARGIN times over.
 
 A frame failing a test is looked at again by the full detector on full-width bands around the
 failing cells (full width, so the network sees them at the frame's own scale), or whole when the
@@ -189,7 +190,7 @@ class Stats:
 class _Layout:
     reference: _Frame
     quiet: np.ndarray  # per cell: unchanged between the layout frames
-    chance: float  # distinct stroke pixels of one value a window showed by chance between the layout frames
+    chance: tuple[float, float]  # stroke pixels of one value a window showed by chance between the layout frames (distinct, all)
     ground: np.ndarray  # per cell, the least grey spread any frame so far had there (text raises it)
     boxes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
@@ -269,7 +270,10 @@ class SeriesScanner:
         persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= NOVEL_INK
         strong = current.strong(layout.ground) & moved
         np.minimum(layout.ground, current.spread, out=layout.ground)
-        alone = _distinct_counts(current, strong) >= max(NOVEL_INK, CHANCE_MARGIN * layout.chance)
+        if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
+            alone = _one_value_counts(current.grey, strong).max(axis=2) >= NOVEL_INK
+        else:
+            alone = _distinct_counts(current, strong) >= max(NOVEL_INK, CHANCE_MARGIN * layout.chance[0])
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -300,16 +304,20 @@ def _distinct_counts(frame: _Frame, novel: np.ndarray) -> np.ndarray:
     return np.where(distinct, counts, 0).max(axis=2)
 
 
-def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> float:
-    """The most distinct stroke pixels of one value (see _distinct_counts) a window of `last`
-    shows where it differs from `first`, away from the text found on them: how often this series
-    makes stroke-like runs by chance (none on CT noise, a few on 8-bit speckle)."""
+def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[float, float]:
+    """How often this series makes stroke-like runs by chance: the most strong stroke pixels of
+    about one value that a window of `last` shows where it differs from `first`, away from the
+    text found on them, counted (distinct ones only: see _distinct_counts, and all). None at
+    all on CT noise; a few on 8-bit speckle."""
     moved = cv2.absdiff(last.grey, first.grey) >= INK_STEP // 2
-    counts = _distinct_counts(last, last.strong(first.spread) & moved)
-    text = np.zeros(counts.shape, bool)
+    strong = last.strong(np.minimum(first.spread, last.spread)) & moved
+    counts = _distinct_counts(last, strong), _one_value_counts(last.grey, strong).max(axis=2)
+    text = np.zeros(counts[0].shape, bool)
     for box in boxes:
-        text |= _touch_map(box, counts.shape)
-    return float(counts[~text].max()) if (~text).any() else 0.0
+        text |= _touch_map(box, counts[0].shape)
+    if text.all():
+        return 0.0, 0.0
+    return float(counts[0][~text].max()), float(counts[1][~text].max())
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:
