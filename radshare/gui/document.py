@@ -89,7 +89,7 @@ class ImageState(QObject):
 
     def finish_detection(self, regions: list) -> bool:
         """Record that detection finished with `regions`; True when they need the reviewer
-        (the caller then pushes them as an undoable SetDetected). A review restored from an
+        (the caller then applies them with SetDetected). A review restored from an
         earlier session stands again when every box found now was already there."""
         self.detecting = False
         self.detected = True

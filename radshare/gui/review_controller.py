@@ -127,7 +127,8 @@ class ReviewController(QObject):
 
     def _on_detected(self, state: ImageState, regions) -> None:
         if state.finish_detection(regions):
-            state.undo_stack.push(commands.SetDetected(state, list(regions)))
+            # applied, not pushed: undoing detection would leave an image "detected" without its boxes
+            commands.SetDetected(state, list(regions)).redo()
         found = len(regions)
         identifiers = sum(1 for r in regions if r.is_identifier)
         if state is self.state:

@@ -145,3 +145,13 @@ def test_cancelling_detection_leaves_the_images_unreviewable_until_asked_again(q
     with qtbot.waitSignal(window.reviewer.image_detected, timeout=60000):
         qtbot.mouseClick(window.review_panel.detect, Qt.LeftButton)
     assert state.detected and window.review_panel.accept_all.isEnabled()
+
+
+def test_undo_cannot_take_the_detected_boxes_away(qtbot, window, ct_file):
+    open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
+    state = window.current
+    found = list(state.image.regions)
+    assert found
+    press_key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
+    assert state.image.regions == found
