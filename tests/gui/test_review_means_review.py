@@ -155,3 +155,28 @@ def test_undo_cannot_take_the_detected_boxes_away(qtbot, window, ct_file):
     assert found
     press_key(qtbot, window, Qt.Key_Z, Qt.ControlModifier)
     assert state.image.regions == found
+
+
+def test_a_review_from_an_earlier_session_stands_again_once_detection_confirms_it(
+        qtbot, window, ct_file, settings, tmp_path, held_detection):
+    from radshare.gui.main_window import MainWindow
+
+    held_detection.set()
+    open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
+    qtbot.mouseClick(window.review_panel.accept_all, Qt.LeftButton)
+    assert window.current.review_done
+    window.close()  # the review is saved beside the session
+    again = MainWindow(settings, session_dir=tmp_path / "session")
+    qtbot.addWidget(again)
+    again.show()
+    held_detection.clear()
+    try:
+        open_by_drop(qtbot, again, [ct_file])
+        state = again.current
+        assert state.image.review == "not reviewed" and again.exporter.unreviewed([state]) == 1  # not yet
+        held_detection.set()
+        wait_detected(qtbot, again)
+        assert state.image.review == "reviewed" and state.review_done
+    finally:
+        again.close()
