@@ -38,7 +38,8 @@ class ExportController(QObject):
 
     @staticmethod
     def unreviewed(states: list[ImageState]) -> int:
-        return sum(1 for s in states if s.image.review == "not reviewed")
+        """Images not yet detected and reviewed: the gate asks for the explicit confirmation."""
+        return sum(1 for s in states if not s.review_done)
 
     def dialog(self):
         from radshare.gui.dialogs.export_dialog import ExportDialog

@@ -385,9 +385,11 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             self._update_frame_bar()
 
     def save_sidecar(self, state: ImageState) -> None:
+        sidecar = annotations_io.Sidecar.of(state.image)
+        if state.restored_review is not None:  # detection has not confirmed it yet: keep it for next time
+            sidecar.review = state.restored_review
         try:
-            annotations_io.write_sidecar(annotations_io.sidecar_path(self.session_dir, state.image),
-                                         annotations_io.Sidecar.of(state.image))
+            annotations_io.write_sidecar(annotations_io.sidecar_path(self.session_dir, state.image), sidecar)
         except OSError as exc:
             self.log_panel.problem(f"Annotations could not be saved ({exc.strerror or type(exc).__name__}).")
 
