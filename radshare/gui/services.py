@@ -156,11 +156,10 @@ def _short(value: Any, limit: int = 120) -> str:
 
 
 def identifiers_of(image: Image) -> Identifiers:
-    if image.dataset is None:
-        return model.Identifiers()
-    from radshare.core.deid.identifiers import collect_identifiers
+    """The header's identifiers and those the input's file and folder names carry."""
+    from radshare.core.deid.identifiers import image_identifiers
 
-    return collect_identifiers(image.dataset)
+    return image_identifiers(image)
 
 
 def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:

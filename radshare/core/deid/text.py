@@ -125,7 +125,8 @@ _GENERIC = re.compile(r"^(?:img|image|dsc|dscn|dcim|pic|photo|scan|file|series|s
 def identifiers_from_names(*paths: str | Path) -> Identifiers:
     """What a file or folder name says about the patient (`SMITH_JOHN_12345.jpg`).
 
-    Words the vocabulary does not know become names, digit runs of three or more become IDs,
+    Words the vocabulary does not know become names (a known word is the case's subject far more
+    often than a name: "white_matter_case"; it stays subject to the context rules), digit runs of three or more become IDs,
     eight-digit dates become dates. Generic camera and export words ("IMG", "DSC") are skipped.
     """
     vocabulary = load_vocabulary()
@@ -140,8 +141,7 @@ def identifiers_from_names(*paths: str | Path) -> Identifiers:
                         found.dates.append(piece)
                     elif len(piece) >= 3:
                         found.ids.append(piece)
-                elif len(piece) >= 2 and not _GENERIC.match(piece) and (
-                        lower not in vocabulary.words or lower in vocabulary.name_words):
+                elif len(piece) >= 2 and not _GENERIC.match(piece) and lower not in vocabulary.words:
                     found.names.append(piece)
     for bucket in (found.names, found.ids, found.dates):
         bucket[:] = list(dict.fromkeys(bucket))

@@ -24,7 +24,7 @@ _SHAPES = re.compile(
     r"[ctls]\d{1,2}"  # spine levels
     r"|\d+(?:st|nd|rd|th)"  # ordinals
     r"|\d+x\d+|x\d+"  # matrices, magnification
-    r"|[a-z]{1,2}\d"  # short levels and labels: S1, D2, AP1
+    r"|[a-z]\d{1,3}|[a-z]{2}\d"  # levels, series and labels: S1, D2, S002, AP1
 )
 _PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
              "hyper", "hypo", "hemi", "pan", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non",
@@ -40,6 +40,7 @@ TRIGGERS = frozenset(
     "girlfriend colleague gp consultant surgeon physician radiologist registrar referrer by named called "
     "née nee aka herr frau mme mlle madame monsieur senor señor senora señora".split()
 )
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CAPS_AMBIGUOUS = frozenset({"mr", "ms", "by"})  # MR the modality, MS the disease, "BY" too common in capitals
 _SENTENCE_END = ".!?:;\n\"'(*#>-|[\t"
 
@@ -54,6 +55,10 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
     words = vocabulary.words
     lowered = [_stem(t[2].lower()) for t in tokens]
     removed = [not _known(w, words) for w in lowered]
+    for i, (start, _end, word) in enumerate(tokens):
+        if removed[i] and start and text[start - 1] == "#":  # a hashtag: judged by its parts ("#FOAMrad")
+            parts = _CAMEL.findall(word)
+            removed[i] = len(parts) < 2 or not all(_known(p.lower(), words) for p in parts)
     _eponyms(tokens, lowered, removed, vocabulary)
     name_like = [w in vocabulary.name_words for w in lowered]
     for i, (start, end, word) in enumerate(tokens):
