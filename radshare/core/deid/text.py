@@ -171,7 +171,7 @@ def _with_urls(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabul
         if any(s < end and start < e for s, e, _ in spans):
             continue
         words = re.findall(r"[^\W_]+", text[start:end].lower())
-        if all(w in vocabulary.words or (w.isdigit() and len(w) <= 4) for w in words):
+        if all((w in vocabulary.words and w not in vocabulary.name_words) or (w.isdigit() and len(w) <= 4) for w in words):
             out.append((start, end, "keep"))
         else:
             out.append((start, end, URL))

@@ -24,11 +24,14 @@ _SHAPES = re.compile(
     r"[ctls]\d{1,2}"  # spine levels
     r"|\d+(?:st|nd|rd|th)"  # ordinals
     r"|\d+x\d+|x\d+"  # matrices, magnification
-    r"|[a-z]\d{1,3}|[a-z]{2}\d"  # levels, series and labels: S1, D2, S002, AP1
+    r"|[a-z]\d{1,3}"  # levels, series and labels: S1, D2, S002
 )
 _PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
              "hyper", "hypo", "hemi", "pan", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non",
              "pseudo", "neo", "bi", "uni", "re", "un", "de", "mid", "semi", "over", "under")
+_SPELLINGS = (("ae", "e"), ("oe", "e"), ("our", "or"), ("isation", "ization"), ("ise", "ize"), ("tre", "ter"),
+              ("yse", "yze"), ("ogue", "og"))
+_INFLECTIONS = (("ed", ("", "e")), ("ing", ("", "e")), ("ly", ("",)), ("ness", ("",)), ("ment", ("",)))
 _SUFFIXES = ("itis", "osis", "ectomy", "ectomies", "otomy", "ostomy", "plasty", "graphy", "algia", "aemia", "emia",
              "pathy", "plasia", "trophy", "megaly", "ectasis", "ectasia", "lysis", "scopy", "rrhage", "rrhoea", "rrhea",
              "malacia", "penia", "cytosis", "sclerosis", "stenosis", "oscopic", "ectomised", "ectomized")
@@ -51,7 +54,8 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
     tokens = _tokens(text, spans)
     if not tokens:
         return []
-    mixed = any(ch.islower() for ch in text)
+    mixed = any(len(w) > 2 and any(ch.islower() for ch in w) and not _NUMBER_UNIT.fullmatch(w.lower())
+                for _, _, w in tokens)
     words = vocabulary.words
     lowered = [_stem(t[2].lower()) for t in tokens]
     removed = [not _known(w, words) for w in lowered]
@@ -66,7 +70,12 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
             continue
         if mixed and _title(word) and not _sentence_start(text, start):
             removed[i] = True  # "seen with White" / "lives in Bath"
+        elif not mixed and lowered[i] not in vocabulary.imaging:
+            removed[i] = True  # in capitals a name looks like any word: only curated imaging words stay
     _context(text, tokens, lowered, removed, name_like, mixed)
+    if not mixed:
+        _runs(text, tokens, lowered, removed, vocabulary)
+    _codes(text, tokens, lowered, removed, words)
     return [(s, e) for (s, e, _), gone in zip(tokens, removed) if gone]
 
 
@@ -102,9 +111,17 @@ def _known(word: str, words: frozenset[str]) -> bool:
     if len(word) == 1:
         return True
     if word.endswith("s") and len(word) > 3:
-        if word[:-1] in words or (word.endswith("es") and word[:-2] in words) or (
+        if word[:-1] in words or (word.endswith(("ses", "xes", "zes", "ches", "shes")) and word[:-2] in words) or (
                 word.endswith("ies") and word[:-3] + "y" in words):
             return True
+    for british, american in _SPELLINGS:
+        if british in word and word.replace(british, american) in words:
+            return True  # haematoma, oesophagus, tumour, centre
+    for ending, replacements in _INFLECTIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            stem = word[: -len(ending)]
+            if any(stem + r in words for r in replacements) or (stem[-1:] == stem[-2:-1] and stem[:-1] in words):
+                return True  # distended, outstretched, thickening, markedly
     for prefix in _PREFIXES:
         rest = word[len(prefix):]
         if word.startswith(prefix) and len(rest) >= 4 and (rest in words or rest.lstrip("-") in words):
@@ -140,7 +157,10 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
             continue
         for j in range(i + 1, min(n, i + 4)):
             word = tokens[j][2]
-            if any(ch in ".!?;\n" for ch in text[tokens[j - 1][1]:tokens[j][0]]):
+            between = text[tokens[j - 1][1]:tokens[j][0]]
+            if lowered[j - 1] in TRIGGERS and between.strip() == ".":
+                pass  # "Dr. Brown": the dot of an abbreviated title
+            elif any(ch in ".!?;\n" for ch in between):
                 break  # a name after a title stays in its sentence
             if lowered[j] in TRIGGERS:
                 continue  # "seen by Dr ..."
@@ -162,6 +182,43 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
             for j in (i - 1, i + 1):
                 if 0 <= j < n and removed[j] and _title(tokens[j][2]) and _adjacent(text, tokens, min(i, j)):
                     removed[i] = changed = True
+                    break
+
+
+def _runs(text: str, tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabulary) -> None:
+    """In capitals, a plain English word beside a removed word is taken as part of a name
+    ("[XQZ] WILL"): descriptors are written in clinical words."""
+    n = len(tokens)
+    if not any(removed):
+        return
+    for _ in range(2):
+        for i in range(n):
+            if removed[i] or lowered[i] in vocabulary.clinical or not tokens[i][2].isalpha() or len(tokens[i][2]) < 3:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < n and removed[j] and tokens[j][2].isalpha() and \
+                        not text[tokens[min(i, j)][1]:tokens[max(i, j)][0]].strip():
+                    removed[i] = True
+                    break
+
+
+def _codes(text: str, tokens, lowered: list[str], removed: list[bool], words: frozenset[str]) -> None:
+    """A number or short code beside a removed code is part of it ("FG1K 541", "JZZY H00")."""
+    n = len(tokens)
+    if not any(removed) or all(t[2].isalpha() for t in tokens):
+        return
+    for _ in range(2):
+        for i in range(n):
+            word = tokens[i][2]
+            if removed[i] or word.isalpha():
+                continue
+            if word.isdigit() and len(word) < 3 or not word.isdigit() and (
+                    lowered[i] in words or _NUMBER_UNIT.fullmatch(lowered[i])):
+                continue  # "2 VIEWS", "B1000", "5MM" stay
+            for j in (i - 1, i + 1):
+                if 0 <= j < n and removed[j] and tokens[j][2].isupper() and \
+                        not text[tokens[min(i, j)][1]:tokens[max(i, j)][0]].strip():
+                    removed[i] = True
                     break
 
 
