@@ -176,8 +176,8 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
             between = text[tokens[j - 1][1]:tokens[j][0]]
             if lowered[j - 1] in TRIGGERS and between.strip() == ".":
                 pass  # "Dr. Brown": the dot of an abbreviated title
-            elif any(ch in ".!?;\n" for ch in between):
-                break  # a name after a title stays in its sentence
+            elif any(ch in ".!?;\n" for ch in between) or "," in between and j > i + 1:
+                break  # a name after a title stays in its sentence, and ends at a comma
             if lowered[j] in TRIGGERS:
                 continue  # "seen by Dr ..."
             if mixed:
