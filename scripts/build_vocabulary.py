@@ -161,7 +161,8 @@ def main() -> int:
     # common English, or a plain (lower-case) dictionary word that is not among the commonest names.
     very_common = {w for w in common if common[w] >= KEEP_ZIPF and w in lower and names.get(w, NAME_RANK) > TOP_NAME}
     risky = set(names) | places | eponyms
-    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or w not in lower or w in eponyms}
+    # not in the spelling dictionary: a proper noun, unless a clinical code names it ("sulcus")
+    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or (w not in lower and w not in codes) or w in eponyms}
     dropped = strong - curated - very_common
     english_words = {w for w in common if w not in dropped}
     code_words = {w for w in codes if w not in dropped}
