@@ -15,6 +15,7 @@ It writes, sorted and lower-case, one word a line:
                   LOINC, RadLex, UCUM ... concepts the standard uses) and of the ICD-10-CM
                   descriptions (simple-icd-10-cm), minus the same names (SNOMED names breeds and
                   places: "Walker hound", "Aberdeen Angus");
+* code-values.tsv the (scheme, value) pairs of pydicom's code dictionaries: Code Values kept as codes;
 * name-words.txt  words kept in spite of being common names or places, because they are very common
                   English (Zipf >= KEEP_ZIPF, lower case in a spelling dictionary, not among the
                   TOP_NAME commonest names: "will", "may", "long") or curated (imaging.txt): the
@@ -143,6 +144,22 @@ def icd10cm_words() -> set[str]:
     return words
 
 
+def code_values() -> list[str]:
+    """"SCHEME\tVALUE" of every code in pydicom's dictionaries (SNOMED's old and new codes both):
+    read by radshare/core/deid/codes.py, which keeps such Code Values. Importing pydicom's
+    dictionaries costs half a second per process; a text file a hundredth of that."""
+    from pydicom.sr import _concepts_dict, _snomed_dict
+
+    pairs: set[tuple[str, str]] = set()
+    for scheme, concepts in _concepts_dict.concepts.items():
+        for codes in concepts.values():
+            pairs.update((scheme, value) for value in codes)
+    for mapping in _snomed_dict.mapping.values():
+        for new, old in mapping.items():
+            pairs.update({("SCT", str(new)), ("SCT", str(old))})
+    return sorted(f"{scheme}\t{value}" for scheme, value in pairs)
+
+
 def write(name: str, words: set[str], header: str) -> None:
     body = "\n".join(sorted(words))
     (OUT / name).write_text(f"# {header}\n{body}\n", encoding="utf-8")
@@ -169,6 +186,7 @@ def main() -> int:
     function = {w for w in common if common[w] >= FUNCTION_ZIPF}  # "and", "the", "first": never names
     name_like = ({w for w in names if names[w] <= NAME_WORD_RANK} | main_places() | eponyms) - function
     ambiguous = name_like & (english_words | code_words | curated)
+    (OUT / "code-values.tsv").write_text("\n".join(code_values()) + "\n", encoding="utf-8")
     write("english.txt", english_words, f"built by scripts/build_vocabulary.py: wordfreq (Zipf >= {ENGLISH_ZIPF}) minus names and places")
     write("clinical.txt", code_words, "built by scripts/build_vocabulary.py: words of pydicom's code meanings and ICD-10-CM minus names and places")
     write("name-words.txt", ambiguous, "built by scripts/build_vocabulary.py: words that are also common names or places")
