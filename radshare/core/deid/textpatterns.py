@@ -88,7 +88,7 @@ def find_spans(text: str, identifiers: Identifiers | None = None, patterns: bool
     if patterns:
         rules.extend(_pattern_rules())
     taken: list[list] = []  # [start, end, category], kept in priority order of discovery
-    has_digit = any(ch.isdigit() for ch in text)
+    has_digit = _DIGIT.search(text) is not None
     lower = text.lower()
     for rule in rules:
         if rule.needs and not (has_digit if rule.needs == "digit" else rule.needs in lower):
@@ -132,6 +132,10 @@ def freeze(identifiers: Identifiers | None) -> tuple[tuple[str, ...], ...]:
     )
 
 
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=256)
 def thaw(frozen: tuple[tuple[str, ...], ...]) -> Identifiers:
     names, ids, dates, institutions, other = frozen
     return Identifiers(list(names), list(ids), list(dates), list(institutions), list(other))

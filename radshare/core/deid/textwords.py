@@ -59,8 +59,7 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
     tokens = _tokens(text, spans)
     if not tokens:
         return []
-    mixed = any(len(w) > 2 and any(ch.islower() for ch in w) and not _NUMBER_UNIT.fullmatch(w.lower())
-                for _, _, w in tokens)
+    mixed = any(len(w) > 2 and w != w.upper() and not _NUMBER_UNIT.fullmatch(w.lower()) for _, _, w in tokens)
     words = vocabulary.words
     lowered = [_stem(t[2].lower()) for t in tokens]
     clinical = vocabulary.clinical
