@@ -123,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
     uploader = cls(dict(account.settings), secret)
 
     # 1. De-identify and redact every input; a failing input stops the post.
+    from radshare.core.deid.text import identifiers_from_names
     from radshare.core.pipeline import settings_for_installation, shareable_image
     from radshare.core.sources import iter_inputs
 
@@ -138,7 +139,10 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         try:
-            sources.append(SourceImage.from_shareable(shareable_image(entry, settings)))
+            source = SourceImage.from_shareable(shareable_image(entry, settings))
+            # the input's own name may say who it is (SMITH_JOHN_12345.jpg): the gate matches it too
+            source.identifiers = source.identifiers.merge(identifiers_from_names(entry.display))
+            sources.append(source)
             ids.append(ids_for_file(entry.read_bytes(), settings.key))
         except (InputError, RadShareError) as exc:
             print(f"radshare: {exc}", file=sys.stderr)

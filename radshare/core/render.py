@@ -391,12 +391,10 @@ def safe_label(text: str, identifiers: Identifiers | None) -> str:
 
 
 def image_identifiers(image: Image) -> Identifiers | None:
-    """The identifiers of a DICOM image's original header (None for photos)."""
-    if image.dataset is None:
-        return None
-    from radshare.core.deid.identifiers import collect_identifiers
+    """The identifiers of an image's original header and of its input's name (for its labels)."""
+    from radshare.core.deid.identifiers import image_identifiers as identifiers_of
 
-    return collect_identifiers(image.dataset)
+    return identifiers_of(image)
 
 
 def _draw_labels(out: np.ndarray, labels) -> np.ndarray:

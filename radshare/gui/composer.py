@@ -61,13 +61,11 @@ def render_source(image: Image, view: Any, frame: int) -> Any:
 
 
 def _identifiers(image: Image) -> Identifiers:
-    if image.dataset is None:
-        return Identifiers()
     try:
-        from radshare.core.deid.identifiers import collect_identifiers
+        from radshare.core.deid.identifiers import image_identifiers
 
-        return collect_identifiers(image.dataset)
-    except Exception:  # the gate still checks the texts with what it has
+        return image_identifiers(image)
+    except Exception:  # the gate still checks the texts with what it has (and its allow-list)
         return Identifiers()
 
 

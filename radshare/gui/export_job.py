@@ -52,6 +52,8 @@ def export_items(
     cancel: Callable[[], bool] | None = None,
 ) -> list[Path]:
     """Write every item; returns the written paths. Stops between items when cancelled."""
+    # Alt texts are cleaned before anything is written: when cleaning cannot run, nothing is exported.
+    alts = [_scrubbed(item.alt_text, item.image) if item.alt_text.strip() else "" for item in items]
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -91,8 +93,8 @@ def export_items(
         else:
             raise ValueError(f"unknown export format {options.fmt!r}")
         written.append(path)
-        if item.alt_text.strip():
-            alt_texts[path.name] = _scrubbed(item.alt_text, item.image)
+        if alts[index]:
+            alt_texts[path.name] = alts[index]
     if alt_texts:
         alt_path = out_dir / f"{options.prefix}-alt-text.json"
         existing = {}
@@ -133,12 +135,11 @@ def _encode(rgb: np.ndarray, options: ExportOptions) -> bytes:
 
 
 def _scrubbed(text: str, image: Image) -> str:
-    """Alt text with the image's own identifiers (and ID/date patterns) replaced by tokens."""
-    try:
-        from radshare.core.deid.text import scrub_text
-    except ImportError:
-        return text
-    return scrub_text(text, services.identifiers_of(image)).text
+    """Alt text through the core free-text de-identifier (the image's own identifiers, those of its
+    input's name, patterns, and only known words). Its errors propagate: fail closed."""
+    from radshare.core.deid.text import deidentify_text
+
+    return deidentify_text(text, services.identifiers_of(image)).text
 
 
 def write_cine(frames, path: Path, fmt: str, fps: float) -> None:

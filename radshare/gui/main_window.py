@@ -91,6 +91,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.series_panel = SeriesPanel()
         self.series_panel.image_selected.connect(self.show_state)
         self.deid_panel = DeidPanel()
+        self.deid_panel.vocabulary_changed.connect(lambda _word: self._refresh_deid())
         self.review_panel = ReviewPanel()
         self.properties_panel = PropertiesPanel()
         self.properties_panel.style_changed.connect(self._on_style_changed)

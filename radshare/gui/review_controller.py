@@ -189,11 +189,22 @@ class ReviewController(QObject):
 
     def set_keep(self, region, keep: bool) -> None:
         state = self.state
+        if state is not None and keep and not self._may_keep(state, region):
+            self.window.statusBar().showMessage(
+                "This text is not a known teaching label (a name, a date or an unknown word?): it stays painted out.", 8000)
+            self.panel.keep.setChecked(False)
+            return
         if state is not None and region.keep != keep:
             new = replace(region, keep=keep)
             state.undo_stack.push(commands.ReplaceItem(state, "regions", region, new,
                                                        "Keep text" if keep else "Paint out text", accept=True))
             self.window.canvas.select("regions", new)
+
+    @staticmethod
+    def _may_keep(state: ImageState, region) -> bool:
+        from radshare.core.redact.ocr import may_keep_as_label
+
+        return may_keep_as_label(region.text or "", services.identifiers_of(state.image))
 
     def accept_all(self) -> None:
         state = self.state

@@ -70,6 +70,13 @@ class WhatIfRow:
     action: str  # removed | emptied | replaced | kept | shifted | cleaned
     result: str
     reason: str = ""
+    removed: tuple = ()  # cleaned text: (start, end, category) spans of `full` the cleaner changed
+    full: str = ""  # the whole original value (`original` may be shortened for the table)
+
+    def removed_words(self) -> list[str]:
+        """The words the vocabulary did not know (category "word"), in order, once each."""
+        words = [self.full[s:e] for s, e, c in self.removed if c == "word"]
+        return list(dict.fromkeys(w for part in words for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", part)))
 
 
 ACTION_WORDS = {
@@ -128,7 +135,8 @@ def _row(planned: Any) -> WhatIfRow:
     if "file meta" in str(_first_attr(planned, "reason", default="")):
         group = "File meta"
     return WhatIfRow(group, tag, name, _short(original), word, _short(result),
-                     str(_first_attr(planned, "reason", default="")))
+                     str(_first_attr(planned, "reason", default="")),
+                     tuple(_first_attr(planned, "removed", default=()) or ()), str(original))
 
 
 def _group_for(tag: str, name: str) -> str:
@@ -156,11 +164,10 @@ def _short(value: Any, limit: int = 120) -> str:
 
 
 def identifiers_of(image: Image) -> Identifiers:
-    if image.dataset is None:
-        return model.Identifiers()
-    from radshare.core.deid.identifiers import collect_identifiers
+    """The header's identifiers and those the input's file and folder names carry."""
+    from radshare.core.deid.identifiers import image_identifiers
 
-    return collect_identifiers(image.dataset)
+    return image_identifiers(image)
 
 
 def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:
