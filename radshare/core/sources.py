@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Iterator, Literal
 
 import numpy as np
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
@@ -30,7 +31,7 @@ from radshare.core.budgets import INFLATED_BYTES, OverBudget, check_inflated_siz
 from radshare.core.deid.pixelbits import expected_pixel_bytes
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
-from radshare.core.part10 import read_usual
+from radshare.core.part10 import follow_read_encoding, read_usual
 from radshare.core.peek import peek
 
 Sniffed = Literal["dicom", "dicomdir", "photo"]
@@ -43,6 +44,7 @@ logging.getLogger("pydicom").setLevel(logging.ERROR)
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 _DICOMDIR_UID = re.compile(re.escape(DICOMDIR_SOP_CLASS.encode()) + rb"(?![0-9.])")
 MAX_PIXELS_PER_FRAME = 30_000 * 30_000
+SHORT_FILE = 256  # fewer bytes than the smallest image header
 MAX_TOTAL_PIXEL_BYTES = 8 * 1024**3
 # Magic numbers of the photo formats Pillow (with pillow-heif) reads for us.
 _PHOTO_MAGIC = (
@@ -319,14 +321,26 @@ def read_dicom(data: bytes, display: str):
     check_deflated_size(data, display)
     try:
         ds = read_usual(data) or pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
+        if getattr(ds, "file_meta", None) is not None:
+            follow_read_encoding(ds, _read_implicit(ds))
     except InvalidDicomError:
         raise InputError(f"{display}: not a DICOM file") from None
     except (EOFError, struct.error):
         raise InputError(f"{display}: truncated DICOM file (ends inside an element)") from None
-    except Exception as exc:  # pydicom raises many kinds on malformed headers
-        raise InputError(f"{display}: unreadable DICOM header ({exc.__class__.__name__})") from None
+    except Exception:  # pydicom raises many kinds on malformed headers; their texts may quote values
+        if len(data) < SHORT_FILE:
+            raise InputError(f"{display}: a {len(data)}-byte file: too short to hold a DICOM header and an image") from None
+        raise InputError(f"{display}: the DICOM header cannot be parsed ({len(data)} bytes; its element structure is damaged)") from None
     check_dataset(ds, display)
     return ds
+
+
+def _read_implicit(ds) -> bool | None:
+    """True when the elements were read without VRs (Implicit VR), whatever the meta says."""
+    for raw in ds._dict.values():  # noqa: SLF001 - the elements as read, before conversion
+        if isinstance(raw, RawDataElement):
+            return raw.VR is None
+    return ds.original_encoding[0]
 
 
 def check_deflated_size(data: bytes, display: str) -> None:
@@ -366,7 +380,7 @@ def check_dataset(ds, display: str) -> None:
         raise InputError(f"{display}: truncated DICOM file (an element's length runs past the end of the file)")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         if "Rows" in ds or "BitsAllocated" in ds or "Image Storage" in UID(str(sop_class)).name:
-            raise InputError(f"{display}: an image without pixel data (a damaged length or a truncated file)")
+            raise InputError(f"{display}: no pixel data: the header describes an image but holds no Pixel Data element")
         return
     try:
         rows = int(peek(ds, "Rows"))
