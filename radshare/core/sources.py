@@ -93,10 +93,10 @@ class InputItem:
         except zipfile.BadZipFile as exc:
             reason = "its data fails the CRC check" if "CRC" in str(exc) else "the archive is damaged or truncated"
             raise InputError(f"{self.display}: zip member cannot be read ({reason})") from None
+        except NotImplementedError:  # before RuntimeError, its base class
+            raise InputError(f"{self.display}: zip member uses a compression method RadShare cannot read (e.g. deflate64); re-zip it with plain deflate") from None
         except RuntimeError:  # zipfile: "File ... is encrypted, password required"
             raise InputError(f"{self.display}: zip member is encrypted (no password is ever tried)") from None
-        except NotImplementedError:
-            raise InputError(f"{self.display}: zip member uses a compression method RadShare cannot read (e.g. deflate64); re-zip it with plain deflate") from None
         except (zlib.error, EOFError):
             raise InputError(f"{self.display}: zip member cannot be read (its compressed data is damaged)") from None
 
