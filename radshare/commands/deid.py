@@ -65,10 +65,20 @@ def collect_items(inputs: list[Path]) -> list:
     return entries + extra
 
 
-def prepare_output(out: Path) -> None:
-    """Create OUT, or refuse it as a usage error naming the reason (never a traceback)."""
+def check_output(out: Path) -> None:
+    """Refuse an OUT that is a file, or below one, as a usage error (never a traceback)."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} exists and is not a folder")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"the output folder {out} cannot be created (a part of the path is a file)")
+            break
+
+
+def prepare_output(out: Path) -> None:
+    """Create OUT, or refuse it as a usage error naming the reason (never a traceback)."""
+    check_output(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
