@@ -50,21 +50,30 @@ def settle_duplicates(files: list[FileReport], items: dict, rerun: Callable[[obj
     """
     groups: dict[str, list[int]] = {}
     for position, entry in enumerate(files):
-        if entry.status == "ok" and entry.kind == "dicom":
+        if entry.status == "ok":
             for output in entry.outputs:
                 groups.setdefault(output, []).append(position)
     for output, positions in groups.items():
         if len(positions) < 2:
             continue
-        ranked = sorted(positions, key=lambda p: (preference(items[files[p].input].read_bytes()), files[p].input))
+        if files[positions[0]].kind != "dicom":  # a photo's name is the hash of its bytes: the copies are one file
+            ranked = sorted(positions, key=lambda p: files[p].input)
+            chosen = files[ranked[0]]
+        else:
+            ranked = sorted(positions, key=lambda p: (preference(items[files[p].input].read_bytes()), files[p].input))
+            Path(output).unlink(missing_ok=True)  # written by whichever copy finished last
+            for attempt, position in enumerate(ranked):  # should the preferred copy fail now, the next one
+                chosen = rerun(items[files[position].input])
+                if chosen.status == "ok" or attempt == len(ranked) - 1:
+                    ranked = [position] + [p for p in ranked if p != position]
+                    break
+                files[position] = chosen
         first = ranked[0]
-        Path(output).unlink(missing_ok=True)  # written by whichever copy finished last
-        chosen = rerun(items[files[first].input])
-        merged = [files[p].input for p in ranked[1:]]
+        others = [p for p in ranked[1:] if files[p].status == "ok"]  # a copy that failed again keeps its error
         if chosen.status == "ok":
-            chosen.merged = merged
+            chosen.merged = [files[p].input for p in others]
         files[first] = chosen
-        for p in ranked[1:]:
+        for p in others:
             files[p].status = "skipped"
             files[p].error = f"same instance as {chosen.input}: one output written, from that input"
             files[p].outputs = []
