@@ -105,7 +105,7 @@ class InputItem:
         return Path(self.member or self.path.name).suffix.lower()
 
 
-_ARCHIVES: dict[tuple[int, str], zipfile.ZipFile] = {}
+_ARCHIVES: dict[tuple, zipfile.ZipFile] = {}
 _OPEN_ARCHIVES = 4
 
 
@@ -113,10 +113,11 @@ def open_archive(path: Path) -> zipfile.ZipFile:
     """The archive at `path`, opened once per process and kept open for its next member.
 
     Opening reads the whole central directory: per member, an archive of 8,000 entries took
-    263 s. Keyed by process too: a worker forked from a process holding one open must not share
-    its file offset.
+    263 s. Keyed by process too (a worker forked from a process holding one open must not share
+    its file offset), and by size and time of change (an archive rewritten since is read afresh).
     """
-    key = (os.getpid(), str(path))
+    info = os.stat(path)
+    key = (os.getpid(), str(path), info.st_size, info.st_mtime_ns)
     archive = _ARCHIVES.get(key)
     if archive is None:
         while len(_ARCHIVES) >= _OPEN_ARCHIVES:
