@@ -225,6 +225,11 @@ def _source_names(cases: list[Path]) -> list[str]:
 # --- the export --------------------------------------------------------------------------------
 
 
+def _crashed(task, reason: str) -> FileResult:
+    """The result for a file whose worker process died on it: the set goes on without it."""
+    return FileResult(case_id=task.case_id, report=error_report(task.item.display, reason, kind=task.kind))
+
+
 def export_caseset(
     case_dirs: Iterable[Path],
     out: Path,
@@ -334,7 +339,8 @@ def _export(case_dirs, out, settings, options, workers, executor, scheduler, pro
             if not run.plan.tasks:
                 finisher.submit(run)
         results = list() if not tasks or cancelled else batch.run_batch(
-            tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel
+            tasks, export_file, workers=workers, executor=executor, scheduler=scheduler, cancel=cancel,
+            crashed=_crashed,
         )
         for result in results:
             run = by_case[result.case_id]
