@@ -38,6 +38,7 @@ from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
+from radshare.gui.viewer.tools import size_factor
 from radshare.gui.workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -402,8 +403,9 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
     def _on_selection_changed(self) -> None:
         ann = self.canvas.selected("annotations")
         style = self.canvas.style
-        if ann is not None:
-            self.properties_panel.show_style(ann.color, ann.width, ann.font_size,
+        if ann is not None:  # shown in the style's units (see tools.size_factor)
+            factor = size_factor(self.current.image)
+            self.properties_panel.show_style(ann.color, round(ann.width / factor, 1), round(ann.font_size / factor, 1),
                                              ann.text if ann.kind in ("text", "marker") else None, ann.kind)
         else:
             self.properties_panel.show_style(style["color"], style["width"], style["font_size"], None, None)
@@ -420,6 +422,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             return
         if key == "text" and ann.kind not in ("text", "marker"):
             return
+        if key in ("width", "font_size"):
+            value = round(float(value) * size_factor(state.image), 2)
         new = replace(ann, **{key: value})
         if new != ann:
             state.undo_stack.push(commands.ReplaceItem(state, "annotations", ann, new, f"Change {key.replace('_', ' ')}"))

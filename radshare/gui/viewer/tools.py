@@ -48,6 +48,16 @@ TOOLS: tuple[ToolInfo, ...] = (
 )
 
 
+REFERENCE_SIZE = 512  # the style's widths and font sizes are pixels of an image this large
+
+
+def size_factor(image) -> float:
+    """Annotation sizes are kept relative to the image: the style's width 3 is 3 pixels on a
+    512-pixel CT, 1.5 on a 256-pixel one and 12 on a 2048-pixel radiograph, so an arrow looks
+    the same on each (and in every export size)."""
+    return max(image.rows, image.columns, 1) / REFERENCE_SIZE
+
+
 class Tool:
     cursor = Qt.ArrowCursor
 
@@ -151,9 +161,10 @@ class ShapeTool(_DragTool):
         self.points = []
 
     def _annotation(self, canvas, points, text: str = ""):
-        style = canvas.style
-        return model.Annotation(kind=self.kind, points=points, color=style["color"], width=float(style["width"]),
-                          font_size=float(style["font_size"]), text=text)
+        style, factor = canvas.style, size_factor(canvas.state.image)
+        return model.Annotation(kind=self.kind, points=points, color=style["color"],
+                                width=round(float(style["width"]) * factor, 2),
+                                font_size=round(float(style["font_size"]) * factor, 2), text=text)
 
     def paint(self, canvas, painter):
         if len(self.points) >= 2:
