@@ -34,6 +34,7 @@ from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
 from radshare.gui.stack import Stacks
+from radshare.gui.status_line import StatusLine
 from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
@@ -170,7 +171,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.status_label = QLabel("Ready.")
+        self.status_label = StatusLine(self.idle_status, lambda: self.workers.busy)
+        self.status_label.setText("Ready.")
         self.cursor_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -182,6 +184,15 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         status.addPermanentWidget(self.cursor_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+
+    def idle_status(self) -> str:
+        """What the status bar says when nothing is happening: what is open and still to review."""
+        if not self.states:
+            return "Ready. Drop images here or choose File \u203a Open."
+        count = len(self.states)
+        todo = sum(1 for s in self.states if s.image.review == "not reviewed")
+        text = f"{count} image{'s' if count != 1 else ''} open"
+        return text + (f", {todo} not reviewed for burned-in text." if todo else ", all reviewed.")
 
     def _update_enabled(self) -> None:
         has = self.current is not None

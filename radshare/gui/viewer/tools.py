@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QInputDialog
 
 from radshare.gui.lazy import lazy
 from radshare.gui.viewer import commands
@@ -202,8 +201,10 @@ class ClickTool(ShapeTool):
 
 def ask_label_text(canvas) -> str:
     """Asks for a label's text (tests replace this function to type without a dialog)."""
-    text, ok = QInputDialog.getText(canvas, "Text label", "Label text:")
-    return text.strip() if ok else ""
+    from radshare.gui.dialogs.text_label_dialog import TextLabelDialog
+
+    dialog = TextLabelDialog(canvas.window())
+    return dialog.label() if dialog.exec() else ""
 
 
 class RegionTool(_DragTool):
