@@ -230,7 +230,10 @@ class ComposerDialog(QDialog):
         split.addWidget(left)
 
         right = QWidget()
-        form = QFormLayout(right)
+        right_column = QVBoxLayout(right)
+        form = QFormLayout()
+        right_column.addLayout(form)
+        right_column.addStretch(1)  # the fields stay together at the top, whatever the height
         row = QHBoxLayout()
         self.account = QComboBox()
         self.account.currentIndexChanged.connect(self._on_account_changed)
@@ -609,7 +612,9 @@ class ComposerDialog(QDialog):
         cap = f" / {limits.caption_max}" if limits and limits.caption_max else ""
         images_cap = f" / {limits.max_images}" if limits and limits.max_images else ""
         over = bool(limits and limits.caption_max and length > limits.caption_max)
-        self.caption_count.setText(f"{length}{cap} characters · {len(self.chosen())}{images_cap} images")
+        chosen = len(self.chosen())
+        images_word = "image" if chosen == 1 and not images_cap else "images"
+        self.caption_count.setText(f"{length}{cap} characters · {chosen}{images_cap} {images_word}")
         self.caption_count.setStyleSheet("color: #d9534f;" if over else "")
         alt_len = len(self.alt.toPlainText())
         alt_cap = f" / {limits.alt_max}" if limits and limits.alt_max else ""
