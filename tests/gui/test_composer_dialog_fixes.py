@@ -4,32 +4,14 @@ publish, and a blog post gets a title (the caption's first line unless one is ty
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from radshare.uploaders.accounts import Account, AccountStore
+from test_composer_posts import _composer, doe_images  # noqa: F401 (a fixture)
 
 pytest_plugins = ["tests.uploaders.social_fixtures"]
-
-
-@pytest.fixture
-def two_images(tmp_path):
-    from radshare.core.sources import load_image
-    from tests.uploaders.uploader_samples import write_sample_dicom
-
-    return [load_image(write_sample_dicom(tmp_path / f"doe{n}.dcm", seed=n, size=256)) for n in range(2)]
-
-
-def _composer(qtbot, images, store):
-    from radshare.gui.composer import ComposerDialog
-
-    dialog = ComposerDialog(images, None, store=store)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(dialog.ready, timeout=60_000)
-    return dialog
 
 
 def _luminance(color) -> float:
@@ -45,10 +27,10 @@ def contrast(a, b) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def test_a_problem_names_the_image_as_the_list_numbers_it(qtbot, social_env, two_images):
+def test_a_problem_names_the_image_as_the_list_numbers_it(qtbot, social_env, doe_images):
     store = AccountStore()
     store.add(Account("folder", "folder", {"folder": str(social_env / "out")}), None)
-    dialog = _composer(qtbot, two_images, store)
+    dialog = _composer(qtbot, doe_images, store)
     dialog.image_list.item(0).setCheckState(Qt.Unchecked)  # only "Image 2" is chosen
     qtbot.waitUntil(dialog.ready, timeout=60_000)
     dialog._refresh()
@@ -57,8 +39,8 @@ def test_a_problem_names_the_image_as_the_list_numbers_it(qtbot, social_env, two
     assert "image 1" not in dialog.problems.text()
 
 
-def test_the_preview_is_shown_before_any_account_exists(qtbot, social_env, two_images):
-    dialog = _composer(qtbot, two_images, AccountStore())
+def test_the_preview_is_shown_before_any_account_exists(qtbot, social_env, doe_images):
+    dialog = _composer(qtbot, doe_images, AccountStore())
     assert "No account yet" in dialog.account.currentText()
     pixmap = dialog.preview.pixmap()
     assert pixmap is not None and not pixmap.isNull() and pixmap.width() > 100
@@ -66,12 +48,12 @@ def test_the_preview_is_shown_before_any_account_exists(qtbot, social_env, two_i
     assert "add an account" in dialog.problems.text() and not dialog.post_button.isEnabled()
 
 
-def test_the_posted_link_reads_on_the_dark_theme(qtbot, social_env, two_images):
+def test_the_posted_link_reads_on_the_dark_theme(qtbot, social_env, doe_images):
     from radshare.gui.theme import apply_theme
     from radshare.uploaders.base import PublishResult
 
     apply_theme(QApplication.instance(), "dark")
-    dialog = _composer(qtbot, two_images, AccountStore())
+    dialog = _composer(qtbot, doe_images, AccountStore())
     dialog._on_posted(PublishResult(url="https://blog.example.org/?p=12", id="12", draft=False))
     assert dialog.status.text() == "Posted:"
     link = dialog.link.palette().color(QPalette.Link)
@@ -86,10 +68,10 @@ def test_the_posted_link_reads_on_the_dark_theme(qtbot, social_env, two_images):
     assert best >= 4.5
 
 
-def test_one_control_decides_draft_or_publish_and_the_title_defaults_to_the_caption(qtbot, social_env, two_images):
+def test_one_control_decides_draft_or_publish_and_the_title_defaults_to_the_caption(qtbot, social_env, doe_images):
     store = AccountStore()
     store.add(Account("blog", "wordpress", {"url": "https://blog.example.org", "user": "editor"}), "app pass word")
-    dialog = _composer(qtbot, two_images, store)
+    dialog = _composer(qtbot, doe_images, store)
     assert not dialog.draft.isVisible()
     choices = [dialog.visibility.itemData(i) for i in range(dialog.visibility.count())]
     assert choices == ["draft", "publish", "pending", "private"]
