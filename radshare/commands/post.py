@@ -46,7 +46,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--caption", default="", metavar="TEXT", help="the post's text")
     parser.add_argument("--alt", action="append", default=[], metavar="TEXT",
                         help="alt text: once for all images, or once per image in order")
-    parser.add_argument("--title", default="", metavar="TEXT", help="title (blogs and forums)")
+    parser.add_argument("--title", default="", metavar="TEXT",
+                        help="title (blogs and forums; a blog post without one takes the caption's first line)")
     parser.add_argument("--draft", action="store_true", help="save as a draft where the target has drafts")
     parser.add_argument("--visibility", metavar="NAME", help="target-specific visibility (e.g. publish|pending|private, message-to-self)")
     parser.add_argument("--category", metavar="ID", help="forum category id")

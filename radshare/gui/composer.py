@@ -103,6 +103,8 @@ def _offered(images: list[Image], parent: Any) -> tuple[list[Image], set[int]]:
     return offered, set(range(min(len(images), INITIALLY_CHECKED)))
 
 
+DRAFT = "draft"  # the visibility choice that saves a draft
+
 #: At most this many open images are offered, and the first few given are checked at first
 #: (social targets take 4 per post; the sharer can check more for a blog or a folder).
 MAX_OFFERED = 40
@@ -111,6 +113,18 @@ INITIALLY_CHECKED = 4
 
 def fetch_limits(uploader: Any, progress=None, cancel=None) -> Any:
     return uploader.fetch_limits()
+
+
+def renumber(problem: str, rows: list[int]) -> str:
+    """A problem about "image N" (N counted among the chosen images, as the gate and the target
+    count them) named as the list names it: "Image 6" stays image 6 even when it is the 2nd chosen."""
+    import re
+
+    def listed(match: "re.Match[str]") -> str:
+        number = int(match.group(2))
+        return f"{match.group(1)}{rows[number - 1] + 1 if 0 < number <= len(rows) else number}"
+
+    return re.sub(r"\b(image )(\d+)\b", listed, problem)
 
 
 def merge_problems(problems: list[str]) -> list[str]:
@@ -153,6 +167,7 @@ class ComposerDialog(QDialog):
     def __init__(self, images: list[Image], parent: QWidget | None = None, *, store: Any = None, registry: Any = None):
         super().__init__(parent)
         from radshare.uploaders.accounts import AccountStore
+        from radshare.uploaders.base import Limits
         from radshare.uploaders.registry import registry as default_registry
 
         self.setWindowTitle("Post to an account — RadShare")
@@ -166,10 +181,12 @@ class ComposerDialog(QDialog):
         self._fit_limits: Any = None  # the limits `prepared` was made for
         self._preparing = False
         self.limits: Any = None
+        self.preview_limits = Limits(formats=("png",))  # before any account: the rendered pixels, lossless
         self.result: Any = None
         self._scheduled = False
         self.post_worker: Worker | None = None
         self._alt: list[str] = [im.alt_text for im in self.images]
+        self._draft_in_visibility = False
         self._build(checked)
         self._load_accounts()
 
@@ -202,7 +219,10 @@ class ComposerDialog(QDialog):
         split.addWidget(left)
 
         right = QWidget()
-        form = QFormLayout(right)
+        right_column = QVBoxLayout(right)
+        form = QFormLayout()
+        right_column.addLayout(form)
+        right_column.addStretch(1)  # the fields stay together at the top, whatever the height
         row = QHBoxLayout()
         self.account = QComboBox()
         self.account.currentIndexChanged.connect(self._on_account_changed)
@@ -217,6 +237,7 @@ class ComposerDialog(QDialog):
         form.addRow("", self.target_note)
 
         self.title = QLineEdit()
+        self.title.setPlaceholderText("The caption's first line, unless you give one")
         self.title_label = QLabel("Title:")
         form.addRow(self.title_label, self.title)
         self.caption = QPlainTextEdit()
@@ -368,15 +389,21 @@ class ComposerDialog(QDialog):
         cls = self.current_class()
         account = self.current_account()
         features = cls.features if cls else None
-        self.limits = cls.limits if cls else None
+        self.limits = cls.limits if cls else self.preview_limits
         has_vis = bool(features and features.visibility)
+        drafts = bool(features and features.drafts)
+        # one control decides who sees it: where a target has both, "Draft" is one of the choices
+        self._draft_in_visibility = has_vis and drafts
         self.visibility.blockSignals(True)
         self.visibility.clear()
         if has_vis:
             labels = getattr(__import__(cls.__module__, fromlist=["x"]), "VISIBILITY_LABELS", {})
-            default = account.settings.get("visibility") or account.settings.get("default_status") or features.visibility[0]
+            if self._draft_in_visibility:
+                self.visibility.addItem("Draft (only you can see it)", DRAFT)
+            default = (account.settings.get("visibility") or account.settings.get("default_status")
+                       or (DRAFT if self._draft_in_visibility else features.visibility[0]))
             for name in features.visibility:
-                self.visibility.addItem(labels.get(name, name), name)
+                self.visibility.addItem(labels.get(name, name.capitalize()), name)
             self.visibility.setCurrentIndex(max(0, self.visibility.findData(default)))
         self.visibility.blockSignals(False)
         for widget in (self.visibility, self.visibility_label):
@@ -385,7 +412,7 @@ class ComposerDialog(QDialog):
             widget.setVisible(bool(features and features.content_warning))
         for widget in (self.title, self.title_label):
             widget.setVisible(bool(features and features.title))
-        self.draft.setVisible(bool(features and features.drafts))
+        self.draft.setVisible(drafts and not self._draft_in_visibility)
         self.schedule_row.setVisible(bool(cls and getattr(cls, "schedule_minimum", None)))
         self.sensitive.setVisible(bool(cls and cls.id in ("mastodon", "bluesky")))
         note = features.draft_note if features and not features.drafts else ""
@@ -530,6 +557,11 @@ class ComposerDialog(QDialog):
     def chosen(self) -> list[int]:
         return [i for i in range(self.image_list.count()) if self.image_list.item(i).checkState() == Qt.Checked]
 
+    def title_text(self) -> str:
+        """The title typed, else the caption's first line (as the placeholder shows)."""
+        typed = self.title.text().strip()
+        return typed or next((line.strip() for line in self.caption.toPlainText().splitlines() if line.strip()), "")
+
     def full_caption(self) -> str:
         caption = self.caption.toPlainText().strip()
         tags = " ".join(t if t.startswith("#") else f"#{t}" for t in self.hashtags.text().split() if t.strip("#"))
@@ -546,12 +578,13 @@ class ComposerDialog(QDialog):
             options["sensitive"] = "true"
         if self.schedule_row.isVisible() and self.schedule.isChecked():
             options["scheduled_at"] = self.schedule_at.dateTime().toPython().astimezone().isoformat()
+        visibility = self.visibility.currentData() if self.visibility.isVisible() else None
         post = Post(
             images=images,
             caption=self.full_caption(),
-            title=self.title.text().strip() if self.title.isVisible() else "",
-            draft=self.draft.isVisible() and self.draft.isChecked(),
-            visibility=self.visibility.currentData() if self.visibility.isVisible() else None,
+            title=self.title_text() if self.title.isVisible() else "",
+            draft=(self.draft.isVisible() and self.draft.isChecked()) or visibility == DRAFT,
+            visibility=None if visibility == DRAFT else visibility,
             content_warning=self.content_warning.text().strip() if self.content_warning.isVisible() else "",
             options=options,
         )
@@ -579,7 +612,8 @@ class ComposerDialog(QDialog):
             found += [p for p in uploader.validate(post) if p not in found and "alt text is missing" not in p]
         except Exception as exc:  # a plugin's validate must not break the dialog
             found.append(f"{cls.display_name}: {type(exc).__name__}")
-        return found
+        rows = self.chosen()
+        return [renumber(p, rows) for p in found]
 
     def basis_problems(self, gates: list[Any]) -> list[str]:
         """The basis for sharing must be chosen; its reference must be a form number (see core.sharing)."""
@@ -602,7 +636,9 @@ class ComposerDialog(QDialog):
         cap = f" / {limits.caption_max}" if limits and limits.caption_max else ""
         images_cap = f" / {limits.max_images}" if limits and limits.max_images else ""
         over = bool(limits and limits.caption_max and length > limits.caption_max)
-        self.caption_count.setText(f"{length}{cap} characters · {len(self.chosen())}{images_cap} images")
+        chosen = len(self.chosen())
+        images_word = "image" if chosen == 1 and not images_cap else "images"
+        self.caption_count.setText(f"{length}{cap} characters · {chosen}{images_cap} {images_word}")
         self.caption_count.setStyleSheet("color: #d9534f;" if over else "")
         alt_len = len(self.alt.toPlainText())
         alt_cap = f" / {limits.alt_max}" if limits and limits.alt_max else ""

@@ -52,8 +52,15 @@ class ExportController(QObject):
         folder = w.settings.export_folder or str(Path(
             QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or Path.home()) / "RadShare exports")
         multi = w.current is not None and w.current.image.frame_count > 1
+        native = None
+        if w.current is not None:
+            from radshare.core.render import crop_box
+
+            view, image = w.current.view, w.current.image
+            _, _, width, height = crop_box(view, image.rows, image.columns)
+            native = (height, width) if view.rotation % 180 else (width, height)
         return ExportDialog(w, fmt=w.settings.export_format, folder=folder, burn=w.settings.burn_annotations,
-                            counts=counts, multi_frame=multi)
+                            counts=counts, multi_frame=multi, size=w.settings.export_size, native=native)
 
     def show_dialog(self) -> None:
         """Open the dialog window-modally (not blocking the event loop); Export starts the worker."""
@@ -70,10 +77,12 @@ class ExportController(QObject):
         w.settings.export_format = dialog.fmt
         w.settings.export_folder = str(dialog.out_dir)
         w.settings.burn_annotations = dialog.burn.isChecked()
+        w.settings.export_size = dialog.size_key
         from radshare.gui.export_job import ExportOptions
 
         options = ExportOptions(fmt=dialog.fmt, out_dir=dialog.out_dir, profile=w.settings.profile,
-                                burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value())
+                                burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value(),
+                                size=dialog.size_key)
         return self.start(self.scope_states(dialog.scope_key), options)
 
     def start(self, states: list[ImageState], options: ExportOptions) -> Worker:

@@ -41,6 +41,7 @@ class ExportOptions:
     profile: str = "teaching"
     burn_annotations: bool = True
     quality: int = 92
+    size: str = "1x"  # a key of render.EXPORT_SIZES (pictures and cine; DICOM keeps its own size)
     fps: float = 10.0
     prefix: str = "RadShare"
 
@@ -72,8 +73,9 @@ def export_items(
         number += 1
         painted = services.paint_regions(item.image, item.regions)
         annotations = item.annotations if options.burn_annotations else []
+        zoom = render.output_zoom(options.size, item.view, item.image.rows, item.image.columns)
         if options.fmt in ("png", "jpeg"):
-            rgb = render.render_frame(item.image, item.frame, item.view, annotations, frames=painted)
+            rgb = render.render_frame(item.image, item.frame, item.view, annotations, frames=painted, zoom=zoom)
             atomic_write_bytes(path, _encode(rgb, options))
         elif options.fmt == "dicom":
             burned = None
@@ -87,7 +89,7 @@ def export_items(
             data = pipeline.deidentified_image_dicom(item.image, settings, regions=list(item.regions), burned_frames=burned)
             atomic_write_bytes(path, data)
         elif options.fmt in CINE:
-            frames = (render.render_frame(item.image, f, item.view, annotations, frames=painted)
+            frames = (render.render_frame(item.image, f, item.view, annotations, frames=painted, zoom=zoom)
                       for f in range(item.image.frame_count))
             write_cine(frames, path, options.fmt, options.fps)
         else:
@@ -122,7 +124,8 @@ def _series_cine(items: list[ExportItem], options: ExportOptions, path: Path, pr
                 progress(index, len(ordered), "Rendering cine")
             painted = services.paint_regions(item.image, item.regions)
             annotations = item.annotations if options.burn_annotations else []
-            yield render.render_frame(item.image, item.frame, item.view, annotations, frames=painted)
+            zoom = render.output_zoom(options.size, item.view, item.image.rows, item.image.columns)
+            yield render.render_frame(item.image, item.frame, item.view, annotations, frames=painted, zoom=zoom)
 
     write_cine(frames(), path, options.fmt, options.fps)
     return path

@@ -35,10 +35,12 @@ from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
 from radshare.gui.stack import Stacks
+from radshare.gui.status_line import StatusLine
 from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
+from radshare.gui.viewer.tools import size_factor
 from radshare.gui.workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -172,7 +174,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.status_label = QLabel("Ready.")
+        self.status_label = StatusLine(self.idle_status, lambda: self.workers.busy)
+        self.status_label.setText("Ready.")
         self.cursor_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -184,6 +187,15 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         status.addPermanentWidget(self.cursor_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+
+    def idle_status(self) -> str:
+        """What the status bar says when nothing is happening: what is open and still to review."""
+        if not self.states:
+            return "Ready. Drop images here or choose File \u203a Open."
+        count = len(self.states)
+        todo = sum(1 for s in self.states if s.image.review == "not reviewed")
+        text = f"{count} image{'s' if count != 1 else ''} open"
+        return text + (f", {todo} not reviewed for burned-in text." if todo else ", all reviewed.")
 
     def _update_enabled(self) -> None:
         has = self.current is not None
@@ -407,8 +419,9 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
     def _on_selection_changed(self) -> None:
         ann = self.canvas.selected("annotations")
         style = self.canvas.style
-        if ann is not None:
-            self.properties_panel.show_style(ann.color, ann.width, ann.font_size,
+        if ann is not None:  # shown in the style's units (see tools.size_factor)
+            factor = size_factor(self.current.image)
+            self.properties_panel.show_style(ann.color, round(ann.width / factor, 1), round(ann.font_size / factor, 1),
                                              ann.text if ann.kind in ("text", "marker") else None, ann.kind)
         else:
             self.properties_panel.show_style(style["color"], style["width"], style["font_size"], None, None)
@@ -425,6 +438,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             return
         if key == "text" and ann.kind not in ("text", "marker"):
             return
+        if key in ("width", "font_size"):
+            value = round(float(value) * size_factor(state.image), 2)
         new = replace(ann, **{key: value})
         if new != ann:
             state.undo_stack.push(commands.ReplaceItem(state, "annotations", ann, new, f"Change {key.replace('_', ' ')}"))
