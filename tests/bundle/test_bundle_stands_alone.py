@@ -115,7 +115,8 @@ def test_deid_of_the_sample_case_leaks_nothing(program, tmp_path):
     result = run(program, ["deid", str(tmp_path / "sample"), "-o", str(out), "--report", str(report), "--workers", "2"], tmp_path)
     assert result.returncode == 0, result.stderr
     files = json.loads(report.read_text())["files"]
-    assert {entry["status"] for entry in files} == {"ok"} and len(files) == 6
+    images = [entry for entry in files if not entry["input"].endswith("case.md")]  # notes: skipped by deid
+    assert [entry["status"] for entry in images] == ["ok"] * 6
     assert sum(entry["text_regions"] for entry in files) > 0  # burned-in text found and painted
     assert len([p for p in out.rglob("*") if p.is_file()]) == 6
     assert leaks(out) == []
