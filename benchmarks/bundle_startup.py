@@ -37,8 +37,9 @@ def xvfb() -> tuple[subprocess.Popen, str]:
 
 def start_to_window(command: list[str], env: dict[str, str], display: str) -> float:
     """Seconds from starting `command` until its RadShare window is visible."""
+    log = tempfile.TemporaryFile()
     start = time.perf_counter()
-    app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         while app.poll() is None:
             found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "RadShare"],
@@ -46,7 +47,9 @@ def start_to_window(command: list[str], env: dict[str, str], display: str) -> fl
             if found.returncode == 0 and found.stdout.strip():
                 return time.perf_counter() - start
             time.sleep(0.02)
-        raise RuntimeError(f"{command[0]} exited with {app.returncode} before showing a window")
+        log.seek(0)
+        said = log.read().decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{command[0]} exited with {app.returncode} before showing a window:\n{said}")
     finally:
         app.terminate()
         app.wait(30)
