@@ -26,15 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def xvfb() -> tuple[subprocess.Popen, str]:
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
-    os.close(write_end)
-    with os.fdopen(read_end) as announced:
-        return server, ":" + announced.readline().strip()
-
-
 def start_to_window(command: list[str], env: dict[str, str], display: str) -> float:
     """Seconds from starting `command` until its RadShare window is visible."""
     log = tempfile.TemporaryFile()
@@ -85,8 +76,9 @@ def main() -> int:
         args.bundle, args.deb = build.bundle, build.deb
     home = Path(tempfile.mkdtemp(prefix="radshare-bench-"))
     (home / "empty").mkdir()
-    server, display = xvfb()
-    try:
+    from tests.fixtures.xvfb import xvfb_display
+
+    with xvfb_display() as display:
         # The bundle in `env -i` style; Python with the venv, this checkout first on its path.
         bundle_env = {"PATH": str(home / "empty"), "HOME": str(home), "DISPLAY": display}
         python_env = dict(os.environ, HOME=str(home), DISPLAY=display, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="xcb")
@@ -101,9 +93,6 @@ def main() -> int:
             for name, (cmd, env) in commands.items():
                 times[name].append(start_to_window(cmd, env, display))
                 selftest[name].append(timed([*cmd, "selftest"], env))
-    finally:
-        server.terminate()
-        server.wait(10)
     base = statistics.median(times["python -m radshare"])
     print(f"start to window under Xvfb, median of {args.runs} (first start in brackets):")
     for name in commands:

@@ -21,6 +21,7 @@ import pytest
 
 from tests.bundle import bundle_build
 from tests.fixtures.leakscan import scan_tree
+from tests.fixtures.xvfb import xvfb_display
 
 pytestmark = pytest.mark.slow
 
@@ -150,18 +151,8 @@ def test_export_of_a_case_set_with_a_cine(program, tmp_path):
 @pytest.fixture
 def xvfb():
     _required(("Xvfb", "xdotool"))
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end) as announced:
-            number = announced.readline().strip()
-        assert number, "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with xvfb_display() as display:
+        yield display
 
 
 def _host_libraries(pid: int, inside: Path) -> set[str]:
