@@ -37,13 +37,14 @@ from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Worker, WorkerPool, dialog_pool
 
 if TYPE_CHECKING:
     from radshare.core.model import Image
 
 annotations_io = lazy("radshare.core.annotations_io")
 render = lazy("radshare.core.render")
+keystore = lazy("radshare.core.keystore")
 model = lazy("radshare.core.model")
 TITLE = "RadShare"
 
@@ -172,6 +173,20 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         status.addPermanentWidget(self.cursor_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+        self.keystore_label = QLabel()  # shown when secrets are not kept in a system keyring
+        self.keystore_label.setObjectName("keystoreWarning")
+        self.keystore_label.hide()
+        status.addPermanentWidget(self.keystore_label)
+        self._keystore_check = Worker(keystore.store_warning, pass_progress=False)  # keyring may be slow: off the UI thread
+        self._keystore_check.signals.result.connect(self._on_keystore_warning)
+        dialog_pool().start(self._keystore_check)
+
+    def _on_keystore_warning(self, warning: str | None) -> None:
+        """The one secrets policy's warning (core/keystore.py), where the user sees it."""
+        if warning:
+            self.keystore_label.setText("Secrets are not in a system keyring")
+            self.keystore_label.setToolTip(warning)
+            self.keystore_label.show()
 
     def _update_enabled(self) -> None:
         has = self.current is not None

@@ -31,9 +31,13 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         self.store.pop((service, username), None)
 
 
+MemoryKeyring.__module__ = "keyring.backends.SecretService"  # a working system store, as keystore.py counts them
+
+
 @pytest.fixture
 def no_env_key(monkeypatch, tmp_path):
     monkeypatch.delenv(keys.ENV_KEY_FILE, raising=False)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # the backend set below is the one used
     monkeypatch.setattr(keys, "default_key_file", lambda: tmp_path / "data" / "installation-key")
     previous = keyring.get_keyring()
     yield tmp_path / "data" / "installation-key"
