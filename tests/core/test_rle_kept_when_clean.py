@@ -65,8 +65,10 @@ def test_a_clean_rle_frame_leaves_byte_for_byte(kwargs, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("segment", "tail"),
-    [(0, b"\x80"), (0, b"\x80\x00"), (1, b"\x80\x80\x80\x80"), (1, b"\xfe"), (1, b"\x05"), (0, b"\x00\x00")],
-    ids=["no-op", "no-op and pad", "no-ops in the last segment", "dangling replicate", "dangling literal", "two pads"],
+    [(0, b"\x80"), (0, b"\x80\x00"), (1, b"\x80\x80\x80\x80"), (1, b"\xfe"), (1, b"\x05"), (0, b"\x00\x00"),
+     (0, b"\x02DOE"), (1, b"\x7d" + b"N" * 126 + b"\x01"), (0, b"\x7d" + b"N" * 126 + b"\x02")],
+    ids=["no-op", "no-op and pad", "no-ops in the last segment", "dangling replicate", "dangling literal", "two pads",
+         "a run after the frame", "126 bytes after the frame and a dangling header", "the same, another header"],
 )
 def test_bytes_a_decoder_ignores_after_a_segments_runs_send_it_through_encoding(segment, tail, tmp_path, monkeypatch):
     ds = _rle(bits=16)
