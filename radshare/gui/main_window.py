@@ -37,7 +37,7 @@ from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
-from radshare.gui.workers import Worker, WorkerPool, dialog_pool
+from radshare.gui.workers import Op, Worker, WorkerPool, dialog_pool
 
 if TYPE_CHECKING:
     from radshare.core.model import Image
@@ -177,9 +177,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.keystore_label.setObjectName("keystoreWarning")
         self.keystore_label.hide()
         status.addPermanentWidget(self.keystore_label)
-        self._keystore_check = Worker(keystore.store_warning, pass_progress=False)  # keyring may be slow: off the UI thread
-        self._keystore_check.signals.result.connect(self._on_keystore_warning)
-        dialog_pool().start(self._keystore_check)
+        # The keyring may be slow to answer: asked off the UI thread.
+        self._keystore_check = Op(keystore.store_warning, success=self._on_keystore_warning).run_in_background(dialog_pool())
 
     def _on_keystore_warning(self, warning: str | None) -> None:
         """The one secrets policy's warning (core/keystore.py), where the user sees it."""
