@@ -6,32 +6,12 @@ import os
 import stat
 
 import keyring
-import keyring.backend
 import keyring.backends.fail
 import pytest
 
 from radshare.core.deid import keys
 from radshare.core.errors import ConfigError
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
-MemoryKeyring.__module__ = "keyring.backends.SecretService"  # a working system store, as keystore.py counts them
+from tests.fixtures.keyrings import MemoryKeyring
 
 
 @pytest.fixture

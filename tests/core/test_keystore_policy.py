@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import keyring
-import keyring.backend
 import keyring.backends.fail
 import keyring.core
 import pytest
@@ -19,28 +18,7 @@ from keyring.backends.chainer import ChainerBackend
 from radshare.core import keystore
 from radshare.core.deid import keys
 from radshare.uploaders import accounts
-
-
-class FakeSystemKeyring(keyring.backend.KeyringBackend):
-    """Stands in for Secret Service: declared in its module, so the allow-list counts it."""
-
-    priority = 5
-
-    def __init__(self):
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
-FakeSystemKeyring.__module__ = "keyring.backends.SecretService"
+from tests.fixtures.keyrings import MemoryKeyring
 
 
 def _plaintext(tmp_path):
@@ -66,7 +44,7 @@ def chosen(monkeypatch, tmp_path):
 
 
 def test_a_system_store_is_secure_and_gets_no_warning(chosen):
-    backend = FakeSystemKeyring()
+    backend = MemoryKeyring()
     chosen(backend)
     status = keystore.keyring_status()
     assert status.secure and status.usable and status.warning is None
@@ -91,10 +69,10 @@ def test_a_plain_text_keyring_is_used_for_both_secrets_with_the_same_warning(cho
 
 
 def test_a_chain_counts_as_secure_only_when_every_link_is_a_system_store(tmp_path):
-    assert keystore.is_system(_chain(FakeSystemKeyring(), FakeSystemKeyring()))
-    assert not keystore.is_system(_chain(FakeSystemKeyring(), _plaintext(tmp_path)))
+    assert keystore.is_system(_chain(MemoryKeyring(), MemoryKeyring()))
+    assert not keystore.is_system(_chain(MemoryKeyring(), _plaintext(tmp_path)))
     assert not keystore.is_system(_chain())
-    status = keystore.keyring_status(_chain(FakeSystemKeyring(), _plaintext(tmp_path)))
+    status = keystore.keyring_status(_chain(MemoryKeyring(), _plaintext(tmp_path)))
     assert status.usable and not status.secure and status.warning
 
 

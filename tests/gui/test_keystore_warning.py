@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import keyring
-import keyring.backend
 import pytest
 
-
-class FakeSystemKeyring(keyring.backend.KeyringBackend):
-    priority = 5
-
-    def get_password(self, service, username):
-        return None
-
-    def set_password(self, service, username, password):
-        pass
-
-    def delete_password(self, service, username):
-        pass
-
-
-FakeSystemKeyring.__module__ = "keyring.backends.SecretService"  # counted as a system store
+from tests.fixtures.keyrings import MemoryKeyring
 
 
 def _window(qtbot, tmp_path, settings):
@@ -49,7 +34,7 @@ def test_a_plain_text_keyring_is_named_in_the_status_bar(qtbot, tmp_path, settin
 
 
 def test_a_system_keyring_gives_no_warning(qtbot, tmp_path, settings, backend):
-    backend(FakeSystemKeyring())
+    backend(MemoryKeyring())
     win = _window(qtbot, tmp_path, settings)
     qtbot.waitUntil(lambda: win._keystore_check.done, timeout=10000)
     qtbot.wait(50)  # the queued result reaches the window
