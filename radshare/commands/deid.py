@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
+    from radshare.core.heap import reuse_large_buffers
+
+    reuse_large_buffers()  # before the workers fork: they inherit it
     from radshare.core.audit import Report, error_report, printable
     from radshare.core.outlock import OutputLocked, lock_output
     from radshare.core.pipeline import settings_for_installation

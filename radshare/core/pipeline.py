@@ -153,10 +153,8 @@ def deidentify_dicom(
     gives what detection already found on these pixels (a series scanned as a whole). Raises
     InputError when pixels must be cleaned and cannot be: the caller then writes nothing.
     """
-    from radshare.core.deid.codestream import strip_codestream_metadata
-    from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
-    from radshare.core.deid.bulkdata import clean_bulk_values
-    from radshare.core.deid.pixelbits import clear_unused_bits, clear_unused_compressed_bits, trim_to_frames
+    from radshare.core.deid.clean import clean_dataset
+    from radshare.core.deid.header import mark_pixels_cleaned
     from radshare.core.deid.identifiers import collect_identifiers
 
     flagged = has_pixels(ds)  # every image is looked at, whatever its header says
@@ -182,12 +180,7 @@ def deidentify_dicom(
         outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction, series=settings.series, found=found)
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
-    result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
-    result.actions["removed"] += strip_codestream_metadata(ds)  # comments and EXIF inside JPEG frames
-    result.actions["removed"] += trim_to_frames(ds)  # bytes after the last frame
-    result.actions["removed"] += clean_bulk_values(ds, result.identifiers)  # LUT tails, ICC text, offset tables
-    if not profile_for(settings).options.clean_graphics:  # overlays go, embedded ones too
-        result.actions["removed"] += clear_unused_bits(ds) + clear_unused_compressed_bits(ds)
+    result = clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))  # header, frames, bits, bulk data
     cleaned = detector != "off"
     if cleaned and "PixelData" in ds:
         ds.BurnedInAnnotation = "NO"

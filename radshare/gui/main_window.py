@@ -41,13 +41,14 @@ from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
 from radshare.gui.viewer.tools import size_factor
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Op, Worker, WorkerPool, dialog_pool
 
 if TYPE_CHECKING:
     from radshare.core.model import Image
 
 annotations_io = lazy("radshare.core.annotations_io")
 render = lazy("radshare.core.render")
+keystore = lazy("radshare.core.keystore")
 model = lazy("radshare.core.model")
 TITLE = "RadShare"
 
@@ -187,6 +188,19 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         status.addPermanentWidget(self.cursor_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+        self.keystore_label = QLabel()  # shown when secrets are not kept in a system keyring
+        self.keystore_label.setObjectName("keystoreWarning")
+        self.keystore_label.hide()
+        status.addPermanentWidget(self.keystore_label)
+        # The keyring may be slow to answer: asked off the UI thread.
+        self._keystore_check = Op(keystore.store_warning, success=self._on_keystore_warning).run_in_background(dialog_pool())
+
+    def _on_keystore_warning(self, warning: str | None) -> None:
+        """The one secrets policy's warning (core/keystore.py), where the user sees it."""
+        if warning:
+            self.keystore_label.setText("Secrets are not in a system keyring")
+            self.keystore_label.setToolTip(warning)
+            self.keystore_label.show()
 
     def idle_status(self) -> str:
         """What the status bar says when nothing is happening: what is open and still to review."""

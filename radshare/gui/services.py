@@ -94,7 +94,7 @@ def describe_image(image: Image, profile: str) -> list[WhatIfRow]:
         if not metadata and image.origin:
             metadata = _photo_metadata(image.origin)
         return [WhatIfRow("Photo metadata", "", name, value, "removed", "") for name, value in metadata.items()]
-    from radshare.core.deid.header import describe
+    from radshare.core.deid.clean import describe_dataset as describe
 
     settings = pipeline_settings(profile)
     from radshare.core import pipeline
