@@ -1,8 +1,10 @@
 """Throughput of `radshare deid --text-redaction off`, beside `cp -r` and peer tools, in one run.
 
-Generates a corpus of small DICOM files across transfer syntaxes, carrying the headers of real
-scanners (or, with `--headers minimal`, 35 generated elements), plus clinical photos, then
-times, on the same machine in the same run:
+Generates a corpus of small DICOM files (128-px) across transfer syntaxes, carrying the headers of
+real scanners (or, with `--headers minimal`, 35 generated elements), plus clinical photos; or, with
+`--corpus realistic`, images of the sizes scanners write (512-px CT and MR series, 2-3k-px CR, DX
+and MG, ultrasound cines; explicit, implicit, deflated, RLE and JPEG baseline), then times, on the
+same machine in the same run:
   - `cp -r` of the corpus (the floor: only reading and writing bytes),
   - `radshare deid` with 1 and 2 workers (whole corpus, and the DICOM part alone),
   - dicognito and deid (pydicom/deid) on the DICOM part, where installed (`--peers VENV`: a
@@ -12,6 +14,10 @@ file (user + system, start-up included, every process of the run), which varies 
 time when other work shares the machine.
 
     .venv/bin/python benchmarks/deid_throughput.py [--dicom 1000] [--photos 100] [--repeat 3] [--headers scanner|minimal]
+        [--corpus small|realistic] [--peers VENV] [--keep DIR]
+
+`--keep DIR` also keeps each tool's last output (DIR/radshare-2, ...) and the corpus, so that the
+outputs of two versions can be compared with `diff -r`.
 """
 
 from __future__ import annotations
@@ -99,6 +105,60 @@ def build_corpus(folder: Path, dicom: int, photos: int, headers: str = "scanner"
     return dicom_dir, photo_dir
 
 
+# The realistic corpus, in groups of 40 files: what a teaching file's cases hold. Each row:
+# (label, count, rows, columns, frames, bits allocated, bits stored, photometric, modality, SOP class, syntax).
+_CT, _MR = "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4"
+_CR, _DX, _MG = "1.2.840.10008.5.1.4.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.2"
+_US_CINE = "1.2.840.10008.5.1.4.1.1.3.1"
+REALISTIC_MIX = [
+    ("CT 512", 8, 512, 512, 1, 16, 12, "MONOCHROME2", "CT", _CT, "explicit-le"),
+    ("CT 512", 6, 512, 512, 1, 16, 12, "MONOCHROME2", "CT", _CT, "implicit-le"),
+    ("CT 512", 4, 512, 512, 1, 16, 12, "MONOCHROME2", "CT", _CT, "deflate"),
+    ("CT 512", 6, 512, 512, 1, 16, 12, "MONOCHROME2", "CT", _CT, "rle"),
+    ("MR 512", 3, 512, 512, 1, 16, 12, "MONOCHROME2", "MR", _MR, "explicit-le"),
+    ("MR 512", 3, 512, 512, 1, 16, 12, "MONOCHROME2", "MR", _MR, "rle"),
+    ("CR 2k", 2, 2048, 2500, 1, 16, 12, "MONOCHROME2", "CR", _CR, "explicit-le"),
+    ("DX 3k", 2, 3000, 2500, 1, 16, 14, "MONOCHROME2", "DX", _DX, "rle"),
+    ("MG 3k", 1, 3328, 2560, 1, 16, 14, "MONOCHROME2", "MG", _MG, "implicit-le"),
+    ("CR 2k", 1, 2048, 2500, 1, 16, 12, "MONOCHROME1", "CR", _CR, "deflate"),
+    ("US cine", 3, 480, 640, 30, 8, 8, "RGB", "US", _US_CINE, "jpeg-baseline"),
+    ("US cine", 1, 480, 640, 30, 8, 8, "RGB", "US", _US_CINE, "rle"),
+]
+
+
+def build_realistic_corpus(folder: Path, dicom: int, headers: str = "scanner") -> Path:
+    """`dicom` files (rounded up to whole groups of 40) of REALISTIC_MIX, each a distinct instance."""
+    import io
+
+    import pydicom
+
+    dicom_dir = folder / "dicom"
+    dicom_dir.mkdir(parents=True)
+    donors = donor_headers() if headers == "scanner" else [[]]
+    rows = [row for row in REALISTIC_MIX if dcmtk_available() or row[-1] != "jpeg-baseline"]
+    groups = -(-dicom // sum(row[1] for row in rows))
+    index = 0
+    for number, (_label, count, height, width, frames, bits, stored, photometric, modality, sop, syntax) in enumerate(rows):
+        ds = make_image(rows=height, cols=width, frames=frames, bits=bits, stored=stored, photometric=photometric,
+                        modality=modality, sop_class=sop, seed=number)
+        for elem in donors[number % len(donors)]:
+            if elem.tag not in ds and elem.keyword not in ("NumberOfFrames", "SOPClassUID"):
+                ds[elem.tag] = elem
+        ds.Modality = modality
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        template = to_bytes(ds, syntax)
+        for copy in range(count * groups):
+            instance = pydicom.dcmread(io.BytesIO(template))
+            instance.SOPInstanceUID = f"{instance.SOPInstanceUID[:40]}.{copy}"
+            instance.file_meta.MediaStorageSOPInstanceUID = instance.SOPInstanceUID
+            instance.InstanceNumber = copy + 1
+            buffer = io.BytesIO()
+            instance.save_as(buffer, enforce_file_format=True)
+            (dicom_dir / f"{index:05d}.dcm").write_bytes(buffer.getvalue())
+            index += 1
+    return dicom_dir
+
+
 def size_of(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -124,6 +184,7 @@ def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
 
 
 CPU: dict[str, float] = {}  # row name -> CPU seconds of its fastest run
+LAST_OUT: list[Path] = []  # the output folder of the last timed run
 
 
 def best_of(repeat: int, command: list[str], runs: Path, env=None, name: str = "") -> float:
@@ -134,6 +195,7 @@ def best_of(repeat: int, command: list[str], runs: Path, env=None, name: str = "
     for _ in range(repeat):
         out = Path(tempfile.mkdtemp(dir=runs)) / "out"
         results.append(timed([str(out) if part == OUT else part for part in command], env))
+        LAST_OUT[:] = [out]
     seconds, cpu = min(results)
     CPU[name] = cpu
     return seconds
@@ -146,23 +208,36 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     parser.add_argument("--headers", choices=["scanner", "minimal"], default="scanner",
                         help="scanner: real scanners' headers (70-260 elements, private groups); minimal: 35 generated elements")
+    parser.add_argument("--corpus", choices=["small", "realistic"], default="small",
+                        help="small: 128-px images in 9 transfer syntaxes, plus photos; realistic: scanners' image "
+                        "sizes (512-px CT/MR, 2-3k-px CR/DX/MG, US cines) in 5 syntaxes, no photos (--dicom 80 is plenty)")
     parser.add_argument("--peers", default=str(ROOT / ".venv-peers"), help="virtual environment holding dicognito and deid")
+    parser.add_argument("--keep", metavar="DIR", help="build the corpus (and key) in DIR, or reuse them from there; "
+                        "keep radshare's last 2-worker DICOM output as DIR/radshare-out")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="radshare-bench-"))
-    env = dict(os.environ, RADSHARE_KEY_FILE=str(work / "key"))
+    keep = Path(args.keep).resolve() if args.keep else None
+    home = keep or work
+    env = dict(os.environ, RADSHARE_KEY_FILE=str(home / "key"))
     try:
-        corpus = work / "corpus"
-        dicom_dir, _ = build_corpus(corpus, args.dicom, args.photos, args.headers)
+        corpus = home / "corpus"
+        if keep and corpus.exists():
+            dicom_dir = corpus / "dicom"
+        elif args.corpus == "realistic":
+            dicom_dir = build_realistic_corpus(corpus, args.dicom, args.headers)
+        else:
+            dicom_dir, _ = build_corpus(corpus, args.dicom, args.photos, args.headers)
         files, dicom_files = count(corpus), count(dicom_dir)
         megabytes, dicom_mb = size_of(corpus) / 1e6, size_of(dicom_dir) / 1e6
-        print(f"corpus: {dicom_files} DICOM files ({len(SYNTAX_MIX)} transfer syntaxes, {args.headers} headers) + {files - dicom_files} photos, {megabytes:.1f} MB")
+        kinds = f"{len(SYNTAX_MIX)} transfer syntaxes" if args.corpus == "small" else "realistic sizes, 5 transfer syntaxes"
+        print(f"corpus: {dicom_files} DICOM files ({kinds}, {args.headers} headers) + {files - dicom_files} photos, {megabytes:.1f} MB")
         radshare = [str(ROOT / ".venv" / "bin" / "radshare"), "deid", "--text-redaction", "off", "-q"]
         rows: list[tuple[str, int, float, float]] = []
         runs = work / "runs"
         runs.mkdir()
         rows.append(("cp -r (floor)", files, megabytes, best_of(args.repeat, ["cp", "-r", str(corpus), OUT], runs, name="cp -r (floor)")))
-        for workers in (1, 2):
+        for workers in (1, 2) if files > dicom_files else ():
             name = f"radshare deid, {workers} worker{'s' if workers > 1 else ''}, all"
             seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(corpus), "-o", OUT], runs, env, name)
             rows.append((name, files, megabytes, seconds))
@@ -172,6 +247,9 @@ def main() -> int:
             seconds = best_of(args.repeat, [*radshare, "--workers", str(workers), str(dicom_dir), "-o", OUT], runs, env, name)
             dicom_rows[workers] = dicom_files / seconds
             rows.append((name, dicom_files, dicom_mb, seconds))
+            if keep and workers == 2:
+                shutil.rmtree(keep / "radshare-out", ignore_errors=True)
+                shutil.move(str(LAST_OUT[0]), keep / "radshare-out")
         peers = {}
         peer_bin = Path(args.peers) / "bin"
         if (peer_bin / "dicognito").exists():

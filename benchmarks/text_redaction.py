@@ -1,16 +1,25 @@
-"""Measure burned-in text redaction on generated images, beside pytesseract in the same run.
+"""Measure burned-in text redaction: recall on two independent generators, precision on text-free
+anatomy of every modality, what stays legible, and speed beside pytesseract in the same run.
 
-    .venv/bin/python benchmarks/text_redaction.py            # ~200 images 512x512, ~1000 boxes
-    .venv/bin/python benchmarks/text_redaction.py --quick    # 30 images
+    .venv/bin/python benchmarks/text_redaction.py                      # seeds 7 13 31, 200 images each
+    .venv/bin/python benchmarks/text_redaction.py --quick              # 30 images per seed
+    .venv/bin/python benchmarks/text_redaction.py --seeds 7 --jpeg     # also after a JPEG round trip
+    .venv/bin/python benchmarks/text_redaction.py --realworld          # painted area on real text-free files
 
-Prints recall (a planted text box counts when >= 90% of it is painted), recall by condition
-(low contrast, <= 12 px, vertical), the share of non-text markings (calipers, dotted lines,
-rulers, arrows) wrongly covered (>= 50% of the marking's box painted), the share of image area
-painted, and ms per 512x512 image on one core (OMP/OpenCV/onnxruntime limited to one thread).
+For each seed and each generator (tests/fixtures/textimages.py, the first; textimages2.py, the
+second, written apart and never tuned on) it prints:
+- recall: a planted text box counts when >= 90% of it is painted; also for low contrast,
+  <= 12 px and vertical text;
+- non-text markings covered (calipers, rulers...; first generator only);
+- non-text pixels painted on the text images (outside the planted boxes grown by 4 px);
+- characters still legible: after painting, tesseract (psm 6 and 11, both polarities, 2x) reads
+  the crop around each planted string; a string counts the characters it reads in a row (>= 3);
+- ms per image on one core.
+And once per seed, on text-free images of every modality (tests/fixtures/anatomy.py): false
+boxes per image, the share of pixels painted (mean and max), and boxes over 10% of an image.
 
-The same images are then measured again after a lossy JPEG round trip (quality 85, as many
-ultrasound archives store frames), reported on their own lines: the lossless figures are the
-ones the targets refer to, the JPEG ones show whether gains survive compression.
+--realworld reads the files benchmarks/realworld_fetch.py put in its cache and listed as
+text-free in benchmarks/realworld_text_free.csv, and prints the painted share of each.
 """
 
 from __future__ import annotations
@@ -30,10 +39,15 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from radshare.core.redact.detect import detect_text  # noqa: E402
+from tests.fixtures.anatomy import make_text_free_set  # noqa: E402
+from tests.fixtures.legibility import still_legible  # noqa: E402
 from tests.fixtures.textimages import coverage, jpeg_copy, make_set  # noqa: E402
+from tests.fixtures.textimages2 import make_set2  # noqa: E402
 
 cv2.setNumThreads(1)
 JPEG_QUALITY = 85  # the extra lossy condition, reported on its own lines
+TEXT_MARGIN = 4  # px around a planted box that still counts as text (the detector pads by 3)
+LARGE_BOX = 0.10  # a box over this share of an image must hold text
 
 
 def pytesseract_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -47,51 +61,142 @@ def pytesseract_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def evaluate(name: str, samples, boxes_of) -> None:
+def radshare_boxes(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    return [r.as_box() for r in detect_text(image)]
+
+
+def _mask(shape, boxes) -> np.ndarray:
+    mask = np.zeros(shape[:2], bool)
+    for x, y, w, h in boxes:
+        mask[max(0, y) : y + h, max(0, x) : x + w] = True
+    return mask
+
+
+def _paint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    painted = image.copy()
+    painted[mask] = 0
+    return painted
+
+
+def evaluate(name: str, samples, boxes_of, legibility: bool = True) -> dict:
+    """Recall, markings, non-text painting, legibility and time on images with planted text."""
     stats = {"all": [0, 0], "low contrast": [0, 0], "<= 12 px": [0, 0], "vertical": [0, 0]}
-    marks_hit = marks = 0
-    painted = area = 0.0
-    seconds = 0.0
+    marks_hit = marks = large = 0
+    shares, seconds, legible, planted_chars, legible_strings = [], 0.0, 0, 0, 0
     for sample in samples:
         start = time.perf_counter()
         boxes = boxes_of(sample.image)
         seconds += time.perf_counter() - start
-        mask = np.zeros(sample.image.shape[:2], bool)
-        for x, y, w, h in boxes:
-            mask[max(0, y) : y + h, max(0, x) : x + w] = True
-        painted += mask.sum()
-        area += mask.size
+        mask = _mask(sample.image.shape, boxes)
+        text_area = np.zeros_like(mask)
         for text in sample.texts:
+            x, y, w, h = text.box
+            text_area[max(0, y - TEXT_MARGIN) : y + h + TEXT_MARGIN, max(0, x - TEXT_MARGIN) : x + w + TEXT_MARGIN] = True
             hit = coverage(mask, text.box) >= 0.9
             for key, applies in (("all", True), ("low contrast", text.low_contrast),
                                  ("<= 12 px", text.height <= 12), ("vertical", text.vertical)):
                 if applies:
                     stats[key][0] += hit
                     stats[key][1] += 1
+        shares.append(float((mask & ~text_area).sum()) / max(1, int((~text_area).sum())))
+        for x, y, w, h in boxes:
+            if w * h > LARGE_BOX * mask.size and not text_area[y : y + h, x : x + w].any():
+                large += 1
         for box in sample.marks:
             marks_hit += coverage(mask, box) >= 0.5
             marks += 1
+        if legibility:
+            painted = _paint(sample.image, mask)
+            for text in sample.texts:
+                x, y, w, h = text.box
+                whole = coverage(mask, (max(0, x - 2), max(0, y - 2), w + 4, h + 4)) == 1.0
+                chars = 0 if whole else still_legible(painted, text.box, text.text, text.height)  # nothing left to read
+                legible += chars
+                legible_strings += chars > 0
+                planted_chars += sum(ch.isalnum() for ch in text.text)
     print(f"\n{name}")
     for key, (hit, total) in stats.items():
         print(f"  recall {key:<13} {100 * hit / max(total, 1):5.1f}%  ({hit}/{total})")
-    print(f"  non-text markings covered {100 * marks_hit / max(marks, 1):5.1f}%  ({marks_hit}/{marks})")
-    print(f"  image area painted        {100 * painted / max(area, 1):5.1f}%")
-    print(f"  ms per 512x512 image      {1000 * seconds / len(samples):5.0f}")
+    if marks:
+        print(f"  non-text markings covered {100 * marks_hit / max(marks, 1):5.1f}%  ({marks_hit}/{marks})")
+    print(f"  non-text pixels painted   {100 * np.mean(shares):5.2f}% mean, {100 * max(shares):5.2f}% max")
+    print(f"  boxes > 10% without text  {large}")
+    if legibility:
+        print(f"  characters still legible  {legible} of {planted_chars} planted ({legible_strings} strings)")
+    print(f"  ms per image              {1000 * seconds / len(samples):5.0f}")
+    return {"recall": stats, "ms": 1000 * seconds / len(samples), "legible": legible}
+
+
+def evaluate_text_free(name: str, images, boxes_of) -> None:
+    """False boxes and painted share on images without any text."""
+    boxes_total, shares, large, by_kind = 0, [], 0, {}
+    for kind, image in images:
+        boxes = boxes_of(image)
+        mask = _mask(image.shape, boxes)
+        boxes_total += len(boxes)
+        shares.append(float(mask.mean()))
+        large += sum(w * h > LARGE_BOX * mask.size for _, _, w, h in boxes)
+        by_kind[kind] = by_kind.get(kind, 0) + len(boxes)
+    print(f"\n{name}")
+    print(f"  false boxes per image     {boxes_total / len(images):5.2f}  ({boxes_total} on {len(images)} images)")
+    print(f"  pixels painted            {100 * np.mean(shares):5.2f}% mean, {100 * max(shares):5.2f}% max")
+    print(f"  boxes > 10% of an image   {large}")
+    print("  false boxes by kind       " + ", ".join(f"{k} {v}" for k, v in by_kind.items() if v))
+
+
+def realworld(boxes_of) -> None:
+    from benchmarks.realworld_fetch import text_free_images
+
+    rows = []
+    for label, image in text_free_images():
+        boxes = boxes_of(image)
+        rows.append((float(_mask(image.shape, boxes).mean()), len(boxes), label))
+    if not rows:
+        print("\nreal-world text-free images: none in the cache (run benchmarks/realworld_fetch.py)")
+        return
+    shares = [r[0] for r in rows]
+    print(f"\nreal-world text-free images ({len(rows)}): painted {100 * np.mean(shares):.2f}% mean, "
+          f"{100 * max(shares):.2f}% max; {sum(r[1] for r in rows) / len(rows):.2f} boxes per image")
+    for share, count, label in sorted(rows, reverse=True)[:10]:
+        print(f"  {100 * share:6.2f}%  {count:3d} boxes  {label}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="30 images instead of 200")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
+    parser.add_argument("--count", type=int, help="images per seed and generator (default 200, --quick 30)")
+    parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (detect.VERIFY off), for a before/after")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[7, 13, 31])
+    parser.add_argument("--jpeg", action="store_true", help=f"also measure after a JPEG q={JPEG_QUALITY} round trip")
+    parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
+    parser.add_argument("--no-legibility", action="store_true", help="skip the tesseract reading after painting")
+    parser.add_argument("--realworld", action="store_true", help="only the real-world text-free images")
     args = parser.parse_args()
-    samples = make_set(30 if args.quick else 200, seed=args.seed)
-    print(f"{len(samples)} images, {sum(len(s.texts) for s in samples)} text boxes, "
-          f"{sum(len(s.marks) for s in samples)} non-text markings")
-    detect_text(samples[0].image)  # load the model outside the timing
-    evaluate("RadShare detect_text(mode='auto')", samples, lambda im: [r.as_box() for r in detect_text(im)])
-    evaluate("pytesseract whole image, psm 11", samples, pytesseract_boxes)
-    evaluate(f"RadShare detect_text(mode='auto'), JPEG q={JPEG_QUALITY}",
-             [jpeg_copy(s, JPEG_QUALITY) for s in samples], lambda im: [r.as_box() for r in detect_text(im)])
+    count = args.count or (30 if args.quick else 200)
+    if args.no_verify:
+        from radshare.core.redact import detect
+
+        detect.VERIFY = False
+    radshare_boxes(np.zeros((64, 64), np.uint8))  # load the model outside the timing
+    if args.realworld:
+        realworld(radshare_boxes)
+        return
+    for seed in args.seeds:
+        first, second = make_set(count, seed=seed), make_set2(count, seed=seed)
+        free = make_text_free_set(per_kind=1 if args.quick else 3, seed=seed)
+        print(f"\n=== seed {seed}: first generator {len(first)} images, {sum(len(s.texts) for s in first)} text boxes, "
+              f"{sum(len(s.marks) for s in first)} markings; second generator {len(second)} images, "
+              f"{sum(len(s.texts) for s in second)} text boxes; {len(free)} text-free images")
+        legibility = not args.no_legibility
+        evaluate(f"first generator, seed {seed}: RadShare detect_text(mode='auto')", first, radshare_boxes, legibility)
+        evaluate(f"second generator, seed {seed}: RadShare detect_text(mode='auto')", second, radshare_boxes, legibility)
+        evaluate_text_free(f"text-free anatomy, seed {seed}: RadShare detect_text(mode='auto')", free, radshare_boxes)
+        if not args.no_baseline and seed == args.seeds[0]:
+            evaluate(f"first generator, seed {seed}: pytesseract whole image, psm 11 (baseline)", first,
+                     pytesseract_boxes, legibility=False)
+        if args.jpeg:
+            evaluate(f"first generator, seed {seed}: RadShare, JPEG q={JPEG_QUALITY}",
+                     [jpeg_copy(s, JPEG_QUALITY) for s in first], radshare_boxes, legibility=False)
 
 
 if __name__ == "__main__":

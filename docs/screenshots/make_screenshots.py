@@ -1,9 +1,11 @@
-"""Take the README/docs screenshots of RadShare's main flows from a real window.
+"""Take the README/docs screenshots of RadShare's main flows from a real window, in both themes.
 
 Run under Xvfb with the real platform plugin:
     xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
         .venv/bin/python docs/screenshots/make_screenshots.py docs/screenshots
-Synthetic data only: a fake patient DOE^JANE with her name burned into a CT-like phantom.
+Dark theme shots are NAME.png, light theme shots NAME-light.png (RADSHARE_THEME=dark or light
+takes one theme only). Synthetic data only: a fake patient DOE^JANE with her name burned into a
+CT-like phantom.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def phantom(path: Path) -> Path:
     return path
 
 
-def main(out_dir: Path) -> int:
+def main(out_dir: Path, theme: str) -> int:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -70,8 +72,10 @@ def main(out_dir: Path) -> int:
     data = work / "case"
     data.mkdir()
     phantom(data / "ct-key-slice.dcm")
+    for number in (2, 3, 4, 5):  # the rest of the series, so the slice bar shows
+        write_ct(data / f"ct-{number}.dcm", instance=number)
     write_ct(data / "cine.dcm", size=256, frames=24, series_uid="1.2.826.0.1.3680043.8.498.9")
-    theme = os.environ.get("RADSHARE_THEME", "dark")
+    suffix = "" if theme == "dark" else f"-{theme}"
     table = apply_theme(app, theme)
     settings = AppSettings(QSettings(str(work / "s.ini"), QSettings.IniFormat))
     window = MainWindow(settings, session_dir=work / "session")
@@ -88,7 +92,7 @@ def main(out_dir: Path) -> int:
     window.images_loaded.connect(lambda *_: loop.quit())
     window.open_paths([str(data)])
     loop.exec()
-    state = next(s for s in window.states if s.image.frame_count == 1)
+    state = next(s for s in window.states if s.image.frame_count == 1 and s.image.instance_number == 1)
     window.show_state(state)
     window.log_dock.hide()
     pump()
@@ -103,8 +107,9 @@ def main(out_dir: Path) -> int:
             pix = screen.grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
         else:
             pix = target.grab()
-        pix.save(str(out_dir / name))
-        print("wrote", out_dir / name)
+        path = out_dir / name.replace(".png", f"{suffix}.png")
+        pix.save(str(path))
+        print("wrote", path)
 
     # 1. main window: CT with teaching annotations
     yellow = "#FFD400"
@@ -145,8 +150,41 @@ def main(out_dir: Path) -> int:
     dialog = window.exporter.open_dialog
     dialog.folder.setText(str(Path.home() / "RadShare exports"))
     pump()
+    dialog.size.setCurrentIndex(dialog.size.findData("1080"))
+    pump()
     shot("export-dialog.png", None)
     dialog.reject()
+
+    # 5. the composer, before any account: the preview of the bytes that would be sent
+    from radshare.gui.composer import ComposerDialog
+
+    composer = ComposerDialog([state.image], window)
+    composer.caption.setPlainText("Solitary pulmonary nodule in the right upper lobe\n\nWhat is your next step?")
+    composer.hashtags.setText("#RadEd #FOAMrad")
+    composer.show()
+    ready = QEventLoop()
+    QTimer.singleShot(30000, ready.quit)
+    composer.prepared_changed.connect(ready.quit)
+    if not composer.ready():
+        ready.exec()
+    shot("composer.png", composer)
+    composer.reject()
+
+    # 6. the case-set dialog with two case folders
+    from radshare.gui.caseset_dialog import CaseSetDialog
+
+    cases = work / "cases"
+    for name in ("chest_nodule", "pneumothorax"):
+        folder = cases / name
+        folder.mkdir(parents=True)
+        write_ct(folder / "IM0001.dcm", size=128)
+        (folder / "case.md").write_text("# Teaching case\n\nFindings: see the images.\n")
+    caseset = CaseSetDialog(window, settings)
+    caseset.add_folders([cases])
+    caseset.output.setText(str(Path.home() / "Teaching set 2026"))
+    caseset.show()
+    shot("caseset-export.png", caseset)
+    caseset.reject()
     window.close()
     return 0
 
@@ -154,4 +192,7 @@ def main(out_dir: Path) -> int:
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
     target.mkdir(parents=True, exist_ok=True)
-    raise SystemExit(main(target))
+    chosen = os.environ.get("RADSHARE_THEME")
+    for name in ([chosen] if chosen else ["dark", "light"]):
+        main(target, name)
+    raise SystemExit(0)

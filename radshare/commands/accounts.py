@@ -35,8 +35,8 @@ def add_parser(subparsers) -> None:
     )
     add.add_argument("target", metavar="TARGET", help="the target id (see 'radshare accounts targets')")
     add.add_argument("name", metavar="NAME", help="a name for this account")
-    add.add_argument("--url", help="the site, forum or instance address")
-    add.add_argument("--user", help="the user name")
+    add.add_argument("--url", help="the target's server: the site, forum, instance or Bluesky PDS address")
+    add.add_argument("--user", help="the user name or handle")
     add.add_argument("--set", dest="extra", action="append", default=[], metavar="FIELD=VALUE",
                      help="another non-secret account field (e.g. default_status=draft, category=5, folder=PATH)")
     add.add_argument("--user-api-key-flow", action="store_true",
@@ -84,7 +84,8 @@ def _list() -> int:
         return 0
     rows = [("NAME", "TARGET", "ADDRESS", "USER")]
     for a in accounts:
-        rows.append((a.name, a.target, a.settings.get("url") or a.settings.get("folder", ""), a.settings.get("user", "")))
+        address = a.settings.get("url") or a.settings.get("pds_url") or a.settings.get("folder", "")
+        rows.append((a.name, a.target, address, a.settings.get("user") or a.settings.get("handle", "")))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -139,6 +140,31 @@ def _discourse_user_api_key(cls: type, settings: dict[str, str]) -> str:
     return decode_user_api_key("".join(lines), private_pem, nonce)
 
 
+# The account field that --url and --user fill, by the role it plays: the same two options for
+# every target, whatever each calls its fields (Bluesky's are pds_url and handle).
+USER_FIELDS = ("user", "handle", "username")
+
+
+def server_field(cls: type) -> str | None:
+    """The target's server address field: the one named url, else its first address field."""
+    fields = cls.account_fields
+    named = next((f.name for f in fields if f.name == "url"), None)
+    return named or next((f.name for f in fields if getattr(f, "kind", "") == "url" and not f.secret), None)
+
+
+def user_field(cls: type) -> str | None:
+    names = {f.name for f in cls.account_fields if not f.secret}
+    return next((name for name in USER_FIELDS if name in names), None)
+
+
+def _field_for(cls: type, role: str, option: str) -> str:
+    name = server_field(cls) if role == "server" else user_field(cls)
+    if name is None:
+        what = "server address" if role == "server" else "user name"
+        raise ConfigError(f"{cls.display_name} accounts have no {what}: leave out {option}")
+    return name
+
+
 def _ask_yes(question: str) -> bool:
     if not (sys.stdin is not None and sys.stdin.isatty()):
         return False
@@ -156,17 +182,14 @@ def _add(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc.args[0])) from None
     settings: dict[str, str] = {}
     if args.url:
-        settings["url"] = args.url
+        settings[_field_for(cls, "server", "--url")] = args.url
     if args.user:
-        settings["user"] = args.user
+        settings[_field_for(cls, "user", "--user")] = args.user
     for item in args.extra:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"--set expects FIELD=VALUE, got {item!r}")
         settings[key.strip().replace("-", "_")] = value
-    field_names = {f.name for f in cls.account_fields}
-    if "url" in settings and "url" not in field_names:
-        raise ConfigError(f"{cls.display_name} has no --url")
     secret_field = next((f for f in cls.account_fields if f.secret), None)
     if secret_field is not None and secret_field.name in settings:
         raise ConfigError("secrets are never taken from the command line: they are read from a prompt or stdin")

@@ -66,25 +66,51 @@ def collect_items(inputs: list[Path]) -> list:
     return entries + extra
 
 
-def mark_duplicates(files: list) -> None:
-    """Two inputs that are the same instance produce one output; say so for the second."""
-    owner: dict[str, str] = {}
-    for entry in sorted(files, key=lambda e: e.input):
-        if entry.status != "ok":
-            continue
-        for output in entry.outputs:
-            if output in owner:
-                entry.status = "skipped"
-                entry.error = f"same instance as {owner[output]}: one output written"
-                break
-            owner[output] = entry.input
+def check_output(out: Path) -> None:
+    """Refuse an OUT that is a file, or below one, as a usage error (never a traceback)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output {out} exists and is not a folder")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"the output folder {out} cannot be created (a part of the path is a file)")
+            break
+
+
+def prepare_output(out: Path) -> None:
+    """Create OUT, or refuse it as a usage error naming the reason (never a traceback)."""
+    check_output(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"the output folder {out} cannot be created ({_os_words(exc)})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ConfigError(f"the output folder {out} is not writable ({'read-only file system' if _read_only(out) else 'permission denied'})")
+
+
+def _read_only(out: Path) -> bool:
+    try:
+        return bool(os.statvfs(out).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def _os_words(exc: OSError) -> str:
+    import errno
+
+    return {errno.EROFS: "read-only file system", errno.EACCES: "permission denied", errno.ENOSPC: "no space left on device",
+            errno.ENOTDIR: "a part of the path is a file"}.get(exc.errno, exc.strerror or "system error")
 
 
 def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
-    from radshare.core.audit import Report, error_report
+    from radshare.core.heap import reuse_large_buffers
+
+    reuse_large_buffers()  # before the workers fork: they inherit it
+    from radshare.core.audit import Report, error_report, printable
+    from radshare.core.outlock import OutputLocked, lock_output
     from radshare.core.pipeline import settings_for_installation
     from radshare.core.sources import InputItem
 
@@ -102,41 +128,60 @@ def run(args: argparse.Namespace) -> int:
             photo_format=args.photo_format,
             series=not getattr(args, "every_frame", False),
         )
-    except ConfigError as exc:
-        print(f"radshare deid: {exc}", file=sys.stderr)
+        prepare_output(out)
+        lock = lock_output(out)
+    except (ConfigError, OutputLocked) as exc:
+        print(f"radshare deid: {printable(str(exc))}", file=sys.stderr)
         return 2
-    out.mkdir(parents=True, exist_ok=True)
-    batch.remove_partial_files(out)
     report = Report(profile=settings.profile)
-    entries = collect_items(inputs)
-    items = [e for e in entries if isinstance(e, InputItem)]
-    for problem in (e for e in entries if isinstance(e, InputError)):
-        display, _, reason = str(problem).partition(": ")
-        report.add(error_report(display, reason or str(problem)))
-    cancelled = run_items(items, out, settings, report, args.workers, quiet=args.quiet)
-    mark_duplicates(report.files)
-    report.files.sort(key=lambda e: e.input)
-    if report_path is not None:
-        report.write(report_path)
+    cancelled = False
+    try:
+        batch.remove_partial_files(out)  # left by a stopped run: this run holds the folder now
+        entries = collect_items(inputs)
+        items = [e for e in entries if isinstance(e, InputItem)]
+        for problem in (e for e in entries if isinstance(e, InputError)):
+            display, _, reason = str(problem).partition(": ")
+            report.add(error_report(display, reason or str(problem)))
+            print(f"radshare: error: {printable(str(problem))}", file=sys.stderr)
+        cancelled = run_items(items, out, settings, report, args.workers, quiet=args.quiet)
+        if not cancelled:
+            settle(report, items, out, settings)
+    finally:
+        report.files.sort(key=lambda e: e.input)
+        if report_path is not None:
+            report.write(report_path)  # always: what was done before a failure is still told
+        lock.release()
     print_summary(report, out, quiet=args.quiet, cancelled=cancelled)
     if cancelled:
         return 130
     return 0 if report.counts()["error"] == 0 else 1
 
 
+def settle(report, items: list, out: Path, settings) -> None:
+    """One output per instance, from its preferred copy (see `radshare.core.duplicates`)."""
+    from radshare.core.duplicates import settle_duplicates
+    from radshare.core.pipeline import process_item
+
+    settle_duplicates(report.files, {item.display: item for item in items}, lambda item: process_item(item, out, settings))
+
+
 def run_items(items, out: Path, settings, report, workers: int, quiet: bool = False) -> bool:
     """Process every item, adding to `report`; True when stopped by Ctrl-C."""
     from radshare.core import batch
+    from radshare.core.audit import error_report, printable
     from radshare.core.seriesgroups import process_unit, series_units
 
     bar = _progress_bar(len(items), quiet)
     work = partial(process_unit, out_dir=out, settings=settings)  # a unit: one input, or slices of one series
     try:
-        for entries in batch.run_batch(series_units(items, settings), work, workers=workers):
+        units = series_units(items, settings)
+        # a worker that dies on a unit (the out-of-memory killer, say) costs that unit only: each of its inputs is named
+        crashed = lambda unit, why: [error_report(item.display, why) for item in unit]  # noqa: E731
+        for entries in batch.run_batch(units, work, workers=workers, crashed=crashed):
             for entry in entries:
                 report.add(entry)
                 if entry.status == "error":
-                    _echo(bar, f"radshare: error: {entry.input}: {entry.error}")
+                    _echo(bar, f"radshare: error: {printable(entry.input)}: {printable(entry.error or '')}")
                 if bar is not None:
                     bar.update(1)
     except KeyboardInterrupt:
@@ -182,7 +227,9 @@ def print_summary(report, out: Path, quiet: bool = False, cancelled: bool = Fals
             f"  WARNING: {totals['needs_text_review']} images may carry burned-in text that was not redacted "
             "(text redaction was off): review them before sharing"
         )
+    from radshare.core.audit import printable
+
     for entry in report.files:
         if entry.status == "skipped":
-            lines.append(f"  skipped {entry.input}: {entry.error}")
+            lines.append(f"  skipped {printable(entry.input)}: {printable(entry.error or '')}")
     print("\n".join(lines), file=sys.stderr)

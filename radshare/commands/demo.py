@@ -59,7 +59,7 @@ def _run_deid(argv: list[str]) -> int:
 def _deidentify_on_terminal(sample: Path, out: Path) -> int:
     import pydicom
 
-    from radshare.core.deid.header import describe
+    from radshare.core.deid.clean import describe_dataset as describe
     from radshare.core.pipeline import profile_for, pseudonymizer_for, settings_for_installation
 
     print("No display found: de-identifying the sample on the terminal instead.\n")

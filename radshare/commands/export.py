@@ -61,22 +61,39 @@ def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
-    from radshare.core.export.caseset import ExportOptions, discover_cases, export_caseset
+    from radshare.core.export.caseset import discover_cases
     from radshare.core.pipeline import settings_for_installation
 
     inputs = [Path(p) for p in args.cases]
     out = Path(args.output)
     report_path = Path(args.report) if args.report else None
+    from radshare.commands.deid import check_output
+    from radshare.core.audit import printable
+    from radshare.core.outlock import OutputLocked, lock_output
+
     try:
         _check(args, inputs, out, report_path)
         settings = settings_for_installation(profile=args.profile, text_redaction=args.text_redaction)
         cases = discover_cases(inputs)
-    except (ConfigError, InputError) as exc:
-        print(f"radshare export: {exc}", file=sys.stderr)
+        if cases:
+            check_output(out)
+            lock = lock_output(out) if out.is_dir() else None  # one run per output folder
+    except (ConfigError, InputError, OutputLocked) as exc:
+        print(f"radshare export: {printable(str(exc))}", file=sys.stderr)
         return 2
     if not cases:
         print("radshare export: no case folders found", file=sys.stderr)
         return 2
+    try:
+        return _export(args, cases, out, report_path, settings)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _export(args: argparse.Namespace, cases, out: Path, report_path: Path | None, settings) -> int:
+    from radshare.core.export.caseset import ExportOptions, export_caseset
+
     options = ExportOptions(cine=args.cine, dicom=args.dicom, zip_archive=args.zip)
     bars = _Bars(len(cases), quiet=args.quiet)
     try:
@@ -187,7 +204,9 @@ class _Bars:
             self.case.refresh()
 
     def error(self, message: str) -> None:
-        line = f"radshare: error: {message}"
+        from radshare.core.audit import printable
+
+        line = f"radshare: error: {printable(message)}"
         if self.enabled:
             self.total.write(line, file=sys.stderr)
         else:

@@ -54,7 +54,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--caption", default="", metavar="TEXT", help="the post's text")
     parser.add_argument("--alt", action="append", default=[], metavar="TEXT",
                         help="alt text: once for all images, or once per image in order")
-    parser.add_argument("--title", default="", metavar="TEXT", help="title (blogs and forums)")
+    parser.add_argument("--title", default="", metavar="TEXT",
+                        help="title (blogs and forums; a blog post without one takes the caption's first line)")
     parser.add_argument("--draft", action="store_true", help="save as a draft where the target has drafts")
     parser.add_argument("--visibility", metavar="NAME", help="target-specific visibility (e.g. publish|pending|private, message-to-self)")
     parser.add_argument("--category", metavar="ID", help="forum category id")
@@ -166,6 +167,7 @@ def _shareable_sources(args: argparse.Namespace) -> tuple[list[SourceImage], lis
     """Every input de-identified, redacted and rendered (`pipeline.shareable_image`), with its
     pseudonymous ledger ids. Any input that fails stops the post: each is named on stderr."""
     from radshare.core import pipeline
+    from radshare.core.deid.text import identifiers_from_names
     from radshare.core.sharing import ids_for_file
     from radshare.core.sources import iter_inputs
 
@@ -179,7 +181,10 @@ def _shareable_sources(args: argparse.Namespace) -> tuple[list[SourceImage], lis
             failed += 1
             continue
         try:
-            sources.append(SourceImage.from_shareable(pipeline.shareable_image(entry, settings)))
+            source = SourceImage.from_shareable(pipeline.shareable_image(entry, settings))
+            # the input's own name may say who it is (SMITH_JOHN_12345.jpg): the gate matches it too
+            source.identifiers = source.identifiers.merge(identifiers_from_names(entry.display))
+            sources.append(source)
             ids.append(ids_for_file(entry.read_bytes(), settings.key))
         except RadShareError as exc:
             print(f"radshare: {exc}", file=sys.stderr)

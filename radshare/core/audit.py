@@ -36,9 +36,34 @@ class FileReport:
     needs_text_review: bool = False  # pixels may carry text and no redaction ran
     identifier_hits: int = 0  # regions whose OCR text matched the image's own identifiers
     resumed: bool = False  # output existed from an earlier run and was verified
+    merged: list[str] = field(default_factory=list)  # other inputs that were the same instance
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        entry = asdict(self)
+        for key in ("input", "error"):
+            if entry[key] is not None:
+                entry[key] = printable(entry[key])
+        entry["outputs"] = [printable(o) for o in entry["outputs"]]
+        entry["merged"] = [printable(m) for m in entry["merged"]]
+        return entry
+
+
+def printable(text: str) -> str:
+    """`text` safe for one line of a terminal or a JSON report: bytes of a file name that are not
+    UTF-8 (which Python keeps as surrogates) become \\xNN, and control characters become escapes,
+    so a newline in a file name cannot forge a line of output."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 def error_report(display: str, reason: str, kind: str | None = None) -> FileReport:

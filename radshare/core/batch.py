@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -54,17 +56,20 @@ def run_batch(
     scheduler: str | None = None,
     progress: Callable[[R], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    crashed: Callable[[T, str], R] | None = None,
 ) -> Iterator[R]:
     """Yield `work_fn(item)` for every item as results arrive (not in input order).
 
     `cancel` is polled between results; when it turns true, queued work is dropped and
-    running work is stopped. `progress` is called with each result.
+    running work is stopped. `progress` is called with each result. `crashed(item, reason)`
+    makes the result for an item whose worker process died on it (killed by the out-of-memory
+    killer, say): the pool is restarted and the batch goes on. Without it, the death raises.
     """
     items = list(items)
     if executor == "dask":
         results = _run_dask(items, work_fn, scheduler, cancel)
     elif executor == "local":
-        results = _run_inline(items, work_fn, cancel) if workers <= 1 or len(items) <= 1 else _run_pool(items, work_fn, workers, cancel)
+        results = _run_inline(items, work_fn, cancel) if workers <= 1 or len(items) <= 1 else _run_pool(items, work_fn, workers, cancel, crashed)
     else:
         raise ValueError(f"unknown executor {executor!r}")
     for result in results:
@@ -90,12 +95,45 @@ def _run_inline(items, work_fn, cancel) -> Iterator:
 
 
 def _worker_init() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch in an orderly way. What they
-    inherit (the imported modules) is frozen out of collection: never scanned, never copied."""
+    """Workers leave Ctrl-C to the parent, which stops the batch in an orderly way, and die with
+    it when it is killed. What they inherit (the imported modules) is frozen out of collection:
+    never scanned, never copied."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     limit_threads()
     gc.freeze()
     fewer_collections()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies (a killed `radshare` must not leave
+    workers running); elsewhere a watchdog thread notices the parent is gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except Exception:
+            pass
+        else:
+            if os.getppid() != parent:  # the parent died before the request took effect
+                os._exit(1)
+            return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+WORKER_DIED = "the worker process died while processing this file (killed, perhaps for lack of memory); nothing was written"
 
 
 # Items go to the pool in chunks sized to about this much work, measured as the batch runs: small
@@ -112,49 +150,82 @@ def _run_chunk(work_fn, chunk: list) -> tuple[list, float]:
     return results, time.perf_counter() - start
 
 
-def _run_pool(items, work_fn, workers, cancel) -> Iterator:
+def _run_pool(items, work_fn, workers, cancel, crashed=None) -> Iterator:
     """Results from a process pool; on cancel or Ctrl-C, queued work is dropped and running work
     finishes (each file is written atomically, so nothing is half there).
 
     Workers are never terminated: one killed while sending its result leaves the pool's pipe
-    half-written, and the parent then hangs at exit.
+    half-written, and the parent then hangs at exit. A worker that dies breaks the pool: a new
+    pool takes over, and the items that were in flight are run again one at a time, alone, so
+    the one that kills its worker again is known and reported through `crashed`.
     """
     for name, value in SINGLE_THREAD_ENV.items():
         os.environ.setdefault(name, value)  # inherited by the workers before they import anything
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    pending: set[Future] = set()
+    pool = _new_pool(workers)
+    pending: dict[Future, list] = {}
     queue = list(items)
     position = 0
+    suspects: deque = deque()  # items in flight when a worker died
+    alone: Future | None = None  # the suspect running by itself
     per_item = None  # seconds per item, learnt from finished chunks
 
     def submit_next() -> None:
-        nonlocal position
+        nonlocal position, alone
+        if suspects:
+            if not pending:
+                alone = pool.submit(_run_chunk, work_fn, [suspects[0]])
+                pending[alone] = [suspects.popleft()]
+            return
         size = 1 if per_item is None else max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(per_item, 1e-6))))
         size = min(size, max(1, (len(queue) - position) // workers))  # keep every worker busy to the end
         chunk = queue[position : position + size]
         position += len(chunk)
         if chunk:
-            pending.add(pool.submit(_run_chunk, work_fn, chunk))
+            pending[pool.submit(_run_chunk, work_fn, chunk)] = chunk
 
     try:
         for _ in range(workers * 2):
             submit_next()
         while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            done, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+            broken = False
             for future in done:
-                results, seconds = future.result()
+                chunk = pending.pop(future)
+                try:
+                    results, seconds = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if future is alone and crashed is not None:
+                        yield crashed(chunk[0], WORKER_DIED)
+                    elif crashed is None:
+                        raise
+                    else:
+                        suspects.extend(chunk)
+                    continue
                 rate = seconds / max(1, len(results))
                 per_item = rate if per_item is None else 0.7 * per_item + 0.3 * rate
-                for result in results:
-                    yield result
-                if not (cancel is not None and cancel()):
-                    submit_next()
+                yield from results
+            if broken:
+                for future in list(pending):  # the whole pool is gone: what was in flight is suspect
+                    suspects.extend(pending.pop(future))
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = _new_pool(workers)
+                alone = None
             if cancel is not None and cancel():
                 return
+            while len(pending) < workers * 2 and (suspects or position < len(queue)):
+                before = len(pending)
+                submit_next()
+                if len(pending) == before:
+                    break
     finally:
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
 
 def _run_dask(items, work_fn, scheduler, cancel) -> Iterator:

@@ -103,6 +103,23 @@ def read_usual(data: bytes) -> FileDataset | None:
     return ds
 
 
+def follow_read_encoding(ds: FileDataset, read_implicit: bool) -> FileDataset:
+    """A data set written in another VR encoding than its file meta says (Explicit VR declared,
+    Implicit VR written) is read as it was written, by pydicom as by us: it is then written out
+    the same way, its meta naming the encoding its bytes really have. Compressed syntaxes are
+    always explicit: the elements take their VRs from the dictionary instead."""
+    syntax = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
+    if not syntax.is_transfer_syntax or syntax.is_implicit_VR == read_implicit:
+        return ds
+    if read_implicit and not syntax.is_compressed and not syntax.is_deflated:
+        ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+        ds.set_original_encoding(True, True, ds._character_set)  # noqa: SLF001
+    elif read_implicit:
+        for _ in ds.iterall():  # looking at each element gives it its dictionary VR
+            pass
+    return ds
+
+
 class Unhandled(Exception):
     """Something only pydicom's writer does: the file is written by pydicom instead."""
 

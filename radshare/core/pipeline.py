@@ -9,6 +9,7 @@ and a file that cannot be cleaned never leaves a copy behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import sys
 from dataclasses import dataclass, field
@@ -152,10 +153,8 @@ def deidentify_dicom(
     gives what detection already found on these pixels (a series scanned as a whole). Raises
     InputError when pixels must be cleaned and cannot be: the caller then writes nothing.
     """
-    from radshare.core.deid.codestream import strip_codestream_metadata
-    from radshare.core.deid.header import deidentify_dataset, mark_pixels_cleaned
-    from radshare.core.deid.bulkdata import clean_bulk_values
-    from radshare.core.deid.pixelbits import clear_unused_bits, clear_unused_compressed_bits, trim_to_frames
+    from radshare.core.deid.clean import clean_dataset
+    from radshare.core.deid.header import mark_pixels_cleaned
     from radshare.core.deid.identifiers import collect_identifiers
 
     flagged = has_pixels(ds)  # every image is looked at, whatever its header says
@@ -166,6 +165,8 @@ def deidentify_dicom(
     outcome = None
     detector = "off"
     painted: list[TextRegion] = []
+    if detect or (regions is not None and any(not r.keep for r in regions)):
+        check_decoded_budget(ds)
     if regions is not None:
         from radshare.core.redact.apply import redact_dataset
 
@@ -179,12 +180,7 @@ def deidentify_dicom(
         outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction, series=settings.series, found=found)
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
-    result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
-    result.actions["removed"] += strip_codestream_metadata(ds)  # comments and EXIF inside JPEG frames
-    result.actions["removed"] += trim_to_frames(ds)  # bytes after the last frame
-    result.actions["removed"] += clean_bulk_values(ds, result.identifiers)  # LUT tails, ICC text, offset tables
-    if not profile_for(settings).options.clean_graphics:  # overlays go, embedded ones too
-        result.actions["removed"] += clear_unused_bits(ds) + clear_unused_compressed_bits(ds)
+    result = clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))  # header, frames, bits, bulk data
     cleaned = detector != "off"
     if cleaned and "PixelData" in ds:
         ds.BurnedInAnnotation = "NO"
@@ -198,6 +194,26 @@ def deidentify_dicom(
         detector=detector,
         regions=painted,
     )
+
+
+def check_decoded_budget(ds) -> None:
+    """Refuse, before decoding, pixels that would not fit `budgets.DECODED_PIXEL_BYTES` once
+    decoded: text redaction holds every frame decoded at once, several times over."""
+    from radshare.core.budgets import DECODED_PIXEL_BYTES, OverBudget, megabytes
+
+    try:
+        rows, cols = int(peek(ds, "Rows")), int(peek(ds, "Columns"))
+        frames = int(peek(ds, "NumberOfFrames", 1) or 1)
+        samples = int(peek(ds, "SamplesPerPixel", 1) or 1)
+        bits = int(peek(ds, "BitsAllocated"))
+    except (TypeError, ValueError):
+        return  # check_dataset has refused what lacks these; decoding then names the problem
+    decoded = rows * cols * frames * samples * max(1, (bits + 7) // 8)
+    if decoded > DECODED_PIXEL_BYTES:
+        raise OverBudget(
+            f"the pixels decode to {megabytes(decoded)} ({frames} frames of {rows}×{cols}), over the "
+            f"{megabytes(DECODED_PIXEL_BYTES)} budget for text redaction; nothing was written"
+        )
 
 
 def dicom_bytes(ds) -> bytes:
@@ -232,12 +248,25 @@ def dicom_output_path(ds, settings: Settings) -> Path:
     study = _token(settings, "study", str(ds.get("StudyInstanceUID", "")))  # UIDs: replaced, so decoded for good
     series = _token(settings, "series", str(ds.get("SeriesInstanceUID", "")), length=6)
     instance = _token(settings, "instance", str(ds.get("SOPInstanceUID", "")))
-    modality = "".join(ch for ch in str(peek(ds, "Modality", "OT")) if ch.isalnum())[:4] or "OT"
+    modality = output_modality(peek(ds, "Modality", "OT"))
     series_number = _int(peek(ds, "SeriesNumber"))
     instance_number = _int(peek(ds, "InstanceNumber"))
     return Path(
         patient, f"ST-{study}", f"S{series_number:03d}-{modality}-{series}", f"{instance_number:04d}-{instance}.dcm"
     )
+
+
+@lru_cache(maxsize=1)
+def _modalities() -> frozenset[str]:
+    text = resource_path("modalities.txt").read_text(encoding="utf-8")
+    return frozenset(word for line in text.splitlines() if not line.startswith("#") for word in line.split())
+
+
+def output_modality(value) -> str:
+    """The Modality part of an output name: a defined term, else OT. Only a known code may name
+    a folder: a header value can hold anything, a patient's name included."""
+    code = str(value or "").strip().upper()
+    return code[:4] if code in _modalities() else "OT"
 
 
 def _complete_dicom(path: Path, settings: Settings, original) -> bool:
@@ -313,9 +342,9 @@ def clean_photo_pixels(data: bytes, display: str, settings: Settings):
     rgb, _ = clean_photo(data, display=display)
     outcome = None
     if settings.text_redaction != "off":
-        from radshare.core.redact import redact_photo
+        from radshare.core.tiles import redact_photo_within_budget
 
-        rgb, outcome = redact_photo(rgb, Identifiers(), mode=settings.text_redaction)
+        rgb, outcome = redact_photo_within_budget(rgb, Identifiers(), mode=settings.text_redaction)
     return rgb, outcome
 
 
@@ -361,31 +390,62 @@ def record_photo_cleaning(report: FileReport, outcome) -> None:
 def process_item(item: InputItem, out_dir: Path, settings: Settings, found: list[TextRegion] | None = None) -> FileReport:
     """De-identify one input into `out_dir`. Never raises for a bad input: it reports it.
 
+    Whatever goes wrong inside one item is that item's error, with the reason found: a damaged
+    zip member, an input over a memory budget, an output folder that is read-only or full.
     `found`: text regions already detected on this DICOM image's pixels (see core/seriesgroups.py).
     """
     try:
         data = item.read_bytes()
+    except InputError as exc:
+        return error_report(item.display, _reason(exc, item.display))
     except OSError as exc:
-        return error_report(item.display, f"cannot be read ({exc.strerror or exc.__class__.__name__})")
+        return error_report(item.display, f"cannot be read ({_os_reason(exc)})")
+    except MemoryError:
+        return error_report(item.display, "too large to read into memory; nothing was written")
+    except Exception as exc:  # a bug must still not stop the batch nor leak a value
+        return error_report(item.display, f"internal error while reading ({exc.__class__.__name__}); nothing was written")
     try:
-        if not data:
-            return error_report(item.display, "empty file (0 bytes)")
-        kind = sniff(data)
-        if kind == "dicom":
-            return _process_dicom(item, data, Path(out_dir), settings, found)
-        if kind == "photo":
-            return _process_photo(item, data, Path(out_dir), settings)
-        if kind == "dicomdir":
-            return skipped_report(item.display, "DICOMDIR index: the files it lists are processed themselves; the index is not copied because it carries names")
-        if item.suffix in DICOM_SUFFIXES:
-            return error_report(item.display, "not a DICOM file (no DICOM header found)")
-        return skipped_report(item.display, "neither a DICOM file nor a supported image")
+        return _process_data(item, data, Path(out_dir), settings, found)
     except InputError as exc:
         return error_report(item.display, _reason(exc, item.display))
     except MemoryError:
-        return error_report(item.display, "too large to process in memory")
+        return error_report(item.display, "too large to process in memory; nothing was written")
+    except OSError as exc:  # reading was done: what fails now is writing the output
+        return error_report(item.display, f"the output cannot be written ({_os_reason(exc)}); nothing was written")
     except Exception as exc:  # a bug must still not stop the batch nor leak a value
         return error_report(item.display, f"internal error while processing ({exc.__class__.__name__}); nothing was written")
+
+
+def _process_data(item: InputItem, data: bytes, out_dir: Path, settings: Settings, found=None) -> FileReport:
+    if not data:
+        return error_report(item.display, "empty file (0 bytes)")
+    kind = sniff(data)
+    if kind == "dicom":
+        return _process_dicom(item, data, out_dir, settings, found)
+    if kind == "photo":
+        return _process_photo(item, data, out_dir, settings)
+    if kind == "dicomdir":
+        return skipped_report(item.display, "DICOMDIR index: the files it lists are processed themselves; the index is not copied because it carries names")
+    if item.suffix in DICOM_SUFFIXES:
+        return error_report(item.display, f"not a DICOM file (no DICOM header found in its {len(data)} bytes)")
+    return skipped_report(item.display, "neither a DICOM file nor a supported image")
+
+
+_OS_REASONS = {
+    errno.EROFS: "the output folder is read-only",
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENAMETOOLONG: "path too long for this system",
+    errno.EMFILE: "too many open files",
+    errno.EIO: "input/output error (a failing disk or network share?)",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    """What the system said, in words: never the exception class, never a path (it may hold names)."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or f"system error {exc.errno}" if exc.errno else "system error")
 
 
 def _reason(exc: Exception, display: str) -> str:

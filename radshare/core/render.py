@@ -9,6 +9,11 @@ the same pixels. The contract:
   pixels), then clockwise rotation by a multiple of 90 degrees, then flips.
 * `draw_annotations` draws `model.Annotation`s into an RGB array whose coordinates the
   annotations' points are already in (use `map_annotations` to follow a `View`'s geometry).
+  Labels are kept inside the picture.
+* `render_frame(..., zoom=)` renders at a chosen output size (`output_zoom`: 1x, 2x, fit to
+  1080 or 2048 px): pixels are resampled, annotations are drawn afterwards at the output
+  resolution with widths and fonts multiplied by the same factor, so they keep their size
+  relative to the image and stay sharp.
 * Window presets are data: `resources/presets/window.json`.
 """
 
@@ -215,6 +220,29 @@ def mapped_spacing(spacing: tuple[float, float] | None, view: View) -> tuple[flo
     return (spacing[1], spacing[0]) if (view.rotation // 90) % 2 else spacing
 
 
+# Export sizes: key -> label. "Nx" multiplies the native size; a number fits the longer side.
+EXPORT_SIZES = {"1x": "Native size", "2x": "Twice the native size", "1080": "Fit to 1080 px",
+                "2048": "Fit to 2048 px"}
+
+
+def output_zoom(size: str, view: View, rows: int, cols: int) -> float:
+    """The factor from the view's native output (after crop and rotation) to `size`."""
+    _, _, w, h = crop_box(view, rows, cols)
+    if size.endswith("x"):
+        return max(0.01, float(size[:-1]))
+    return max(1, int(size)) / max(w, h, 1)
+
+
+def resample(rgb: np.ndarray, zoom: float) -> np.ndarray:
+    """`rgb` resized by `zoom` (area averaging down, bicubic up); unchanged at 1."""
+    h, w = rgb.shape[:2]
+    size = (max(1, int(round(w * zoom))), max(1, int(round(h * zoom))))
+    if size == (w, h):
+        return rgb
+    method = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=method))
+
+
 def render_frame(
     image: Image,
     frame: int,
@@ -222,26 +250,35 @@ def render_frame(
     annotations: list[Annotation] | None = None,
     scale: float = 1.0,
     frames: np.ndarray | None = None,
+    zoom: float = 1.0,
     identifiers: Identifiers | None = None,
 ) -> np.ndarray:
     """One frame as an RGB uint8 array, exactly as the reader set it up (and annotated it).
 
     `frames` replaces `image.frames` (e.g. frames whose text regions were painted out).
-    Annotations whose `frame` is set are drawn only on that frame. Label text is scrubbed with
-    `identifiers`, by default those of `image`'s own header (give the original's when `image`
+    Annotations whose `frame` is set are drawn only on that frame. `zoom` resamples the
+    output (see `output_zoom`); annotations are then drawn at that resolution, `zoom` times
+    wider and larger (times `scale`), so they look as they did on the image. Label text is
+    scrubbed with `identifiers`, by default those of `image` (give the original's when `image`
     holds an already de-identified header).
     """
     source = image.frames if frames is None else frames
     grey = window_frame(
         source[frame], view.center, view.width, image.rescale, image.photometric, view.invert
     )
-    rgb = to_rgb(apply_geometry(grey, view))
+    native = apply_geometry(grey, view)
+    rgb = resample(to_rgb(native), zoom)
     if annotations:
+        sx, sy = rgb.shape[1] / native.shape[1], rgb.shape[0] / native.shape[0]
         visible = [a for a in annotations if a.frame is None or a.frame == frame]
-        mapped = map_annotations(visible, view, image.rows, image.columns)
+        mapped = [replace(a, points=[(x * sx, y * sy) for x, y in a.points])
+                  for a in map_annotations(visible, view, image.rows, image.columns)]
+        spacing = mapped_spacing(image.pixel_spacing, view)
+        if spacing is not None:  # a ruler measures the same millimetres at any output size
+            spacing = (spacing[0] / sy, spacing[1] / sx)
         if identifiers is None and any(a.text for a in mapped):
             identifiers = image_identifiers(image)
-        rgb = draw_annotations(rgb, mapped, mapped_spacing(image.pixel_spacing, view), scale, identifiers)
+        rgb = draw_annotations(rgb, mapped, spacing, scale * (sx + sy) / 2, identifiers)
     return rgb
 
 
@@ -395,12 +432,10 @@ def safe_label(text: str, identifiers: Identifiers | None) -> str:
 
 
 def image_identifiers(image: Image) -> Identifiers | None:
-    """The identifiers of a DICOM image's original header (None for photos)."""
-    if image.dataset is None:
-        return None
-    from radshare.core.deid.identifiers import collect_identifiers
+    """The identifiers of an image's original header and of its input's name (for its labels)."""
+    from radshare.core.deid.identifiers import image_identifiers as identifiers_of
 
-    return collect_identifiers(image.dataset)
+    return identifiers_of(image)
 
 
 def _draw_labels(out: np.ndarray, labels) -> np.ndarray:
@@ -411,6 +446,20 @@ def _draw_labels(out: np.ndarray, labels) -> np.ndarray:
         is_marker = anchor == "mm"
         outline = 0 if is_marker else max(1, int(round(size / 9)))
         stroke = (0, 0, 0) if sum(color) > 300 else (255, 255, 255)
+        if not is_marker:  # a label near an edge moves inside rather than being cut off
+            x, y = _inside(draw.textbbox((x, y), text, font=font, anchor=anchor, stroke_width=outline),
+                           (x, y), pil.size)
         draw.text((x, y), text, fill=tuple(color), font=font, anchor=anchor,
                   stroke_width=outline, stroke_fill=stroke)
     return np.asarray(pil).copy()
+
+
+def _inside(box: tuple[float, float, float, float], at: tuple[float, float],
+            size: tuple[int, int]) -> tuple[float, float]:
+    """`at` moved so that `box` (drawn from `at`) lies within an image of `size`, where it fits."""
+    x, y = at
+    left, top, right, bottom = box
+    width, height = size
+    x += max(0.0, -left) if right - left >= width or left < 0 else -max(0.0, right - width)
+    y += max(0.0, -top) if bottom - top >= height or top < 0 else -max(0.0, bottom - height)
+    return x, y

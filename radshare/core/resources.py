@@ -1,4 +1,9 @@
-"""Finds the files in `resources/` whether RadShare runs from a checkout, a wheel or a frozen bundle."""
+"""Finds the files in `resources/` whether RadShare runs from a checkout, a wheel or a frozen bundle.
+
+In the standalone bundle (radshare.spec) `resources/` sits in the bundle's own folder,
+`sys._MEIPASS`; the other candidates are relative to this module, which there lies inside that
+same folder, so a bundle never reads resources from anywhere else.
+"""
 
 from __future__ import annotations
 

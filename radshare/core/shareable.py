@@ -83,13 +83,11 @@ class ShareableImage:
 
 
 def identifiers_of(image: Image) -> Identifiers:
-    """The identifiers in the image's original header (none for a photo); raises when unreadable,
-    and nothing is then shared."""
-    if image.dataset is None:
-        return Identifiers()
-    from radshare.core.deid.identifiers import collect_identifiers
+    """What identifies the image's patient: its original header's identifiers and what its input's
+    file and folder names say. Raises when they cannot be read, and nothing is then shared."""
+    from radshare.core.deid.identifiers import image_identifiers
 
-    return collect_identifiers(image.dataset)
+    return image_identifiers(image)
 
 
 def default_view(image: Image, frame: int = 0) -> render.View:
@@ -120,18 +118,20 @@ def make_shareable(
     *,
     frame: int = 0,
     identifiers: Identifiers | None = None,
+    zoom: float = 1.0,
 ) -> ShareableImage:
     """One frame of `image` as it may be shared: regions painted, `view` and `annotations` rendered.
 
     `view` defaults to the file's window (or the frame's percentile window). Annotation labels
     are scrubbed with `identifiers`, by default those of the image's own header: pass the
-    original's when `image` already holds a de-identified header.
+    original's when `image` already holds a de-identified header. `zoom` resamples the output
+    (`render.output_zoom`), annotations drawn at that resolution.
     """
     frame = min(max(0, frame), image.frame_count - 1)
     identifiers = identifiers_of(image) if identifiers is None else identifiers
     view = view or default_view(image, frame)
     rgb = render.render_frame(image, frame, view, list(annotations), frames=painted_frames(image, review),
-                              identifiers=identifiers)
+                              zoom=zoom, identifiers=identifiers)
     return ShareableImage(rgb, identifiers, review.done, image.kind, len(review.painted))
 
 
@@ -143,13 +143,15 @@ def shareable_frames(
     *,
     frames: Iterable[int] | None = None,
     identifiers: Identifiers | None = None,
+    zoom: float = 1.0,
 ) -> Iterator[np.ndarray]:
     """Every frame (or those in `frames`) rendered as `make_shareable` renders one; painted once."""
     identifiers = identifiers_of(image) if identifiers is None else identifiers
     view = view or default_view(image)
     painted = painted_frames(image, review)
     for index in range(image.frame_count) if frames is None else frames:
-        yield render.render_frame(image, index, view, list(annotations), frames=painted, identifiers=identifiers)
+        yield render.render_frame(image, index, view, list(annotations), frames=painted, zoom=zoom,
+                                  identifiers=identifiers)
 
 
 def shareable_dicom(

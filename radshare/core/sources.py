@@ -7,24 +7,31 @@ found is silently dropped. Originals are only ever opened for reading.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
+import os
 import re
+import stat
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
 
 import numpy as np
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.multival import MultiValue
-from pydicom.uid import UID, ImplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from radshare.core.audit import printable
+from radshare.core.budgets import INFLATED_BYTES, OverBudget, check_inflated_size, megabytes, read_limited
 from radshare.core.deid.pixelbits import expected_pixel_bytes
 from radshare.core.errors import InputError
 from radshare.core.model import Image, Series
-from radshare.core.part10 import read_usual
+from radshare.core.part10 import follow_read_encoding, read_usual
 from radshare.core.peek import peek
 
 Sniffed = Literal["dicom", "dicomdir", "photo"]
@@ -37,6 +44,7 @@ logging.getLogger("pydicom").setLevel(logging.ERROR)
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 _DICOMDIR_UID = re.compile(re.escape(DICOMDIR_SOP_CLASS.encode()) + rb"(?![0-9.])")
 MAX_PIXELS_PER_FRAME = 30_000 * 30_000
+SHORT_FILE = 256  # fewer bytes than the smallest image header
 MAX_TOTAL_PIXEL_BYTES = 8 * 1024**3
 # Magic numbers of the photo formats Pillow (with pillow-heif) reads for us.
 _PHOTO_MAGIC = (
@@ -52,22 +60,70 @@ _PHOTO_MAGIC = (
 
 @dataclass(frozen=True)
 class InputItem:
-    """One input file: a path on disk, or a member of a zip archive at `path`."""
+    """One input file: a path on disk, or a member of a zip archive at `path`.
+
+    `index` is the member's position in the archive's directory: two members may carry the
+    same name, and each is read as itself.
+    """
 
     display: str
     path: Path
     member: str | None = None
+    index: int | None = None
 
     def read_bytes(self) -> bytes:
+        """The file's bytes; a zip member is inflated within `budgets.INFLATED_BYTES`.
+
+        Raises `InputError` naming what is wrong with a member (damaged, encrypted, an
+        unsupported compression, over the budget) and `OSError` when the file cannot be read.
+        """
         if self.member is None:
             with open(self.path, "rb") as handle:  # read-only: originals are never changed
                 return handle.read()
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.read(self.member)
+        try:
+            archive = open_archive(self.path)
+            info = archive.infolist()[self.index] if self.index is not None else archive.getinfo(self.member)
+            if info.file_size > INFLATED_BYTES:
+                raise OverBudget(
+                    f"{self.display}: the zip member declares {megabytes(info.file_size)}, over the "
+                    f"{megabytes(INFLATED_BYTES)} budget; nothing was written"
+                )
+            with archive.open(info) as stream:
+                return read_limited(stream, INFLATED_BYTES, f"{self.display}: the zip member")
+        except zipfile.BadZipFile as exc:
+            reason = "its data fails the CRC check" if "CRC" in str(exc) else "the archive is damaged or truncated"
+            raise InputError(f"{self.display}: zip member cannot be read ({reason})") from None
+        except NotImplementedError:  # before RuntimeError, its base class
+            raise InputError(f"{self.display}: zip member uses a compression method RadShare cannot read (e.g. deflate64); re-zip it with plain deflate") from None
+        except RuntimeError:  # zipfile: "File ... is encrypted, password required"
+            raise InputError(f"{self.display}: zip member is encrypted (no password is ever tried)") from None
+        except (zlib.error, EOFError):
+            raise InputError(f"{self.display}: zip member cannot be read (its compressed data is damaged)") from None
 
     @property
     def suffix(self) -> str:
         return Path(self.member or self.path.name).suffix.lower()
+
+
+_ARCHIVES: dict[tuple, zipfile.ZipFile] = {}
+_OPEN_ARCHIVES = 4
+
+
+def open_archive(path: Path) -> zipfile.ZipFile:
+    """The archive at `path`, opened once per process and kept open for its next member.
+
+    Opening reads the whole central directory: per member, an archive of 8,000 entries took
+    263 s. Keyed by process too (a worker forked from a process holding one open must not share
+    its file offset), and by size and time of change (an archive rewritten since is read afresh).
+    """
+    info = os.stat(path)
+    key = (os.getpid(), str(path), info.st_size, info.st_mtime_ns)
+    archive = _ARCHIVES.get(key)
+    if archive is None:
+        while len(_ARCHIVES) >= _OPEN_ARCHIVES:
+            _ARCHIVES.pop(next(iter(_ARCHIVES))).close()
+        archive = _ARCHIVES[key] = zipfile.ZipFile(path)
+    return archive
 
 
 def sniff(data: bytes) -> Sniffed | None:
@@ -113,34 +169,110 @@ def _looks_like_raw_dataset(data: bytes) -> bool:
 
 
 def iter_inputs(paths: Iterable[Path | str]) -> Iterator[InputItem | InputError]:
-    """Every file below `paths`, zip members included, each exactly once, in a stable order."""
+    """Every file below `paths`, zip members included, each exactly once, in a stable order.
+
+    Whatever cannot be an input is an `InputError` naming it and why, never dropped: a dangling
+    or looping symbolic link, a FIFO, a device or socket, a path too long, an unreadable folder.
+    """
     seen: set[tuple[str, str | None]] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            yield InputError(f"{raw}: no such file or folder")
+        kind, problem = _classify(path)
+        if problem is not None:
+            yield InputError(f"{printable(str(raw))}: {problem}")
             continue
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for file in files:
-            yield from _expand_file(file, seen)
+        found = [(path, None)] if kind == "file" else sorted(_walk(path), key=lambda entry: str(entry[0]))
+        for file, problem in found:
+            if problem is not None:
+                yield InputError(f"{printable(str(file))}: {problem}")
+            else:
+                yield from _expand_file(file, seen)
+
+
+_NOT_A_FILE = {
+    stat.S_IFIFO: "a named pipe (FIFO), not a file",
+    stat.S_IFCHR: "a device, not a file",
+    stat.S_IFBLK: "a device, not a file",
+    stat.S_IFSOCK: "a socket, not a file",
+}
+
+
+def _classify(path: Path) -> tuple[str, str | None]:
+    """("file" | "dir" | "other", the problem when it cannot be an input)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return "other", "a dangling symbolic link (its target does not exist)"
+        return "other", "no such file or folder"
+    except OSError as exc:
+        return "other", _os_problem(exc)
+    if stat.S_ISDIR(info.st_mode):
+        return "dir", None
+    if stat.S_ISREG(info.st_mode):
+        return "file", None
+    return "other", _NOT_A_FILE.get(stat.S_IFMT(info.st_mode), "not a regular file")
+
+
+def _os_problem(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path too long for this system"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or exc.__class__.__name__
+
+
+def _walk(folder: Path, ancestors: frozenset[tuple[int, int]] = frozenset()) -> Iterator[tuple[Path, str | None]]:
+    """(file, None) for every regular file below `folder`, (path, problem) for everything else.
+
+    Symbolic links to folders are followed, unless they lead back to a folder above them (a loop).
+    """
+    try:
+        info = os.stat(folder)
+        here = ancestors | {(info.st_dev, info.st_ino)}
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        yield folder, f"folder cannot be read ({_os_problem(exc)})"
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        kind, problem = _classify(path)
+        if problem is not None:
+            yield path, problem
+        elif kind == "file":
+            yield path, None
+        else:
+            target = os.stat(path)
+            if (target.st_dev, target.st_ino) in here:
+                yield path, "a symbolic link loop (it leads back to a folder above it)"
+            else:
+                yield from _walk(path, here)
 
 
 def _expand_file(file: Path, seen: set[tuple[str, str | None]]) -> Iterator[InputItem | InputError]:
-    key = (str(file.resolve()), None)
+    key = (os.path.realpath(file), None)
     if key in seen:
         return
     seen.add(key)
     if _is_zip(file):
         try:
             with zipfile.ZipFile(file) as archive:
-                members = sorted(info.filename for info in archive.infolist() if not info.is_dir())
-        except (zipfile.BadZipFile, OSError) as exc:
-            yield InputError(f"{file}: cannot read the zip archive ({exc.__class__.__name__})")
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            reason = _os_problem(exc) if isinstance(exc, OSError) else "damaged or truncated"
+            yield InputError(f"{printable(str(file))}: cannot read the zip archive ({reason})")
             return
-        for member in members:
-            yield InputItem(display=f"{file}!{member}", path=file, member=member)
+        members = sorted((info.filename, index) for index, info in enumerate(infos) if not info.is_dir())
+        names: dict[str, int] = {}
+        for member, index in members:
+            names[member] = names.get(member, 0) + 1
+            copy = f" #{names[member]}" if names[member] > 1 else ""  # a second member of the same name
+            yield InputItem(display=printable(f"{file}!{member}{copy}"), path=file, member=member, index=index)
         return
-    yield InputItem(display=str(file), path=file)
+    yield InputItem(display=printable(str(file)), path=file)
 
 
 ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
@@ -187,16 +319,46 @@ def read_dicom(data: bytes, display: str):
 
     if not data:
         raise InputError(f"{display}: empty file (0 bytes)")
+    check_deflated_size(data, display)
     try:
         ds = read_usual(data) or pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
+        if getattr(ds, "file_meta", None) is not None:
+            follow_read_encoding(ds, _read_implicit(ds))
     except InvalidDicomError:
         raise InputError(f"{display}: not a DICOM file") from None
     except (EOFError, struct.error):
         raise InputError(f"{display}: truncated DICOM file (ends inside an element)") from None
-    except Exception as exc:  # pydicom raises many kinds on malformed headers
-        raise InputError(f"{display}: unreadable DICOM header ({exc.__class__.__name__})") from None
+    except Exception:  # pydicom raises many kinds on malformed headers; their texts may quote values
+        if len(data) < SHORT_FILE:
+            raise InputError(f"{display}: a {len(data)}-byte file: too short to hold a DICOM header and an image") from None
+        raise InputError(f"{display}: the DICOM header cannot be parsed ({len(data)} bytes; its element structure is damaged)") from None
     check_dataset(ds, display)
     return ds
+
+
+def _read_implicit(ds) -> bool | None:
+    """True when the elements were read without VRs (Implicit VR), whatever the meta says."""
+    for raw in ds._dict.values():  # noqa: SLF001 - the elements as read, before conversion
+        if isinstance(raw, RawDataElement):
+            return raw.VR is None
+    return ds.original_encoding[0]
+
+
+def check_deflated_size(data: bytes, display: str) -> None:
+    """A Deflated Explicit VR data set is inflated by the reader in one piece: count what it
+    inflates to first, in chunks, and refuse it over `budgets.INFLATED_BYTES`."""
+    if DeflatedExplicitVRLittleEndian.encode() not in data[:2048]:
+        return
+    import pydicom.filereader
+
+    stream = io.BytesIO(data)
+    try:
+        pydicom.filereader.read_preamble(stream, force=True)
+        meta = pydicom.filereader._read_file_meta_info(stream)  # noqa: SLF001 - where the data set starts
+    except Exception:
+        return  # the full read names what is wrong with the file meta
+    if str(meta.get("TransferSyntaxUID", "")) == DeflatedExplicitVRLittleEndian:
+        check_inflated_size(memoryview(data)[stream.tell():], INFLATED_BYTES, f"{display}: the deflated data set")
 
 
 def check_dataset(ds, display: str) -> None:
@@ -219,7 +381,7 @@ def check_dataset(ds, display: str) -> None:
         raise InputError(f"{display}: truncated DICOM file (an element's length runs past the end of the file)")
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         if "Rows" in ds or "BitsAllocated" in ds or "Image Storage" in UID(str(sop_class)).name:
-            raise InputError(f"{display}: an image without pixel data (a damaged length or a truncated file)")
+            raise InputError(f"{display}: no pixel data: the header describes an image but holds no Pixel Data element")
         return
     try:
         rows = int(peek(ds, "Rows"))

@@ -13,7 +13,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox,
@@ -74,6 +74,19 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _is_case_set(folder: Path) -> bool:
+    """A folder an earlier export wrote: its manifest beside its Case-NNNN folders."""
+    return (folder / "manifest.json").is_file()
+
+
+def _holds_other_files(folder: Path) -> bool:
+    """Whether `folder` exists with something in it that is not an earlier case set."""
+    try:
+        return folder.is_dir() and any(True for _ in folder.iterdir()) and not _is_case_set(folder)
+    except OSError:
+        return False
+
+
 class CaseSetDialog(QDialog):
     """Pick case folders and options, export the set in a worker, show progress and a summary."""
 
@@ -97,10 +110,13 @@ class CaseSetDialog(QDialog):
         self.setWindowTitle("Export case set")
         self.setWindowIcon(icons.icon("caseset"))
         self.setAcceptDrops(True)
-        self.setMinimumWidth(620)
+        self._case_total = 0
         self._build()
         self._restore()
         self._update()
+        # One size from start to summary: every part that comes and goes keeps its place, so the
+        # window does not grow as progress, problems and the summary appear, nor buttons move.
+        self.setFixedSize(self.sizeHint().expandedTo(QSize(640, 0)))
 
     # --- layout --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -109,8 +125,12 @@ class CaseSetDialog(QDialog):
         self._build_cases(layout)
         self._build_options(layout)
         self._build_progress(layout)
-        self._build_results(layout)
         self._build_buttons(layout)
+        for widget in (self.problem, self.failures_label, self.failures, self.summary, self.open_button,
+                       self.cancel_button):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
 
     def _build_cases(self, layout: QVBoxLayout) -> None:
         """The heading, the list of case folders and the buttons to add and remove them."""
@@ -125,7 +145,7 @@ class CaseSetDialog(QDialog):
 
         self.cases = QListWidget()
         self.cases.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.cases.setMinimumHeight(150)
+        self.cases.setFixedHeight(110)
         self.cases.itemChanged.connect(lambda _item: self._update())
         layout.addWidget(self.cases, 1)
         row = QHBoxLayout()
@@ -144,7 +164,7 @@ class CaseSetDialog(QDialog):
         layout.addLayout(row)
 
     def _build_options(self, layout: QVBoxLayout) -> None:
-        """Output folder, cine, DICOM, zip, text redaction and workers; the reason Export is not possible."""
+        """Output folder, cine and workers, DICOM and zip, text redaction; the reason Export is not possible."""
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignRight)
         out_row = QHBoxLayout()
@@ -160,21 +180,30 @@ class CaseSetDialog(QDialog):
         self.cine = QComboBox()
         for key, label in CINE_CHOICES:
             self.cine.addItem(label, key)
-        form.addRow("Cine loops", self.cine)
+        self.workers = QComboBox()  # a combo, not a spin box: the theme's spin box arrows do not show
+        cores = max(1, os.cpu_count() or 1)
+        for n in range(cores, 0, -1):
+            self.workers.addItem(f"{n} (all cores)" if n == cores else str(n), n)
+        cine_row = QHBoxLayout()
+        cine_row.addWidget(self.cine)
+        cine_row.addSpacing(16)
+        cine_row.addWidget(QLabel("Workers"))
+        cine_row.addWidget(self.workers)
+        cine_row.addStretch(1)
+        form.addRow("Cine loops", cine_row)
         self.dicom = QCheckBox("Include de-identified DICOM")
-        form.addRow("", self.dicom)
-        self.zip_archive = QCheckBox("Also pack the set into one zip archive (beside the folder)")
-        form.addRow("", self.zip_archive)
+        self.zip_archive = QCheckBox("Also a zip archive (beside the folder)")
+        include_row = QHBoxLayout()
+        include_row.addWidget(self.dicom)
+        include_row.addSpacing(16)
+        include_row.addWidget(self.zip_archive)
+        include_row.addStretch(1)
+        form.addRow("", include_row)
         self.text_mode = QComboBox()
         for key, label in TEXT_MODES:
             self.text_mode.addItem(label, key)
         self.text_mode.currentIndexChanged.connect(lambda _i: self._update())
         form.addRow("Burned-in text", self.text_mode)
-        self.workers = QComboBox()  # a combo, not a spin box: the theme's spin box arrows do not show
-        cores = max(1, os.cpu_count() or 1)
-        for n in range(cores, 0, -1):
-            self.workers.addItem(f"{n} (all cores)" if n == cores else str(n), n)
-        form.addRow("Workers", self.workers)
         for combo in (self.cine, self.text_mode, self.workers):
             combo.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
             combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
@@ -184,12 +213,15 @@ class CaseSetDialog(QDialog):
         self.problem = QLabel()  # why Export is not possible yet, or a caution
         self.problem.setObjectName("warning")
         self.problem.setWordWrap(True)
+        self.problem.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.problem.setFixedHeight(self.problem.fontMetrics().lineSpacing() * 2 + 6)
         layout.addWidget(self.problem)
 
     def _build_progress(self, layout: QVBoxLayout) -> None:
-        """The set's and the current case's progress bars (shown while exporting)."""
+        """The set's and the current case's progress, the summary and the failed files and cases."""
         self.progress_box = QGroupBox("Progress")
-        grid = QFormLayout(self.progress_box)
+        box = QVBoxLayout(self.progress_box)
+        grid = QFormLayout()
         self.set_bar = QProgressBar()
         self.set_bar.setTextVisible(True)
         grid.addRow("Set", self.set_bar)
@@ -197,30 +229,27 @@ class CaseSetDialog(QDialog):
         self.case_bar = QProgressBar()
         self.case_bar.setTextVisible(True)
         grid.addRow(self.case_label, self.case_bar)
-        self.status = QLabel()
+        box.addLayout(grid)
+        self.status = QLabel("Not started.")
         self.status.setObjectName("hint")
-        self.status.setWordWrap(True)
-        grid.addRow(self.status)
-        layout.addWidget(self.progress_box)
-        self.progress_box.hide()
-
-    def _build_results(self, layout: QVBoxLayout) -> None:
-        """The failed files and cases, and the summary (shown once there is something to show)."""
+        box.addWidget(self.status)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.summary.setFixedHeight(self.summary.fontMetrics().lineSpacing() * 3 + 6)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.addWidget(self.summary)
+        self.summary.hide()
         self.failures_label = QLabel("Problems")
         self.failures_label.setObjectName("danger")
         self.failures = QListWidget()
-        self.failures.setMaximumHeight(110)
+        self.failures.setFixedHeight(52)
         self.failures.setWordWrap(True)
-        layout.addWidget(self.failures_label)
-        layout.addWidget(self.failures)
+        box.addWidget(self.failures_label)
+        box.addWidget(self.failures)
         self.failures_label.hide()
         self.failures.hide()
-
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        layout.addWidget(self.summary)
-        self.summary.hide()
+        layout.addWidget(self.progress_box)
 
     def _build_buttons(self, layout: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
@@ -376,6 +405,9 @@ class CaseSetDialog(QDialog):
                 return "A case folder is inside the output folder: choose another output folder."
         if out.exists() and not out.is_dir():
             return "The output path is a file, not a folder."
+        if _holds_other_files(out):
+            return ("The output folder is not empty: choose an empty folder, or a case set exported "
+                    "before (it is completed, not overwritten).")
         return ""
 
     def _show_problem(self, text: str) -> None:
@@ -393,6 +425,9 @@ class CaseSetDialog(QDialog):
                            "found. Check every image before sharing.")
         else:
             why_caution = ""
+        out = self.output_folder()
+        if not why and not why_caution and out is not None and _is_case_set(out):
+            why_caution = "This folder holds a case set exported before: cases already complete are kept."
         idle = self.state == "idle"
         self._show_problem((why if total or self.output.text().strip() else "") or why_caution)
         self.export_button.setEnabled(idle and not why)
@@ -419,6 +454,7 @@ class CaseSetDialog(QDialog):
         preload(WORKER_IMPORTS)
         cases, out = self.checked_cases(), self.output_folder()
         self._out = out
+        self._case_total = len(cases)
         options = ExportOptions(cine=self.cine.currentData(), dicom=self.dicom.isChecked(),
                                 zip_archive=self.zip_archive.isChecked())
         self.result = None
@@ -428,7 +464,6 @@ class CaseSetDialog(QDialog):
         self.failures_label.hide()
         self.summary.hide()
         self.open_button.hide()
-        self.progress_box.show()
         self.set_bar.setRange(0, 0)
         self.set_bar.setFormat("Reading headers\u2026")
         self.case_label.setText("\u2014")
@@ -507,7 +542,9 @@ class CaseSetDialog(QDialog):
                                  else "The export stopped; see the problem above. No unfinished case was left.")
             self._restyle(self.summary)
             return
-        counts = Counter(c.status for c in result.cases)
+        # Counted from the disk: a cancel drops cases that were queued for their last step, even
+        # when the core had already marked them done.
+        counts = Counter(c.status for c in result.cases if c.status == "error" or self._on_disk(c.case_id))
         done, earlier = counts.get("ok", 0), counts.get("skipped", 0)
         partial, failed = counts.get("partial", 0), counts.get("error", 0)
         parts = [f"{done} case{'s' if done != 1 else ''} exported"]
@@ -518,7 +555,10 @@ class CaseSetDialog(QDialog):
                          f"{'them' if partial != 1 else 'it'})")
         parts.append(f"{failed} failed")
         text = ", ".join(parts) + "."
-        if result.cancelled:
+        total = max(self._case_total, len(result.cases))
+        written = done + earlier + partial
+        cancelled = result.cancelled and written < total  # a cancel that came after the last case is none
+        if cancelled:
             text = "Cancelled. " + text + " No unfinished case was left in the output folder."
         review = sum(c.needs_text_review for c in result.cases)
         if review:
@@ -526,14 +566,22 @@ class CaseSetDialog(QDialog):
                      "look at them before sharing.")
         if result.zip_path is not None:
             text += f" Archive: {result.zip_path.name} beside the output folder."
-        self.summary.setObjectName("ok" if not (failed or partial or result.cancelled or review) else "warning")
+        self.summary.setObjectName("ok" if not (failed or partial or cancelled or review) else "warning")
         self.summary.setText(text)
         self._restyle(self.summary)
-        self.set_bar.setRange(0, max(1, len(result.cases)))
-        self.set_bar.setValue(len(result.cases) if not result.cancelled else done + earlier)
-        self.set_bar.setFormat(f"{done + earlier + partial} of {len(result.cases)} cases written")
-        self.status.setText("Finished." if not result.cancelled else "Cancelled.")
+        self.set_bar.setRange(0, max(1, total))
+        self.set_bar.setValue(written)
+        self.set_bar.setFormat(f"{written} of {total} case{'s' if total != 1 else ''} written")
+        if cancelled:
+            self.status.setText("Cancelled.")
+        elif result.cancelled:
+            self.status.setText("Finished: every case was written before the cancel took effect.")
+        else:
+            self.status.setText("Finished.")
         self.open_button.setVisible(self._out is not None and self._out.is_dir())
+
+    def _on_disk(self, case_id: str) -> bool:
+        return self._out is None or (self._out / case_id).is_dir()
 
     @staticmethod
     def _restyle(widget: QWidget) -> None:

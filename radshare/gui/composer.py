@@ -113,6 +113,8 @@ def publish_and_close(uploader: UploaderProtocol, post: Post, record: dict[str, 
         close_uploader(uploader)
 
 
+DRAFT = "draft"  # the visibility choice that saves a draft
+
 #: At most this many open images are offered, and the first few given are checked at first
 #: (social targets take 4 per post; the sharer can check more for a blog or a folder).
 MAX_OFFERED = 40
@@ -125,6 +127,18 @@ def fetch_limits(uploader: UploaderProtocol, progress: Progress | None = None, c
         return uploader.fetch_limits()  # type: ignore[attr-defined]
     finally:
         close_uploader(uploader)
+
+
+def renumber(problem: str, rows: list[int]) -> str:
+    """A problem about "image N" (N counted among the chosen images, as the gate and the target
+    count them) named as the list names it: "Image 6" stays image 6 even when it is the 2nd chosen."""
+    import re
+
+    def listed(match: "re.Match[str]") -> str:
+        number = int(match.group(2))
+        return f"{match.group(1)}{rows[number - 1] + 1 if 0 < number <= len(rows) else number}"
+
+    return re.sub(r"\b(image )(\d+)\b", listed, problem)
 
 
 def merge_problems(problems: list[str]) -> list[str]:
@@ -185,10 +199,12 @@ class ComposerDialog(QDialog):
         self._fit_limits: Limits | None = None  # the limits `prepared` was made for
         self._preparing = False
         self.limits: Limits | None = None
+        self.preview_limits = Limits(formats=("png",))  # before any account: the rendered pixels, lossless
         self.result: PublishResult | None = None
         self._scheduled = False
         self.post_worker: Worker | None = None
         self._alt: list[str] = [im.alt_text for im in self.images]
+        self._draft_in_visibility = False
         self._build(checked)
         self._load_accounts()
 
@@ -199,7 +215,10 @@ class ComposerDialog(QDialog):
         outer.addWidget(split, 1)
         split.addWidget(self._build_images(checked))
         right = QWidget()
-        form = QFormLayout(right)
+        right_column = QVBoxLayout(right)
+        form = QFormLayout()
+        right_column.addLayout(form)
+        right_column.addStretch(1)  # the fields stay together at the top, whatever the height
         self._build_account(form)
         self._build_texts(form)
         self._build_target_options(form)
@@ -253,6 +272,7 @@ class ComposerDialog(QDialog):
     def _build_texts(self, form: QFormLayout) -> None:
         """Title, caption, hashtags and the current image's alt text, with their counters."""
         self.title = QLineEdit()
+        self.title.setPlaceholderText("The caption's first line, unless you give one")
         self.title_label = QLabel("Title:")
         form.addRow(self.title_label, self.title)
         self.caption = QPlainTextEdit()
@@ -407,7 +427,7 @@ class ComposerDialog(QDialog):
         cls = self.current_class()
         account = self.current_account()
         features = cls.features if cls else Features()
-        self.limits = cls.limits if cls else None
+        self.limits = cls.limits if cls else self.preview_limits
         self._show_features(features, account)
         self._show_remembered(account)
         if cls is not None and features.live_limits:
@@ -417,14 +437,19 @@ class ComposerDialog(QDialog):
     def _show_features(self, features: Features, account: Account | None) -> None:
         """Show what the target declares it can do, and nothing else."""
         has_vis = bool(features.visibility)
+        # one control decides who sees it: where a target has both, "Draft" is one of the choices
+        self._draft_in_visibility = has_vis and features.drafts
         self.visibility.blockSignals(True)
         self.visibility.clear()
         if has_vis:
+            if self._draft_in_visibility:
+                self.visibility.addItem("Draft (only you can see it)", DRAFT)
             settings = account.settings if account else {}
             default = settings.get(features.visibility_setting) if features.visibility_setting else None
+            first = DRAFT if self._draft_in_visibility else features.visibility[0]
             for name in features.visibility:
                 self.visibility.addItem(features.visibility_label(name), name)
-            self.visibility.setCurrentIndex(max(0, self.visibility.findData(default or features.visibility[0])))
+            self.visibility.setCurrentIndex(max(0, self.visibility.findData(default or first)))
         self.visibility.blockSignals(False)
         for widget in (self.visibility, self.visibility_label):
             widget.setVisible(has_vis)
@@ -432,7 +457,7 @@ class ComposerDialog(QDialog):
             widget.setVisible(features.content_warning)
         for widget in (self.title, self.title_label):
             widget.setVisible(features.title)
-        self.draft.setVisible(features.drafts)
+        self.draft.setVisible(features.drafts and not self._draft_in_visibility)
         self.schedule_row.setVisible(features.schedule_minimum is not None)
         self.sensitive.setVisible(features.sensitive_media)
         note = features.draft_note if not features.drafts else ""
@@ -577,6 +602,11 @@ class ComposerDialog(QDialog):
     def chosen(self) -> list[int]:
         return [i for i in range(self.image_list.count()) if self.image_list.item(i).checkState() == Qt.Checked]
 
+    def title_text(self) -> str:
+        """The title typed, else the caption's first line (as the placeholder shows)."""
+        typed = self.title.text().strip()
+        return typed or next((line.strip() for line in self.caption.toPlainText().splitlines() if line.strip()), "")
+
     def full_caption(self) -> str:
         caption = self.caption.toPlainText().strip()
         tags = " ".join(t if t.startswith("#") else f"#{t}" for t in self.hashtags.text().split() if t.strip("#"))
@@ -592,12 +622,13 @@ class ComposerDialog(QDialog):
             options["sensitive"] = "true"
         if self.schedule_row.isVisible() and self.schedule.isChecked():
             options["scheduled_at"] = self.schedule_at.dateTime().toPython().astimezone().isoformat()
+        visibility = self.visibility.currentData() if self.visibility.isVisible() else None
         post = Post(
             images=images,
             caption=self.full_caption(),
-            title=self.title.text().strip() if self.title.isVisible() else "",
-            draft=self.draft.isVisible() and self.draft.isChecked(),
-            visibility=self.visibility.currentData() if self.visibility.isVisible() else None,
+            title=self.title_text() if self.title.isVisible() else "",
+            draft=(self.draft.isVisible() and self.draft.isChecked()) or visibility == DRAFT,
+            visibility=None if visibility == DRAFT else visibility,
             content_warning=self.content_warning.text().strip() if self.content_warning.isVisible() else "",
             options=options,
         )
@@ -620,7 +651,8 @@ class ComposerDialog(QDialog):
                                                 text_review_confirmed=self.review_confirm.isChecked())]
         found += self.basis_problems(gates)
         found += [p for p in self.target_problems(cls, post) if p not in found and "alt text is missing" not in p]
-        return found
+        rows = self.chosen()
+        return [renumber(p, rows) for p in found]
 
     def target_problems(self, cls: type[UploaderProtocol], post: Post) -> list[str]:
         """The target's own offline checks (`validate`), with an uploader that holds no secret."""
@@ -656,7 +688,9 @@ class ComposerDialog(QDialog):
         cap = f" / {limits.caption_max}" if limits and limits.caption_max else ""
         images_cap = f" / {limits.max_images}" if limits and limits.max_images else ""
         over = bool(limits and limits.caption_max and length > limits.caption_max)
-        self.caption_count.setText(f"{length}{cap} characters · {len(self.chosen())}{images_cap} images")
+        chosen = len(self.chosen())
+        images_word = "image" if chosen == 1 and not images_cap else "images"
+        self.caption_count.setText(f"{length}{cap} characters · {chosen}{images_cap} {images_word}")
         self.caption_count.setStyleSheet("color: #d9534f;" if over else "")
         alt_len = len(self.alt.toPlainText())
         alt_cap = f" / {limits.alt_max}" if limits and limits.alt_max else ""

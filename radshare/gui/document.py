@@ -38,14 +38,22 @@ class ImageState(QObject):
         self.undo_stack = QUndoStack(self)
         self.accepted: set[int] = set()  # ids of regions the reviewer accepted this session
         self.detecting = False
+        # A review stands only on an image whose text detection has finished in this session
+        # (review means review): until then `image.review` stays "not reviewed", and a review
+        # restored from an earlier session waits in `restored_review` for detection to confirm it.
+        self.detected = False
+        self.restored_review = image.review if image.review != "not reviewed" else None
         # `accepted` holds ids; every region ever shown is kept alive here so that an id can
         # never be reused by a new, unreviewed region (which would then look accepted).
         self._seen_regions: dict[int, object] = {id(r): r for r in image.regions}
         if image.review == "reviewed":
             self.accepted = {id(r) for r in image.regions}
+        image.review = "not reviewed"
 
     # -- edits (called by undo commands) --
     def changed(self) -> None:
+        if not self.detected and self.image.review != "not reviewed":
+            self.image.review = "not reviewed"  # see `detected`: nothing is reviewed before detection ends
         for region in self.image.regions:
             self._seen_regions.setdefault(id(region), region)
         self.edited.emit()
@@ -73,6 +81,25 @@ class ImageState(QObject):
         number = f" #{image.instance_number}" if image.instance_number else ""
         frames = f" ({image.frame_count} frames)" if image.frame_count > 1 else ""
         return f"{image.modality or 'DICOM'}{number}{frames}"
+
+    @property
+    def review_done(self) -> bool:
+        """Detected and reviewed: what the export and post gates ask of every image."""
+        return self.detected and self.image.review in ("reviewed", "no text found")
+
+    def finish_detection(self, regions: list) -> bool:
+        """Record that detection finished with `regions`; True when they need the reviewer
+        (the caller then applies them with SetDetected). A review restored from an
+        earlier session stands again when every box found now was already there."""
+        self.detecting = False
+        self.detected = True
+        restored, self.restored_review = self.restored_review, None
+        known = {(r.x, r.y, r.w, r.h, r.frame) for r in self.image.regions}
+        if restored is not None and all((r.x, r.y, r.w, r.h, r.frame) in known for r in regions):
+            self.image.review = restored
+            self.changed()
+            return False
+        return True
 
     def unaccepted_regions(self) -> int:
         return sum(1 for r in self.image.regions if id(r) not in self.accepted)

@@ -38,7 +38,8 @@ class ExportController(QObject):
 
     @staticmethod
     def unreviewed(states: list[ImageState]) -> int:
-        return sum(1 for s in states if s.image.review == "not reviewed")
+        """Images not yet detected and reviewed: the gate asks for the explicit confirmation."""
+        return sum(1 for s in states if not s.review_done)
 
     def dialog(self):
         from radshare.gui.dialogs.export_dialog import ExportDialog
@@ -51,8 +52,15 @@ class ExportController(QObject):
         folder = w.settings.export_folder or str(Path(
             QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or Path.home()) / "RadShare exports")
         multi = w.current is not None and w.current.image.frame_count > 1
+        native = None
+        if w.current is not None:
+            from radshare.core.render import crop_box
+
+            view, image = w.current.view, w.current.image
+            _, _, width, height = crop_box(view, image.rows, image.columns)
+            native = (height, width) if view.rotation % 180 else (width, height)
         return ExportDialog(w, fmt=w.settings.export_format, folder=folder, burn=w.settings.burn_annotations,
-                            counts=counts, multi_frame=multi)
+                            counts=counts, multi_frame=multi, size=w.settings.export_size, native=native)
 
     def show_dialog(self) -> None:
         """Open the dialog window-modally (not blocking the event loop); Export starts the worker."""
@@ -69,18 +77,20 @@ class ExportController(QObject):
         w.settings.export_format = dialog.fmt
         w.settings.export_folder = str(dialog.out_dir)
         w.settings.burn_annotations = dialog.burn.isChecked()
+        w.settings.export_size = dialog.size_key
         from radshare.gui.export_job import ExportOptions
 
         options = ExportOptions(fmt=dialog.fmt, out_dir=dialog.out_dir, profile=w.settings.profile,
                                 burn_annotations=dialog.burn.isChecked(), quality=dialog.quality.value(),
-                                unreviewed_confirmed=dialog.confirm.isChecked())
+                                size=dialog.size_key, unreviewed_confirmed=dialog.confirm.isChecked())
         return self.start(self.scope_states(dialog.scope_key), options)
 
     def start(self, states: list[ImageState], options: ExportOptions) -> Worker:
         from radshare.gui.export_job import ExportItem, export_items
 
         items = [ExportItem(image=s.image, view=s.view, frame=s.frame, annotations=list(s.image.annotations),
-                            regions=list(s.image.regions), alt_text=s.image.alt_text, review=s.image.review)
+                            regions=list(s.image.regions), alt_text=s.image.alt_text,
+                            review=s.image.review if s.review_done else "not reviewed")
                  for s in states]
         if options.fmt in ("gif", "mp4") and len(items) > 1 and any(i.image.frame_count > 1 for i in items):
             items = [i for i in items if i.image.frame_count > 1]  # one loop per multi-frame image

@@ -42,6 +42,10 @@ class ExportItem:
     alt_text: str = ""
     review: str = "not reviewed"  # the image's review state when the export started
 
+    def zoom(self, size: str) -> float:
+        """The factor from the view's native output to the chosen export size (`render.output_zoom`)."""
+        return render.output_zoom(size, self.view, self.image.rows, self.image.columns)
+
     def to_review(self, unreviewed_confirmed: bool) -> Review:
         return Review(tuple(self.regions), self.review, unreviewed_confirmed)  # type: ignore[arg-type]
 
@@ -53,6 +57,7 @@ class ExportOptions:
     profile: str = "teaching"
     burn_annotations: bool = True
     quality: int = 92
+    size: str = "1x"  # a key of render.EXPORT_SIZES (pictures and cine; DICOM keeps its own size)
     fps: float = 10.0
     prefix: str = "RadShare"
     unreviewed_confirmed: bool = False  # the dialog's explicit confirmation for unreviewed images
@@ -108,13 +113,14 @@ def _write_item(item: ExportItem, options: ExportOptions, path: Path, settings: 
     """One image in the chosen format, from the pixels core made shareable."""
     review = item.to_review(options.unreviewed_confirmed)
     annotations = item.annotations if options.burn_annotations else []
+    zoom = item.zoom(options.size)
     if options.fmt in ("png", "jpeg"):
-        made = shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame)
+        made = shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame, zoom=zoom)
         atomic_write_bytes(path, _encode(made.rgb, options))
     elif options.fmt == "dicom" and settings is not None:
         atomic_write_bytes(path, shareable.shareable_dicom(item.image, review, settings, item.view, annotations))
     elif options.fmt in CINE:
-        frames = shareable.shareable_frames(item.image, review, item.view, annotations)
+        frames = shareable.shareable_frames(item.image, review, item.view, annotations, zoom=zoom)
         cine.write_cine(frames, path, options.fmt, fps=options.fps)
     else:
         raise ValueError(f"unknown export format {options.fmt!r}")
@@ -131,7 +137,8 @@ def _series_frames(items: list[ExportItem], options: ExportOptions, progress: Pr
             progress(index, len(ordered), "Rendering cine")
         annotations = item.annotations if options.burn_annotations else []
         review = item.to_review(options.unreviewed_confirmed)
-        yield shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame).rgb
+        yield shareable.make_shareable(item.image, review, item.view, annotations, frame=item.frame,
+                                       zoom=item.zoom(options.size)).rgb
 
 
 def _encode(rgb: np.ndarray, options: ExportOptions) -> bytes:

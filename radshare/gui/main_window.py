@@ -35,17 +35,20 @@ from radshare.gui.panels.series_panel import SeriesPanel
 from radshare.gui.review_controller import ReviewController
 from radshare.gui.settings import AppSettings
 from radshare.gui.stack import Stacks
+from radshare.gui.status_line import StatusLine
 from radshare.gui.view_actions import ViewActions
 from radshare.gui.window_dialogs import DialogActions
 from radshare.gui.viewer import commands
 from radshare.gui.viewer.canvas import Canvas
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.viewer.tools import size_factor
+from radshare.gui.workers import Op, Worker, WorkerPool, dialog_pool
 
 if TYPE_CHECKING:
     from radshare.core.model import Image
 
 annotations_io = lazy("radshare.core.annotations_io")
 render = lazy("radshare.core.render")
+keystore = lazy("radshare.core.keystore")
 model = lazy("radshare.core.model")
 TITLE = "RadShare"
 
@@ -91,6 +94,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.series_panel = SeriesPanel()
         self.series_panel.image_selected.connect(self.show_state)
         self.deid_panel = DeidPanel()
+        self.deid_panel.vocabulary_changed.connect(lambda _word: self._refresh_deid())
         self.review_panel = ReviewPanel()
         self.properties_panel = PropertiesPanel()
         self.properties_panel.style_changed.connect(self._on_style_changed)
@@ -171,7 +175,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.status_label = QLabel("Ready.")
+        self.status_label = StatusLine(self.idle_status, lambda: self.workers.busy)
+        self.status_label.setText("Ready.")
         self.cursor_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -183,6 +188,28 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         status.addPermanentWidget(self.cursor_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+        self.keystore_label = QLabel()  # shown when secrets are not kept in a system keyring
+        self.keystore_label.setObjectName("keystoreWarning")
+        self.keystore_label.hide()
+        status.addPermanentWidget(self.keystore_label)
+        # The keyring may be slow to answer: asked off the UI thread.
+        self._keystore_check = Op(keystore.store_warning, success=self._on_keystore_warning).run_in_background(dialog_pool())
+
+    def _on_keystore_warning(self, warning: str | None) -> None:
+        """The one secrets policy's warning (core/keystore.py), where the user sees it."""
+        if warning:
+            self.keystore_label.setText("Secrets are not in a system keyring")
+            self.keystore_label.setToolTip(warning)
+            self.keystore_label.show()
+
+    def idle_status(self) -> str:
+        """What the status bar says when nothing is happening: what is open and still to review."""
+        if not self.states:
+            return "Ready. Drop images here or choose File \u203a Open."
+        count = len(self.states)
+        todo = sum(1 for s in self.states if s.image.review == "not reviewed")
+        text = f"{count} image{'s' if count != 1 else ''} open"
+        return text + (f", {todo} not reviewed for burned-in text." if todo else ", all reviewed.")
 
     def _update_enabled(self) -> None:
         has = self.current is not None
@@ -385,9 +412,11 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             self._update_frame_bar()
 
     def save_sidecar(self, state: ImageState) -> None:
+        sidecar = annotations_io.Sidecar.of(state.image)
+        if state.restored_review is not None:  # detection has not confirmed it yet: keep it for next time
+            sidecar.review = state.restored_review
         try:
-            annotations_io.write_sidecar(annotations_io.sidecar_path(self.session_dir, state.image),
-                                         annotations_io.Sidecar.of(state.image))
+            annotations_io.write_sidecar(annotations_io.sidecar_path(self.session_dir, state.image), sidecar)
         except OSError as exc:
             self.log_panel.problem(f"Annotations could not be saved ({exc.strerror or type(exc).__name__}).")
 
@@ -404,8 +433,9 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
     def _on_selection_changed(self) -> None:
         ann = self.canvas.selected("annotations")
         style = self.canvas.style
-        if ann is not None:
-            self.properties_panel.show_style(ann.color, ann.width, ann.font_size,
+        if ann is not None:  # shown in the style's units (see tools.size_factor)
+            factor = size_factor(self.current.image)
+            self.properties_panel.show_style(ann.color, round(ann.width / factor, 1), round(ann.font_size / factor, 1),
                                              ann.text if ann.kind in ("text", "marker") else None, ann.kind)
         else:
             self.properties_panel.show_style(style["color"], style["width"], style["font_size"], None, None)
@@ -422,6 +452,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             return
         if key == "text" and ann.kind not in ("text", "marker"):
             return
+        if key in ("width", "font_size"):
+            value = round(float(value) * size_factor(state.image), 2)
         new = replace(ann, **{key: value})
         if new != ann:
             state.undo_stack.push(commands.ReplaceItem(state, "annotations", ann, new, f"Change {key.replace('_', ' ')}"))

@@ -13,7 +13,14 @@ from radshare.gui.workers import Worker
 
 
 class ReviewController(QObject):
-    detection_finished = Signal(object)  # the ImageState whose detection ended
+    """Detection runs by itself: when an image is shown, it and the undetected images of its
+    series are detected in one background job (the series path, so a long series is verified
+    rather than detected slice by slice), current image first; then any other undetected image.
+    Results arrive image by image; `image_detected` fires for each, `detection_finished` when a
+    job ends. Mark reviewed stays disabled on an image until its detection has finished."""
+
+    detection_finished = Signal(object)  # the ImageState shown when the job started (None: none)
+    image_detected = Signal(object)  # an ImageState whose detection just finished
 
     def __init__(self, window):
         super().__init__(window)
@@ -21,6 +28,8 @@ class ReviewController(QObject):
         self.panel = window.review_panel
         self.worker: Worker | None = None
         self.worker_state: ImageState | None = None
+        self.job: list[ImageState] = []
+        self._paused_at: int | None = None  # image count when the user cancelled: no new job until more open
         p = self.panel
         p.detect_requested.connect(self.detect)
         p.cancel_requested.connect(self.cancel)
@@ -31,13 +40,21 @@ class ReviewController(QObject):
         p.keep_requested.connect(self.set_keep)
         p.accept_all_requested.connect(self.accept_all)
         p.next_requested.connect(self.next_unreviewed)
+        p.accept_series_requested.connect(self.accept_series)
+        p.series_image_selected.connect(window.show_state)
 
     @property
     def state(self) -> ImageState | None:
         return self.window.current
 
     def remaining(self) -> int:
-        return sum(1 for s in self.window.states if s.image.review == "not reviewed" and s is not self.state)
+        return sum(1 for s in self.window.states if not s.review_done and s is not self.state)
+
+    def series_states(self, state: ImageState | None = None) -> list[ImageState]:
+        state = state or self.state
+        if state is None:
+            return []
+        return [s for s in self.window.states if s.image.series_key == state.image.series_key]
 
     def refresh(self) -> None:
         selected = self.window.canvas.selected("regions")
@@ -45,42 +62,86 @@ class ReviewController(QObject):
             self.panel.set_state(self.state, self.remaining())
         else:
             self.panel.refresh(self.remaining(), selected)
-        self.panel.set_busy(self.worker is not None and self.worker_state is self.state)
+        self.panel.set_busy(self.worker is not None and self.state in self.job)
+        self.panel.show_series(self.series_states(), self.state)
+        action = self.window.actions.get("mark_reviewed") if hasattr(self.window, "actions") else None
+        if action is not None:
+            action.setEnabled(self.state is not None and self.state.detected)
+        self.auto_detect()
 
     # --- detection -----------------------------------------------------------------------
+    def _mode(self, explicit: bool = False) -> str | None:
+        mode = self.window.settings.text_redaction
+        if mode == "off":
+            return "auto" if explicit else None  # off is the user's opt-out, unless asked here
+        return mode
+
+    def auto_detect(self) -> None:
+        """Start the next job when none runs: the current image's series, else any undetected image."""
+        if self.worker is not None or getattr(self.window, "_closing", False) or self._mode() is None:
+            return
+        if self._paused_at is not None and self._paused_at == len(self.window.states):
+            return
+        self._paused_at = None
+        if not services.detection_available():
+            return
+        current = self.state
+        todo = [s for s in self.series_states(current) if not s.detected] if current is not None else []
+        if todo:
+            start = todo.index(current) if current in todo else 0
+            todo = todo[start:] + todo[:start]  # the current image first, then on through the series
+        else:
+            todo = [s for s in self.window.states if not s.detected][:1]
+            if todo:
+                todo = [s for s in self.series_states(todo[0]) if not s.detected]
+        if todo:
+            self._start(todo, self._mode())
+
     def detect(self) -> None:
+        """Detect the current image again (the Detect button), whatever ran before."""
         state = self.state
         if state is None or self.worker is not None:
             return
-        mode = self.window.settings.text_redaction
-        if mode == "off":
-            mode = "auto"  # the user asked for it explicitly
-        worker = Worker(services.detect_text, state.image, mode)
+        self._paused_at = None
+        self._start([state], self._mode(explicit=True))
+
+    def _start(self, states: list[ImageState], mode: str) -> None:
+        from radshare.gui.review_jobs import detect_images
+
+        worker = Worker(detect_images, [s.image for s in states], mode)
         worker.signals.progress.connect(lambda d, t, _w: self.panel.set_progress(d, t))
-        worker.signals.result.connect(lambda regions, s=state: self._on_detected(s, regions))
+        worker.signals.yielded.connect(lambda item, job=list(states): self._on_detected(job[item[0]], item[1]))
         worker.signals.error.connect(self._on_error)
         worker.signals.finished.connect(self._on_finished)
-        self.worker, self.worker_state = worker, state
-        state.detecting = True
-        self.panel.set_busy(True)
+        self.worker, self.worker_state, self.job = worker, self.state, list(states)
+        for state in states:
+            state.detecting = True
+        self.panel.set_busy(self.state in states)
         self.window.status_label.setText("Looking for burned-in text\u2026")
         self.window.workers.start(worker)
 
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.request_cancel()
+            self._paused_at = len(self.window.states)
 
     def _on_detected(self, state: ImageState, regions) -> None:
-        state.undo_stack.push(commands.SetDetected(state, list(regions)))
-        if not state.image.regions:
-            state.undo_stack.push(commands.SetReview(state, "no text found", "No burned-in text found"))
+        if state.finish_detection(regions):
+            # applied, not pushed: undoing detection would leave an image "detected" without its boxes
+            commands.SetDetected(state, list(regions)).redo()
         found = len(regions)
         identifiers = sum(1 for r in regions if r.is_identifier)
-        text = f"Found {found} text box{'es' if found != 1 else ''}"
-        if identifiers:
-            text += f", {identifiers} matching the patient's data"
-        self.window.status_label.setText(text + ".")
-        self.window.log_panel.info(text + ".")
+        if state is self.state:
+            text = f"Found {found} text box{'es' if found != 1 else ''}"
+            if identifiers:
+                text += f", {identifiers} matching the patient's data"
+            self.window.status_label.setText(text + ".")
+            self.window.log_panel.info(text + ".")
+            self.refresh()
+        else:
+            self.panel.show_series(self.series_states(), self.state)
+        self.window.series_panel.refresh(state)
+        self.image_detected.emit(state)
 
     def _on_error(self, text: str) -> None:
         self.window.log_panel.problem(f"Text detection failed: {text}")
@@ -88,11 +149,16 @@ class ReviewController(QObject):
 
     def _on_finished(self) -> None:
         state = self.worker_state
-        if state is not None:
-            state.detecting = False
-        self.worker, self.worker_state = None, None
-        self.refresh()
+        for job_state in self.job:
+            job_state.detecting = False
+        cancelled = self.worker is not None and self.worker.cancelled
+        self.worker, self.worker_state, self.job = None, None, []
         self.detection_finished.emit(state)
+        if cancelled:
+            self.window.status_label.setText("Text detection cancelled.")
+            self.panel.set_busy(False)
+            return
+        self.refresh()  # and the next job, if any image is still undetected
 
     # --- edits ---------------------------------------------------------------------------
     def _current_region(self):
@@ -123,17 +189,35 @@ class ReviewController(QObject):
 
     def set_keep(self, region, keep: bool) -> None:
         state = self.state
+        if state is not None and keep and not self._may_keep(state, region):
+            self.window.statusBar().showMessage(
+                "This text is not a known teaching label (a name, a date or an unknown word?): it stays painted out.", 8000)
+            self.panel.keep.setChecked(False)
+            return
         if state is not None and region.keep != keep:
             new = replace(region, keep=keep)
             state.undo_stack.push(commands.ReplaceItem(state, "regions", region, new,
                                                        "Keep text" if keep else "Paint out text", accept=True))
             self.window.canvas.select("regions", new)
 
+    @staticmethod
+    def _may_keep(state: ImageState, region) -> bool:
+        from radshare.core.redact.ocr import may_keep_as_label
+
+        return may_keep_as_label(region.text or "", services.identifiers_of(state.image))
+
     def accept_all(self) -> None:
         state = self.state
-        if state is None:
+        if state is None or not state.detected:  # review means review: detection first
             return
         state.undo_stack.push(commands.SetReview(state, "reviewed", "Mark text reviewed"))
+
+    def accept_series(self) -> None:
+        """Every detected, unreviewed image of the current series: its boxes accepted, marked reviewed."""
+        for state in self.series_states():
+            if state.detected and not state.review_done:
+                state.undo_stack.push(commands.SetReview(state, "reviewed", "Accept all boxes in this series"))
+        self.refresh()
 
     def next_unreviewed(self) -> None:
         states = self.window.states
@@ -142,7 +226,7 @@ class ReviewController(QObject):
         start = states.index(self.state) + 1 if self.state in states else 0
         for offset in range(len(states)):
             candidate = states[(start + offset) % len(states)]
-            if candidate.image.review == "not reviewed" and candidate is not self.state:
+            if not candidate.review_done and candidate is not self.state:
                 self.window.show_state(candidate)
                 return
         self.window.status_label.setText("Every open image has been reviewed.")

@@ -65,6 +65,13 @@ class WhatIfRow:
     action: str  # removed | emptied | replaced | kept | shifted | cleaned (header.PlannedAction's words)
     result: str
     reason: str = ""
+    removed: tuple = ()  # cleaned text: (start, end, category) spans of `full` the cleaner changed
+    full: str = ""  # the whole original value (`original` may be shortened for the table)
+
+    def removed_words(self) -> list[str]:
+        """The words the vocabulary did not know (category "word"), in order, once each."""
+        words = [self.full[s:e] for s, e, c in self.removed if c == "word"]
+        return list(dict.fromkeys(w for part in words for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", part)))
 
 
 def describe_image(image: Image, profile: str) -> list[WhatIfRow]:
@@ -74,7 +81,7 @@ def describe_image(image: Image, profile: str) -> list[WhatIfRow]:
         if not metadata and image.origin:
             metadata = _photo_metadata(image.origin)
         return [WhatIfRow("Photo metadata", "", name, value, "removed", "") for name, value in metadata.items()]
-    from radshare.core.deid.header import describe
+    from radshare.core.deid.clean import describe_dataset as describe
 
     settings = pipeline_settings(profile)
     from radshare.core import pipeline
@@ -97,8 +104,8 @@ def _row(planned: PlannedAction) -> WhatIfRow:
     tag = f"({tags[-1][0]},{tags[-1][1]})" if tags else ""
     name = re.sub(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)\s*", "", planned.path).strip() or planned.keyword or tag
     group = "File meta" if "file meta" in planned.reason else _group_for(tag, name)
-    return WhatIfRow(group, tag, name, _short(planned.original), planned.action,
-                     _short(planned.new_value), planned.reason)
+    return WhatIfRow(group, tag, name, _short(planned.original), planned.action, _short(planned.new_value),
+                     planned.reason, tuple(planned.removed), str(planned.original))
 
 
 def _group_for(tag: str, name: str) -> str:
@@ -126,6 +133,7 @@ def _short(value: Any, limit: int = 120) -> str:
 
 
 def identifiers_of(image: Image) -> Identifiers:
+    """The header's identifiers and those the input's file and folder names carry."""
     from radshare.core.shareable import identifiers_of as core_identifiers_of
 
     return core_identifiers_of(image)

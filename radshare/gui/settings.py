@@ -9,6 +9,7 @@ APPLICATION = "RadShare"
 
 EXPORT_FORMATS = ("png", "jpeg", "dicom", "gif", "mp4")
 THEMES = ("light", "dark")
+EXPORT_SIZES = ("1x", "2x", "1080", "2048")  # render.EXPORT_SIZES' keys
 
 
 class AppSettings:
@@ -45,6 +46,16 @@ class AppSettings:
     @export_format.setter
     def export_format(self, value: str) -> None:
         self.qsettings.setValue("export/format", value)
+
+    @property
+    def export_size(self) -> str:
+        """A key of render.EXPORT_SIZES (kept as text so settings load without numpy)."""
+        value = self._get("export/size", "1x")
+        return value if value in EXPORT_SIZES else "1x"
+
+    @export_size.setter
+    def export_size(self, value: str) -> None:
+        self.qsettings.setValue("export/size", value)
 
     @property
     def export_folder(self) -> str:

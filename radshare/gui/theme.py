@@ -29,6 +29,8 @@ def apply_theme(app: QApplication, name: str) -> dict[str, str]:
     }
     for role, key in roles.items():
         palette.setColor(role, QColor(table[key]))
+    for role in (QPalette.Link, QPalette.LinkVisited):  # Qt's default dark blue is unreadable on dark grey
+        palette.setColor(role, QColor(table.get("link", table["accent"])))
     palette.setColor(QPalette.Disabled, QPalette.Text, QColor(table["muted"]))
     palette.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(table["muted"]))
     app.setPalette(palette)

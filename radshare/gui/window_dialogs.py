@@ -24,6 +24,7 @@ class DialogActions:
             table = apply_theme(QApplication.instance(), self.settings.theme)
             self.canvas.background = canvas_color(table)
             self.refresh_icons()
+            self.series_panel.restyle()
             self._refresh_deid()
 
     def refresh_icons(self) -> None:
@@ -62,6 +63,7 @@ class DialogActions:
             self.log_dock.show()
             self.resizeDocks([self.log_dock], [120], Qt.Vertical)
         self.log_dock.raise_()
+        self.log_panel.scroll_to_newest()
 
     def open_composer(self) -> None:
         if not self.composer_available:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -133,3 +133,58 @@ def dialog_pool() -> QThreadPool:
         _DIALOG_POOL = QThreadPool()
         _DIALOG_POOL.setMaxThreadCount(2)
     return _DIALOG_POOL
+
+
+# ---------------------------------------------------------------------------------------------
+# A typed operation, in the spirit of Anki's QueryOp
+
+
+T = TypeVar("T")
+
+
+class Op(Generic[T]):
+    """Run `op` off the UI thread and hand its typed result to `success` on the UI thread.
+
+        Op(detect_text, image, mode, success=self._on_regions).failure(self._on_error)
+            .with_progress(self._on_progress).run_in_background(self.workers)
+
+    `op` receives `progress(done, total, what)` and `cancel()` keyword arguments only when
+    `with_progress` was called or `cancellable=True`; like every worker function it must never
+    touch a widget. `failure` gets the error's text (never a patient value: core errors name
+    files and reasons); without one, errors are left to the worker's `error` signal. The returned
+    Worker can be cancelled and waited for as any other.
+    """
+
+    def __init__(self, op: Callable[..., T], *args: Any, success: Callable[[T], None],
+                 cancellable: bool = False, **kwargs: Any):
+        self._op, self._args, self._kwargs = op, args, kwargs
+        self._success = success
+        self._failure: Callable[[str], None] | None = None
+        self._progress: Callable[[int, int, str], None] | None = None
+        self._cancellable = cancellable
+
+    def failure(self, handler: Callable[[str], None]) -> "Op[T]":
+        self._failure = handler
+        return self
+
+    def with_progress(self, handler: Callable[[int, int, str], None]) -> "Op[T]":
+        self._progress = handler
+        return self
+
+    def worker(self) -> Worker:
+        """The Worker this operation runs in, connected, not started."""
+        worker = Worker(self._op, *self._args, pass_progress=self._cancellable or self._progress is not None, **self._kwargs)
+        worker.signals.result.connect(self._success)
+        if self._failure is not None:
+            worker.signals.error.connect(self._failure)
+        if self._progress is not None:
+            worker.signals.progress.connect(self._progress)
+        return worker
+
+    def run_in_background(self, pool: "WorkerPool | QThreadPool | None" = None) -> Worker:
+        """Start it in `pool` (a WorkerPool keeps it for cancel-all; default: the global pool)."""
+        worker = self.worker()
+        if isinstance(pool, WorkerPool):
+            return pool.start(worker)
+        (pool or QThreadPool.globalInstance()).start(worker)
+        return worker

@@ -5,9 +5,10 @@
   The file never holds a secret: `save` refuses a settings key that a target declares secret.
 - Secrets live in the keyring, service `radshare`, one entry per account (user name
   `account:<name>`).
-- Keyring backends: `keyring_status()` says which backend is in use, whether it is a system
-  store (macOS Keychain, Windows Credential Locker, Secret Service, KWallet) and whether the user
-  chose it explicitly (`PYTHON_KEYRING_BACKEND` or keyring's own `keyringrc.cfg`). A non-system
+- Keyring backends (the policy is core/keystore.py's, shared with the installation key):
+  `keyring_status()` says which backend is in use, whether it is a system store (macOS
+  Keychain, Windows Credential Locker, Secret Service, KWallet) and whether the user chose it
+  explicitly (`PYTHON_KEYRING_BACKEND` or keyring's own `keyringrc.cfg`). A non-system
   backend that keyring fell back to is refused by `add` unless the caller passes
   `accept_insecure=True` after warning the user; an explicitly chosen one is respected, and its
   warning is still returned for the caller to print.
@@ -24,18 +25,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from radshare.core import keystore
 from radshare.core.errors import ConfigError
 from radshare.core.fsutil import atomic_write_text
+from radshare.core.keystore import SERVICE, KeyringStatus
 
-SERVICE = "radshare"
 CONFIG_NAME = "accounts.json"
-_SYSTEM_BACKEND_MODULES = (
-    "keyring.backends.macOS",
-    "keyring.backends.Windows",
-    "keyring.backends.SecretService",
-    "keyring.backends.kwallet",
-    "keyring.backends.libsecret",
-)
 _NAME = re.compile(r"^[\w.@+-][\w .@+-]{0,63}$")
 
 
@@ -66,78 +61,22 @@ def account_key(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Keyring backend
+# Keyring backend: the policy is core/keystore.py's, shared with the installation key
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class KeyringStatus:
-    """The backend in use. `warning` is a product-only text to show when `secure` is False."""
-
-    backend: str
-    secure: bool
-    explicit: bool
-    usable: bool
-    warning: str | None
-
-
-def _backend_name(backend: Any) -> str:
-    return f"{type(backend).__module__}.{type(backend).__name__}"
-
-
-def _is_system(backend: Any) -> bool:
-    inner = getattr(backend, "backends", None)  # keyring's ChainerBackend
-    if inner is not None and type(backend).__name__ == "ChainerBackend":
-        return bool(inner) and all(_is_system(b) for b in inner)
-    return type(backend).__module__.startswith(_SYSTEM_BACKEND_MODULES)
-
-
-def _explicit_choice() -> bool:
-    if os.environ.get("PYTHON_KEYRING_BACKEND"):
-        return True
-    try:
-        from keyring.util import platform_
-
-        config = Path(platform_.config_root()) / "keyringrc.cfg"
-        return config.is_file() and "default-keyring" in config.read_text(encoding="utf-8", errors="replace")
-    except Exception:
-        return False
-
-
 def resolve_backend() -> Any:
-    """The keyring backend to use now. Re-reads `PYTHON_KEYRING_BACKEND`, so a choice made after
-    start-up (tests, a headless session) is honoured; otherwise keyring's own selection."""
-    import keyring
-    import keyring.core
-
-    name = os.environ.get("PYTHON_KEYRING_BACKEND")
-    if name:
-        try:
-            return keyring.core.load_keyring(name)
-        except Exception as exc:
-            raise AccountError(f"the keyring backend named in PYTHON_KEYRING_BACKEND cannot be loaded ({type(exc).__name__})") from None
-    return keyring.get_keyring()
+    """The keyring backend to use now (keystore.resolve_backend), its errors as AccountError."""
+    try:
+        return keystore.resolve_backend()
+    except AccountError:
+        raise
+    except ConfigError as exc:
+        raise AccountError(str(exc)) from None
 
 
 def keyring_status(backend: Any | None = None) -> KeyringStatus:
-    backend = resolve_backend() if backend is None else backend
-    name = _backend_name(backend)
-    usable = not name.startswith(("keyring.backends.fail", "keyring.backends.null"))
-    secure = usable and _is_system(backend)
-    explicit = _explicit_choice()
-    warning = None
-    if not usable:
-        warning = (
-            "No keyring is available to store passwords. Install a system keyring "
-            "(Secret Service, KWallet) or choose a backend with PYTHON_KEYRING_BACKEND."
-        )
-    elif not secure:
-        how = "chosen in your keyring settings" if explicit else "the only one available"
-        warning = (
-            f"The keyring backend {name} ({how}) is not your system's secure store: "
-            "secrets may be kept in a file that other programs of yours can read."
-        )
-    return KeyringStatus(backend=name, secure=secure, explicit=explicit, usable=usable, warning=warning)
+    return keystore.keyring_status(resolve_backend() if backend is None else backend)
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class Features:
     - `drafts`: the target keeps drafts (`Post.draft`); `draft_note` is the product text the
       composer shows where it has none (e.g. what to do instead).
     - `visibility`: the target's own visibility names, the first the default; `visibility_labels`
-      maps each to the words the composer shows (the name itself where none is given);
+      maps each to the words the composer shows (the name, capitalized, where none is given);
       `visibility_setting` names the account field whose value is the account's default.
     - `content_warning`: the target shows a warning text before the post (`Post.content_warning`).
     - `sensitive_media`: the images can be marked sensitive, hidden until clicked
@@ -120,7 +120,7 @@ class Features:
     live_limits: bool = False
 
     def visibility_label(self, name: str) -> str:
-        return self.visibility_labels.get(name, name)
+        return self.visibility_labels.get(name, name.capitalize())
 
 
 @dataclass(frozen=True)

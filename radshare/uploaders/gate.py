@@ -7,8 +7,9 @@ A post passes when, for every image:
 - it has alt text;
 and for the post as a whole:
 - the sharer confirmed they have the right to share it (consent / institutional policy);
-- no text that will be sent (title, caption, content warning, alt texts, image captions) holds
-  one of the images' own identifiers (patient name parts, IDs, dates, institutions...).
+- every text that will be sent (title, caption with its hashtags, content warning, alt texts,
+  image captions) passes the core free-text de-identifier unchanged: none of the images' own
+  identifiers, no identifier pattern, and only words its vocabulary knows (or the sharer's own).
 
 Problems name the field and the category of identifier found ("caption: name"), never the value.
 The identifiers themselves come from the original headers and are never sent or logged.
@@ -16,10 +17,10 @@ The identifiers themselves come from the original headers and are never sent or 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
+from radshare.core.deid.text import find_identifiers as core_find_identifiers
 from radshare.core.errors import RadShareError
 from radshare.core.model import Identifiers
 from radshare.uploaders.base import Post
@@ -97,9 +98,16 @@ def check_post(
         categories = find_identifiers(text, combined)
         if categories:
             problems.append(
-                GateProblem("identifier_in_text", f"{label} contains the patient's {', '.join(categories)}", number)
+                GateProblem("identifier_in_text", f"{label} contains {_describe(categories)}", number)
             )
     return problems
+
+
+def _describe(categories: list[str]) -> str:
+    known = [c for c in categories if not c.startswith("words ")]
+    words = [c for c in categories if c.startswith("words ")]
+    parts = [f"the patient's {', '.join(known)}"] if known else []
+    return " and ".join(parts + words)
 
 
 def require_passed(post: Post, images: Sequence[GateImage], *, right_to_share: bool, text_review_confirmed: bool = False) -> None:
@@ -122,90 +130,17 @@ def _texts(post: Post) -> list[tuple[str, str, int | None]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Identifier matching
+# Identifier matching: the core free-text de-identifier, the one used for every text that leaves
 # --------------------------------------------------------------------------------------------
+
+_LABELS = {"id": "ID", "other": "personal detail", "word": "words RadShare does not know (possibly a name: "
+           "reword, or add a safe word to your vocabulary)"}
 
 
 def find_identifiers(text: str, identifiers: Identifiers) -> list[str]:
-    """Categories of `identifiers` found in `text` ("name", "ID", "date", ...), never values.
+    """What the core de-identifier would remove from `text`: categories ("name", "ID", "date",
+    "words RadShare does not know ..."), never values. Empty: the text may leave as it is.
 
-    Uses the core text scrubber's matcher (`radshare.core.deid.text.find_identifiers`) when this
-    installation has it, as it also knows PHI patterns; falls back to the local exact-value check.
-    Both are unioned, so the gate is never weaker than the local check.
+    Its errors are not caught: a text that cannot be checked holds the post back.
     """
-    found = _local_find(text, identifiers)
-    core = _core_matcher()
-    if core is not None:
-        try:
-            known = {label.casefold() for label in found}
-            for label in core(text, identifiers):
-                if str(label).casefold() not in known:
-                    found.append(str(label))
-                    known.add(str(label).casefold())
-        except Exception:
-            pass  # the local check stands on its own
-    return found
-
-
-def _core_matcher() -> Callable[[str, Identifiers], list[str]] | None:
-    try:
-        from radshare.core.deid import text as core_text  # written in parallel; optional here
-    except ImportError:
-        return None
-    return getattr(core_text, "find_identifiers", None)
-
-
-def _fold(value: str) -> str:
-    return re.sub(r"\s+", " ", value.casefold()).strip()
-
-
-def _alnum(value: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", value.casefold())
-
-
-def _date_forms(value: str) -> list[str]:
-    digits = re.sub(r"\D", "", value)
-    if len(digits) != 8:
-        return [value] if len(value) >= 6 else []
-    y, m, d = digits[:4], digits[4:6], digits[6:]
-    forms = {
-        digits, f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{y}.{m}.{d}",
-        f"{d}/{m}/{y}", f"{d}.{m}.{y}", f"{d}-{m}-{y}", f"{m}/{d}/{y}", f"{m}-{d}-{y}",
-        f"{d}/{m}/{y[2:]}", f"{m}/{d}/{y[2:]}", f"{d}.{m}.{y[2:]}",
-    }
-    # unpadded day/month variants: 3/7/2021
-    dd, mm = str(int(d)), str(int(m))
-    forms |= {f"{dd}/{mm}/{y}", f"{mm}/{dd}/{y}", f"{dd}.{mm}.{y}"}
-    return sorted(forms)
-
-
-def _local_find(text: str, identifiers: Identifiers) -> list[str]:
-    folded = _fold(text)
-    squeezed = _alnum(text)
-    found: list[str] = []
-
-    def hit(category: str) -> None:
-        if category not in found:
-            found.append(category)
-
-    for name in identifiers.names:
-        for part in re.split(r"[\s^,]+", name):
-            part = part.strip()
-            if len(part) >= 2 and re.search(rf"(?<!\w){re.escape(_fold(part))}(?!\w)", folded):
-                hit("name")
-    for value in identifiers.ids:
-        key = _alnum(value)
-        if len(key) >= 3 and key in squeezed:
-            hit("ID")
-    for value in identifiers.dates:
-        for form in _date_forms(value):
-            if re.search(rf"(?<![0-9]){re.escape(form)}(?![0-9])", text):
-                hit("date")
-                break
-    for value in identifiers.institutions:
-        if len(value.strip()) >= 4 and _fold(value) in folded:
-            hit("institution")
-    for value in identifiers.other:
-        if len(value.strip()) >= 4 and _fold(value) in folded:
-            hit("personal detail")
-    return found
+    return [_LABELS.get(category, category) for category in core_find_identifiers(text, identifiers)]

@@ -2,9 +2,10 @@
 
 Publishing: each prepared image is uploaded to `wp/v2/media` (raw bytes with a neutral file name),
 its alt text and caption set, then one post is created (draft by default; pending, private or
-publish on request) with the caption as a paragraph and one image block per picture, the first
-image as featured image. Media already uploaded are deleted again when publishing fails or is
-cancelled.
+publish on request) titled as given, or by the caption's first line, with the caption as a
+paragraph and one image block per picture, the first image as featured image; then every image
+is attached to the post (its `post` parent), so the media library lists them under it. Media
+already uploaded are deleted again when publishing fails or is cancelled.
 
 The REST root is found from the site: `/wp-json/` when pretty permalinks are on, else the
 `?rest_route=` form that every WordPress (4.4+) answers. Application Passwords need HTTPS, or
@@ -166,7 +167,7 @@ class WordPressUploader(Uploader):
             report_progress(progress, len(post.images), total, "creating the post")
             status = self._status(post)
             body = {
-                "title": post.title,
+                "title": default_title(post, self.limits.title_max),
                 "content": _content(post, uploaded),
                 "status": status,
                 "featured_media": uploaded[0]["id"] if uploaded else 0,
@@ -175,6 +176,7 @@ class WordPressUploader(Uploader):
         except (UploadError, Cancelled):
             self._delete_media(uploaded)
             raise
+        self._attach(uploaded, created.get("id"))
         report_progress(progress, total, total, "done")
         draft = created.get("status", status) == "draft"
         post_id = str(created.get("id", ""))
@@ -213,6 +215,15 @@ class WordPressUploader(Uploader):
             return post.visibility
         return self.settings.get("default_status") or "draft"
 
+    def _attach(self, uploaded: list[dict[str, Any]], post_id: Any) -> None:
+        """Make the post the images' parent. The post exists and shows them either way, so a
+        refusal here is not worth failing (or undoing) what the sharer already published."""
+        for media in uploaded:
+            try:
+                self._call("POST", f"/wp/v2/media/{media['id']}", json={"post": int(post_id)})
+            except (UploadError, TypeError, ValueError):
+                pass
+
     def _delete_media(self, uploaded: list[dict[str, Any]]) -> None:
         for media in uploaded:
             try:
@@ -220,6 +231,15 @@ class WordPressUploader(Uploader):
                 self.session.delete(url, params=query, timeout=30)
             except Exception:
                 pass  # best effort: the failure being reported matters more
+
+
+def default_title(post: Post, limit: int | None = None) -> str:
+    """The post's title, else its caption's first line (a blog post without a title shows as
+    '(no title)'), shortened to `limit` characters at a word where it must be."""
+    title = post.title.strip() or next((line.strip() for line in post.caption.splitlines() if line.strip()), "")
+    if limit and len(title) > limit:
+        title = title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:") + "\u2026"
+    return title
 
 
 def _content(post: Post, media: list[dict[str, Any]]) -> str:

@@ -6,34 +6,18 @@ import os
 import stat
 
 import keyring
-import keyring.backend
 import keyring.backends.fail
 import pytest
 
 from radshare.core.deid import keys
 from radshare.core.errors import ConfigError
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
+from tests.fixtures.keyrings import MemoryKeyring
 
 
 @pytest.fixture
 def no_env_key(monkeypatch, tmp_path):
     monkeypatch.delenv(keys.ENV_KEY_FILE, raising=False)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # the backend set below is the one used
     monkeypatch.setattr(keys, "default_key_file", lambda: tmp_path / "data" / "installation-key")
     previous = keyring.get_keyring()
     yield tmp_path / "data" / "installation-key"

@@ -12,9 +12,10 @@ import io
 import numpy as np
 import pydicom
 import pytest
-from pydicom.encaps import encapsulate, generate_fragments
+from pydicom.encaps import generate_fragments
 from pydicom.pixels import pixel_array
 
+from tests.fixtures.encapsulated import with_frames
 from tests.fixtures.pipeline import deidentify_bytes
 from tests.fixtures.dicom_factory import make_image, to_bytes
 
@@ -23,14 +24,6 @@ TOKEN = b"DOE^JANE-MRN-4711"
 
 def _rle(**kwargs) -> pydicom.Dataset:
     return pydicom.dcmread(io.BytesIO(to_bytes(make_image(rows=24, cols=40, **kwargs), "rle")))
-
-
-def _with_fragments(ds: pydicom.Dataset, fragments: list[bytes]) -> bytes:
-    ds.PixelData = encapsulate([f + b"\x00" * (len(f) % 2) for f in fragments])
-    ds["PixelData"].is_undefined_length = True
-    buffer = io.BytesIO()
-    ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
 
 
 def _run(tmp_path, monkeypatch, data: bytes):
@@ -43,7 +36,7 @@ def test_bytes_after_the_runs_go_and_the_pixels_stay(kwargs, tmp_path, monkeypat
     ds = _rle(**kwargs)
     pixels = ds.pixel_array.copy()
     fragments = list(generate_fragments(ds.PixelData))[1:]
-    data = _with_fragments(ds, [f + b"after the runs: " + TOKEN for f in fragments])
+    data = with_frames(ds, [f + b"after the runs: " + TOKEN for f in fragments])
     report = _run(tmp_path, monkeypatch, data)
     assert report.status == "ok", report.error
     output = open(report.outputs[0], "rb").read()
@@ -57,7 +50,7 @@ def test_bytes_after_the_runs_go_and_the_pixels_stay(kwargs, tmp_path, monkeypat
 def test_a_fragment_after_the_last_frame_refuses_the_file(tmp_path, monkeypatch):
     ds = _rle(bits=16)
     fragments = list(generate_fragments(ds.PixelData))[1:]
-    report = _run(tmp_path, monkeypatch, _with_fragments(ds, fragments + [b"report of " + TOKEN]))
+    report = _run(tmp_path, monkeypatch, with_frames(ds, fragments + [b"report of " + TOKEN]))
     assert report.status == "error"
     assert "2 RLE fragments where the header says 1 frames" in report.error
     assert not any(p.is_file() for p in tmp_path.glob("out*/**/*"))

@@ -14,10 +14,11 @@ import struct
 import numpy as np
 import pydicom
 import pytest
-from pydicom.encaps import encapsulate, generate_fragments
+from pydicom.encaps import generate_fragments
 
 from radshare.core.deid import rlestream
 from tests.fixtures.dicom_factory import make_image, to_bytes
+from tests.fixtures.encapsulated import with_frames
 from tests.fixtures.pipeline import deidentify_bytes
 
 
@@ -27,14 +28,6 @@ def _rle(**kwargs) -> pydicom.Dataset:
 
 def _frames(ds: pydicom.Dataset) -> list[bytes]:
     return list(generate_fragments(ds.PixelData))[1:]
-
-
-def _bytes_with(ds: pydicom.Dataset, frames: list[bytes]) -> bytes:
-    ds.PixelData = encapsulate([f + b"\x00" * (len(f) % 2) for f in frames])
-    ds["PixelData"].is_undefined_length = True
-    buffer = io.BytesIO()
-    ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
 
 
 def _with_segment_tail(frame: bytes, segment: int, tail: bytes) -> bytes:
@@ -58,22 +51,24 @@ def _out(tmp_path, monkeypatch, data: bytes) -> pydicom.Dataset:
                                     dict(bits=8, photometric="RGB", frames=3)])
 def test_a_clean_rle_frame_leaves_byte_for_byte(kwargs, tmp_path, monkeypatch):
     ds = _rle(**kwargs)
-    out = _out(tmp_path, monkeypatch, _bytes_with(ds, _frames(ds)))
+    out = _out(tmp_path, monkeypatch, with_frames(ds, _frames(ds)))
     assert _frames(out) == _frames(ds)
     assert np.array_equal(out.pixel_array, ds.pixel_array)
 
 
 @pytest.mark.parametrize(
     ("segment", "tail"),
-    [(0, b"\x80"), (0, b"\x80\x00"), (1, b"\x80\x80\x80\x80"), (1, b"\xfe"), (1, b"\x05"), (0, b"\x00\x00")],
-    ids=["no-op", "no-op and pad", "no-ops in the last segment", "dangling replicate", "dangling literal", "two pads"],
+    [(0, b"\x80"), (0, b"\x80\x00"), (1, b"\x80\x80\x80\x80"), (1, b"\xfe"), (1, b"\x05"), (0, b"\x00\x00"),
+     (0, b"\x02DOE"), (1, b"\x7d" + b"N" * 126 + b"\x01"), (0, b"\x7d" + b"N" * 126 + b"\x02")],
+    ids=["no-op", "no-op and pad", "no-ops in the last segment", "dangling replicate", "dangling literal", "two pads",
+         "a run after the frame", "126 bytes after the frame and a dangling header", "the same, another header"],
 )
 def test_bytes_a_decoder_ignores_after_a_segments_runs_send_it_through_encoding(segment, tail, tmp_path, monkeypatch):
     ds = _rle(bits=16)
     planted = [_with_segment_tail(f, segment, tail) for f in _frames(ds)]
-    assert pydicom.dcmread(io.BytesIO(_bytes_with(ds, planted))).pixel_array.tolist() == ds.pixel_array.tolist()
+    assert pydicom.dcmread(io.BytesIO(with_frames(ds, planted))).pixel_array.tolist() == ds.pixel_array.tolist()
     assert not rlestream.frames_hold_only_pixels(planted, 24, 40, 1, 16, None)
-    out = _out(tmp_path, monkeypatch, _bytes_with(_rle(bits=16), planted))
+    out = _out(tmp_path, monkeypatch, with_frames(_rle(bits=16), planted))
     assert _frames(out) != planted
     assert np.array_equal(out.pixel_array, ds.pixel_array)
 
@@ -83,7 +78,7 @@ def test_an_offset_in_the_headers_unused_slots_is_not_kept(tmp_path, monkeypatch
     frame = _frames(ds)[0]
     planted = frame[:60] + b"DOE\x00"  # the 15th offset slot: no segment there
     assert not rlestream.frames_hold_only_pixels([planted], 24, 40, 1, 16, None)
-    report = deidentify_bytes(tmp_path, monkeypatch, _bytes_with(ds, [planted]))
+    report = deidentify_bytes(tmp_path, monkeypatch, with_frames(ds, [planted]))
     assert report.status == "error" and "cannot be decoded" in report.error  # pydicom's decoder refuses it too
     assert not any(p.is_file() for p in tmp_path.glob("out*/**/*"))
 

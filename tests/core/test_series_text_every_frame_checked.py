@@ -62,8 +62,7 @@ def test_the_series_path_finds_what_detection_on_every_frame_finds():
 
 def test_verification_switched_off_misses_the_new_text(monkeypatch):
     """The guard: without the stroke check, text over the anatomy on one slice goes unpainted."""
-    monkeypatch.setattr(series, "_one_value_cells", lambda grey, mask, least: np.zeros(
-        (-(-grey.shape[0] // series.CELL), -(-grey.shape[1] // series.CELL)), bool))
+    monkeypatch.setattr(series, "_spread", np.zeros_like)
     images = ct_series(12, seed=3, extra=ONE_SLICE)
     assert ("SMITH JOHN", 9) in _misses(images, series.detect_series(images.frames))
 
@@ -88,3 +87,15 @@ def test_regions_on_every_frame_become_one_region():
     a, b = TextRegion(1, 2, 3, 4, source="detector"), TextRegion(9, 9, 5, 5, source="detector")
     merged = series.per_frame_regions([[a], [a, b], [a]])
     assert [(r.x, r.frame) for r in merged] == [(1, None), (9, 1)]
+
+
+def test_colour_text_on_one_frame_of_a_colour_cine_is_caught():
+    from tests.fixtures.seriesimages import draw
+
+    images = us_cine(8, seed=4, timer=False)
+    rgb = np.repeat(images.frames[..., None], 3, axis=3)
+    red = rgb[5, :, :, 0].copy()
+    box = draw(red, "DOE JANE", 14, 250, 300, 255)  # in red, over the sector
+    rgb[5, :, :, 0] = red
+    found = series.detect_series(rgb)
+    assert coverage(painted_mask(rgb.shape[1:3], found[5]), box) >= 0.9

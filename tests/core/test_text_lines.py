@@ -29,6 +29,7 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
     monkeypatch.setattr(classical, "REPEATED_VALUE", False)
     monkeypatch.setattr(classical, "VALUE_BANDS", False)
+    monkeypatch.setattr(detect_module, "VERIFY", False)  # the line proposals alone, unconfirmed, carry it here
     without = coverage_without(sample, text, monkeypatch, lines, grow_along_lines=lambda diff, sigma, boxes: list(boxes))
     assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found in part without growing
 

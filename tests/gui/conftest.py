@@ -83,6 +83,11 @@ def open_by_drop(qtbot, window, paths: list[Path], timeout: int = 20000):
     return blocker.args
 
 
+def wait_detected(qtbot, window, timeout: int = 60000) -> None:
+    """Until text detection, which starts by itself when images open, has finished on every open image."""
+    qtbot.waitUntil(lambda: window.states and all(s.detected for s in window.states), timeout=timeout)
+
+
 def _mouse(widget, kind, pos: QPointF, button, buttons):
     global_pos = QPointF(widget.mapToGlobal(pos.toPoint()))
     event = QMouseEvent(kind, pos, global_pos, button, buttons, Qt.NoModifier)

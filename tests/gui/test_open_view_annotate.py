@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 from PySide6.QtCore import Qt
 
-from conftest import drag, image_to_canvas, open_by_drop, press_key
+from conftest import drag, image_to_canvas, open_by_drop, press_key, wait_detected
 
 
 def test_window_title_starts_with_radshare_and_shows_the_drop_invitation(window):
@@ -227,6 +227,9 @@ def test_restyling_the_selected_annotation_is_one_undo_step(qtbot, window, ct_fi
 def test_a_text_region_is_moved_resized_set_to_blur_and_deleted(qtbot, window, ct_file):
     open_by_drop(qtbot, window, [ct_file])
     state = window.current
+    wait_detected(qtbot, window)
+    state.image.regions = []  # only the box drawn here
+    state.changed()
     press_key(qtbot, window, Qt.Key_B)
     drag(window.canvas, image_to_canvas(window, 20, 20), image_to_canvas(window, 120, 60))
     press_key(qtbot, window, Qt.Key_V)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image as PILImage
 from PySide6.QtCore import QPoint, Qt
 
-from conftest import drag, image_to_canvas, open_by_drop, press_key
+from conftest import drag, image_to_canvas, open_by_drop, press_key, wait_detected
 from dicomfactory import TEXT_BOX
 
 HAS_APPLY = importlib.util.find_spec("radshare.core.redact.apply") is not None
@@ -64,6 +64,7 @@ def test_unreviewed_image_cannot_be_exported_until_the_user_confirms(qtbot, wind
 
 def test_png_export_has_the_arrow_burned_in_and_no_metadata(qtbot, window, ct_file, tmp_path):
     open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
     draw_arrow(qtbot, window)
     qtbot.mouseClick(window.review_panel.accept_all, Qt.LeftButton)
     assert window.current.image.review == "reviewed"
@@ -84,6 +85,9 @@ def test_a_hand_drawn_redaction_box_paints_the_name_out_of_png_and_dicom(qtbot, 
 
     open_by_drop(qtbot, window, [ct_file])
     state = window.current
+    wait_detected(qtbot, window)
+    state.image.regions = []  # what detection found goes: the hand-drawn box alone must paint the name out
+    state.changed()
     draw_box_over_text(qtbot, window)
     assert len(state.image.regions) == 1 and state.image.regions[0].source == "user"
     assert state.image.review == "reviewed"  # the only box was drawn, hence accepted, by the reviewer
@@ -112,8 +116,9 @@ def test_a_hand_drawn_redaction_box_paints_the_name_out_of_png_and_dicom(qtbot, 
 def test_detection_review_and_next_unreviewed_flow(qtbot, window, ct_dir):
     open_by_drop(qtbot, window, [ct_dir])
     first = window.current
+    wait_detected(qtbot, window)  # detection ran by itself
     with qtbot.waitSignal(window.reviewer.detection_finished, timeout=60000):
-        qtbot.mouseClick(window.review_panel.detect, Qt.LeftButton)
+        qtbot.mouseClick(window.review_panel.detect, Qt.LeftButton)  # and runs again on request
     regions = first.image.regions
     assert regions, "the burned-in name was not found"
     x, y, w, h = TEXT_BOX
@@ -131,6 +136,7 @@ def test_detection_review_and_next_unreviewed_flow(qtbot, window, ct_dir):
 
 def test_cine_gif_export_of_a_multiframe_image_has_every_frame(qtbot, window, multiframe_file, tmp_path):
     open_by_drop(qtbot, window, [multiframe_file])
+    wait_detected(qtbot, window)
     qtbot.mouseClick(window.review_panel.accept_all, Qt.LeftButton)
     written = export_via_dialog(qtbot, window, tmp_path / "gif", "gif")
     with PILImage.open(written[0]) as gif:
@@ -142,6 +148,7 @@ def test_alt_text_is_saved_beside_the_export_with_identifiers_scrubbed(qtbot, wi
     import json
 
     open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
     qtbot.mouseClick(window.review_panel.accept_all, Qt.LeftButton)
     window.side_tabs.setCurrentWidget(window.properties_panel)
     window.properties_panel.alt_text.setPlainText("Axial CT of Jane Doe showing a normal chest")
@@ -157,8 +164,8 @@ def test_mp4_cine_of_a_series_of_single_slices_is_one_loop(qtbot, window, ct_dir
     import imageio_ffmpeg
 
     open_by_drop(qtbot, window, [ct_dir])
-    for state in window.states:
-        state.image.review = "reviewed"
+    wait_detected(qtbot, window)
+    qtbot.mouseClick(window.review_panel.accept_series, Qt.LeftButton)
     written = export_via_dialog(qtbot, window, tmp_path / "mp4", "mp4", scope="series")
     assert [p.suffix for p in written] == [".mp4"]
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(written[0])], capture_output=True, text=True)
@@ -169,6 +176,9 @@ def test_mp4_cine_of_a_series_of_single_slices_is_one_loop(qtbot, window, ct_dir
 @needs_apply
 def test_preview_shows_the_name_painted_out_before_export(qtbot, window, ct_file):
     open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
+    window.current.image.regions = []  # the hand-drawn box alone
+    window.current.changed()
     draw_box_over_text(qtbot, window)
 
     def box_spread() -> int:
@@ -188,7 +198,11 @@ def test_when_text_boxes_cannot_be_painted_out_nothing_is_exported(qtbot, window
     from radshare.core.redact import apply
 
     open_by_drop(qtbot, window, [ct_file])
+    wait_detected(qtbot, window)
+    window.current.image.regions = []  # the hand-drawn box alone, accepted by drawing it
+    window.current.changed()
     draw_box_over_text(qtbot, window)
+    assert window.current.image.review == "reviewed"
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("painting is broken")

@@ -33,7 +33,7 @@ def test_cli_posts_an_original_deidentified_to_mastodon(mastodon_server, tmp_pat
     assert added.returncode == 0, added.stderr
     original = write_sample_dicom(tmp_path / "DOE_JANE.dcm", seed=3, size=384)
     posted = _radshare("post", str(original), "--account", "masto", "--alt", "Frontal chest radiograph.",
-                       "--caption", "CLI case #RadEd", "--visibility", "unlisted", "--confirm", "--json")
+                       "--caption", "Command line case #RadEd", "--visibility", "unlisted", "--confirm", "--json")
     assert posted.returncode == 0, posted.stderr
     result = json.loads(posted.stdout.strip().splitlines()[-1])
     assert result["target"] == "mastodon" and result["draft"] is False

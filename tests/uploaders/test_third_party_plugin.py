@@ -99,10 +99,10 @@ def test_the_composer_offers_the_plugins_visibility_choices_and_posts_the_one_ch
     dialog.show()
     qtbot.waitUntil(dialog.ready, timeout=60_000)
 
-    assert dialog.visibility.isVisible() and dialog.draft.isVisible()
+    assert dialog.visibility.isVisible()  # with drafts too, "Draft" is one of its choices (one control)
     offered = [(dialog.visibility.itemText(i), dialog.visibility.itemData(i)) for i in range(dialog.visibility.count())]
-    assert offered == [("Everyone with the inbox", "everyone"), ("Only me", "only-me")]
-    assert dialog.visibility.currentData() == "everyone"  # the first is the default
+    assert offered == [("Draft (only you can see it)", "draft"), ("Everyone with the inbox", "everyone"),
+                       ("Only me", "only-me")]
     assert not dialog.content_warning.isVisible() and not dialog.schedule_row.isVisible()
 
     dialog.visibility.setCurrentIndex(dialog.visibility.findData("only-me"))
@@ -114,4 +114,4 @@ def test_the_composer_offers_the_plugins_visibility_choices_and_posts_the_one_ch
     with qtbot.waitSignal(dialog.posted, timeout=60_000):
         qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
     sent = json.loads(next(inbox.iterdir()).read_text())
-    assert sent["visibility"] == "only-me"
+    assert sent["visibility"] == "only-me" and sent["draft"] is False

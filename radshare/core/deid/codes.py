@@ -1,35 +1,30 @@
-"""Which code values are codes the standard knows (pydicom's code dictionaries).
+"""Which code values are codes the standard knows (pydicom's code dictionaries, as data).
 
-A Code Value of a known coding scheme that the dictionaries hold ("113100" of DCM, "T-D1100" or
+A Code Value of a coding scheme whose dictionary holds it ("113100" of DCM, "T-D1100" or
 "39607008" of SNOMED) says nothing about the patient and is kept; any other Code Value (local
 schemes, "99..." private designators, or a value that is simply not a code) is free text to the
-de-identifier.
+de-identifier. The pairs are read from resources/vocabulary/code-values.tsv, written by
+scripts/build_vocabulary.py from pydicom's dictionaries (importing those costs half a second).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from radshare.core.errors import ConfigError
+from radshare.core.resources import resource_path
+
 _ALIASES = {"SRT": "SCT", "SNM3": "SCT", "99SDM": "SCT"}  # SNOMED's older designators
 
 
 @lru_cache(maxsize=1)
 def _known() -> frozenset[tuple[str, str]]:
-    from pydicom.sr import _concepts_dict
-
-    pairs: set[tuple[str, str]] = set()
-    for scheme, concepts in _concepts_dict.concepts.items():
-        for codes in concepts.values():
-            pairs.update((scheme, value) for value in codes)
+    path = resource_path("vocabulary", "code-values.tsv")
     try:
-        from pydicom.sr import _snomed_dict
-
-        for mapping in (getattr(_snomed_dict, "mapping", {}) or {}).values():  # SCT <-> SRT codes
-            for new, old in mapping.items():
-                pairs.update({("SCT", str(new)), ("SCT", str(old))})
-    except ImportError:  # older pydicom: the concept dictionary alone
-        pass
-    return frozenset(pairs)
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:  # fail closed: without the list no code value is known
+        raise ConfigError(f"the list of known code values is missing ({error.strerror})") from None
+    return frozenset(tuple(line.split("\t", 1)) for line in lines if "\t" in line)
 
 
 def is_known_code(scheme: str, value: str) -> bool:

@@ -63,6 +63,9 @@ class PlannedAction:
     action: Literal["removed", "emptied", "replaced", "kept", "cleaned", "shifted"]
     new_value: str
     reason: str
+    # cleaned text: where the free-text de-identifier changed `original` ((start, end, category);
+    # category "word" is a word its vocabulary does not know), so the view can mark the words
+    removed: tuple[tuple[int, int, str], ...] = ()
 
 
 def deidentify_dataset(ds: pydicom.Dataset, profile: Profile, pseudo: Pseudonymizer) -> HeaderResult:
@@ -124,7 +127,7 @@ def _walk(ds: Dataset, ctx: Context, prefix: str, clean: bool, depth: int,
         elem, decision = decide_element(ds, tag, ctx, clean, depth, fast=plan is None, raw=raw)
         keyword = _keyword(elem, tag) if plan is not None or decision.recurse else ""
         if plan is not None:
-            plan.append(_planned(prefix, tag, keyword, elem, decision))
+            plan.append(_planned(prefix, tag, keyword, elem, decision, ctx))
         if decision.recurse and elem is not None:
             for index, item in enumerate(elem.value or []):
                 if isinstance(item, Dataset):
@@ -187,7 +190,8 @@ def _keyword(elem: DataElement | None, tag: BaseTag) -> str:
     return "private" if tag.is_private else "unknown"
 
 
-def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, decision: Decision) -> PlannedAction:
+def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, decision: Decision,
+             ctx: Context) -> PlannedAction:
     original = show_value(elem.value) if elem is not None else ""
     if decision.action == "removed":
         new_value = ""
@@ -196,7 +200,8 @@ def _planned(prefix: str, tag: BaseTag, keyword: str, elem: DataElement | None, 
     else:
         new_value = show_value(decision.value)
     label = f"{prefix}({tag.group:04X},{tag.element:04X}) {keyword}"
-    return PlannedAction(label, keyword, original, decision.action, new_value, decision.reason)
+    removed = ctx.text.spans(original) if decision.action == "cleaned" and original else ()
+    return PlannedAction(label, keyword, original, decision.action, new_value, decision.reason, removed)
 
 
 def patient_key(ds: Dataset) -> str:

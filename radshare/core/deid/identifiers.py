@@ -158,3 +158,18 @@ def _collect_element(ds: pydicom.Dataset, tag: BaseTag, found: Identifiers, dept
         found.dates.extend(v for v in values if len(v) == 8 and v.isdigit())
     elif elem.VR == "DT":
         found.dates.extend(v[:8] for v in values if len(v) >= 8 and v[:8].isdigit())
+
+
+def image_identifiers(image) -> Identifiers:
+    """Everything that identifies the patient of a loaded `model.Image`: its original header's
+    identifiers (DICOM) and what its input's file and folder names say (`SMITH_JOHN_12345.jpg`).
+
+    Used to clean the texts that leave with the image (labels, alt text, captions, notes).
+    """
+    from radshare.core.deid.text import identifiers_from_names
+
+    found = Identifiers()
+    if getattr(image, "dataset", None) is not None:
+        found = collect_identifiers(image.dataset)
+    origin = str(getattr(image, "origin", "") or "")
+    return found.merge(identifiers_from_names(origin)) if origin else found

@@ -8,9 +8,13 @@ Where it lives, in order:
 
 1. `RADSHARE_KEY_FILE=<path>` in the environment forces a key file there (tests and CI use this so
    they never touch the user's keyring);
-2. the OS keyring (service "radshare", username "installation-key"), as design.md asks;
+2. the OS keyring (service "radshare", username "installation-key"), as design.md asks; which
+   backend, and whether it counts as secure, is core/keystore.py's policy, shared with the
+   accounts' secrets; a backend that is not a system store is used, with a warning;
 3. when no usable keyring exists (the `fail`/`null` backends, or the backend errors), a 0600 file in
    the user data folder, with a warning so the user knows the secret is only as safe as that file.
+
+The warnings go to `warnings.warn` and the log; the app shows keystore.store_warning() itself.
 
 The key is 32 random bytes, stored as 64 hex characters. Losing it changes every future pseudonym
 (outputs of new runs no longer line up with old ones); it is never regenerated silently when a
@@ -26,13 +30,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from radshare.core import keystore
 from radshare.core.errors import ConfigError
+from radshare.core.keystore import SERVICE
 
-SERVICE = "radshare"
 USERNAME = "installation-key"
 ENV_KEY_FILE = "RADSHARE_KEY_FILE"
 KEY_BYTES = 32
-_INSECURE_BACKEND_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +75,7 @@ def default_key_file() -> Path:
 def keyring_backend_name() -> str:
     """The keyring backend's class path, for `radshare selftest` (never the secret)."""
     try:
-        import keyring
-
-        backend = keyring.get_keyring()
-        return f"{type(backend).__module__}.{type(backend).__name__}"
+        return keystore.backend_name(keystore.resolve_backend())
     except Exception:  # noqa: BLE001 - a broken keyring install is reported, not fatal
         return "unavailable"
 
@@ -99,16 +100,14 @@ def _keyring_key(adopt: bytes | None = None) -> bytes | None:
     new random key.
     """
     try:
-        import keyring
-        import keyring.errors
+        import keyring  # noqa: F401 - without it there is no keyring to use
     except ImportError:
         return None
     try:
-        backend = keyring.get_keyring()
-        module = type(backend).__module__
-        if module.startswith(_INSECURE_BACKEND_MODULES[:2]):
+        backend = keystore.resolve_backend()
+        if not keystore.is_usable(backend):
             return None
-        if module.startswith(_INSECURE_BACKEND_MODULES[2]):
+        if not keystore.is_system(backend):
             warnings.warn(
                 "The keyring backend is not a secure system store; the RadShare installation key is kept there",
                 InsecureKeyStoreWarning,

@@ -10,11 +10,13 @@ except what the pixels show.
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
 
+from radshare.core.budgets import PHOTO_PIXELS, OverBudget
 from radshare.core.errors import InputError
 
 try:  # iPhone HEIC/HEIF
@@ -24,7 +26,9 @@ try:  # iPhone HEIC/HEIF
 except ImportError:  # pragma: no cover - optional at run time, required by the package
     pillow_heif = None
 
-MAX_PHOTO_PIXELS = 200_000_000
+MAX_PHOTO_PIXELS = PHOTO_PIXELS
+# Pillow only warns up to twice this and refuses beyond; RadShare checks the budget itself, from
+# the header, before decoding (see `_open`).
 PILImage.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
 _SRGB = ImageCms.createProfile("sRGB")
 
@@ -53,11 +57,17 @@ _EXIF_NAMES = {
 def _open(data: bytes, display: str) -> PILImage.Image:
     if not data:
         raise InputError(f"{display}: empty file (0 bytes)")
+    over = f"over the {MAX_PHOTO_PIXELS // 1_000_000} megapixel budget for one photo; nothing was written"
     try:
         image = PILImage.open(io.BytesIO(data))
+        if image.width * image.height > MAX_PHOTO_PIXELS:  # from the header, before decoding
+            pixels = image.width * image.height
+            raise OverBudget(f"{display}: a photo of {image.width}×{image.height} pixels ({pixels / 1e6:,.0f} MP) is {over}")
         image.load()
-    except PILImage.DecompressionBombError:
-        raise InputError(f"{display}: absurd image dimensions") from None
+    except PILImage.DecompressionBombError as exc:  # Pillow's own check, at open for some formats
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(declared.group(1)) / 1e6:,.0f} MP" if declared else "more pixels than that"
+        raise OverBudget(f"{display}: the photo declares {size}, {over}") from None
     except UnidentifiedImageError:
         raise InputError(f"{display}: not a supported image") from None
     except (OSError, SyntaxError, ValueError) as exc:

@@ -104,6 +104,10 @@ class TextCleaner:
     def mask_patient(self, text: str, mask: str = MASK) -> str:
         return mask_own(text, self.identifiers, mask)
 
+    def spans(self, text: str) -> tuple[tuple[int, int, str], ...]:
+        """Where `clean` changes `text`: (start, end, category), for the what-if view."""
+        return deidentify_text(text, self.identifiers, self.vocabulary).spans
+
 
 _PLACEHOLDER = re.compile(r"\[[A-Za-z]+\]")
 CS_REMOVED = "REMOVED"

@@ -125,7 +125,8 @@ _GENERIC = re.compile(r"^(?:img|image|dsc|dscn|dcim|pic|photo|scan|file|series|s
 def identifiers_from_names(*paths: str | Path) -> Identifiers:
     """What a file or folder name says about the patient (`SMITH_JOHN_12345.jpg`).
 
-    Words the vocabulary does not know become names, digit runs of three or more become IDs,
+    Words the vocabulary does not know become names (a known word is the case's subject far more
+    often than a name: "white_matter_case"; it stays subject to the context rules), digit runs of three or more become IDs,
     eight-digit dates become dates. Generic camera and export words ("IMG", "DSC") are skipped.
     """
     vocabulary = load_vocabulary()
@@ -140,8 +141,7 @@ def identifiers_from_names(*paths: str | Path) -> Identifiers:
                         found.dates.append(piece)
                     elif len(piece) >= 3:
                         found.ids.append(piece)
-                elif len(piece) >= 2 and not _GENERIC.match(piece) and (
-                        lower not in vocabulary.words or lower in vocabulary.name_words):
+                elif len(piece) >= 2 and not _GENERIC.match(piece) and lower not in vocabulary.words:
                     found.names.append(piece)
     for bucket in (found.names, found.ids, found.dates):
         bucket[:] = list(dict.fromkeys(bucket))
@@ -171,7 +171,7 @@ def _with_urls(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabul
         if any(s < end and start < e for s, e, _ in spans):
             continue
         words = re.findall(r"[^\W_]+", text[start:end].lower())
-        if all(w in vocabulary.words or (w.isdigit() and len(w) <= 4) for w in words):
+        if all((w in vocabulary.words and w not in vocabulary.name_words) or (w.isdigit() and len(w) <= 4) for w in words):
             out.append((start, end, "keep"))
         else:
             out.append((start, end, URL))

@@ -70,6 +70,7 @@ class _Rule:
     pattern: re.Pattern[str]
     group: int = 0  # which group is replaced (labelled IDs keep their label)
     check: object = None  # optional callable(match) -> (start, end) | None
+    needs: str = ""  # "digit": only texts with a digit can match; any other string: only texts holding it
 
 
 # --- matching ------------------------------------------------------------------------------
@@ -87,7 +88,11 @@ def find_spans(text: str, identifiers: Identifiers | None = None, patterns: bool
     if patterns:
         rules.extend(_pattern_rules())
     taken: list[list] = []  # [start, end, category], kept in priority order of discovery
+    has_digit = _DIGIT.search(text) is not None
+    lower = text.lower()
     for rule in rules:
+        if rule.needs and not (has_digit if rule.needs == "digit" else rule.needs in lower):
+            continue  # most descriptors hold no digit: the patterns that need one are not run
         for match in rule.pattern.finditer(text):
             if rule.check is not None:
                 span = rule.check(match)  # type: ignore[operator]
@@ -127,6 +132,10 @@ def freeze(identifiers: Identifiers | None) -> tuple[tuple[str, ...], ...]:
     )
 
 
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=256)
 def thaw(frozen: tuple[tuple[str, ...], ...]) -> Identifiers:
     names, ids, dates, institutions, other = frozen
     return Identifiers(list(names), list(ids), list(dates), list(institutions), list(other))
@@ -144,7 +153,7 @@ def _own_rules(frozen: tuple[tuple[str, ...], ...]) -> list[_Rule]:
     # URLs and e-mails first: a name inside one means the whole thing goes.
     id_keys = [_alnum(v) for v in ids if len(_alnum(v)) >= 4]
     rules.append(_Rule(URL, URL_RE, check=_url_check(tuple(p.lower() for p in parts if len(p) >= 3), tuple(id_keys))))
-    rules.append(_Rule(EMAIL, _EMAIL_RE))
+    rules.append(_Rule(EMAIL, _EMAIL_RE, needs="@"))
     if parts:
         rules.append(_name_rule(parts))
     id_patterns = [p for v in ids for p in _id_patterns(v)]
@@ -415,26 +424,24 @@ def _pattern_rules() -> list[_Rule]:
         r"visit\s+(?:id|number|no)|case\s+(?:id|number|no)|ID)"
     )
     return [
-        _Rule(DATE, re.compile(rf"{_B}(?:{text_dates}){end}", re.IGNORECASE)),
-        _Rule(DATE, re.compile(rf"{_B}{year4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]){end}")),
-        _Rule(DATE, re.compile(rf"{_B}\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:\d{{4}}|\d{{2}}){end}"), check=_date_check),
-        _Rule(DATE, re.compile(rf"{_B}{year4}\d{{4}}{_E}"), check=_compact_date_check),
+        _Rule(DATE, re.compile(rf"{_B}(?:{text_dates}){end}", re.IGNORECASE), needs="digit"),
+        _Rule(DATE, re.compile(rf"{_B}{year4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]){end}"), needs="digit"),
+        _Rule(DATE, re.compile(rf"{_B}\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:\d{{4}}|\d{{2}}){end}"), check=_date_check, needs="digit"),
+        _Rule(DATE, re.compile(rf"{_B}{year4}\d{{4}}{_E}"), check=_compact_date_check, needs="digit"),
         _Rule(
             ID,
             re.compile(rf"{_B}{label}\s*[:#.=\-]?\s*(?:#\s*)?((?=[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{{2,}}){_E}", re.IGNORECASE),
-            group=1,
-        ),
+            group=1, needs="digit"),
         _Rule(
             PHONE,
             re.compile(
                 r"(?<![\w.,/])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}(?![\w]|[.,/]\d)"
             ),
-            check=_phone_check,
-        ),
-        _Rule(PHONE, re.compile(r"(?<![\w.,/])\+\d{7,15}(?![\w]|[.,/]\d)")),
+            check=_phone_check, needs="digit"),
+        _Rule(PHONE, re.compile(r"(?<![\w.,/])\+\d{7,15}(?![\w]|[.,/]\d)"), needs="digit"),
         # MRN-like digit runs: 6+ digits (spaces allowed), or 8+ with dashes (page ranges stay).
-        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:\s?\d){5,}(?![\w\-]|[.,/]\d)")),
-        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:[\s\-]?\d){7,}(?![\w\-]|[.,/]\d)")),
+        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:\s?\d){5,}(?![\w\-]|[.,/]\d)"), needs="digit"),
+        _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:[\s\-]?\d){7,}(?![\w\-]|[.,/]\d)"), needs="digit"),
         *_extra_rules(),
     ]
 
@@ -457,18 +464,18 @@ def _extra_rules() -> list[_Rule]:
     old = rf"(?:9\d|1[0-4]\d)"
     word = r"[A-Za-z][\w'’.\-]*"
     return [
-        _Rule(AGE, re.compile(rf"{_B}{old}\s*[\-\s]?\s*{age_unit}(?:[\s\-]*old)?{_E}", re.IGNORECASE)),
-        _Rule(AGE, re.compile(rf"{_B}(?:aged?|age:)\s*{old}{_E}", re.IGNORECASE)),
-        _Rule(AGE, re.compile(rf"{_B}{old}\s*(?:M|F|yo[mf])\b")),
-        _Rule(ID, re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")),  # IPv4
-        _Rule(ID, re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}(?![\w:])", re.IGNORECASE)),  # IPv6
-        _Rule(ID, re.compile(r"(?<![\w\-])\d{3}-\d{2}-\d{4}(?![\w\-])")),  # SSN
-        _Rule(ADDRESS, re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b")),  # UK postcode
-        _Rule(ADDRESS, re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b")),  # Canada
-        _Rule(ADDRESS, re.compile(r"(?<![\w\-])\d{5}-\d{4}(?![\w\-])")),  # ZIP+4
+        _Rule(AGE, re.compile(rf"{_B}{old}\s*[\-\s]?\s*{age_unit}(?:[\s\-]*old)?{_E}", re.IGNORECASE), needs="digit"),
+        _Rule(AGE, re.compile(rf"{_B}(?:aged?|age:)\s*{old}{_E}", re.IGNORECASE), needs="digit"),
+        _Rule(AGE, re.compile(rf"{_B}{old}\s*(?:M|F|yo[mf])\b"), needs="digit"),
+        _Rule(ID, re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"), needs="digit"),  # IPv4
+        _Rule(ID, re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}(?![\w:])", re.IGNORECASE), needs="digit"),  # IPv6
+        _Rule(ID, re.compile(r"(?<![\w\-])\d{3}-\d{2}-\d{4}(?![\w\-])"), needs="digit"),  # SSN
+        _Rule(ADDRESS, re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}\b"), needs="digit"),  # UK postcode
+        _Rule(ADDRESS, re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b"), needs="digit"),  # Canada
+        _Rule(ADDRESS, re.compile(r"(?<![\w\-])\d{5}-\d{4}(?![\w\-])"), needs="digit"),  # ZIP+4
         _Rule(ADDRESS, re.compile(
-            rf"{_B}\d{{1,5}}[A-Za-z]?,?\s+(?:{word}\s+){{0,3}}(?i:{_STREET_ANY_CASE})\.?{_E}")),
-        _Rule(ADDRESS, re.compile(rf"\b(?:[A-Z][a-z'’\-]+\s+){{1,3}}(?:{_STREET_CAPITALISED}){_E}")),
+            rf"{_B}\d{{1,5}}[A-Za-z]?,?\s+(?:{word}\s+){{0,3}}(?i:{_STREET_ANY_CASE})\.?{_E}"), needs="digit"),
+        _Rule(ADDRESS, re.compile(rf"\b(?:[A-Z][a-z'’\-]+\s+){{1,3}}(?:{_STREET_CAPITALISED}){_E}"), needs=""),
         _Rule(ADDRESS, re.compile(
-            r"\b(?:apt|apartment|flat|unit|suite|ste|p\.?\s?o\.?\s*box)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE)),
+            r"\b(?:apt|apartment|flat|unit|suite|ste|p\.?\s?o\.?\s*box)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), needs="digit"),
     ]

@@ -24,11 +24,13 @@ _SHAPES = re.compile(
     r"[ctls]\d{1,2}"  # spine levels
     r"|\d+(?:st|nd|rd|th)"  # ordinals
     r"|\d+x\d+|x\d+"  # matrices, magnification
-    r"|[a-z]{1,2}\d"  # short levels and labels: S1, D2, AP1
+    r"|[a-z]\d{1,3}"  # levels, series and labels: S1, D2, S002
 )
 _PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
-             "hyper", "hypo", "hemi", "pan", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non",
-             "pseudo", "neo", "bi", "uni", "re", "un", "de", "mid", "semi", "over", "under")
+             "hyper", "hypo", "hemi", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non", "pseudo")
+_SPELLINGS = (("ae", "e"), ("oe", "e"), ("our", "or"), ("isation", "ization"), ("ise", "ize"), ("tre", "ter"),
+              ("yse", "yze"), ("ogue", "og"))
+_INFLECTIONS = (("ed", ("", "e")), ("ing", ("", "e")), ("ly", ("",)), ("ness", ("",)), ("ment", ("",)))
 _SUFFIXES = ("itis", "osis", "ectomy", "ectomies", "otomy", "ostomy", "plasty", "graphy", "algia", "aemia", "emia",
              "pathy", "plasia", "trophy", "megaly", "ectasis", "ectasia", "lysis", "scopy", "rrhage", "rrhoea", "rrhea",
              "malacia", "penia", "cytosis", "sclerosis", "stenosis", "oscopic", "ectomised", "ectomized")
@@ -40,6 +42,13 @@ TRIGGERS = frozenset(
     "girlfriend colleague gp consultant surgeon physician radiologist registrar referrer by named called "
     "née nee aka herr frau mme mlle madame monsieur senor señor senora señora".split()
 )
+_FUNCTION = frozenset(
+    "the a an and or but of in on at to for from with by as is are was were be been has have had not no nor "
+    "this that these those it its he she his her they their we our you your i my me us them who whom which "
+    "what when where why how than then there here also very more most less least all any both each few "
+    "other some such only own same so too can will just should now after before during under over into".split()
+)
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CAPS_AMBIGUOUS = frozenset({"mr", "ms", "by"})  # MR the modality, MS the disease, "BY" too common in capitals
 _SENTENCE_END = ".!?:;\n\"'(*#>-|[\t"
 
@@ -50,18 +59,33 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
     tokens = _tokens(text, spans)
     if not tokens:
         return []
-    mixed = any(ch.islower() for ch in text)
+    mixed = any(len(w) > 2 and w != w.upper() and not _NUMBER_UNIT.fullmatch(w.lower()) for _, _, w in tokens)
     words = vocabulary.words
     lowered = [_stem(t[2].lower()) for t in tokens]
-    removed = [not _known(w, words) for w in lowered]
+    clinical = vocabulary.clinical
+    removed = [not _known(w, words, clinical, tokens[i][2], mixed) for i, w in enumerate(lowered)]
+    for i, (start, _end, word) in enumerate(tokens):
+        if removed[i] and start and text[start - 1] == "#":  # a hashtag: judged by its parts ("#FOAMrad")
+            parts = _CAMEL.findall(word)
+            removed[i] = len(parts) < 2 or not all(_known(p.lower(), words, clinical, p, False) for p in parts)
     _eponyms(tokens, lowered, removed, vocabulary)
     name_like = [w in vocabulary.name_words for w in lowered]
+    if mixed:  # a capitalised word inside a sentence is a proper noun unless it is a clinical word
+        for i, (start, _end, word) in enumerate(tokens):
+            if not removed[i] and _title(word) and len(word) >= 3 and lowered[i] not in clinical and \
+                    lowered[i] not in _FUNCTION and lowered[i] not in TRIGGERS and not _sentence_start(text, start):
+                removed[i] = True  # "Lives at ..., Maiden", "at Presham General"
     for i, (start, end, word) in enumerate(tokens):
         if removed[i] or not name_like[i] or lowered[i] in TRIGGERS:
             continue
         if mixed and _title(word) and not _sentence_start(text, start):
             removed[i] = True  # "seen with White" / "lives in Bath"
-    _context(text, tokens, lowered, removed, name_like, mixed)
+        elif not mixed and lowered[i] not in vocabulary.imaging:
+            removed[i] = True  # in capitals a name looks like any word: only curated imaging words stay
+    _context(text, tokens, lowered, removed, name_like, mixed, clinical)
+    if not mixed:
+        _runs(text, tokens, lowered, removed, vocabulary)
+    _codes(text, tokens, lowered, removed, words)
     return [(s, e) for (s, e, _), gone in zip(tokens, removed) if gone]
 
 
@@ -84,7 +108,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def _known(word: str, words: frozenset[str]) -> bool:
+def _known(word: str, words: frozenset[str], clinical: frozenset[str], original: str = "", mixed: bool = False) -> bool:
+    """`word` (lower case) is safe. A capitalised word inside mixed-case text is known only as it
+    is: "Bimouth" is not "bi" + "mouth", "Toae" is not "toe"."""
     if word in words:
         return True
     if word.isdigit():
@@ -97,12 +123,22 @@ def _known(word: str, words: frozenset[str]) -> bool:
     if len(word) == 1:
         return True
     if word.endswith("s") and len(word) > 3:
-        if word[:-1] in words or (word.endswith("es") and word[:-2] in words) or (
+        if word[:-1] in words or (word.endswith(("ses", "xes", "zes", "ches", "shes")) and word[:-2] in words) or (
                 word.endswith("ies") and word[:-3] + "y" in words):
             return True
+    if mixed and original[:1].isupper() or len(word) < 6:
+        return False
+    for british, american in _SPELLINGS:
+        if british in word and word.replace(british, american) in clinical:
+            return True  # haematoma, oesophagus, tumour, centre
+    for ending, replacements in _INFLECTIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            stem = word[: -len(ending)]
+            if any(stem + r in words for r in replacements) or (stem[-1:] == stem[-2:-1] and stem[:-1] in words):
+                return True  # distended, outstretched, thickening, markedly
     for prefix in _PREFIXES:
         rest = word[len(prefix):]
-        if word.startswith(prefix) and len(rest) >= 4 and (rest in words or rest.lstrip("-") in words):
+        if word.startswith(prefix) and len(rest) >= 5 and rest.lstrip("-") in clinical:
             return True
     return len(word) >= 8 and word.endswith(_SUFFIXES)
 
@@ -126,7 +162,8 @@ def _eponyms(tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabu
         i = max(j, i + 1)
 
 
-def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_like: list[bool], mixed: bool) -> None:
+def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_like: list[bool], mixed: bool,
+             vocabulary_clinical: frozenset[str] = frozenset()) -> None:
     """Names by their neighbours: after a title or relation word, beside a removed name, initials."""
     n = len(tokens)
     triggers = TRIGGERS if mixed else TRIGGERS - _CAPS_AMBIGUOUS
@@ -135,8 +172,11 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
             continue
         for j in range(i + 1, min(n, i + 4)):
             word = tokens[j][2]
-            if any(ch in ".!?;\n" for ch in text[tokens[j - 1][1]:tokens[j][0]]):
-                break  # a name after a title stays in its sentence
+            between = text[tokens[j - 1][1]:tokens[j][0]]
+            if lowered[j - 1] in TRIGGERS and between.strip() == ".":
+                pass  # "Dr. Brown": the dot of an abbreviated title
+            elif any(ch in ".!?;\n" for ch in between) or "," in between and j > i + 1:
+                break  # a name after a title stays in its sentence, and ends at a comma
             if lowered[j] in TRIGGERS:
                 continue  # "seen by Dr ..."
             if mixed:
@@ -157,6 +197,55 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
             for j in (i - 1, i + 1):
                 if 0 <= j < n and removed[j] and _title(tokens[j][2]) and _adjacent(text, tokens, min(i, j)):
                     removed[i] = changed = True
+                    break
+        for i in range(n - 1):  # a given name before a removed surname: "Will [Lewis]", "Grace [Okoro]"
+            word = tokens[i][2]
+            if not removed[i] and removed[i + 1] and _title(word) and _title(tokens[i + 1][2]) and \
+                    lowered[i] not in vocabulary_clinical and lowered[i] not in TRIGGERS and \
+                    lowered[i] not in _FUNCTION and _adjacent(text, tokens, i):
+                removed[i] = changed = True
+
+
+def _runs(text: str, tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabulary) -> None:
+    """In capitals, a plain English word beside a removed word is taken as part of a name
+    ("[XQZ] WILL"): descriptors are written in clinical words."""
+    n = len(tokens)
+    if not any(removed):
+        return
+    for _ in range(2):
+        for i in range(n):
+            if removed[i] or lowered[i] in vocabulary.clinical or not tokens[i][2].isalpha() or len(tokens[i][2]) < 3:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < n and removed[j] and tokens[j][2].isalpha() and \
+                        not text[tokens[min(i, j)][1]:tokens[max(i, j)][0]].strip():
+                    removed[i] = True
+                    break
+
+
+def _codes(text: str, tokens, lowered: list[str], removed: list[bool], words: frozenset[str]) -> None:
+    """A number or short code beside a removed code is part of it ("FG1K 541", "JZZY H00")."""
+    n = len(tokens)
+    if not any(removed):
+        return
+    for i in range(n):  # capitals after a removed code with digits: "[1UX1] LSD", "[X2JM] ARE"
+        word = tokens[i][2]
+        if not removed[i] and word.isupper() and len(word) <= 4 and i and removed[i - 1] and \
+                tokens[i - 1][2].isupper() and any(ch.isdigit() for ch in tokens[i - 1][2]) and \
+                not text[tokens[i - 1][1]:tokens[i][0]].strip() and any(ch.islower() for ch in text):
+            removed[i] = True
+    for _ in range(2):
+        for i in range(n):
+            word = tokens[i][2]
+            if removed[i] or word.isalpha():
+                continue
+            if word.isdigit() and len(word) < 3 or not word.isdigit() and (
+                    lowered[i] in words or _NUMBER_UNIT.fullmatch(lowered[i])):
+                continue  # "2 VIEWS", "B1000", "5MM" stay
+            for j in (i - 1, i + 1):
+                if 0 <= j < n and removed[j] and tokens[j][2].isupper() and \
+                        not text[tokens[min(i, j)][1]:tokens[max(i, j)][0]].strip():
+                    removed[i] = True
                     break
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from radshare.core.errors import ConfigError
 from radshare.core.fsutil import atomic_write_text
 from radshare.core.resources import resource_path
 
-BUNDLED = ("english.txt", "clinical.txt", "imaging.txt")
+BUNDLED = ("english.txt", "clinical.txt", "imaging.txt", "plain-words.txt")
 PERSONAL_FILE = "vocabulary.txt"
 _PERSONAL_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
@@ -34,6 +35,8 @@ class Vocabulary:
     eponyms: frozenset[str]  # surnames kept only as eponyms ("Baker's cyst")
     eponym_heads: frozenset[str]  # the words that make them eponyms
     personal: frozenset[str]  # the user's own additions (part of `words` too)
+    imaging: frozenset[str] = frozenset()  # curated imaging words and personal ones: safe in capitals too
+    clinical: frozenset[str] = frozenset()  # clinical, code and imaging words (not plain English)
 
     def knows(self, word: str) -> bool:
         return word in self.words
@@ -44,13 +47,28 @@ def config_dir() -> Path:
     override = os.environ.get("RADSHARE_CONFIG_DIR")
     if override:
         return Path(override)
-    from platformdirs import user_config_dir
+    global _PLATFORM_DIR
+    if _PLATFORM_DIR is None:  # asked for every text cleaned: platformdirs is slow to ask
+        from platformdirs import user_config_dir
 
-    return Path(user_config_dir("RadShare", appauthor=False))
+        _PLATFORM_DIR = Path(user_config_dir("RadShare", appauthor=False))
+    return _PLATFORM_DIR
+
+
+_PLATFORM_DIR: Path | None = None
+
+
+def folder_path() -> Path:
+    return resource_path("vocabulary")
 
 
 def personal_path() -> Path:
     return config_dir() / PERSONAL_FILE
+
+
+def _personal_key() -> str:
+    """Which personal file applies, cheaply (asked for every text cleaned)."""
+    return os.environ.get("RADSHARE_CONFIG_DIR") or ""
 
 
 def _read(path: Path) -> set[str]:
@@ -61,7 +79,7 @@ def _read(path: Path) -> set[str]:
 
 
 _LOCK = threading.Lock()
-_BUNDLED: tuple[frozenset[str], ...] | None = None
+_BUNDLED: tuple[frozenset[str], ...] | None = None  # words, name words, eponyms, heads, imaging, clinical
 _CURRENT: tuple[tuple, Vocabulary] | None = None
 
 
@@ -72,15 +90,25 @@ def _bundled() -> tuple[frozenset[str], ...]:
         try:
             words = set().union(*(_read(folder / name) for name in BUNDLED))
             _BUNDLED = (frozenset(words), frozenset(_read(folder / "name-words.txt")),
-                        frozenset(_read(folder / "eponyms.txt")), frozenset(_read(folder / "eponym-heads.txt")))
+                        frozenset(_read(folder / "eponyms.txt")), frozenset(_read(folder / "eponym-heads.txt")),
+                        frozenset(_read(folder / "imaging.txt")),
+                        frozenset(_read(folder / "clinical.txt") | _read(folder / "imaging.txt")))
         except OSError as error:  # fail closed: without the vocabulary no free text leaves
             raise ConfigError(f"the vocabulary of the free-text de-identifier is missing ({error.strerror})") from None
     return _BUNDLED
 
 
+RECHECK_SECONDS = 1.0  # how often the personal file is looked at (it is also re-read when added to here)
+_CHECKED: tuple[str, float] = ("\0", 0.0)
+
+
 def load_vocabulary() -> Vocabulary:
     """The bundled vocabulary plus the user's personal words (re-read when that file changes)."""
-    global _CURRENT
+    global _CURRENT, _CHECKED
+    key, now = _personal_key(), time.monotonic()
+    if _CURRENT is not None and _CHECKED[0] == key and now - _CHECKED[1] < RECHECK_SECONDS:
+        return _CURRENT[1]
+    _CHECKED = (key, now)
     path = personal_path()
     try:
         stat = path.stat()
@@ -90,14 +118,16 @@ def load_vocabulary() -> Vocabulary:
     with _LOCK:
         if _CURRENT is not None and _CURRENT[0] == stamp:
             return _CURRENT[1]
-        words, name_words, eponyms, heads = _bundled()
+        words, name_words, eponyms, heads, imaging, clinical = _bundled()
         personal: set[str] = set()
         if stamp[1] is not None:
             try:
                 personal = _read(path)
             except (OSError, UnicodeDecodeError):
                 personal = set()  # an unreadable personal list adds nothing (fail closed)
-        vocabulary = Vocabulary(words | personal, name_words - personal, eponyms - personal, heads, frozenset(personal))
+        name_words = name_words | _read(folder_path() / "plain-words.txt")
+        vocabulary = Vocabulary(words | personal, name_words - personal, eponyms - personal, heads, frozenset(personal),
+                                imaging | personal, clinical | personal)
         _CURRENT = (stamp, vocabulary)
         return vocabulary
 
@@ -116,7 +146,14 @@ def add_personal_word(word: str) -> str:
     if cleaned not in (_read(path) if path.is_file() else set()):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, existing.rstrip("\n") + f"\n{cleaned}\n")
+    _forget_check()
     return cleaned
+
+
+def _forget_check() -> None:
+    """The next `load_vocabulary` looks at the personal file again (it was just written)."""
+    global _CHECKED
+    _CHECKED = ("\0", 0.0)
 
 
 def remove_personal_word(word: str) -> None:
@@ -126,3 +163,4 @@ def remove_personal_word(word: str) -> None:
     cleaned = word.strip().lower()
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip().lower() != cleaned]
     atomic_write_text(path, "\n".join(lines) + "\n")
+    _forget_check()

@@ -5,7 +5,9 @@ are inline, every image, loop and note is linked by a relative path inside the s
 is fetched from anywhere else (a Content-Security-Policy forbids it). The diagnosis sits behind
 a "Show diagnosis" toggle, so the book works for self-testing as well as reference.
 
-Everything shown comes from `CaseEntry`s, whose text was scrubbed before it got there.
+Everything shown comes from `CaseEntry`s, whose text was cleaned before it got there; every text
+is passed through the free-text de-identifier once more as it is written (cleaning is idempotent:
+placeholders and known words pass unchanged), so no path into the book can bypass it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from html import escape
 from pathlib import Path
 
 from radshare import __version__
+from radshare.core.deid.text import deidentify_text
 from radshare.core.export.manifest import CaseEntry
 from radshare.core.fsutil import atomic_write_text
 
@@ -55,14 +58,20 @@ document.getElementById('filter').addEventListener('input', function (e) {
 """
 
 
+def _clean(text: str) -> str:
+    return deidentify_text(text).text if text else text
+
+
 def _rel(path: str) -> str:
     return escape("/".join(Path(path).parts), quote=True)
 
 
 def _card(entry: CaseEntry) -> str:
     notes = entry.notes or {}
-    title = entry.title or entry.case_id.replace("-", " ")
-    search = " ".join([title, entry.case_id, entry.diagnosis, *entry.tags, *entry.modalities]).lower()
+    title = _clean(entry.title) or entry.case_id.replace("-", " ")
+    tags = [_clean(t) for t in entry.tags]
+    diagnosis = _clean(entry.diagnosis)
+    search = " ".join([title, entry.case_id, diagnosis, *tags, *entry.modalities]).lower()
     parts = [f'<article id="{escape(entry.case_id)}" data-search="{escape(search, quote=True)}">']
     parts.append(f"<h2>{escape(title)}</h2>")
     facts = [entry.case_id, " ".join(entry.modalities)]
@@ -75,26 +84,26 @@ def _card(entry: CaseEntry) -> str:
     if thumbs:
         parts.append('<div class="thumbs">')
         for thumb, image in zip(thumbs, images):
-            alt = entry.captions.get(image, "Key image")
+            alt = _clean(entry.captions.get(image, "")) or "Key image"
             parts.append(f'<a href="{_rel(image)}"><img src="{_rel(thumb)}" alt="{escape(alt, quote=True)}" loading="lazy"></a>')
         parts.append("</div>")
-    if entry.tags:
-        parts.append('<div class="tags">' + "".join(f"<span>{escape(t)}</span>" for t in entry.tags) + "</div>")
+    if tags:
+        parts.append('<div class="tags">' + "".join(f"<span>{escape(t)}</span>" for t in tags) + "</div>")
     for heading, key in (("History", "history"), ("Findings", "findings")):
         if notes.get(key):
-            parts.append(f'<h3>{heading}</h3><p class="text">{escape(notes[key])}</p>')
+            parts.append(f'<h3>{heading}</h3><p class="text">{escape(_clean(notes[key]))}</p>')
     for heading, text in (notes.get("sections") or {}).items():
         if text:
-            parts.append(f'<h3>{escape(heading)}</h3><p class="text">{escape(text)}</p>')
+            parts.append(f'<h3>{escape(_clean(heading))}</h3><p class="text">{escape(_clean(text))}</p>')
     for cine in entry.files.get("cine", []):
         if cine.endswith(".mp4"):
             media = f'<video src="{_rel(cine)}" controls loop muted playsinline preload="metadata"></video>'
         else:
             media = f'<div class="cine"><img src="{_rel(cine)}" alt="Cine loop" loading="lazy"></div>'
         parts.append(f"<details><summary>Cine loop {escape(Path(cine).stem)}</summary>{media}</details>")
-    if entry.diagnosis:
-        parts.append(f'<details><summary>Show diagnosis</summary><p class="text">{escape(entry.diagnosis)}</p></details>')
-    refs = notes.get("references") or []
+    if diagnosis:
+        parts.append(f'<details><summary>Show diagnosis</summary><p class="text">{escape(diagnosis)}</p></details>')
+    refs = [_clean(r) for r in notes.get("references") or []]
     if refs:
         parts.append("<h3>References</h3><ul class=\"refs\">" + "".join(f"<li>{escape(r)}</li>" for r in refs) + "</ul>")
     if not entry.complete:
@@ -113,12 +122,12 @@ def render_casebook(entries: list[CaseEntry], title: str = "Teaching cases") -> 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; media-src 'self' file:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="referrer" content="no-referrer">
-<title>{escape(title)}</title>
+<title>{escape(_clean(title))}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <header>
-<h1>{escape(title)}</h1>
+<h1>{escape(_clean(title))}</h1>
 <p>{len(entries)} case{'s' if len(entries) != 1 else ''}, de-identified with RadShare {escape(__version__)}.</p>
 <input id="filter" type="search" placeholder="Filter by title, tag, modality or diagnosis" aria-label="Filter cases">
 </header>

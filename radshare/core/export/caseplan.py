@@ -217,6 +217,17 @@ def _deferred_dicom(entry: InputItem):
         raise InputError(f"{entry.display}: unreadable DICOM header ({exc.__class__.__name__})") from None
 
 
+def _name_identifiers(entry: InputItem, folder: Path) -> Identifiers:
+    """What the file and folder names inside the case say about the patient (`SMITH_JOHN_1.jpg`)."""
+    from radshare.core.deid.text import identifiers_from_names
+
+    try:
+        inner = entry.path.relative_to(folder)
+    except ValueError:
+        inner = Path(entry.path.name)
+    return identifiers_from_names(Path(folder.name) / inner, *([entry.member] if entry.member else []))
+
+
 def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings, options: ExportOptions) -> CasePlan:
     """Read the case's headers and notes and make its file tasks. InputError: the whole case fails."""
     from radshare.core.deid.identifiers import collect_identifiers
@@ -240,6 +251,7 @@ def plan_case(folder: Path, cid: str, number: int, key: str, settings: Settings,
             continue
         if entry.member is None and _ignored(entry.path, folder):
             continue
+        identifiers = identifiers.merge(_name_identifiers(entry, folder))
         try:
             data = _head_or_all(entry)
         except OSError as exc:

@@ -225,6 +225,11 @@ def _source_names(cases: list[Path]) -> list[str]:
 # --- the export --------------------------------------------------------------------------------
 
 
+def _crashed(task, reason: str) -> FileResult:
+    """The result for a file whose worker process died on it: the set goes on without it."""
+    return FileResult(case_id=task.case_id, report=error_report(task.item.display, reason, kind=task.kind))
+
+
 def export_caseset(
     case_dirs: Iterable[Path],
     out: Path,
@@ -267,10 +272,11 @@ class ExportRun:
     cancel: Callable[[], bool] | None = None
     say: Callable[[str], None] = _silent  # one line per failed file or case
 
-    def batch(self, items: list, work: Callable) -> Iterator:
-        """`work(item)` for every item on the chosen executor, as results arrive."""
+    def batch(self, items: list, work: Callable, crashed: Callable | None = None) -> Iterator:
+        """`work(item)` for every item on the chosen executor, as results arrive; `crashed(item,
+        reason)` stands for the result of an item whose worker process died on it."""
         return batch.run_batch(items, work, workers=self.workers, executor=self.executor, scheduler=self.scheduler,
-                               cancel=self.cancel)
+                               cancel=self.cancel, crashed=crashed)
 
     def tell(self, where: ExportProgress) -> None:
         if self.progress is not None:
@@ -379,7 +385,7 @@ def _export_files(run: ExportRun, tally: _Tally, report: Report, numbers: dict[s
             case.partial.mkdir(parents=True, exist_ok=True)
             if not case.plan.tasks:
                 finisher.submit(case)
-        results = [] if not tasks or cancelled else run.batch(tasks, export_file)
+        results = [] if not tasks or cancelled else run.batch(tasks, export_file, crashed=_crashed)
         for result in results:
             case = by_case[result.case_id]
             _store(case, result, report, run.say)

@@ -306,18 +306,24 @@ def propose(grey: np.ndarray, diff=None, sigma=None, flat=None, components=None)
     `diff` and `sigma` are background_and_noise(grey), `flat` is flat_mask(grey), `components`
     is ink_components(grey, diff, sigma), each computed here when not given.
     """
+    return [box for boxes in propose_by_kind(grey, diff, sigma, flat, components).values() for box in boxes]
+
+
+def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, components=None) -> dict[str, list]:
+    """propose's boxes under the name of the test that found them: "lines" (rows of ink
+    components), "flat" (flat ink strokes), "repeated" and "bands" (faint lines in one grey)."""
     if diff is None or sigma is None:
         diff, sigma = background_and_noise(grey)
     if components is None:
         components = ink_components(grey, diff, sigma)
-    found: list[tuple[int, int, int, int]] = []
+    found: dict[str, list] = {"lines": [], "flat": [], "repeated": [], "bands": []}
     for labelled in components:
-        found += _line_proposals(None, labelled)
-    found += flat_ink_proposals(grey, diff, sigma, flat)
+        found["lines"] += _line_proposals(None, labelled)
+    found["flat"] = flat_ink_proposals(grey, diff, sigma, flat)
     if REPEATED_VALUE:
-        found += repeated_value_proposals(grey, diff, sigma)
+        found["repeated"] = repeated_value_proposals(grey, diff, sigma)
     if VALUE_BANDS:
-        found += value_band_proposals(grey, diff, sigma)
+        found["bands"] = value_band_proposals(grey, diff, sigma)
     return found
 
 

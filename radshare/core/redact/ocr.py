@@ -163,6 +163,15 @@ def matches_identifiers(text: str, identifiers: Identifiers | None) -> bool:
     return False
 
 
+def may_keep_as_label(text: str, identifiers: Identifiers | None) -> bool:
+    """Whether OCR-read text may stay in the image as a teaching label ("L", "AP", "SUPINE"):
+    only when the core free-text de-identifier would leave it unchanged. Text OCR could not read
+    is left to the reviewer's eyes."""
+    from radshare.core.deid.text import is_safe_text
+
+    return not text.strip() or is_safe_text(" ".join(text.split()), identifiers)
+
+
 def read_regions(frame: np.ndarray, regions: list[TextRegion], identifiers: Identifiers | None) -> list[TextRegion]:
     """Set `text`, `confidence` and `is_identifier` on each region (in place) and return them all.
 

@@ -12,9 +12,12 @@ verified against what was found there (the layout) with tests that cost about a 
   and that look like part of a glyph stroke (one value along a RUN px run, thinner than
   INK_KERNEL px across), counted per grey value in each 2x2-cell window: overlay glyphs are drawn
   in one value, so a window where one value holds NOVEL_INK such pixels may hold new text when
-  they persist (same value, same place) in the frame before or after. On its own frame alone a
-  window must also beat what the series makes by chance (measured between the layout frames:
-  none on CT noise, several on 8-bit speckle), CHANCE_MARGIN times over.
+  they persist (same value, same place) in the frame before or after. On its own frame alone,
+  the strokes must stand STRONG_Z times the ground's spread off it, and where the series makes
+  such strokes by chance at all (measured between the layout frames: never on CT noise, a few on
+  8-bit speckle) their value must be one of its own in the window (INK_SHARE of the window's
+  pixels at it are such strokes: not the dark of a vessel) and their count must beat chance
+  CHANCE_MARGIN times over.
 
 A frame failing a test is looked at again by the full detector on full-width bands around the
 failing cells (full width, so the network sees them at the frame's own scale), or whole when the
@@ -45,13 +48,14 @@ CELL = 16  # px: side of the cells changes are judged in
 BAND_MARGIN = 32  # px above and below flagged cells that a band re-detection also covers
 FULL_SHARE = 0.5  # bands covering more of the frame than this: detect the whole frame instead
 RUN = 3  # px: runs of one value counted as stroke pixels
-RUN_SPREAD = 1  # stored values a run may vary by and still be one value
+RUN_SPREAD = 1  # grey levels a run may vary by and still be one value
+VALUE_STEP = 4  # grey levels per bin when counting pixels "of one value" in a window
 INK_KERNEL = 7  # px: strokes thinner than this stand off a top-hat/black-hat of this size...
 INK_STEP = 8  # ...by at least this many grey levels
+STRONG_Z = 3.0  # on one frame alone, by this many times the grey spread of their cell too
 NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph...
-CHANCE_MARGIN = 1.5  # ...or, on one frame alone, this many times the most the layout frames showed by chance
-
-Box = tuple[int, int, int, int]
+CHANCE_MARGIN = 1.5  # ...or, on one frame alone, this many times the most the layout frames showed by chance,
+INK_SHARE = 0.3  # ...and this share at least of all the window's pixels at that value (ink is a value of its own)
 
 
 def _runs(raw: np.ndarray, length: int) -> np.ndarray:
@@ -63,29 +67,56 @@ def _runs(raw: np.ndarray, length: int) -> np.ndarray:
     return masks[0] | masks[1]
 
 
-def _thin(grey: np.ndarray) -> np.ndarray:
-    """Pixels of bright or dark structures thinner than INK_KERNEL standing INK_STEP off their ground."""
+def _off_ground(grey: np.ndarray) -> np.ndarray:
+    """Per pixel, how far a bright or dark structure thinner than INK_KERNEL stands off its
+    ground (the larger of top-hat and black-hat)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (INK_KERNEL, INK_KERNEL))
-    bright = cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel)
-    dark = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel)
-    return (bright >= INK_STEP) | (dark >= INK_STEP)
+    return np.maximum(cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel), cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel))
+
+
+def _cell_spread(grey: np.ndarray) -> np.ndarray:
+    """Per cell, the standard deviation of its grey values."""
+    rows, cols = grey.shape
+    cr, cc = -(-rows // CELL), -(-cols // CELL)
+    f = grey.astype(np.float32)
+    mean = cv2.resize(f, (cc, cr), interpolation=cv2.INTER_AREA)
+    return np.sqrt(np.maximum(cv2.resize(f * f, (cc, cr), interpolation=cv2.INTER_AREA) - mean * mean, 0))
 
 
 @dataclass
 class _Frame:
-    """One frame as the checks see it: stored values (2-D), 8-bit grey, stroke-pixel maps."""
+    """One frame as the checks see it: stored values, 8-bit grey, stroke-pixel maps."""
 
-    raw: np.ndarray
+    raw: np.ndarray  # as stored: (rows, cols) or (rows, cols, 3)
     grey: np.ndarray
-    ink: np.ndarray  # thin and in a RUN px run of one value
+    off: np.ndarray  # see _off_ground
+    runs: np.ndarray  # in a RUN px run of one value
+    spread: np.ndarray  # per cell, see _cell_spread
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "_Frame":
         grey, _ = to_grey_and_rgb(frame)
-        raw = frame if frame.ndim == 2 else grey  # colour: the brightest channel, as the detector sees it
-        if raw.dtype not in (np.uint8, np.uint16, np.int16, np.float32):
-            raw = raw.astype(np.float32)
-        return cls(raw, grey, _thin(grey) & _runs(grey, RUN))
+        return cls(frame, grey, _off_ground(grey), _runs(grey, RUN), _cell_spread(grey))
+
+    @property
+    def ink(self) -> np.ndarray:
+        """Stroke pixels: thin, INK_STEP off their ground, in a run of one value."""
+        return self.runs & (self.off >= INK_STEP)
+
+    def strong(self, spread: np.ndarray) -> np.ndarray:
+        """Stroke pixels standing STRONG_Z times `spread` (per cell: the ground's grey spread,
+        the least seen there, so not raised by the text itself) off their ground as well: a dark
+        vessel's grains are strokes by the first test, not by this one."""
+        rows, cols = self.grey.shape
+        step = np.maximum(INK_STEP, STRONG_Z * spread)
+        step = np.repeat(np.repeat(step, CELL, axis=0), CELL, axis=1)[:rows, :cols]
+        return self.runs & (self.off >= step)
+
+
+def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pixel: any stored value (any channel) differs. NaN differs from itself: fail closed."""
+    different = a != b
+    return different.any(axis=2) if different.ndim == 3 else different
 
 
 def _cells_any(mask: np.ndarray) -> np.ndarray:
@@ -97,27 +128,30 @@ def _cells_any(mask: np.ndarray) -> np.ndarray:
     return padded.reshape(cr, CELL, cc, CELL).any(axis=(1, 3))
 
 
-def _one_value_counts(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Per 2x2-cell window (indexed by its top-left cell): the most pixels of `mask` sharing one grey value."""
+def _one_value_counts(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per 2x2-cell window (indexed by its top-left cell) and grey value (in VALUE_STEP bins, a
+    bin and the next together): the pixels of `mask` (None: all pixels) at about that value, as
+    a (cell rows, cell columns, bins) array. About: anti-aliased glyphs hold their core a few
+    levels apart."""
     rows, cols = grey.shape
     cr, cc = -(-rows // CELL), -(-cols // CELL)
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0:
-        return np.zeros((cr, cc), np.int64)
+    if mask is None:
+        ys, xs = np.indices((rows, cols)).reshape(2, -1)
+    else:
+        ys, xs = np.nonzero(mask)
     cell = (ys // CELL) * cc + xs // CELL
-    counts = np.bincount(cell * 256 + grey[ys, xs], minlength=cr * cc * 256).reshape(cr, cc, 256)
+    bins = 256 // VALUE_STEP
+    counts = np.bincount(cell * bins + grey[ys, xs] // VALUE_STEP, minlength=cr * cc * bins).reshape(cr, cc, bins)
+    counts[:, :, :-1] += counts[:, :, 1:].copy()
     window = counts.copy()
     window[:-1] += counts[1:]
     window[:, :-1] += window[:, 1:].copy()
-    return window.max(axis=2)
+    return window
 
 
-def _one_value_cells(grey: np.ndarray, mask: np.ndarray, least: float) -> np.ndarray:
-    """Per cell: True when, in a 2x2-cell window holding it, one grey value holds `least` pixels of `mask`."""
-    hot = _one_value_counts(grey, mask) >= least
+def _spread(hot: np.ndarray) -> np.ndarray:
+    """Per cell: True when a hot 2x2-cell window holds it."""
     flagged = hot.copy()
-    # a hot window flags its four cells
-    flagged |= hot
     flagged[1:] |= hot[:-1]
     flagged[:, 1:] |= hot[:, :-1]
     flagged[1:, 1:] |= hot[:-1, :-1]
@@ -156,7 +190,8 @@ class Stats:
 class _Layout:
     reference: _Frame
     quiet: np.ndarray  # per cell: unchanged between the layout frames
-    chance: float  # stroke pixels of one value a window showed by chance between the layout frames
+    chance: tuple[float, float]  # stroke pixels of one value a window showed by chance between the layout frames (distinct, all)
+    ground: np.ndarray  # per cell, the least grey spread any frame so far had there (text raises it)
     boxes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
 
@@ -186,7 +221,8 @@ class SeriesScanner:
             self._found = self._merged(self._found + found)
             if len(self._seen) >= LAYOUT_FRAMES:
                 first, last = self._seen[0], self._seen[-1]
-                self._layout = _Layout(last, ~_cells_any(first.raw != last.raw), _chance(first, last, self._found), self._found)
+                self._layout = _Layout(last, ~_cells_any(_differs(first.raw, last.raw)), _chance(first, last, self._found),
+                                      np.minimum(first.spread, last.spread), self._found)
                 self._seen, self._found = [], []
             self._previous = current
             return [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in self._merged(found)]
@@ -222,7 +258,7 @@ class SeriesScanner:
         self, layout: _Layout, current: _Frame, previous: _Frame | None, following: _Frame | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(quiet cells that changed, all cells that may hold text the layout does not account for)."""
-        changed = current.raw != layout.reference.raw
+        changed = _differs(current.raw, layout.reference.raw)
         quiet_changed = _cells_any(changed) & layout.quiet
         # new ink changes what the detector sees, not only the stored noise under it
         moved = cv2.absdiff(current.grey, layout.reference.grey) >= INK_STEP // 2
@@ -230,9 +266,15 @@ class SeriesScanner:
         persistent = np.zeros_like(novel)
         for other in (previous, following):
             if other is not None and other.raw.shape == current.raw.shape:
-                persistent |= other.ink & (other.raw == current.raw)
-        flagged = quiet_changed | _one_value_cells(current.grey, novel & persistent, NOVEL_INK)
-        flagged |= _one_value_cells(current.grey, novel, max(NOVEL_INK, CHANCE_MARGIN * layout.chance))
+                persistent |= other.ink & ~_differs(other.raw, current.raw)
+        persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= NOVEL_INK
+        strong = current.strong(layout.ground) & moved
+        np.minimum(layout.ground, current.spread, out=layout.ground)
+        if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
+            alone = _one_value_counts(current.grey, strong).max(axis=2) >= NOVEL_INK
+        else:
+            alone = _distinct_counts(current, strong) >= max(NOVEL_INK, CHANCE_MARGIN * layout.chance[0])
+        flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
     def _detect(self, grey: np.ndarray, band: bool = False) -> list[tuple[int, int, int, int, str]]:
@@ -253,16 +295,29 @@ class SeriesScanner:
         return sorted(merge_boxes(boxes, 0, rows, cols))
 
 
-def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> float:
-    """The most stroke pixels of one value that a window of `last` shows where it differs from
-    `first`, away from the text found on them: how often this series makes stroke-like runs by
-    chance (0 on CT noise, several on 8-bit speckle)."""
+def _distinct_counts(frame: _Frame, novel: np.ndarray) -> np.ndarray:
+    """Per window: the most `novel` stroke pixels of one grey value that make up INK_SHARE of all
+    the window's pixels at that value. Overlay ink is a value of its own in its window; dark
+    speckle and the inside of a vessel hold chance runs at values most of their pixels share."""
+    counts = _one_value_counts(frame.grey, novel)
+    distinct = counts >= INK_SHARE * _one_value_counts(frame.grey)
+    return np.where(distinct, counts, 0).max(axis=2)
+
+
+def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[float, float]:
+    """How often this series makes stroke-like runs by chance: the most strong stroke pixels of
+    about one value that a window of `last` shows where it differs from `first`, away from the
+    text found on them, counted (distinct ones only: see _distinct_counts, and all). None at
+    all on CT noise; a few on 8-bit speckle."""
     moved = cv2.absdiff(last.grey, first.grey) >= INK_STEP // 2
-    counts = _one_value_counts(last.grey, last.ink & moved)
-    text = np.zeros(counts.shape, bool)
+    strong = last.strong(np.minimum(first.spread, last.spread)) & moved
+    counts = _distinct_counts(last, strong), _one_value_counts(last.grey, strong).max(axis=2)
+    text = np.zeros(counts[0].shape, bool)
     for box in boxes:
-        text |= _touch_map(box, counts.shape)
-    return float(counts[~text].max()) if (~text).any() else 0.0
+        text |= _touch_map(box, counts[0].shape)
+    if text.all():
+        return 0.0, 0.0
+    return float(counts[0][~text].max()), float(counts[1][~text].max())
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:
@@ -280,8 +335,8 @@ def view(frame: np.ndarray) -> _Frame:
 def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int) -> None:
     """The band's pixels, checked in full just now, become the reference there."""
     ref = layout.reference
-    ref = layout.reference = _Frame(ref.raw.copy(), ref.grey.copy(), ref.ink.copy())
-    for name in ("raw", "grey", "ink"):
+    ref = layout.reference = _Frame(ref.raw.copy(), ref.grey.copy(), ref.off.copy(), ref.runs.copy(), ref.spread)
+    for name in ("raw", "grey", "off", "runs"):
         getattr(ref, name)[y0:y1] = getattr(current, name)[y0:y1]
 
 

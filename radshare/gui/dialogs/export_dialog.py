@@ -18,12 +18,17 @@ from radshare.gui import icons
 from radshare.gui.formats import FORMATS
 
 SCOPES = (("current", "Current image"), ("series", "Current series"), ("all", "All open images"))
+# render.EXPORT_SIZES, repeated here so that the dialog opens without loading numpy and OpenCV
+SIZES = (("1x", "Native size"), ("2x", "Twice the native size"), ("1080", "Fit to 1080 px"),
+         ("2048", "Fit to 2048 px"))
 
 
 class ExportDialog(QDialog):
     def __init__(self, parent: QWidget | None, *, fmt: str, folder: str, burn: bool,
-                 counts: dict[str, tuple[int, int, int]], multi_frame: bool):
-        """`counts`: scope -> (images, unreviewed, with alt text)."""
+                 counts: dict[str, tuple[int, int, int]], multi_frame: bool, size: str = "1x",
+                 native: tuple[int, int] | None = None):
+        """`counts`: scope -> (images, unreviewed, with alt text); `native`: the current image's
+        exported width and height at 1x, to show what each size gives."""
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setWindowIcon(icons.icon("export"))
@@ -55,6 +60,13 @@ class ExportDialog(QDialog):
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
         form.addRow("Folder", folder_row)
+        self.size = QComboBox()
+        for key, label in SIZES:
+            self.size.addItem(self._size_label(key, label, native), key)
+        self.size.setCurrentIndex(max(0, self.size.findData(size)))
+        self.size.setToolTip("Annotations are drawn at the output resolution and keep their size on the image")
+        self.size_label = QLabel("Size")
+        form.addRow(self.size_label, self.size)
         self.quality = QSpinBox()
         self.quality.setRange(50, 100)
         self.quality.setValue(92)
@@ -93,6 +105,18 @@ class ExportDialog(QDialog):
         return self.format.currentData()
 
     @property
+    def size_key(self) -> str:
+        return self.size.currentData()
+
+    @staticmethod
+    def _size_label(key: str, label: str, native: tuple[int, int] | None) -> str:
+        if native is None:
+            return label
+        w, h = native
+        factor = float(key[:-1]) if key.endswith("x") else int(key) / max(w, h, 1)
+        return f"{label} ({round(w * factor)} \u00d7 {round(h * factor)})"
+
+    @property
     def scope_key(self) -> str:
         return self.scope.currentData()
 
@@ -108,6 +132,8 @@ class ExportDialog(QDialog):
     def _update(self) -> None:
         fmt = self.fmt
         images, unreviewed, with_alt = self.counts.get(self.scope_key, (0, 0, 0))
+        self.size.setVisible(fmt != "dicom")
+        self.size_label.setVisible(fmt != "dicom")
         self.quality.setVisible(fmt == "jpeg")
         self.quality_label.setVisible(fmt == "jpeg")
         notes = []

@@ -1,14 +1,20 @@
 """What de-identification will do to the current image: one row per attribute, before and after.
 
-Original values are shown on this screen only; nothing original is written anywhere.
+Original values are shown on this screen only; nothing original is written anywhere. A cleaned
+value shows, below the table, with the words the free-text de-identifier removes struck through;
+a word it did not know can be added to the user's personal vocabulary (only on request), after
+which the view is built again and the next run keeps that word too.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from radshare.gui import services
@@ -19,6 +25,8 @@ GROUP_ORDER = ("Header", "Private tags", "Overlays and curves", "File meta", "Ph
 
 
 class DeidPanel(QWidget):
+    vocabulary_changed = Signal(str)  # a word was added to the personal vocabulary: build the view again
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -53,6 +61,23 @@ class DeidPanel(QWidget):
         self.tree.setColumnWidth(1, 140)
         self.tree.headerItem().setToolTip(1, "Shown on this screen only; never written anywhere")
         layout.addWidget(self.tree, 1)
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        self.marked = QLabel("")
+        self.marked.setWordWrap(True)
+        self.marked.setTextFormat(Qt.RichText)
+        self.marked.setToolTip("Struck through: what the free-text de-identifier removes")
+        layout.addWidget(self.marked)
+        words = QHBoxLayout()
+        self.word_choice = QComboBox()
+        self.word_choice.setToolTip("A removed word RadShare does not know")
+        self.add_word = QPushButton("Add to my vocabulary")
+        self.add_word.setToolTip("Keep this word in free text from now on (your personal vocabulary; "
+                                 "add only words that never identify anyone)")
+        self.add_word.clicked.connect(self._on_add_word)
+        words.addWidget(self.word_choice, 1)
+        words.addWidget(self.add_word)
+        layout.addLayout(words)
+        self._show_words([])
         note = QLabel("Originals are shown on this screen only and are never written anywhere.")
         note.setObjectName("hint")
         note.setWordWrap(True)
@@ -103,6 +128,48 @@ class DeidPanel(QWidget):
         self.rows = []
         self.tree.clear()
         self.summary.setText(text)
+        self._show_words([])
+
+    def select_row(self, name: str) -> bool:
+        """Make the row of attribute `name` (e.g. "StudyDescription") current; False when absent."""
+        for i in range(self.tree.topLevelItemCount()):
+            parent = self.tree.topLevelItem(i)
+            for j in range(parent.childCount()):
+                child = parent.child(j)
+                row = child.data(0, Qt.UserRole)
+                if row is not None and row.name.split(" > ")[-1].split(" ")[-1] == name:
+                    self.tree.setCurrentItem(child)
+                    return True
+        return False
+
+    def _on_current_changed(self, current, _previous=None) -> None:
+        row = current.data(0, Qt.UserRole) if current is not None else None
+        if row is None or not row.removed:
+            self.marked.setText("")
+            self._show_words([])
+            return
+        self.marked.setText(marked_html(row.full, row.removed))
+        self._show_words(row.removed_words())
+
+    def _show_words(self, words: list[str]) -> None:
+        self.word_choice.clear()
+        self.word_choice.addItems(words)
+        for widget in (self.word_choice, self.add_word):
+            widget.setVisible(bool(words))
+
+    def _on_add_word(self) -> None:
+        word = self.word_choice.currentText().strip()
+        if not word:
+            return
+        from radshare.core.deid.vocabulary import add_personal_word
+        from radshare.core.errors import ConfigError
+
+        try:
+            stored = add_personal_word(word)
+        except (ConfigError, OSError) as exc:
+            self.summary.setText(f"The word could not be added: {exc}")
+            return
+        self.vocabulary_changed.emit(stored)
 
     def _apply_filter(self) -> None:
         needle = self.filter.text().strip().lower()
@@ -118,3 +185,15 @@ class DeidPanel(QWidget):
                 child.setHidden(bool(hide))
                 visible += 0 if hide else 1
             parent.setHidden(visible == 0)
+
+
+def marked_html(text: str, spans) -> str:
+    """`text` as HTML with the spans the de-identifier replaces struck through in red."""
+    out, pos = [], 0
+    for start, end, category in sorted(spans):
+        out.append(escape(text[pos:start]))
+        title = "unknown word" if category == "word" else category
+        out.append(f'<s style="color:#e5534b" title="{escape(title)}">{escape(text[start:end])}</s>')
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 
@@ -29,6 +29,15 @@ class LogPanel(QWidget):
         row.addWidget(clear)
         layout.addLayout(row)
         self.problems: list[str] = []
+
+    def scroll_to_newest(self) -> None:
+        """Show the last lines (also once the dock has its size: a hidden log has none)."""
+        def scroll() -> None:
+            bar = self.view.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+        scroll()
+        QTimer.singleShot(0, scroll)
 
     def info(self, text: str) -> None:
         self.view.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")

@@ -3,6 +3,10 @@
 Each region can be accepted, deleted, kept (teaching text such as "L") or switched between solid
 fill and blur; moving and resizing happen on the canvas with the Select tool, and the Redaction
 box tool (B) draws extra regions. What OCR read is shown on this screen only.
+
+Detection runs by itself when an image is opened; **Mark reviewed** waits until it has finished
+on the image. Below, a strip of the series' images shows each one's review state, and **Accept
+all boxes in this series** marks every detected image of the series reviewed at once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from radshare.gui import icons
 from radshare.gui.document import ImageState
+from radshare.gui.panels.series_strip import SeriesStrip
 
 STATUS_TEXT = {
     "not reviewed": ("Not reviewed", "warning"),
@@ -35,6 +40,8 @@ class ReviewPanel(QWidget):
     accept_all_requested = Signal()
     no_text_requested = Signal()
     next_requested = Signal()
+    accept_series_requested = Signal()
+    series_image_selected = Signal(object)  # ImageState
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -96,6 +103,16 @@ class ReviewPanel(QWidget):
         bottom.addWidget(self.accept_all, 1)
         bottom.addWidget(self.next, 1)
         layout.addLayout(bottom)
+        self.series_label = QLabel("")
+        self.series_label.setObjectName("hint")
+        layout.addWidget(self.series_label)
+        self.strip = SeriesStrip()
+        self.strip.image_selected.connect(self.series_image_selected)
+        layout.addWidget(self.strip)
+        self.accept_series = QPushButton(icons.icon("accept"), "Accept all boxes in this series")
+        self.accept_series.setToolTip("Every detected image of this series: accept its boxes and mark it reviewed")
+        self.accept_series.clicked.connect(self.accept_series_requested)
+        layout.addWidget(self.accept_series)
         self.state: ImageState | None = None
         self.set_state(None)
 
@@ -124,8 +141,12 @@ class ReviewPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         enabled = state is not None
-        for widget in (self.detect, self.accept_all, self.next):
+        for widget in (self.detect, self.next):
             widget.setEnabled(enabled)
+        # review means review: nothing can be marked reviewed before detection has finished on it
+        self.accept_all.setEnabled(enabled and state.detected)
+        self.accept_all.setToolTip("Every box is right: accept them all and mark this image reviewed"
+                                   if enabled and state.detected else "Waits until text detection has finished on this image")
         if state is None:
             self.status.setText("Open an image to review its burned-in text.")
             self.status.setObjectName("hint")
@@ -137,6 +158,10 @@ class ReviewPanel(QWidget):
         text, style = STATUS_TEXT.get(image.review, (image.review, "hint"))
         todo = state.unaccepted_regions()
         detail = f" \u00b7 {todo} box{'es' if todo != 1 else ''} to check" if todo else ""
+        if not state.detected:
+            detail = " \u00b7 looking for burned-in text\u2026" if state.detecting else " \u00b7 text detection not run yet"
+        elif not image.regions and image.review == "not reviewed":
+            detail = " \u00b7 detection found no text: look, then mark reviewed"
         self.status.setText(f"Text review: {text}{detail}")
         self.status.setObjectName(style)
         self._restyle()
@@ -168,6 +193,17 @@ class ReviewPanel(QWidget):
         self.next.setText(f"Next unreviewed ({remaining})" if remaining else "Next unreviewed")
         self.next.setEnabled(remaining > 0)
         self._update_buttons()
+
+    def show_series(self, states: list[ImageState], current: ImageState | None) -> None:
+        """The strip of `current`'s series; the accept button counts what it would accept."""
+        self.strip.show_states(states, current)
+        marks = self.strip.marks()
+        waiting = marks.count("to review")
+        self.series_label.setText(
+            f"This series: {marks.count('reviewed')} of {len(marks)} reviewed"
+            + (f", {marks.count('detecting')} still being checked" if marks.count("detecting") else ""))
+        self.accept_series.setEnabled(waiting > 0)
+        self.accept_series.setText(f"Accept all boxes in this series ({waiting})" if waiting else "Accept all boxes in this series")
 
     def current_region(self):
         item = self.list.currentItem()

@@ -97,11 +97,16 @@ class SeriesPanel(QWidget):
         review = state.image.review
         item.setText(0, f"{state.title}\n{review.capitalize()}")
         item.setToolTip(0, STATUS_TIP.get(review, review))
-        item.setData(0, Qt.DecorationRole, item.icon(0))
-        item.setForeground(0, self.palette().text())
         item.setData(0, Qt.UserRole + 1, review)
         # a small status mark beside the thumbnail, drawn into the icon
         item.setIcon(0, _with_status(thumbnail(state), review))
+
+    def restyle(self) -> None:
+        """After a theme change: redraw the status marks in the new theme's icon colours."""
+        for item in self.items.values():
+            state = item.data(0, Qt.UserRole)
+            if state is not None:
+                self.refresh(state)
 
     def select(self, state: ImageState) -> None:
         item = self.items.get(id(state))

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QInputDialog
 
 from radshare.gui.lazy import lazy
 from radshare.gui.viewer import commands
@@ -46,6 +45,16 @@ TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("ruler", "Ruler", "ruler", "D", "Drag to measure a distance (mm when Pixel Spacing is known)"),
     ToolInfo("region", "Redaction box", "redact-box", "B", "Drag a box over text that must be painted out"),
 )
+
+
+REFERENCE_SIZE = 512  # the style's widths and font sizes are pixels of an image this large
+
+
+def size_factor(image) -> float:
+    """Annotation sizes are kept relative to the image: the style's width 3 is 3 pixels on a
+    512-pixel CT, 1.5 on a 256-pixel one and 12 on a 2048-pixel radiograph, so an arrow looks
+    the same on each (and in every export size)."""
+    return max(image.rows, image.columns, 1) / REFERENCE_SIZE
 
 
 class Tool:
@@ -151,9 +160,10 @@ class ShapeTool(_DragTool):
         self.points = []
 
     def _annotation(self, canvas, points, text: str = ""):
-        style = canvas.style
-        return model.Annotation(kind=self.kind, points=points, color=style["color"], width=float(style["width"]),
-                          font_size=float(style["font_size"]), text=text)
+        style, factor = canvas.style, size_factor(canvas.state.image)
+        return model.Annotation(kind=self.kind, points=points, color=style["color"],
+                                width=round(float(style["width"]) * factor, 2),
+                                font_size=round(float(style["font_size"]) * factor, 2), text=text)
 
     def paint(self, canvas, painter):
         if len(self.points) >= 2:
@@ -191,8 +201,10 @@ class ClickTool(ShapeTool):
 
 def ask_label_text(canvas) -> str:
     """Asks for a label's text (tests replace this function to type without a dialog)."""
-    text, ok = QInputDialog.getText(canvas, "Text label", "Label text:")
-    return text.strip() if ok else ""
+    from radshare.gui.dialogs.text_label_dialog import TextLabelDialog
+
+    dialog = TextLabelDialog(canvas.window())
+    return dialog.label() if dialog.exec() else ""
 
 
 class RegionTool(_DragTool):

@@ -1,0 +1,74 @@
+"""How much memory one input may claim, checked before or while it grows, never after.
+
+A 1 MB zip can inflate to a gigabyte, a 34-byte WebP can declare 16383×16383 pixels, and a few
+megabytes of compressed frames can declare a gigabyte of pixels. Each budget below is checked
+from what the file declares (headers) before anything is decoded, and again while inflating
+(streams are read in chunks and stopped at the limit), so no input of ten megabytes on disk makes
+one worker grow past about 1.5 GB. An input over a budget is refused with a reason naming the
+budget; nothing is written for it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import BinaryIO
+
+from radshare.core.errors import InputError
+
+MIB = 1024**2
+
+#: A zip member, or a deflated data set, once inflated. The bytes are then parsed and written
+#: out again, so about four times this is held at once.
+INFLATED_BYTES = 256 * MIB
+#: The pixels of one DICOM data set when text detection must decode them: all frames are decoded,
+#: converted, painted and stored again at once, about ten times this at the peak (measured).
+DECODED_PIXEL_BYTES = 128 * MIB
+#: A photo decodes to 3 bytes a pixel and is copied a few times while it is turned upright,
+#: converted to sRGB and encoded: 50 MP is more than phones and most cameras take.
+PHOTO_PIXELS = 50_000_000
+#: Text detection works at about 80 bytes a pixel: larger photos are searched in tiles this big
+#: at full resolution, and once whole at the scale that fits (large text, faces).
+DETECTION_TILE_PIXELS = 8_000_000
+
+_CHUNK = 1 * MIB
+
+
+class OverBudget(InputError):
+    """An input that would need more memory than its budget allows."""
+
+
+def megabytes(count: int) -> str:
+    return f"{count / MIB:,.0f} MB" if count < 1024 * MIB else f"{count / 1024**3:,.1f} GB"
+
+
+def read_limited(stream: BinaryIO, limit: int, what: str) -> bytes:
+    """All of `stream`, read in chunks and refused as soon as it passes `limit` bytes."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(parts)
+        total += len(chunk)
+        if total > limit:
+            raise OverBudget(f"{what} inflates past the {megabytes(limit)} budget; nothing was written")
+        parts.append(chunk)
+
+
+def check_inflated_size(compressed: bytes | memoryview, limit: int, what: str) -> None:
+    """Inflate a raw deflate stream chunk by chunk, keeping nothing, and refuse it once the
+    output passes `limit` bytes: the caller may then inflate it for real within the budget."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    pending: bytes | memoryview = compressed
+    while True:
+        try:
+            out = inflater.decompress(pending, _CHUNK)
+        except zlib.error:
+            return  # damaged: the reader that inflates it for real names the damage
+        total += len(out)
+        if total > limit:
+            raise OverBudget(f"{what} inflates past the {megabytes(limit)} budget; nothing was written")
+        pending = inflater.unconsumed_tail
+        if inflater.eof or (not out and not pending):
+            return

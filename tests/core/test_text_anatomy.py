@@ -1,0 +1,102 @@
+"""Every image is scanned, so the detector must leave anatomy alone: the offenders the issue found
+(the demo's CT, a speckled ultrasound cine, colour Doppler and cardiac regions, XA, camera
+photos) and pydicom's own text-free test images get no box over their anatomy."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from radshare.core.redact.detect import detect_frames, detect_text
+from radshare.core.sample import _ct_slice
+from tests.fixtures.anatomy import KINDS, make_anatomy, us
+from tests.fixtures.textimages import coverage, painted_mask
+
+
+def painted_share(image: np.ndarray, regions) -> float:
+    return float(painted_mask(image.shape, regions).mean())
+
+
+def largest_share(image: np.ndarray, regions) -> float:
+    return max((r.w * r.h / (image.shape[0] * image.shape[1]) for r in regions), default=0.0)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_demo_ct_slices_get_no_box_over_the_body(index):
+    """Detect proposed one 224x167 box over the whole body of the demo's CT #2; accepted, it blanked it."""
+    pixels = _ct_slice(index, "1.2.3", "1.2.4").pixel_array
+    regions = detect_text(pixels)
+    assert largest_share(pixels, regions) <= 0.10
+    assert painted_share(pixels, regions) <= 0.01
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_text_free_image_of_every_modality_keeps_its_anatomy(kind):
+    """No box over a tenth of the image, and little of it painted (seed 0 of the benchmark's kinds).
+
+    Before: up to 80.7% painted (the whole chest), 26-53% on CT, knee and hand. The target is 3% on
+    any image; the chest's ribs (5.1%) and PET's hot spots (3.6%) are still above it, so 6% is pinned."""
+    image = make_anatomy(kind, 0)
+    regions = detect_text(image)
+    assert largest_share(image, regions) <= 0.10
+    assert painted_share(image, regions) <= 0.06
+
+
+def test_colour_regions_and_xa_are_not_blacked_out():
+    """Colour Doppler, colour cardiac and an XA angiogram: the issue saw a bar over the heart, a block
+    of the angiogram and the whole Doppler region painted."""
+    for kind in ("us-doppler", "us-cardiac-colour", "xa"):
+        for seed in (1, 2):
+            image = make_anatomy(kind, seed)
+            regions = detect_text(image)
+            assert largest_share(image, regions) <= 0.10, (kind, seed)
+            assert painted_share(image, regions) <= 0.03, (kind, seed)
+
+
+def test_camera_photos_get_almost_no_boxes():
+    """Text-free camera photos drew 66-70 scattered boxes; now at most a couple."""
+    counts = [len(detect_text(make_anatomy("photo", seed))) for seed in range(3)]
+    assert sum(counts) <= 3, counts
+
+
+def test_ultrasound_cine_boxes_are_its_label_not_its_speckle():
+    """A 10-frame cine of changing speckle with one burned-in label: 18 of 20 proposed boxes were
+    speckle inside the sector. The label is covered on every frame; boxes in the sector fell from 89
+    to 9 (the target, none, is not met: DB takes faint speckle for faint text), pinned at 12."""
+    rng = random.Random(5)
+    frames = []
+    for i in range(10):
+        frame = us(rng, np.random.default_rng(100 + i), (480, 640))
+        cv2.putText(frame, "HALVORSEN MRN 00412345", (12, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 235, 1, cv2.LINE_AA)
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+    stack = np.stack(frames)
+    regions = detect_frames(stack)
+    label = (10, 8, 230, 20)
+    for index in range(10):
+        assert coverage(painted_mask(stack.shape[1:], regions, index), label) >= 0.9
+    in_sector = {r.as_box() for r in regions if r.y > 60 and coverage(painted_mask(stack.shape[1:], [r]), label) == 0}
+    assert len(in_sector) <= 12, in_sector
+
+
+# pydicom's own test images, installed with it (so the tests run offline); all hold no text.
+# Before the line-size check and confirmation: CT_small 42.7% painted (one box of 32%), MR_small
+# 48.3%, examples_overlay 11.6%. benchmarks/text_redaction.py --realworld measures the wider set.
+OFFLINE_TEXT_FREE = {"CT_small.dcm": 0.09, "examples_overlay.dcm": 0.05, "693_J2KI.dcm": 0.01, "JPEG2000.dcm": 0.0}
+
+
+@pytest.mark.parametrize("name,limit", sorted(OFFLINE_TEXT_FREE.items()))
+def test_pydicom_text_free_test_images_stay_mostly_unpainted(name, limit):
+    from pydicom.data import get_testdata_file
+
+    from radshare.core.redact.apply import decode_frames
+    from radshare.core.sources import read_dicom
+
+    path = get_testdata_file(name)
+    with open(path, "rb") as handle:
+        frames, _ = decode_frames(read_dicom(handle.read(), name))
+    regions = detect_text(frames[0])
+    assert painted_share(frames[0], regions) <= limit
+    assert largest_share(frames[0], regions) <= 0.10

@@ -1,0 +1,66 @@
+"""Op: a typed background operation (Anki's QueryOp): result to `success`, errors to `failure`,
+progress on the UI thread, cancel through the Worker it returns; old Worker call sites unchanged."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+
+from radshare.gui.workers import Op, WorkerPool
+
+
+def test_the_result_reaches_success_on_the_ui_thread(qtbot):
+    seen: list[tuple[int, bool]] = []
+    worker_threads: list[bool] = []
+
+    def op(a: int, b: int) -> int:
+        worker_threads.append(threading.current_thread() is threading.main_thread())
+        return a + b
+
+    worker = Op(op, 2, 3, success=lambda total: seen.append((total, QThread.currentThread() is QApplication.instance().thread()))).worker()
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        WorkerPool().start(worker)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [(5, True)] and worker_threads == [False]
+
+
+def test_an_error_goes_to_failure_with_its_text_and_never_to_success(qtbot):
+    errors: list[str] = []
+    results: list[object] = []
+
+    def op() -> int:
+        raise ValueError("scan.dcm: truncated DICOM file")
+
+    worker = Op(op, success=results.append).failure(errors.append).worker()
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        WorkerPool().start(worker)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert errors == ["scan.dcm: truncated DICOM file"] and results == []
+
+
+def test_progress_reaches_the_handler_and_cancel_stops_the_work(qtbot):
+    steps: list[tuple[int, int, str]] = []
+    results: list[int] = []
+    started = threading.Event()
+
+    def op(progress, cancel) -> int:
+        done = 0
+        for done in range(1, 1000):
+            progress(done, 1000, "file")
+            started.set()
+            if cancel():
+                break
+            QThread.msleep(2)
+        return done
+
+    pool = WorkerPool()
+    worker = Op(op, success=results.append).with_progress(lambda *step: steps.append(step)).run_in_background(pool)
+    assert started.wait(5)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        worker.request_cancel()
+    qtbot.wait(50)
+    assert steps and steps[0] == (1, 1000, "file")
+    assert results == []  # a cancelled operation reports no result
+    assert worker.cancelled and not pool.busy
