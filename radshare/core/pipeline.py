@@ -168,9 +168,9 @@ def deidentify_dicom(ds, settings: Settings, regions: list[TextRegion] | None = 
             redact_dataset(ds, painted)
         detector = "reviewed"
     elif detect:
-        from radshare.core.redact import redact_dicom
+        from radshare.core.tiles import redact_dicom_within_budget
 
-        outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction)
+        outcome = redact_dicom_within_budget(ds, identifiers, mode=settings.text_redaction)
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
     result = deidentify_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
