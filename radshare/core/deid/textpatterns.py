@@ -466,6 +466,9 @@ def _extra_rules() -> list[_Rule]:
     return [
         _Rule(AGE, re.compile(rf"{_B}{old}\s*[\-\s]?\s*{age_unit}(?:[\s\-]*old)?{_E}", re.IGNORECASE), needs="digit"),
         _Rule(AGE, re.compile(rf"{_B}(?:aged?|age:)\s*{old}{_E}", re.IGNORECASE), needs="digit"),
+        _Rule(AGE, re.compile(  # in words: "ninety-two year old", "one hundred and one years"
+            rf"{_B}(?:ninety(?:[\s\-]+(?:one|two|three|four|five|six|seven|eight|nine))?|one\s+hundred(?:\s+and\s+\w+)?)"
+            rf"[\s\-]*(?:years?|yrs?)(?:[\s\-]*old)?{_E}", re.IGNORECASE)),
         _Rule(AGE, re.compile(rf"{_B}{old}\s*(?:M|F|yo[mf])\b"), needs="digit"),
         _Rule(ID, re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"), needs="digit"),  # IPv4
         _Rule(ID, re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}(?![\w:])", re.IGNORECASE), needs="digit"),  # IPv6

@@ -17,7 +17,7 @@ from radshare.core.model import Identifiers
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _UNITS = frozenset(
     "mm cm m km ml l dl mg g kg mcg ug µg ng mmol mol iu u hu kv kvp ma mas ms s sec min mins h hr hrs d wk wks mo "
-    "y yr yrs yo t mt hz khz mhz db mgy gy cgy msv mbq gbq mci x ch fr f g".split()
+    "y yr yrs yo t mt hz khz mhz db mgy gy cgy msv mbq gbq mci x ch fr f g v".split()
 )
 _NUMBER_UNIT = re.compile(r"(\d+)([a-zµ]+)")
 _SHAPES = re.compile(
