@@ -109,7 +109,7 @@ def _compact_date_check(match: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _phone_check(match: re.Match[str]) -> tuple[int, int] | None:
-    digits = re.sub(r"\D", "", match.group())
+    digits = re.sub(r"\D", "", re.split(r"\s*(?:x|ext)", match.group())[0])  # the extension aside
     return match.span() if 7 <= len(digits) <= 15 else None
 
 
@@ -147,10 +147,16 @@ def _pattern_rules() -> list[_Rule]:
         _Rule(
             PHONE,
             re.compile(
-                r"(?<![\w.,/])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}(?![\w]|[.,/]\d)"
+                r"(?<![\w.,/])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{1,4}\)[\s.\-]?)?\d{2,4}(?:[\s.\-]\d{2,4}){1,4}"
+                r"(?:\s*(?:x|ext\.?)\s*\d{1,6})?(?![\w]|[.,/]\d)"  # an extension: "x8103", "ext. 12"
             ),
             check=_phone_check, needs="digit"),
         _Rule(PHONE, re.compile(r"(?<![\w.,/])\+\d{7,15}(?![\w]|[.,/]\d)"), needs="digit"),
+        # "(0808)1570475", "+44(0)118 4960918", "+61.2.8341.9416": a bracketed area code or a country code
+        _Rule(PHONE, re.compile(r"(?<![\w.,/])(?:\+\d{1,3}[\s.\-]?)?\(\d{1,5}\)[\s.\-]?\d[\d\s.\-]{4,14}\d(?![\w]|[.,/]\d)"),
+              check=_phone_check, needs="digit"),
+        _Rule(PHONE, re.compile(r"(?<![\w.,/])\+\d{1,3}(?:[\s.\-]\d{1,5}){2,5}(?![\w]|[.,/]\d)"),
+              check=_phone_check, needs="digit"),
         # MRN-like digit runs: 6+ digits (spaces allowed), or 8+ with dashes (page ranges stay).
         _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:\s?\d){5,}(?![\w\-]|[.,/]\d)"), needs="digit"),
         _Rule(ID, re.compile(r"(?<![\w.,/\-])#?[A-Z]{0,3}\d(?:[\s\-]?\d){7,}(?![\w\-]|[.,/]\d)"), needs="digit"),
@@ -167,6 +173,17 @@ _STREET_ANY_CASE = (
 _STREET_CAPITALISED = (
     "Street|Road|Avenue|Lane|Boulevard|Crescent|Terrace|Gardens|Mews|Highway|Parkway|Drive|Court|Place|"
     "Square|Close|Grove|Parade|Way|Walk|Row|Circle|Alley|Trail|Wharf|Quay"
+)
+# More street types (the USPS suffix list and British ones): only as "12 Sample Manor", capitalised
+# words after a house number, since most are also plain words ("3 mm wall").
+_STREET_AFTER_NUMBER = (
+    "Plaza|Springs?|Islands?|Rue|Centers?|Centres?|Mountains?|Lodge|Lakes?|Burgs?|River|Branch|Lights?|Ramp|Mall|"
+    "Manors?|Ranch|Village|Meadows?|Ridge|Crossing|Point|Station|Summit|Valley|Vista|Estates?|Fort|Forge|"
+    "Harbou?r|Haven|Heights|Hollow|Junction|Knoll|Landing|Loop|Mills?|Motorway|Mount|Orchard|Pass|Path|Pike|"
+    "Pines?|Plains?|Prairie|Rapids|Route|Shoals?|Shores?|Spur|Stream|Trace|Track|Turnpike|Vale|Via|Wells?|"
+    "Bypass|Causeway|Cliffs?|Common|Corners?|Course|Cove|Creek|Crest|Dale|Dam|Divide|Ferry|Fields?|Flats?|Ford|"
+    "Forest|Forks?|Freeway|Glen|Green|Harbor|Hills?|Inlet|Isle|Keys?|Locks?|Oval|Parks?|Ports?|Rest|Rise|Run|"
+    "Views?|Villas?|Ways|Wynd|Chase|Gate|Yard|Side|End|Hall|Farm|Cottages?|Brow|Bank|Embankment|Approach"
 )
 
 
@@ -191,6 +208,8 @@ def _extra_rules() -> list[_Rule]:
         _Rule(ADDRESS, re.compile(
             rf"{_B}\d{{1,5}}[A-Za-z]?,?\s+(?:{word}\s+){{0,3}}(?i:{_STREET_ANY_CASE})\.?{_E}"), needs="digit"),
         _Rule(ADDRESS, re.compile(rf"\b(?:[A-Z][a-z'’\-]+\s+){{1,3}}(?:{_STREET_CAPITALISED}){_E}"), needs=""),
+        _Rule(ADDRESS, re.compile(
+            rf"{_B}\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z'’\-]+\s+){{1,3}}(?:{_STREET_AFTER_NUMBER}){_E}"), needs="digit"),
         _Rule(ADDRESS, re.compile(
             r"\b(?:apt|apartment|flat|unit|suite|ste|p\.?\s?o\.?\s*box)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), needs="digit"),
     ]

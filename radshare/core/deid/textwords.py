@@ -84,6 +84,8 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
         elif not mixed and lowered[i] not in vocabulary.imaging:
             removed[i] = True  # in capitals a name looks like any word: only curated imaging words stay
     _context(text, tokens, lowered, removed, name_like, mixed, clinical)
+    _neighbours_of_names(text, tokens, lowered, removed, mixed)
+    _after_code_labels(tokens, lowered, removed)
     if not mixed:
         _runs(text, tokens, lowered, removed, vocabulary)
     _codes(text, tokens, lowered, removed, words)
@@ -205,6 +207,52 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
                     lowered[i] not in vocabulary_clinical and lowered[i] not in TRIGGERS and \
                     lowered[i] not in _FUNCTION and _adjacent(text, tokens, i):
                 removed[i] = changed = True
+
+
+_PLACE_PREFIXES = frozenset("new north south east west port lake mount fort saint st upper lower great little grand glen "
+                            "san santa los las el la le de du van von der den".split())
+_CODE_LABELS = frozenset("plate plates registration reg vehicle vin licence license serial badge policy member "
+                         "account acct certificate cert passport".split())
+
+
+def _neighbours_of_names(text: str, tokens, lowered: list[str], removed: list[bool], mixed: bool) -> None:
+    """A house number before a removed name ("0252 [Norman] Manors"), and a place's first word
+    before a removed name ("New [Jeffrey]", "Port [Joanna]"), are part of it."""
+    for i in range(len(tokens) - 1):
+        if removed[i] or not removed[i + 1] or text[tokens[i][1]:tokens[i + 1][0]].strip():
+            continue
+        word, following = tokens[i][2], tokens[i + 1][2]
+        if word.isdigit() and following[:1].isupper() and (mixed or following.isalpha()):
+            removed[i] = True
+        elif mixed and lowered[i] in _PLACE_PREFIXES and _title(word) and _title(following):
+            removed[i] = True
+    if not mixed:
+        return
+    for i in range(1, len(tokens)):  # what follows a removed proper noun: "[Kellyfort] 8075", "[Christopher] Courtyard"
+        if removed[i] or not removed[i - 1] or not _title(tokens[i - 1][2]):
+            continue
+        between = text[tokens[i - 1][1]:tokens[i][0]]
+        word = tokens[i][2]
+        if word.isdigit() and len(word) >= 3 and between.strip() in ("", ","):
+            removed[i] = True  # a postcode after a town
+        elif _title(word) and not between.strip() and lowered[i] not in TRIGGERS:
+            removed[i] = True
+
+
+def _after_code_labels(tokens, lowered: list[str], removed: list[bool]) -> None:
+    """After "plate", "serial", "licence" and the like, what holds a digit or is in capitals is the
+    number itself ("Vehicle IMF 659", "serial 86T 1481")."""
+    for i, word in enumerate(lowered):
+        if word not in _CODE_LABELS:
+            continue
+        for j in range(i + 1, min(len(tokens), i + 3)):
+            token = tokens[j][2]
+            if lowered[j] in _CODE_LABELS or lowered[j] in ("no", "number", "id", "of"):
+                continue
+            if any(ch.isdigit() for ch in token) or token.isupper() and len(token) >= 2:
+                removed[j] = True
+            else:
+                break
 
 
 def _runs(text: str, tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabulary) -> None:
