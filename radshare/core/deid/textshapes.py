@@ -211,5 +211,5 @@ def _extra_rules() -> list[_Rule]:
         _Rule(ADDRESS, re.compile(
             rf"{_B}\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z'’\-]+\s+){{1,3}}(?:{_STREET_AFTER_NUMBER}){_E}"), needs="digit"),
         _Rule(ADDRESS, re.compile(
-            r"\b(?:apt|apartment|flat|unit|suite|ste|p\.?\s?o\.?\s*box)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), needs="digit"),
+            r"\b(?:apt|apartment|flat|unit|suite|ste|studio|p\.?\s?o\.?\s*box)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), needs="digit"),
     ]

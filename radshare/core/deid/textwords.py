@@ -219,7 +219,7 @@ def _neighbours_of_names(text: str, tokens, lowered: list[str], removed: list[bo
     """A house number before a removed name ("0252 [Norman] Manors"), and a place's first word
     before a removed name ("New [Jeffrey]", "Port [Joanna]"), are part of it."""
     for i in range(len(tokens) - 1):
-        if removed[i] or not removed[i + 1] or text[tokens[i][1]:tokens[i + 1][0]].strip():
+        if removed[i] or not removed[i + 1] or text[tokens[i][1]:tokens[i + 1][0]].strip() not in ("", "/"):
             continue
         word, following = tokens[i][2], tokens[i + 1][2]
         if word.isdigit() and following[:1].isupper() and (mixed or following.isalpha()):
@@ -235,8 +235,8 @@ def _neighbours_of_names(text: str, tokens, lowered: list[str], removed: list[bo
         word = tokens[i][2]
         if word.isdigit() and len(word) >= 3 and between.strip() in ("", ","):
             removed[i] = True  # a postcode after a town
-        elif _title(word) and not between.strip() and lowered[i] not in TRIGGERS:
-            removed[i] = True
+        elif _title(word) and between.strip() in ("", "-") and lowered[i] not in TRIGGERS:
+            removed[i] = True  # "[Wood]-Brown", "[Christopher] Courtyard"
 
 
 def _after_code_labels(tokens, lowered: list[str], removed: list[bool]) -> None:
@@ -249,7 +249,7 @@ def _after_code_labels(tokens, lowered: list[str], removed: list[bool]) -> None:
             token = tokens[j][2]
             if lowered[j] in _CODE_LABELS or lowered[j] in ("no", "number", "id", "of"):
                 continue
-            if any(ch.isdigit() for ch in token) or token.isupper() and len(token) >= 2:
+            if any(ch.isdigit() for ch in token) or token.isupper():
                 removed[j] = True
             else:
                 break
