@@ -1,10 +1,19 @@
 """Word by word: which words of a free text the vocabulary lets through (see text.py).
 
-A word is known when the vocabulary holds it, or its plural or possessive, or a clinical prefix
-before a known word ("periappendiceal"), or a clinical suffix that no name has ("-ectomy"); a
-number of up to four digits, a number with a unit ("5mm", "1.5T"), a spine level ("L4"), an
-ordinal or a matrix ("256x256"). Known words that are also names are removed where they stand
-as a name; eponym surnames are kept only before the word they name ("Baker's cyst").
+A word is known when the vocabulary holds it, or its plural or possessive; a lower-case word also
+through a clinical prefix ("periappendiceal"), a British spelling ("haematoma"), an inflection
+("distended") or a suffix no name has ("-ectomy"); a number of up to four digits, a number with a
+unit ("5mm", "1.5T", "2V"), a spine level ("L4"), an ordinal or a matrix ("256x256").
+
+Then names by their place, since a name may also be a word:
+* in mixed-case text, a capitalised word inside a sentence that is not a clinical word ("at
+  Presham General"), a name word beside a removed name, a given name before a removed surname,
+  what follows a removed proper noun (its postcode, "[Wood]-Brown"), a house number before one;
+* in capitals, a name or place word that is not a curated imaging word, and plain words beside a
+  removed word ("[GROAVBANG] WILL");
+* after a title or relation ("Dr", "son", "seen by"), the capitalised words that follow; after
+  "plate", "serial", "licence", what holds a digit; beside a removed code, its other half;
+* eponym surnames only before the word they name ("Baker's cyst").
 """
 
 from __future__ import annotations
