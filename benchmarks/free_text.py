@@ -14,8 +14,11 @@ retention (the clinical words of the template that survive), and values per seco
   - RadShare's free-text de-identifier (radshare.core.deid.text, no record identifiers given),
   - the previous header Scrubber (patterns only, as it ran before the allow-list),
   - scrubadub and presidio-analyzer (pattern recognisers), run by benchmarks/free_text_peers.py in
-    the peers' environment (`--peers`, default /work/.venv-peers-text:
-    `python3 -m venv /work/.venv-peers-text && /work/.venv-peers-text/bin/pip install scrubadub presidio-analyzer`).
+    the peers' environment, which also makes a third set, "notes (Faker)": clinical sentences with
+    Faker's names, street addresses, towns, postcodes, companies, phones, dates and number plates
+    (en_US, en_GB, en_AU, en_IE), an independent source of identifiers (`--peers`, default /work/.venv-peers-text:
+    `python3 -m venv /work/.venv-peers-text && /work/.venv-peers-text/bin/pip install scrubadub presidio-analyzer`;
+    scrubadub brings Faker).
 
     PYTHONPATH=. .venv/bin/python benchmarks/free_text.py [--descriptors 5000] [--notes 1000] [--seed 7]
 """
@@ -318,6 +321,13 @@ def main() -> int:
         "descriptors": generate(args.descriptors, descriptor, rng),
         "notes": generate(args.notes, lambda r: note(r, makers), rng),
     }
+    python = Path(args.peers) / "bin" / "python"
+    if python.is_file():  # a second, independent source of names and addresses: Faker's
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "faker.json"
+            subprocess.run([str(python), str(Path(__file__).with_name("free_text_peers.py")), "--faker",
+                            str(args.notes), str(args.seed), str(target)], check=True)
+            sets["notes (Faker)"] = [tuple(item) for item in json.loads(target.read_text(encoding="utf-8"))]
     from radshare.core.deid import text as deid_text
     from radshare.core.deid.textpatterns import freeze
     from radshare.core.deid.vocabulary import load_vocabulary
@@ -334,7 +344,6 @@ def main() -> int:
         texts = [v for v, _, _ in items]
         results["RadShare de-identifier (no cache)"][kind] = _time(radshare_clean, texts)
         results["previous header Scrubber"][kind] = _time(previous.scrub, texts)
-    python = Path(args.peers) / "bin" / "python"
     if python.is_file():
         with tempfile.TemporaryDirectory() as tmp:
             source, target = Path(tmp) / "in.json", Path(tmp) / "out.json"
@@ -346,14 +355,14 @@ def main() -> int:
         print(f"peers not found at {args.peers}: scrubadub and presidio-analyzer not measured", file=sys.stderr)
     print(f"free-text de-identification, seed {args.seed}: {args.descriptors} descriptors, {args.notes} notes "
           f"(invented and common names and places; every Safe Harbor category text can hold)")
-    print(f"{'tool':42} {'set':12} {'PHI recall':>11} {'clinical kept':>14} {'values/s':>10}")
+    print(f"{'tool':42} {'set':14} {'PHI recall':>11} {'clinical kept':>14} {'values/s':>10}")
     for tool, by_kind in results.items():
         for kind, (outputs, seconds) in by_kind.items():
             phi_total, leaked, clin_total, kept = score(sets[kind], outputs)
             recall = 100.0 * (phi_total - leaked) / max(1, phi_total)
             retention = 100.0 * kept / max(1, clin_total)
             rate = len(outputs) / max(seconds, 1e-9)
-            print(f"{tool:42} {kind:12} {recall:10.2f}% {retention:13.2f}% {rate:10.0f}   ({leaked} of {phi_total} PHI tokens left)")
+            print(f"{tool:42} {kind:14} {recall:10.2f}% {retention:13.2f}% {rate:10.0f}   ({leaked} of {phi_total} PHI tokens left)")
     print("spaCy NER: not measured (no English spaCy model is published on PyPI; only unofficial re-uploads)")
     return 0
 

@@ -98,13 +98,40 @@ def _refuse_without_display() -> str | None:
     """Why the desktop app cannot start here, when there is plainly no display to show it on:
     said in one line instead of Qt's abort (exit 134 and a core dump) over SSH or in a console.
     A platform chosen in QT_QPA_PLATFORM (offscreen, vnc, eglfs...) is the user's to try."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
         return None
     commands = ", ".join(COMMANDS)
-    return (f"no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the desktop app cannot start; "
-            f"these commands work without one: {commands} (see 'radshare COMMAND --help')")
+    works = f"these commands work without one: {commands} (see 'radshare COMMAND --help')"
+    display = os.environ.get("DISPLAY", "")
+    if os.environ.get("WAYLAND_DISPLAY") and platform != "xcb":
+        return None
+    if not display:
+        return f"no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the desktop app cannot start; {works}"
+    if _x_display_refuses(display):
+        return f"the display {display} cannot be reached, so the desktop app cannot start; {works}"
+    return None
+
+
+def _x_display_refuses(display: str) -> bool:
+    """True when an X server at `display` plainly refuses a connection (a stale DISPLAY over SSH).
+    Asked through libxcb, which Qt's own xcb plugin uses; where it is missing, Qt is left to try."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        xcb = ctypes.CDLL(ctypes.util.find_library("xcb") or "libxcb.so.1")
+    except OSError:
+        return False
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        return bool(xcb.xcb_connection_has_error(connection))
+    finally:
+        xcb.xcb_disconnect(connection)
 
 
 def _start_gui(files: list[str]) -> int:

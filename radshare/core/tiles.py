@@ -1,9 +1,10 @@
-"""Text and face redaction of a large photo within a memory budget.
+"""Text and face redaction of large images within a memory budget.
 
 The detector works at about 80 bytes a pixel, so a 50 MP photo searched in one piece would need
-4 GB. A photo over `budgets.DETECTION_TILE_PIXELS` is searched twice: once whole, scaled down to
-the budget (large text and faces stay whole), and in overlapping tiles of the budget at full
-resolution (small text keeps its size). Every region found is painted into the full image.
+4 GB. A photo or DICOM frame over `budgets.DETECTION_TILE_PIXELS` is searched twice: once whole,
+scaled down to the budget (large text and faces stay whole), and in overlapping tiles of the
+budget at full resolution (small text keeps its size). Every region found is painted into the
+full image. Images within the budget go to the redaction functions unchanged.
 """
 
 from __future__ import annotations
@@ -77,3 +78,63 @@ def _scaled(region: TextRegion, factor: float, rows: int, cols: int) -> TextRegi
     w = min(cols - x, int(math.ceil((region.x + region.w) * factor)) - x + 1)
     h = min(rows - y, int(math.ceil((region.y + region.h) * factor)) - y + 1)
     return replace(region, x=x, y=y, w=max(1, w), h=max(1, h))
+
+
+def redact_dicom_within_budget(ds, identifiers: Identifiers | None, mode: str, budget: int = DETECTION_TILE_PIXELS,
+                               series: bool = True, found: list[TextRegion] | None = None):
+    """`redact_dicom`, with frames over `budget` pixels searched in pieces; same return value.
+    `series` and `found` go to `redact_dicom` (what a series scan already found is used as it is).
+
+    A 4000×4000 radiograph searched whole peaked at 1.5 GB; its frames are searched scaled down
+    to the budget and in overlapping full-resolution tiles, the device templates laid on the
+    whole frame, and what was found is read (OCR) and painted as `redact_dicom` does.
+    """
+    from radshare.core.redact import (
+        DetectContext,
+        RedactionOutcome,
+        detect_frames,
+        detector_name,
+        read_regions,
+        redact_dataset,
+        redact_dicom,
+    )
+    from radshare.core.redact.apply import decode_frames
+
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    if rows * cols <= budget or mode in ("off", "templates-only") or found is not None:
+        return redact_dicom(ds, identifiers, mode=mode, series=series, found=found)
+    frames, _ = decode_frames(ds)
+    regions = detect_frames(frames, DetectContext.from_dataset(ds), "templates-only")
+    for found in _frame_passes(frames, mode, budget, detect_frames):
+        regions += found
+    by_frame: dict[int, list[TextRegion]] = {}
+    for region in regions:
+        if region.source not in ("template", "ultrasound", "face"):
+            by_frame.setdefault(region.frame or 0, []).append(region)
+    for index, group in by_frame.items():
+        read_regions(frames[index], group, identifiers)
+    del frames
+    if regions:
+        redact_dataset(ds, regions)
+    else:
+        ds.BurnedInAnnotation = "NO"
+    return RedactionOutcome(regions, f"{detector_name(mode)}+tiles", sum(r.is_identifier for r in regions))
+
+
+def _frame_passes(frames: np.ndarray, mode: str, budget: int, detect_frames):
+    """Regions (full-frame coordinates) from the scaled-down frames, then from each tile."""
+    import cv2
+
+    rows, cols = frames.shape[1:3]
+    scale = math.sqrt(budget / (rows * cols))
+    size = (max(1, int(cols * scale)), max(1, int(rows * scale)))
+    small = np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
+    found = detect_frames(small, None, mode)
+    del small
+    yield [_scaled(r, 1 / scale, rows, cols) for r in found]
+    side = int(math.sqrt(budget))
+    step = max(1, int(side * (1 - OVERLAP)))
+    for y in _starts(rows, side, step):
+        for x in _starts(cols, side, step):
+            tile = np.ascontiguousarray(frames[:, y : y + side, x : x + side])
+            yield [replace(r, x=r.x + x, y=r.y + y) for r in detect_frames(tile, None, mode)]

@@ -152,13 +152,15 @@ def test_names_that_are_not_utf8_or_hold_newlines_are_escaped_and_cannot_forge_l
         handle.write(b"not dicom at all")
     forged = folder / "x.dcm\nradshare: error: forged.dcm: fake"
     forged.write_bytes(b"also not dicom")
+    os.symlink(folder / "gone", folder / "link: with a colon.dcm")  # a listing problem under such a name
     code, report, err = _run(tmp_path, capsys, [folder])
     assert code == 1
-    inputs = sorted(entry["input"] for entry in report["files"])
-    assert f"{folder}/caf\\xe9.dcm" in inputs
-    assert f"{folder}/x.dcm\\nradshare: error: forged.dcm: fake" in inputs
+    entries = _entries(report)
+    assert f"{folder}/caf\\xe9.dcm" in entries
+    assert f"{folder}/x.dcm\\nradshare: error: forged.dcm: fake" in entries
+    assert "dangling symbolic link" in entries[f"{folder}/link: with a colon.dcm"]["error"]
     assert not any(line.startswith("radshare: error: forged.dcm") for line in err.splitlines())
-    assert err.count("radshare: error:") == 2
+    assert err.count("radshare: error:") == 3
 
 
 def test_a_second_run_into_a_busy_output_folder_is_refused_and_leaves_its_files(tmp_path, capsys):

@@ -46,6 +46,16 @@ def test_without_a_display_opening_files_says_the_same(tmp_path):
     assert result.stderr.count("\n") == 1 and "no display found" in result.stderr
 
 
+def test_a_display_that_cannot_be_reached_is_named_in_one_line(tmp_path):
+    number = next(n for n in range(987, 1100) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    result = _run([], tmp_path, **_no_display(DISPLAY=f":{number}"))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"radshare: the display :{number} cannot be reached, so the desktop app cannot start; "
+        "these commands work without one: deid, export, post, accounts, selftest, demo "
+        "(see 'radshare COMMAND --help')"]
+
+
 def test_a_mistyped_command_is_named_with_the_likely_one_and_no_window_starts(tmp_path):
     # offscreen would let a window start here: the refusal must come before it
     result = _run(["delid", "scan.dcm", "-o", "out"], tmp_path, QT_QPA_PLATFORM="offscreen")

@@ -74,3 +74,11 @@ def test_a_code_meaning_deep_in_sequences_loses_the_doctor_it_names():
     deidentify_dataset(ds, load_profile("basic"), PSEUDO)  # basic keeps code sequences inside kept items too
     written = _written(ds)
     assert scan_bytes(written, [t for t in tokens if "CodeMeaning" in tokens.where[t]]) == []
+
+
+def test_body_part_is_cleaned_by_the_allow_list_and_stays_a_valid_code_string():
+    for value, expected in (("CHEST", "CHEST"), ("LSPINE", "LSPINE"), ("HEAD NECK", "HEAD NECK"), ("VORBELUND", "REMOVED")):
+        ds, _, _ = build_free_text_dataset(0)
+        ds.BodyPartExamined = value
+        deidentify_dataset(ds, load_profile("teaching"), PSEUDO)
+        assert ds.BodyPartExamined == expected

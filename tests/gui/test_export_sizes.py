@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PySide6.QtCore import Qt
 
-from conftest import drag, image_to_canvas, open_by_drop, press_key
+from conftest import drag, image_to_canvas, open_by_drop, press_key, wait_detected
 from dicomfactory import write_ct
 from test_review_export import export_via_dialog, yellow_pixels
 
@@ -27,6 +27,7 @@ def _small_ct_with_an_arrow(qtbot, window, tmp_path):
     open_by_drop(qtbot, window, [ct])
     press_key(qtbot, window, Qt.Key_A)
     drag(window.canvas, image_to_canvas(window, 40, 200), image_to_canvas(window, 120, 120))
+    wait_detected(qtbot, window)  # an image can be marked reviewed once detection has run on it
     press_key(qtbot, window, Qt.Key_Return, Qt.ControlModifier)  # mark reviewed
     assert window.current.image.review == "reviewed"
 

@@ -149,7 +149,8 @@ def _elsewhere(other: Recorder, where: str) -> list[str]:
     return [host for host, _, _ in other.requests if where == "port" or host.startswith("localhost")]
 
 
-def _publish_each(uploader_cls, settings, secret, url):
+def _post_or_sign_in(uploader_cls, settings, secret):
+    """Bluesky sends the app password itself at sign-in; the others send their credential with the post."""
     uploader = uploader_cls({**settings}, secret)
     uploader.sleep = lambda seconds: None
     try:
@@ -175,7 +176,7 @@ def test_a_redirect_to_another_origin_fails_the_post_and_carries_no_credential(n
     url, first, other, where = redirecting
     cls, settings = UPLOADERS[name]
     with pytest.raises(RedirectRefused):
-        _publish_each(cls, settings(url), SECRET, url)
+        _post_or_sign_in(cls, settings(url), SECRET)
     assert first.requests, "the named server was asked first"
     assert _credentials_elsewhere(other, where) == []
     assert _elsewhere(other, where) == [], "nothing is sent to the other origin at all"

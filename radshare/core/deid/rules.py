@@ -268,6 +268,8 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
         return Decision("removed", "overlay")
     if int(tag) == _CODE_MEANING:  # free text wherever it sits (PS3.15 E.1.1 note 7)
         return _clean_text(elem, ctx, "code meaning: free text, cleaned")
+    if int(tag) == _BODY_PART:  # a short descriptor written by hand at the scanner
+        return _clean_text(elem, ctx, "body part: short descriptor, cleaned")
     if int(tag) == _CODE_VALUE and not _known_code(elem, parent):
         return _clean_text(elem, ctx, "code value of no known coding scheme: cleaned")
     if ctx.tables.is_known_safe(tag):
@@ -285,7 +287,8 @@ def _decide(elem: DataElement, parent: pydicom.Dataset, ctx: Context, clean: boo
 
 _GRAPHICS_DATA = frozenset({"OverlayData", "CurveData"})
 _CODE_VALUE, _CODE_MEANING = 0x00080100, 0x00080104
-_CODE_TAGS = frozenset({_CODE_VALUE, _CODE_MEANING})
+_BODY_PART = 0x00180015
+_CODE_TAGS = frozenset({_CODE_VALUE, _CODE_MEANING, _BODY_PART})  # decided by their value, never by tag alone
 
 
 def _known_code(elem: DataElement, parent: pydicom.Dataset) -> bool:

@@ -1,10 +1,19 @@
 """Word by word: which words of a free text the vocabulary lets through (see text.py).
 
-A word is known when the vocabulary holds it, or its plural or possessive, or a clinical prefix
-before a known word ("periappendiceal"), or a clinical suffix that no name has ("-ectomy"); a
-number of up to four digits, a number with a unit ("5mm", "1.5T"), a spine level ("L4"), an
-ordinal or a matrix ("256x256"). Known words that are also names are removed where they stand
-as a name; eponym surnames are kept only before the word they name ("Baker's cyst").
+A word is known when the vocabulary holds it, or its plural or possessive; a lower-case word also
+through a clinical prefix ("periappendiceal"), a British spelling ("haematoma"), an inflection
+("distended") or a suffix no name has ("-ectomy"); a number of up to four digits, a number with a
+unit ("5mm", "1.5T", "2V"), a spine level ("L4"), an ordinal or a matrix ("256x256").
+
+Then names by their place, since a name may also be a word:
+* in mixed-case text, a capitalised word inside a sentence that is not a clinical word ("at
+  Presham General"), a name word beside a removed name, a given name before a removed surname,
+  what follows a removed proper noun (its postcode, "[Wood]-Brown"), a house number before one;
+* in capitals, a name or place word that is not a curated imaging word, and plain words beside a
+  removed word ("[GROAVBANG] WILL");
+* after a title or relation ("Dr", "son", "seen by"), the capitalised words that follow; after
+  "plate", "serial", "licence", what holds a digit; beside a removed code, its other half;
+* eponym surnames only before the word they name ("Baker's cyst").
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from radshare.core.model import Identifiers
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _UNITS = frozenset(
     "mm cm m km ml l dl mg g kg mcg ug µg ng mmol mol iu u hu kv kvp ma mas ms s sec min mins h hr hrs d wk wks mo "
-    "y yr yrs yo t mt hz khz mhz db mgy gy cgy msv mbq gbq mci x ch fr f g".split()
+    "y yr yrs yo t mt hz khz mhz db mgy gy cgy msv mbq gbq mci x ch fr f g v".split()
 )
 _NUMBER_UNIT = re.compile(r"(\d+)([a-zµ]+)")
 _SHAPES = re.compile(
@@ -25,6 +34,7 @@ _SHAPES = re.compile(
     r"|\d+(?:st|nd|rd|th)"  # ordinals
     r"|\d+x\d+|x\d+"  # matrices, magnification
     r"|[a-z]\d{1,3}"  # levels, series and labels: S1, D2, S002
+    r"|g\d{1,2}p\d{1,2}"  # gravida and para: G2P1
 )
 _PREFIXES = ("peri", "para", "intra", "extra", "inter", "infra", "supra", "sub", "retro", "pre", "post", "trans",
              "hyper", "hypo", "hemi", "poly", "multi", "micro", "macro", "endo", "epi", "anti", "non", "pseudo")
@@ -83,6 +93,8 @@ def judge_words(text: str, spans: list[tuple[int, int, str]], vocabulary: Vocabu
         elif not mixed and lowered[i] not in vocabulary.imaging:
             removed[i] = True  # in capitals a name looks like any word: only curated imaging words stay
     _context(text, tokens, lowered, removed, name_like, mixed, clinical)
+    _neighbours_of_names(text, tokens, lowered, removed, mixed)
+    _after_code_labels(tokens, lowered, removed)
     if not mixed:
         _runs(text, tokens, lowered, removed, vocabulary)
     _codes(text, tokens, lowered, removed, words)
@@ -204,6 +216,52 @@ def _context(text: str, tokens, lowered: list[str], removed: list[bool], name_li
                     lowered[i] not in vocabulary_clinical and lowered[i] not in TRIGGERS and \
                     lowered[i] not in _FUNCTION and _adjacent(text, tokens, i):
                 removed[i] = changed = True
+
+
+_PLACE_PREFIXES = frozenset("new north south east west port lake mount fort saint st upper lower great little grand glen "
+                            "san santa los las el la le de du van von der den".split())
+_CODE_LABELS = frozenset("plate plates registration reg vehicle vin licence license serial badge policy member "
+                         "account acct certificate cert passport".split())
+
+
+def _neighbours_of_names(text: str, tokens, lowered: list[str], removed: list[bool], mixed: bool) -> None:
+    """A house number before a removed name ("0252 [Norman] Manors"), and a place's first word
+    before a removed name ("New [Jeffrey]", "Port [Joanna]"), are part of it."""
+    for i in range(len(tokens) - 1):
+        if removed[i] or not removed[i + 1] or text[tokens[i][1]:tokens[i + 1][0]].strip() not in ("", "/"):
+            continue
+        word, following = tokens[i][2], tokens[i + 1][2]
+        if word.isdigit() and following[:1].isupper() and (mixed or following.isalpha()):
+            removed[i] = True
+        elif mixed and lowered[i] in _PLACE_PREFIXES and _title(word) and _title(following):
+            removed[i] = True
+    if not mixed:
+        return
+    for i in range(1, len(tokens)):  # what follows a removed proper noun: "[Kellyfort] 8075", "[Christopher] Courtyard"
+        if removed[i] or not removed[i - 1] or not _title(tokens[i - 1][2]):
+            continue
+        between = text[tokens[i - 1][1]:tokens[i][0]]
+        word = tokens[i][2]
+        if word.isdigit() and len(word) >= 3 and between.strip() in ("", ","):
+            removed[i] = True  # a postcode after a town
+        elif _title(word) and between.strip() in ("", "-") and lowered[i] not in TRIGGERS:
+            removed[i] = True  # "[Wood]-Brown", "[Christopher] Courtyard"
+
+
+def _after_code_labels(tokens, lowered: list[str], removed: list[bool]) -> None:
+    """After "plate", "serial", "licence" and the like, what holds a digit or is in capitals is the
+    number itself ("Vehicle IMF 659", "serial 86T 1481")."""
+    for i, word in enumerate(lowered):
+        if word not in _CODE_LABELS:
+            continue
+        for j in range(i + 1, min(len(tokens), i + 3)):
+            token = tokens[j][2]
+            if lowered[j] in _CODE_LABELS or lowered[j] in ("no", "number", "id", "of"):
+                continue
+            if any(ch.isdigit() for ch in token) or token.isupper():
+                removed[j] = True
+            else:
+                break
 
 
 def _runs(text: str, tokens, lowered: list[str], removed: list[bool], vocabulary: Vocabulary) -> None:
