@@ -24,9 +24,11 @@ failing cells (full width, so the network sees them at the frame's own scale), o
 bands would cover more than FULL_SHARE of it. What a band finds joins the layout and the band's
 pixels become the reference there, so text that appears and stays is detected once. Boxes only
 join, never leave: a frame is painted wherever an earlier frame of the run had text (fail
-closed). Frames of another size start a new layout. The pixels compared are the stored values,
-so the tests hold for lossless data; lossy frames (JPEG) fail the quiet and box tests more often
-and then simply get more full detection.
+closed). Frames of another size start a new layout. The quiet test compares stored values, so
+lossy frames (JPEG) fail it more often and simply get more bands; the stroke tests count values
+in 4-level bins, which anti-aliased glyphs pass, but heavy compression blurs strokes out of one
+value, and text that appears on one frame only over moving anatomy is then found less often
+than by full detection (benchmarks/series_text.py measures that case).
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ VALUE_STEP = 4  # grey levels per bin when counting pixels "of one value" in a w
 INK_KERNEL = 7  # px: strokes thinner than this stand off a top-hat/black-hat of this size...
 INK_STEP = 8  # ...by at least this many grey levels
 STRONG_Z = 3.0  # on one frame alone, by this many times the grey spread of their cell too
-NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph...
-CHANCE_MARGIN = 1.5  # ...or, on one frame alone, this many times the most the layout frames showed by chance,
-INK_SHARE = 0.3  # ...and this share at least of all the window's pixels at that value (ink is a value of its own)
+NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph
+CHANCE_MARGIN = 1.5  # on one frame alone: this many times the most the layout frames showed by chance
+INK_SHARE = 0.3  # on one frame alone: this share at least of the window's pixels at that value (ink is a value of its own)
 
 
 def _runs(raw: np.ndarray, length: int) -> np.ndarray:
