@@ -231,18 +231,22 @@ class SeriesScanner:
         quiet_changed, flagged = self._flagged(layout, current, self._previous, following)
         rows = current.raw.shape[0]
         bands = _bands(flagged.any(axis=1), rows)
-        if sum(b - a for a, b in bands) > FULL_SHARE * rows:
-            found = self._detect(current.grey)
+        found_whole = sum(b - a for a, b in bands) > FULL_SHARE * rows
+        if found_whole:
             layout.reference = current
             self._objects.clear()
-        else:
-            found = []
+        found, here_only = (self._detect(current.grey), []) if found_whole else ([], [])
+        if bands and not found_whole:
             for y0, y1 in bands:
-                # only boxes at flagged cells: the rest of the band passed its checks, and the
-                # detector's chance boxes on anatomy would otherwise pile up frame after frame
-                found += [(x, y + y0, w, h, s) for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True)
-                          if _touches((x, y + y0, w, h, s), flagged)]
-                _take_band(layout, current, y0, y1)
+                # boxes at flagged cells join the layout; the rest of the band passed its checks,
+                # so what the detector found there is painted on this frame only (carried on, the
+                # detector's chance boxes on anatomy would pile up frame after frame)
+                mine = []
+                for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True):
+                    box = (x, y + y0, w, h, s)
+                    (found if _touches(box, flagged) else mine).append(box)
+                _take_band(layout, current, y0, y1, mine)
+                here_only += mine
                 for key in [k for k in self._objects if k[1] < y1 and y0 < k[1] + k[3]]:
                     del self._objects[key]  # looked at again: read again
         layout.boxes = self._merged(layout.boxes + found)
@@ -254,7 +258,8 @@ class SeriesScanner:
             text_cells[y // CELL : (y + h - 1) // CELL + 1, x // CELL : (x + w - 1) // CELL + 1] = True
         layout.quiet &= ~(quiet_changed & ~text_cells)
         self._previous = current
-        return [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
+        carried = [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
+        return carried + [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in here_only]
 
     def _flagged(
         self, layout: _Layout, current: _Frame, previous: _Frame | None, following: _Frame | None
@@ -345,12 +350,16 @@ def view(frame: np.ndarray) -> _Frame:
     return _Frame.of(frame)
 
 
-def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int) -> None:
-    """The band's pixels, checked in full just now, become the reference there."""
-    ref = layout.reference
-    ref = layout.reference = _Frame(ref.raw.copy(), ref.grey.copy(), ref.off.copy(), ref.runs.copy(), ref.spread)
+def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int, keep: list[tuple[int, int, int, int, str]]) -> None:
+    """The band's pixels, checked in full just now, become the reference there, except inside the
+    `keep` boxes (painted on this frame only): text there, should it stay, then shows as new on
+    the next frame again, persists, and joins the layout."""
+    old = layout.reference
+    ref = layout.reference = _Frame(old.raw.copy(), old.grey.copy(), old.off.copy(), old.runs.copy(), old.spread)
     for name in ("raw", "grey", "off", "runs"):
         getattr(ref, name)[y0:y1] = getattr(current, name)[y0:y1]
+        for x, y, w, h, _ in keep:
+            getattr(ref, name)[y : y + h, x : x + w] = getattr(old, name)[y : y + h, x : x + w]
 
 
 def iter_series(
