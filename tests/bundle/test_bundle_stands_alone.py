@@ -149,6 +149,21 @@ def test_export_of_a_case_set_with_a_cine(program, tmp_path):
     assert leaks(out) == []
 
 
+def test_post_through_the_folder_uploader_leaks_nothing(program, tmp_path):
+    from radshare.core.sample import write_sample_case
+
+    write_sample_case(tmp_path / "sample", ct_slices=1)
+    share = tmp_path / "share"
+    share.mkdir()
+    added = run(program, ["accounts", "add", "folder", "local", "--set", f"folder={share}", "--insecure-keyring"], tmp_path)
+    assert added.returncode == 0, added.stderr
+    posted = run(program, ["post", str(tmp_path / "sample" / "photos" / "jane_doe_wound.jpg"), "--account", "local",
+                           "--caption", "Wound on day 3", "--alt", "A healing wound", "--confirm"], tmp_path)
+    assert posted.returncode == 0, posted.stderr
+    assert len(list(share.rglob("*.jpg"))) == 1
+    assert leaks(share) == []
+
+
 @pytest.fixture
 def xvfb():
     _required(("Xvfb", "xdotool"))
