@@ -496,6 +496,17 @@ def build_corpus(root: Path, n_pixel: int, seed: int) -> list[Item]:
             syntax = "rle" if mod == "CT" and j == 1 else "explicit"
             write_dicom(path, "US" if base == "US" else base, img, None, rng, syntax, plant=False)
             items.append(Item(path, "textfree", mod, syntax, None))
+    # broken inputs with identifiers inside, neutral names: what do the error lines say?
+    bad = root / "in" / "broken"
+    bad.mkdir()
+    for k, cut in enumerate((0.5, 0.97)):
+        p = make_person(rng)
+        good = bad / f"b{k}.tmp"
+        write_dicom(good, "CT", phantom("CT", nrng), p, rng, "explicit", plant=True)
+        data = good.read_bytes()
+        (bad / f"broken{k}.dcm").write_bytes(data[:int(len(data) * cut)])
+        good.unlink()
+        items.append(Item(bad / f"broken{k}.dcm", "broken", "CT", "explicit", p))
     return items
 
 
@@ -691,19 +702,32 @@ def main(argv: list[str] | None = None) -> int:
     missing = [it for it in items if str(it.path.resolve()) not in by_input]
 
     # every file OUT holds, whether or not the report maps it
+    mapped = {str(Path(o)) for f in report["files"] for o in f.get("outputs") or []}
     for f in out.rglob("*"):
         rel = str(f.relative_to(out))
         for v in find_needles(rel, all_needles):
             attack.append(f"output path '{rel}': '{v}' ({all_needles[v]})")
-        if f.is_file() and f.suffix in (".json", ".html", ".md", ".txt", ".csv"):
-            for v in find_needles(f.read_text("utf-8", "replace"), all_needles):
+        if f.is_file() and str(f) not in mapped:  # anything OUT holds that the report does not map
+            attack.append(f"OUT holds a file the report does not map: {rel}")
+            for v in find_needles(f.read_bytes().decode("latin-1"), all_needles):
                 attack.append(f"{rel}: '{v}' ({all_needles[v]})")
 
     precision: list[tuple[str, str, float]] = []
+    partial: list[str] = []  # 50-80% of the ink painted: not counted as leaked, listed for a look
     pixel_rows: dict[tuple, Tally] = defaultdict(Tally)
     for it in items:
         entry = by_input.get(str(it.path.resolve()))
         outs = [Path(o) for o in entry["outputs"]] if entry else []
+        if it.kind == "broken":
+            tallies["broken inputs (named error, no output)"].planted += 1
+            if entry is None or entry["status"] == "ok":
+                tallies["broken inputs (named error, no output)"].leaked += 1
+                tallies["broken inputs (named error, no output)"].details.append(
+                    f"{it.path.name}: status {entry and entry['status']} (a truncated file passed)")
+            for o in outs:
+                for v in find_needles(Path(o).read_bytes().decode("latin-1"), it.person.needles()):
+                    attack.append(f"output of truncated {it.path.name}: '{v}'")
+            continue
         if it.kind == "textfree":
             before, after = load_pixels(it.path), load_pixels(outs[0]) if outs else None
             frac = painted_fraction(before, after) if before is not None and after is not None else float("nan")
@@ -712,10 +736,15 @@ def main(argv: list[str] | None = None) -> int:
         needles = it.person.needles()
         kind = f"{it.kind} {it.modality} {it.syntax}"
         # header / free text / photo metadata: every needle planted once per channel per file
-        chan_planted = ["header tag", "free text"] if it.kind == "dicom" else ["photo metadata"]
-        for ch in chan_planted:
-            tallies[ch].planted += len(needles)
-        tallies["file/folder name"].planted += 1
+        # planted = (place, value) pairs the same scanner finds in the input, so the count is honest
+        if it.kind == "dicom":
+            for path_kw, text in dicom_texts(pydicom.dcmread(it.path)):
+                kw = path_kw.split(".")[-1].split("[")[0]
+                ch = "header tag" if kw in IDENTITY_TAGS else "free text"
+                tallies[ch].planted += len(find_needles(text, needles))
+        else:
+            tallies["photo metadata"].planted += len(find_needles(it.path.read_bytes().decode("latin-1"), needles))
+        tallies["file/folder name"].planted += len(find_needles(str(it.path.relative_to(root / "in")), needles))
         if entry is None or entry["status"] != "ok" or not outs:
             tallies["errors (named)" if entry else "inputs missing from report"].leaked += 1
             continue
@@ -760,18 +789,34 @@ def main(argv: list[str] | None = None) -> int:
             cov = box_coverage(before, after, bn)
             t = pixel_rows[key]
             t.planted += 1
+            if 0.5 <= cov < 0.8 and not read_after:
+                partial.append(f"{kind} {bn.font} {bn.px}px {bn.style} at x={bn.x} y={bn.y} {bn.w}x{bn.h}: "
+                               f"'{bn.text}' painted {cov:.0%} [{it.path.name}]")
             if read_after or cov < 0.5:
                 legible = token_read(ocr(crop_b, 7), bn.text)
                 t.leaked += 1
                 t.ocr_legible += legible
                 t.details.append(f"{kind} {bn.font} {bn.px}px {bn.style} at x={bn.x} y={bn.y} {bn.w}x{bn.h}: "
                                  f"'{bn.text}' painted {cov:.0%}, OCR reads it after: {read_after}, "
-                                 f"legible before: {legible}")
+                                 f"legible before: {legible} [{it.path.name}]")
+                if args.keep is not None:  # before | after, 3x, for a human to judge
+                    gb, ga = (c.max(axis=2) if c.ndim == 3 else c for c in (crop_b, crop_a))
+                    side = np.hstack([gb, np.full((gb.shape[0], 3), 128, np.uint8), ga])
+                    (root / "leaks").mkdir(exist_ok=True)
+                    Image.fromarray(np.kron(side, np.ones((3, 3), np.uint8))).save(
+                        root / "leaks" / f"{it.modality}-{bn.font}-{bn.px}px-{bn.style}-{bn.x}-{bn.y}.png")
 
     # file and folder names: already checked path by path above; count per input
     name_leaks = [a for a in attack if a.startswith("output path")]
     tallies["file/folder name"].leaked = len(name_leaks)
     tallies["file/folder name"].details = name_leaks
+
+    # the report names inputs: the CLI must refuse (or warn about) a report inside OUT
+    r_in = run(RADSHARE + ["deid", str(probe[0].path), "-o", str(root / "out2"), "--report",
+                           str(root / "out2" / "report.json"), "--text-redaction", "off"], env)
+    inside = root / "out2" / "report.json"
+    attack.append(f"--report inside OUT: exit {r_in.returncode}, report written there: {inside.exists()}, "
+                  f"stderr: {r_in.stderr.strip()[:160]!r}")
 
     # ---- export of case folders
     t2 = time.time()
@@ -812,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
         posted.mkdir()
         r = run(RADSHARE + ["accounts", "add", "folder", "probe", "--set", f"folder={posted}"], env)
         src = [it for it in items if it.kind in ("dicom", "photo")][:4]
-        r2 = run(RADSHARE + ["post", *[str(it.path) for it in src], "--account", "probe", "--confirm",
+        r2 = run(RADSHARE + ["post", *[str(it.path) for it in src], "--account", "probe", "--confirm", "--alt", "Chest image",
                              "--caption", "Teaching case: chest"], env)
         pn = {}
         for it in src:
@@ -855,6 +900,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {str(k):55} {t.planted:8d} {t.leaked:7d}")
     tot = Tally(sum(t.planted for t in pixel_rows.values()), sum(t.leaked for t in pixel_rows.values()))
     print(f"{'pixels total (leak = OCR reads it after, or < 50% of box painted)':58} {tot.planted:8d} {tot.leaked:7d}")
+    print(f"{'pixels partly painted (50-80% of the ink; not counted above)':58} {'':8} {len(partial):7d}")
     print("-- painted share of text-free images (precision)")
     for mod, syn, frac in precision:
         print(f"   {mod + ' ' + syn:55} {frac:8.2%}")
@@ -869,6 +915,8 @@ def main(argv: list[str] | None = None) -> int:
     for key in sorted(pixel_rows, key=str):
         for d in pixel_rows[key].details:
             print(f"[pixels] {d}")
+    for d in partial:
+        print(f"[pixels partly painted] {d}")
     print("\n== attacker probe (report inside OUT, manifest, index.html, names, stderr)")
     for a in attack or ["nothing found"]:
         print(f"   {a}")
