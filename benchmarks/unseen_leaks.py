@@ -37,6 +37,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import warnings
+
 import cv2
 import numpy as np
 import pydicom
@@ -56,7 +58,8 @@ ONSETS = ["Br", "Kv", "Zh", "Tr", "Ql", "Vr", "Sk", "Dr", "Gw", "Pf", "Xh", "Mb"
 NUCLEI = ["a", "o", "e", "ui", "y", "au", "ei", "u"]
 CODAS = ["nd", "zk", "rr", "lth", "x", "mp", "sk", "vv", "nt"]
 REAL_FIRST = ["Maria", "James", "Linda", "Robert", "Mohammed", "Priya", "Wei", "Fatima", "John", "Anna"]
-REAL_LAST = ["Smith", "Garcia", "Johnson", "Nguyen", "Brown", "Kowalski", "Patel", "Miller", "Rossi", "Murphy"]
+REAL_LAST = ["Smith", "Garcia", "Johnson", "Nguyen", "Brown", "Kowalski", "Patel", "Miller", "Rossi", "Murphy",
+             "White", "Young", "Baker", "Hill", "King", "Müller", "Núñez", "Øvergaard"]  # some are also words
 STREETS = ["Quenby Lane", "Harrowgate Road", "Willow Crescent", "Old Mill Street", "Birchwood Avenue"]
 TOWNS = ["Marlowton", "Eastbridge", "Kelsford", "Dunmere"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -64,10 +67,12 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def invented_surname(rng: random.Random) -> str:
-    """Two or three syllables no dictionary holds (onset clusters like 'Xh', 'Pf' + odd codas)."""
+    """Two or three syllables no dictionary holds (onset clusters like 'Xh', 'Pf' + odd codas); some accented."""
     n = rng.choice((2, 3))
     word = "".join(rng.choice(ONSETS) + rng.choice(NUCLEI) + (rng.choice(CODAS) if i == n - 1 else "")
                    for i in range(n))
+    if rng.random() < 0.15:
+        word = word.replace("o", "ø", 1).replace("e", "é", 1)
     return word.capitalize()
 
 
@@ -126,6 +131,13 @@ def history_text(p: Person, rng: random.Random) -> str:
         f"prior study {p.dates[3]} compare; {p.doctor} requested, call {p.phone}",
         f"{p.surname.upper()} {p.given} seen {p.dates[4]} with {p.relative}",
         f"hx fall {p.dates[2]}, ref {p.doctor}, MRN {p.mrn}",
+        # no cue words: a name where a finding could stand, lower case, surname-comma-given, initials
+        f"{p.surname}, {p.given} {p.dates[1]} L knee",
+        f"reviewed w/ {p.real_last.lower()} re {p.mrn}; {p.address}",
+        f"{p.given[0]}. {p.surname} / {p.dates[6]} / {p.phone}",
+        f"CXR {p.dates[5]} {p.real_first} {p.real_last} {p.email}",
+        f"{p.relative.split()[-1]} (next of kin) {p.phone}",
+        f"chest pain since {p.dates[3]}; lives with {p.relative}",
     ]
     return rng.choice(forms)
 
@@ -346,6 +358,7 @@ def plant_header(ds: Dataset, p: Person, rng: random.Random, where: dict[str, st
 def write_dicom(path: Path, modality: str, pixels: np.ndarray, p: Person | None, rng: random.Random,
                 syntax: str, plant: bool) -> None:
     ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: some planted names are accented
     ds.SOPClassUID, ds.SOPInstanceUID = MODALITY_SOP[modality], generate_uid()
     ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
     ds.Modality, ds.InstanceNumber, ds.SeriesNumber = modality, 1, rng.randint(1, 9)
@@ -375,7 +388,11 @@ def write_dicom(path: Path, modality: str, pixels: np.ndarray, p: Person | None,
     if syntax == "jpeg":
         buf = io.BytesIO()
         Image.fromarray(arr).save(buf, "JPEG", quality=92)
-        ds.PixelData = encapsulate([buf.getvalue()])
+        frame = buf.getvalue()
+        if plant and p is not None:  # a JPEG comment segment inside the frame itself
+            com = f"{p.surname} {p.mrn}".encode()
+            frame = frame[:2] + b"\xff\xfe" + (len(com) + 2).to_bytes(2, "big") + com + frame[2:]
+        ds.PixelData = encapsulate([frame])
         ds["PixelData"].VR = "OB"
         meta.TransferSyntaxUID = JPEGBaseline8Bit
         if colour:
@@ -387,7 +404,46 @@ def write_dicom(path: Path, modality: str, pixels: np.ndarray, p: Person | None,
     ds.file_meta = meta
     if syntax == "rle":
         ds.compress(RLELossless, arr)
+    if plant and p is not None:
+        plant_hidden(ds, p, arr.shape[:2])
     ds.save_as(path, enforce_file_format=True)
+    if plant and p is not None:  # preamble text, and bytes after the data set's end (trailing padding)
+        data = bytearray(path.read_bytes())
+        pre = f"{p.real_first} {p.real_last} {p.phone}".encode()[:128]
+        data[:len(pre)] = pre
+        pad = f"{p.given} {p.surname} {p.email}".encode()
+        if len(pad) % 2:
+            pad += b" "
+        data += b"\xfc\xff\xfc\xff" + b"OB\0\0" + len(pad).to_bytes(4, "little") + pad
+        path.write_bytes(bytes(data))
+
+
+def plant_hidden(ds: Dataset, p: Person, shape: tuple[int, int]) -> None:
+    """Places a header walk may miss: file meta, an overlay with text and a label, an icon with text."""
+    ds.file_meta.SourceApplicationEntityTitle = p.surname[:16].upper()
+    ds.file_meta.PrivateInformationCreatorUID = "1.2.3.4"
+    ds.file_meta.PrivateInformation = f"{p.real_first} {p.real_last}".encode() + b" "
+    rows, cols = shape
+    ov = text_mask(p.surname, "dejavu", 14) > 0.5
+    bits = np.zeros((rows, cols), np.uint8)
+    bits[100:100 + ov.shape[0], 20:20 + ov.shape[1]] = ov[:rows - 100, :cols - 20]
+    ds.add_new(0x60000010, "US", rows)
+    ds.add_new(0x60000011, "US", cols)
+    ds.add_new(0x60000040, "CS", "G")
+    ds.add_new(0x60000050, "SS", [1, 1])
+    ds.add_new(0x60000100, "US", 1)
+    ds.add_new(0x60000102, "US", 0)
+    ds.add_new(0x60000022, "LO", f"overlay for {p.doctor}")
+    ds.add_new(0x60001500, "LO", p.mrn)
+    ds.add_new(0x60003000, "OW", np.packbits(bits.ravel(), bitorder="little").tobytes())
+    icon = Dataset()
+    im = (text_mask(p.surname[:8], "dejavu-bold", 12) * 255).astype(np.uint8)
+    icon_px = np.zeros((64, 64), np.uint8)
+    icon_px[20:20 + im.shape[0], 2:2 + im.shape[1]] = im[:44, :62]
+    icon.Rows, icon.Columns, icon.SamplesPerPixel = 64, 64, 1
+    icon.PhotometricInterpretation, icon.BitsAllocated, icon.BitsStored = "MONOCHROME2", 8, 8
+    icon.HighBit, icon.PixelRepresentation, icon.PixelData = 7, 0, icon_px.tobytes()
+    ds.IconImageSequence = Sequence([icon])
 
 
 # --------------------------------------------------------------------------- photos
@@ -534,6 +590,12 @@ def build_cases(root: Path, rng: random.Random, n: int) -> list[Person]:
 
 # --------------------------------------------------------------------------- scanning
 
+def raw_text(path: Path) -> str:
+    """Every byte as text twice: latin-1 (one char per byte) and UTF-8 (accented names stored as UTF-8)."""
+    data = Path(path).read_bytes()
+    return data.decode("latin-1") + "\n" + data.decode("utf-8", "replace")
+
+
 def norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
@@ -546,7 +608,10 @@ def find_needles(text: str, needles: dict[str, str]) -> list[str]:
 def dicom_texts(ds: Dataset, prefix: str = "") -> list[tuple[str, str]]:
     """(keyword path, text) of every string-ish element, every sequence depth, private tags too."""
     out = []
-    for el in ds:
+    elements = list(ds)
+    if not prefix and getattr(ds, "file_meta", None) is not None:
+        elements = list(ds.file_meta) + elements
+    for el in elements:
         name = prefix + (el.keyword or f"({el.tag.group:04X},{el.tag.element:04X})")
         if el.VR == "SQ":
             for i, item in enumerate(el.value):
@@ -659,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="pass to deid/export (e.g. 'off' to check that the probe sees unpainted text)")
     ap.add_argument("--no-post", action="store_true", help="skip radshare post to a folder account")
     args = ap.parse_args(argv)
+    warnings.filterwarnings("ignore", module="pydicom")  # planted CS values break VR rules on purpose
     n = args.count or (360 if args.full else 120)
     root = Path(tempfile.mkdtemp(prefix="unseen-")) if args.keep is None else args.keep
     root.mkdir(parents=True, exist_ok=True)
@@ -676,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     attack: list[str] = []
     # self-check: the same scanner must find the planted values in the inputs, or a zero means nothing
     probe = [it for it in items if it.person][:8]
-    found = sum(len(set(find_needles(it.path.read_bytes().decode("latin-1"), it.person.needles()))) for it in probe)
+    found = sum(len(set(find_needles(raw_text(it.path), it.person.needles()))) for it in probe)
     wanted = sum(len(it.person.needles()) for it in probe)
     print(f"self-check: the scanner finds {found}/{wanted} planted values in the bytes of {len(probe)} inputs", flush=True)
 
@@ -709,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
             attack.append(f"output path '{rel}': '{v}' ({all_needles[v]})")
         if f.is_file() and str(f) not in mapped:  # anything OUT holds that the report does not map
             attack.append(f"OUT holds a file the report does not map: {rel}")
-            for v in find_needles(f.read_bytes().decode("latin-1"), all_needles):
+            for v in find_needles(raw_text(f), all_needles):
                 attack.append(f"{rel}: '{v}' ({all_needles[v]})")
 
     precision: list[tuple[str, str, float]] = []
@@ -725,7 +791,7 @@ def main(argv: list[str] | None = None) -> int:
                 tallies["broken inputs (named error, no output)"].details.append(
                     f"{it.path.name}: status {entry and entry['status']} (a truncated file passed)")
             for o in outs:
-                for v in find_needles(Path(o).read_bytes().decode("latin-1"), it.person.needles()):
+                for v in find_needles(raw_text(Path(o)), it.person.needles()):
                     attack.append(f"output of truncated {it.path.name}: '{v}'")
             continue
         if it.kind == "textfree":
@@ -738,23 +804,35 @@ def main(argv: list[str] | None = None) -> int:
         # header / free text / photo metadata: every needle planted once per channel per file
         # planted = (place, value) pairs the same scanner finds in the input, so the count is honest
         if it.kind == "dicom":
+            tallies["hidden DICOM places"].planted += 4  # preamble, trailing padding, overlay, icon
+            tallies["hidden DICOM places"].planted += 2 if it.syntax == "jpeg" else 1  # file meta (+ JPEG COM)
             for path_kw, text in dicom_texts(pydicom.dcmread(it.path)):
                 kw = path_kw.split(".")[-1].split("[")[0]
                 ch = "header tag" if kw in IDENTITY_TAGS else "free text"
                 tallies[ch].planted += len(find_needles(text, needles))
         else:
-            tallies["photo metadata"].planted += len(find_needles(it.path.read_bytes().decode("latin-1"), needles))
+            tallies["photo metadata"].planted += len(find_needles(raw_text(it.path), needles))
         tallies["file/folder name"].planted += len(find_needles(str(it.path.relative_to(root / "in")), needles))
         if entry is None or entry["status"] != "ok" or not outs:
             tallies["errors (named)" if entry else "inputs missing from report"].leaked += 1
             continue
         for o in outs:
-            raw = o.read_bytes().decode("latin-1")
+            raw = raw_text(o)
             hits_raw = set(find_needles(raw, needles))
             located = set()
             if it.kind == "dicom":
                 try:
                     ds = pydicom.dcmread(o)
+                    hidden = []
+                    if "IconImageSequence" in ds:
+                        hidden.append("IconImageSequence (icon pixels with the surname burned in) kept")
+                    if any(el.tag.group & 0xFF00 == 0x6000 for el in ds):
+                        hidden.append("overlay group 60xx kept")
+                    if ds.preamble and any(ds.preamble):
+                        hidden.append("non-zero preamble kept")
+                    for h in hidden:
+                        tallies["hidden DICOM places"].leaked += 1
+                        tallies["hidden DICOM places"].details.append(f"{kind}: {h}")
                     for path_kw, text in dicom_texts(ds):
                         for v in find_needles(text, needles):
                             kw = path_kw.split(".")[-1].split("[")[0]
@@ -765,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
                 except Exception as e:
                     tallies["free text"].details.append(f"{kind}: output unreadable: {type(e).__name__}")
             for v in hits_raw - located:
-                ch = "photo metadata" if it.kind == "photo" else "free text"
+                ch = "photo metadata" if it.kind == "photo" else "hidden DICOM places"
                 tallies[ch].leaked += 1
                 tallies[ch].details.append(f"{kind}: raw bytes of {o.name} <- '{v}' ({needles[v]})")
         # pixels: per planted box, coverage and OCR of the box in the output (and in the input, legibility)
@@ -835,7 +913,7 @@ def main(argv: list[str] | None = None) -> int:
         rel = str(f.relative_to(cs))
         texts = [("path", rel)]
         if f.is_file():
-            texts.append(("bytes", f.read_bytes().decode("latin-1")))
+            texts.append(("bytes", raw_text(f)))
             try:
                 texts.append(("utf-8", f.read_text("utf-8")))
             except (UnicodeDecodeError, ValueError):
@@ -867,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
         seen = set()
         for f in posted.rglob("*"):
             rel = str(f.relative_to(posted))
-            blobs = [rel] + ([f.read_bytes().decode("latin-1")] if f.is_file() else [])
+            blobs = [rel] + ([raw_text(f)] if f.is_file() else [])
             for b in blobs:
                 for v in find_needles(b, pn):
                     tp.details.append(f"post {rel}: '{v}' ({pn[v]})")
