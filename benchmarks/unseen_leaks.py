@@ -5,7 +5,9 @@ own fonts, own tag choices): a probe that shares the project's generators shares
 
     python benchmarks/unseen_leaks.py            # --quick: ~150 inputs, a few minutes on 2 cores
     python benchmarks/unseen_leaks.py --full     # three times the pixel cases
-    python benchmarks/unseen_leaks.py --keep DIR # keep the corpus and outputs for a look
+    python benchmarks/unseen_leaks.py --keep DIR # keep the corpus, outputs and leak crops (DIR/leaks/)
+
+Exit 1 when anything leaked (0 when nothing did): usable as a gate.
 
 Channels probed: DICOM header tags (identity attributes), free text inside attributes the profile
 keeps or cleans (descriptions, code meanings 3 sequences deep, private tags), file and folder
@@ -722,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep corpus and outputs here")
     ap.add_argument("--text-redaction", default=None,
                     help="pass to deid/export (e.g. 'off' to check that the probe sees unpainted text)")
+    ap.add_argument("--json", type=Path, help="also write the table as JSON here")
     ap.add_argument("--no-post", action="store_true", help="skip radshare post to a folder account")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", module="pydicom")  # planted CS values break VR rules on purpose
@@ -998,9 +1001,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== attacker probe (report inside OUT, manifest, index.html, names, stderr)")
     for a in attack or ["nothing found"]:
         print(f"   {a}")
+    summary = {ch: {"planted": t.planted, "leaked": t.leaked} for ch, t in tallies.items()}
+    summary["pixels"] = {"planted": tot.planted, "leaked": tot.leaked, "partly_painted": len(partial)}
+    summary["text_free_painted"] = {f"{m} {s}": f for m, s, f in precision}
+    summary["attacker"] = attack
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1))
     if args.keep is None:
         shutil.rmtree(root, ignore_errors=True)
-    return 0
+    return 1 if any(v.get("leaked") for v in summary.values() if isinstance(v, dict) and "leaked" in v) else 0
 
 
 if __name__ == "__main__":
