@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import warnings
+import zipfile
 
 import cv2
 import numpy as np
@@ -468,6 +469,7 @@ def write_photo(path: Path, pixels: np.ndarray, p: Person | None) -> None:
         exif[0x010E] = f"wound day 3, {p.real_first} {p.real_last}"  # ImageDescription
         exif[0x8298] = f"(c) {p.doctor}"                      # Copyright
         exif[0x0131] = p.email                                # Software (abused)
+        exif[0x8825] = {1: "N", 2: (51.0, 30.0, 26.5), 3: "W", 4: (0.0, 7.0, 39.9)}  # GPS: the home
         xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
                f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>{p.doctor}</dc:creator>'
                f'<dc:description>{p.mrn} {p.address}</dc:description></rdf:Description></rdf:RDF></x:xmpmeta>')
@@ -554,6 +556,14 @@ def build_corpus(root: Path, n_pixel: int, seed: int) -> list[Item]:
             syntax = "rle" if mod == "CT" and j == 1 else "explicit"
             write_dicom(path, "US" if base == "US" else base, img, None, rng, syntax, plant=False)
             items.append(Item(path, "textfree", mod, syntax, None))
+    # a zip archive named after the patient, with patient-named folders inside
+    fp = make_person(rng)
+    inner = root / "zipped.tmp"
+    write_dicom(inner, "CT", phantom("CT", nrng), fp, rng, "explicit", plant=True)
+    with zipfile.ZipFile(root / "in" / f"{fp.real_last} {fp.real_first} {fp.mrn.replace('/', '-')}.zip", "w") as zf:
+        zf.write(inner, f"{fp.surname}, {fp.given}/{fp.dates[2]}/{fp.phone}.dcm")
+    inner.unlink()
+    items.append(Item(root / "in" / "zip", "zip", "CT", "explicit", fp))
     # broken inputs with identifiers inside, neutral names: what do the error lines say?
     bad = root / "in" / "broken"
     bad.mkdir()
@@ -733,7 +743,9 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen", OMP_THREAD_LIMIT="1",
                RADSHARE_CONFIG_DIR=str(root / "config"), RADSHARE_LEDGER=str(root / "ledger.sqlite"),
-               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", HOME=str(root / "home"),
+               XDG_CONFIG_HOME=str(root / "home" / ".config"), XDG_DATA_HOME=str(root / "home" / ".local/share"),
+               XDG_CACHE_HOME=str(root / "home" / ".cache"), XDG_STATE_HOME=str(root / "home" / ".local/state"))
     extra = ["--text-redaction", args.text_redaction] if args.text_redaction else []
     t0 = time.time()
     items = build_corpus(root, n, args.seed)
@@ -764,20 +776,24 @@ def main(argv: list[str] | None = None) -> int:
             all_needles.update(it.person.needles())
     for p in case_people:
         all_needles.update(p.needles())
+    input_paths = "\n".join(str(q) for q in (root / "in").rglob("*"))
     for stream, text in (("deid stderr", res.stderr), ("deid stdout", res.stdout)):
         for v in find_needles(text, all_needles):
-            attack.append(f"{stream}: '{v}' ({all_needles[v]})")
+            how = "inside an input path it names (by design)" if v.lower() in input_paths.lower() else "from content"
+            attack.append(f"{stream}: '{v}' ({all_needles[v]}) {how}")
     errors = [f for f in report["files"] if f["status"] != "ok"]
-    missing = [it for it in items if str(it.path.resolve()) not in by_input]
+    missing = [it for it in items if it.kind != "zip" and str(it.path.resolve()) not in by_input]
 
     # every file OUT holds, whether or not the report maps it
     mapped = {str(Path(o)) for f in report["files"] for o in f.get("outputs") or []}
+    from_zip = {str(Path(o)) for f in report["files"] if ".zip" in f["input"] for o in f.get("outputs") or []}
     for f in out.rglob("*"):
         rel = str(f.relative_to(out))
         for v in find_needles(rel, all_needles):
             attack.append(f"output path '{rel}': '{v}' ({all_needles[v]})")
-        if f.is_file() and str(f) not in mapped:  # anything OUT holds that the report does not map
-            attack.append(f"OUT holds a file the report does not map: {rel}")
+        if f.is_file() and (str(f) not in mapped or str(f) in from_zip):  # unmapped, or from the zip input
+            if str(f) not in mapped:
+                attack.append(f"OUT holds a file the report does not map: {rel}")
             for v in find_needles(raw_text(f), all_needles):
                 attack.append(f"{rel}: '{v}' ({all_needles[v]})")
 
@@ -787,6 +803,8 @@ def main(argv: list[str] | None = None) -> int:
     for it in items:
         entry = by_input.get(str(it.path.resolve()))
         outs = [Path(o) for o in entry["outputs"]] if entry else []
+        if it.kind == "zip":  # its outputs are checked with every other file OUT holds
+            continue
         if it.kind == "broken":
             tallies["broken inputs (named error, no output)"].planted += 1
             if entry is None or entry["status"] == "ok":
@@ -815,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
                 tallies[ch].planted += len(find_needles(text, needles))
         else:
             tallies["photo metadata"].planted += len(find_needles(raw_text(it.path), needles))
+            tallies["photo metadata"].planted += it.syntax == "jpg"  # the GPS position
         tallies["file/folder name"].planted += len(find_needles(str(it.path.relative_to(root / "in")), needles))
         if entry is None or entry["status"] != "ok" or not outs:
             tallies["errors (named)" if entry else "inputs missing from report"].leaked += 1
@@ -845,6 +864,18 @@ def main(argv: list[str] | None = None) -> int:
                             located.add(v)
                 except Exception as e:
                     tallies["free text"].details.append(f"{kind}: output unreadable: {type(e).__name__}")
+            if it.kind == "photo" and o.suffix.lower() in (".jpg", ".jpeg", ".png"):
+                with Image.open(o) as im:
+                    ex = im.getexif()
+                    if ex and (0x8825 in ex or len(ex.get_ifd(0x8825))):
+                        tallies["photo metadata"].leaked += 1
+                        tallies["photo metadata"].details.append(f"{kind}: GPS IFD kept in {o.name}")
+                    if ex and len(ex):
+                        tallies["photo metadata"].details.append(f"{kind}: EXIF kept ({len(ex)} tags) in {o.name}")
+                    if im.info.keys() - {"dpi", "jfif", "jfif_version", "jfif_unit", "jfif_density", "progressive",
+                                         "progression", "gamma", "srgb", "aspect", "adobe", "adobe_transform"}:
+                        tallies["photo metadata"].details.append(
+                            f"{kind}: metadata keys kept in {o.name}: {sorted(im.info)}")
             for v in hits_raw - located:
                 ch = "photo metadata" if it.kind == "photo" else "hidden DICOM places"
                 tallies[ch].leaked += 1
@@ -902,7 +933,7 @@ def main(argv: list[str] | None = None) -> int:
     # ---- export of case folders
     t2 = time.time()
     cs = root / "caseset"
-    res_e = run(RADSHARE + ["export", str(root / "cases"), "-o", str(cs), "--dicom",
+    res_e = run(RADSHARE + ["export", str(root / "cases"), "-o", str(cs), "--dicom", "--zip",
                             "--report", str(root / "export-report.json"), "--workers", str(args.workers)] + extra, env)
     export_s = time.time() - t2
     print(f"radshare export: exit {res_e.returncode} in {export_s:.0f}s", flush=True)
@@ -912,6 +943,13 @@ def main(argv: list[str] | None = None) -> int:
     tc = tallies["case set (notes, manifest, index.html, names)"]
     tc.planted = len(case_needles)
     seen: set[str] = set()
+    zipped = []
+    for z in [q for q in root.glob("caseset*.zip")] + [q for q in cs.rglob("*.zip")] if cs.exists() else []:
+        with zipfile.ZipFile(z) as zf:
+            for info in zf.infolist():
+                zipped.append((f"{z.name}:{info.filename}", info.filename + "\n" + zf.read(info).decode("latin-1")))
+    if not zipped:
+        tc.details.append("no case-set zip found to scan")
     for f in sorted(cs.rglob("*")) if cs.exists() else []:
         rel = str(f.relative_to(cs))
         texts = [("path", rel)]
@@ -925,6 +963,10 @@ def main(argv: list[str] | None = None) -> int:
             for v in find_needles(text, case_needles):
                 tc.details.append(f"case set {rel} ({how}): '{v}' ({case_needles[v]})")
                 seen.add(v)
+    for member, text in zipped:
+        for v in find_needles(text, case_needles):
+            tc.details.append(f"case-set zip {member}: '{v}' ({case_needles[v]})")
+            seen.add(v)
     tc.leaked = len(seen)
     for stream in (res_e.stderr, res_e.stdout):
         for v in find_needles(stream, case_needles):
@@ -959,6 +1001,12 @@ def main(argv: list[str] | None = None) -> int:
         tp.leaked = len(seen)
         if r2.returncode != 0:
             tp.details.append(f"post exit {r2.returncode}: {r2.stderr.strip()[-300:]}")
+
+    # ---- what RadShare left on the machine: config, ledger, logs, caches (HOME is a sandbox here)
+    for f in [*(root / "home").rglob("*"), *(root / "config").rglob("*"), *root.glob("ledger.sqlite*")]:
+        if f.is_file():
+            for v in find_needles(str(f) + "\n" + raw_text(f), all_needles):
+                attack.append(f"left on the machine: {f.relative_to(root)}: '{v}' ({all_needles[v]})")
 
     # ---- table
     print()
