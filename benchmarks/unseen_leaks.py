@@ -888,9 +888,9 @@ def main(argv: list[str] | None = None) -> int:
         whole = ocr(to8(after, before), psm=11, scale=2)
         for v in find_needles(whole, needles):
             if not any(token_read(v, bn.text) for bn in it.burns):
-                pixel_rows[("whole-image OCR", "-", 0, "-")].details.append(f"{kind}: OCR of the output reads '{v}'")
+                pixel_rows[("whole-image OCR", "-", 0, "-", "-")].details.append(f"{kind}: OCR of the output reads '{v}'")
         for bn in it.burns:
-            key = (it.modality, bn.font, bn.px, bn.style)
+            key = (it.modality, bn.font, bn.px, bn.style, it.syntax)
             pad = 6
             y0, x0 = max(0, bn.y - pad), max(0, bn.x - pad)
             crop_b = to8(before)[y0:bn.y + bn.h + pad, x0:bn.x + bn.w + pad]
@@ -1017,12 +1017,14 @@ def main(argv: list[str] | None = None) -> int:
     by_font: dict[str, Tally] = defaultdict(Tally)
     by_size: dict[int, Tally] = defaultdict(Tally)
     by_style: dict[str, Tally] = defaultdict(Tally)
-    for (mod, font, px, style), t in pixel_rows.items():
-        for table, k in ((by_mod, mod), (by_font, font), (by_size, px), (by_style, style)):
+    by_syntax: dict[str, Tally] = defaultdict(Tally)
+    for (mod, font, px, style, syntax), t in pixel_rows.items():
+        for table, k in ((by_mod, mod), (by_font, font), (by_size, px), (by_style, style), (by_syntax, syntax)):
             table[k].planted += t.planted
             table[k].leaked += t.leaked
     for title, table in (("pixels by modality", by_mod), ("pixels by font", by_font),
-                         ("pixels by size (px)", by_size), ("pixels by style", by_style)):
+                         ("pixels by size (px)", by_size), ("pixels by style", by_style),
+                         ("pixels by input encoding", by_syntax)):
         print(f"-- {title}")
         for k in sorted(table, key=str):
             t = table[k]
