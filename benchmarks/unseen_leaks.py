@@ -726,6 +726,7 @@ def run(cmd: list[str], env: dict, timeout: int = 1800) -> subprocess.CompletedP
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="the default: 120 pixel-text inputs, ~150 files in all")
     ap.add_argument("--full", action="store_true", help="three times as many pixel cases")
     ap.add_argument("--count", type=int, help="pixel-text inputs (default 120, --full 360)")
     ap.add_argument("--cases", type=int, default=6, help="case folders for radshare export")
