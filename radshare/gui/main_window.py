@@ -53,6 +53,16 @@ model = lazy("radshare.core.model")
 TITLE = "RadShare"
 
 
+def _what_if(image, profile: str) -> tuple[list, str | None]:
+    """The what-if rows, or the message to show instead (never fatal: export still de-identifies)."""
+    try:
+        return services.describe_image(image, profile), None
+    except ImportError:
+        return [], "The de-identification preview is not available in this installation."
+    except Exception as exc:  # noqa: BLE001 - the type only: a message could hold a patient value
+        return [], f"The preview could not be built: {type(exc).__name__}."
+
+
 def default_session_dir() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or str(Path.home() / ".radshare")
     return Path(base) / "annotations"
@@ -383,19 +393,24 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.show_state(self.stacks.step(state, delta, wrap), stepping=True)
 
     def _refresh_deid(self) -> None:
+        """The what-if, worked out off the UI thread: it runs every cleaner on a copy (decoding RLE
+        frames of a 3k-pixel image takes a good part of a second)."""
         state = self.current
         if state is None:
             self.deid_panel.show_message("Open an image to see what de-identification removes.")
             return
-        try:
-            rows = services.describe_image(state.image, self.settings.profile)
-        except ImportError:
-            self.deid_panel.show_message("The de-identification preview is not available in this installation.")
-            return
-        except Exception as exc:  # shown, never fatal: export still de-identifies
-            self.deid_panel.show_message(f"The preview could not be built: {type(exc).__name__}.")
-            return
-        self.deid_panel.show_rows(rows, state.image.kind)
+        self.deid_panel.show_message("Working out what de-identification removes\u2026")
+        self._deid_preview = Op(_what_if, state.image, self.settings.profile,
+                                success=lambda outcome, s=state: self._on_what_if(s, outcome)).run_in_background(dialog_pool())
+
+    def _on_what_if(self, state: ImageState, outcome: tuple[list, str | None]) -> None:
+        if state is not self.current:
+            return  # another image is shown by now: its own preview is on the way
+        rows, problem = outcome
+        if problem:
+            self.deid_panel.show_message(problem)
+        else:
+            self.deid_panel.show_rows(rows, state.image.kind)
 
     def _on_rendered(self) -> None:
         self.image_shown.emit()

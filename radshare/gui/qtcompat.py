@@ -17,6 +17,7 @@ WORKER_MODULES = (
     "radshare.core.sources", "radshare.core.deid.photo", "radshare.core.render",
     "radshare.core.export.images", "radshare.core.pipeline", "radshare.core.deid.header",
     "radshare.core.deid.identifiers", "radshare.core.deid.profile", "radshare.core.deid.pseudonyms",
+    "radshare.core.deid.clean", "radshare.core.deid.rlestream",
     "radshare.core.deid.keys", "radshare.core.deid.text", "radshare.core.redact",
     "radshare.core.redact.detect", "radshare.core.redact.ocr", "radshare.core.redact.apply",
     "radshare.core.export.cine",

@@ -182,9 +182,20 @@ class Op(Generic[T]):
         return worker
 
     def run_in_background(self, pool: "WorkerPool | QThreadPool | None" = None) -> Worker:
-        """Start it in `pool` (a WorkerPool keeps it for cancel-all; default: the global pool)."""
+        """Start it in `pool` (a WorkerPool keeps it for cancel-all; default: the global pool).
+
+        The Worker is kept alive until it has finished whatever the caller does with the returned
+        reference: a QRunnable freed while a pool thread runs it crashes the process."""
         worker = self.worker()
         if isinstance(pool, WorkerPool):
             return pool.start(worker)
+        from radshare.gui.qtcompat import disable_feature_source_check
+
+        disable_feature_source_check()  # the worker may import: PySide's import hook must be off (qtcompat)
+        _RUNNING.add(worker)
+        worker.signals.finished.connect(lambda w=worker: _RUNNING.discard(w))
         (pool or QThreadPool.globalInstance()).start(worker)
         return worker
+
+
+_RUNNING: set[Worker] = set()  # operations started outside a WorkerPool, held until they finish

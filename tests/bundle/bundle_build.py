@@ -18,13 +18,15 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 #: What goes into the bundle; tests, benchmarks and docs do not.
 BUNDLE_INPUTS = ("radshare/", "resources/", "packaging/", "radshare.spec", "pyproject.toml")
-KEEP_BUILDS = 2  # older keys are deleted (a build is about 1 GB with its .deb)
+KEEP_BUILDS = 2  # the newest builds kept whatever their age (a build is about 1 GB with its .deb)
+IDLE_HOURS = 1.0  # others are deleted once unused this long (another checkout may be testing one)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def built(repo: Path = REPO) -> Build:
             shutil.rmtree(target, ignore_errors=True)
             _build(repo, files, target)
             (target / "done").write_text(key)
-        _prune(root, keep=target)
+        (target / "done").touch()  # last used: see _prune
+        _prune(root)
     return Build(target / "dist" / "radshare", next((target / "pkg").glob("radshare_*.deb")), target / "build.log")
 
 
@@ -98,7 +101,13 @@ def _build(repo: Path, files: list[str], target: Path) -> None:
     shutil.rmtree(target / "work", ignore_errors=True)
 
 
-def _prune(root: Path, keep: Path) -> None:
-    builds = sorted((p for p in root.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime)
-    for old in builds[: max(0, len(builds) - (KEEP_BUILDS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
+def _prune(root: Path) -> None:
+    """Delete builds unused for IDLE_HOURS, keeping the KEEP_BUILDS most recently used."""
+    def last_used(build: Path) -> float:
+        marker = build / "done"
+        return marker.stat().st_mtime if marker.exists() else build.stat().st_mtime
+
+    builds = sorted((p for p in root.iterdir() if p.is_dir()), key=last_used, reverse=True)
+    for old in builds[KEEP_BUILDS:]:
+        if time.time() - last_used(old) > IDLE_HOURS * 3600:
+            shutil.rmtree(old, ignore_errors=True)

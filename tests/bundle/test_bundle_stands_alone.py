@@ -72,6 +72,7 @@ def program(request, build) -> Path:
 
 
 def minimal_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """`env -i` with a fresh HOME and, unless `extra` gives one, an empty PATH."""
     home = tmp_path / "home"
     empty = tmp_path / "empty-path"
     home.mkdir(exist_ok=True)
@@ -146,6 +147,21 @@ def test_export_of_a_case_set_with_a_cine(program, tmp_path):
     assert frames == 4
     assert (out / "manifest.json").is_file() or list(out.rglob("manifest.json"))
     assert leaks(out) == []
+
+
+def test_post_through_the_folder_uploader_leaks_nothing(program, tmp_path):
+    from radshare.core.sample import write_sample_case
+
+    write_sample_case(tmp_path / "sample", ct_slices=1)
+    share = tmp_path / "share"
+    share.mkdir()
+    added = run(program, ["accounts", "add", "folder", "local", "--set", f"folder={share}", "--insecure-keyring"], tmp_path)
+    assert added.returncode == 0, added.stderr
+    posted = run(program, ["post", str(tmp_path / "sample" / "photos" / "jane_doe_wound.jpg"), "--account", "local",
+                           "--caption", "Wound on day 3", "--alt", "A healing wound", "--confirm"], tmp_path)
+    assert posted.returncode == 0, posted.stderr
+    assert len(list(share.rglob("*.jpg"))) == 1
+    assert leaks(share) == []
 
 
 @pytest.fixture
@@ -242,3 +258,18 @@ def test_user_install_script_installs_and_removes_without_admin_rights(build, tm
     assert f'Exec="{home}/.local/opt/radshare/radshare" %F' in desktop
     done = subprocess.run(["sh", str(kit / "install-user.sh"), "--uninstall"], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and not command.exists() and not (home / ".local" / "opt" / "radshare").exists()
+
+
+def test_keyring_reaches_the_session_bus_through_the_bundles_own_d_bus_client(program, tmp_path):
+    """With a D-Bus session (and no keyring daemon on it) keyring's Secret Service backend gets as
+    far as asking the bus for the daemon: jeepney and secretstorage are in the bundle and work."""
+    _required(("dbus-run-session", "dbus-daemon"))
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "dbus-daemon").symlink_to(shutil.which("dbus-daemon"))  # dbus-run-session starts it by name
+    env = minimal_env(tmp_path, PATH=str(tools))
+    done = subprocess.run([shutil.which("dbus-run-session"), "--", str(program), "selftest"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    keyring = next(line for line in done.stdout.splitlines() if line.startswith("Keyring"))
+    assert "neither running nor activatable" in keyring, keyring

@@ -17,7 +17,6 @@ from pydicom.uid import generate_uid
 from radshare.cli import main
 from radshare.core.redact.detect import detect_text
 from radshare.core.redact.series import detect_series
-from radshare.core.sources import InputItem
 from tests.fixtures.dicom_factory import to_bytes
 from tests.fixtures.seriesimages import ct_dataset, ct_series, painted_share
 
@@ -25,12 +24,14 @@ COUNT = 8
 EXTRA = {5: [("SMITH JOHN", 12, 200, 250)]}
 
 
-@pytest.fixture(autouse=True)
-def _key(tmp_path, monkeypatch):
-    key = tmp_path / "installation.key"
+@pytest.fixture(scope="module", autouse=True)
+def _key(tmp_path_factory):
+    key = tmp_path_factory.mktemp("key") / "installation.key"
     key.write_text("5a" * 32 + "\n")
     key.chmod(0o600)
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(key))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RADSHARE_KEY_FILE", str(key))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,13 @@ def series_dir(tmp_path_factory):
     return folder, images
 
 
+@pytest.fixture(scope="module")
+def first_run(series_dir, tmp_path_factory):
+    """One run of the series path over the folder (the cut-short slice included): (OUT, exit code)."""
+    out = tmp_path_factory.mktemp("runs") / "first"
+    return out, _deid(series_dir[0], out)
+
+
 def _outputs(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.dcm"))}
 
@@ -52,27 +60,27 @@ def _deid(source: Path, out: Path, *extra: str) -> int:
     return main(["deid", str(source), "-o", str(out), "--workers", "2", "-q", "--report", str(out) + ".json", *extra])
 
 
-def test_every_slice_ends_as_an_output_or_a_named_error(series_dir, tmp_path):
-    source, images = series_dir
-    assert _deid(source, tmp_path / "out") == 1  # the cut-short slice fails, named; the rest succeed
+def test_every_slice_ends_as_an_output_or_a_named_error(series_dir, first_run):
     import json
 
-    report = json.loads((tmp_path / "out.json").read_text())
+    _, images = series_dir
+    out, code = first_run
+    assert code == 1  # the cut-short slice fails, named; the rest succeed
+    report = json.loads(Path(str(out) + ".json").read_text())
     status = {Path(f["input"]).name: (f["status"], f["error"]) for f in report["files"]}
     assert len(status) == COUNT + 1
     assert status["IM099.dcm"][0] == "error" and status["IM099.dcm"][1]
     assert all(status[f"IM{i:03d}.dcm"][0] == "ok" for i in range(COUNT))
-    frames = [pydicom.dcmread(p).pixel_array for p in sorted((tmp_path / "out").rglob("*.dcm"))]
+    frames = [pydicom.dcmread(p).pixel_array for p in sorted(out.rglob("*.dcm"))]
     for planted in images.planted:
         for index in planted.frames:
             assert painted_share(images.frames[index], frames[index], planted.box) >= 0.9, (planted.text, index)
 
 
-def test_outputs_repeat_byte_for_byte_and_after_a_resume(series_dir, tmp_path):
+def test_outputs_repeat_byte_for_byte_and_after_a_resume(series_dir, first_run, tmp_path):
     source, _ = series_dir
-    _deid(source, tmp_path / "a")
     _deid(source, tmp_path / "b")
-    first = _outputs(tmp_path / "a")
+    first = _outputs(first_run[0])
     assert first == _outputs(tmp_path / "b")
     for name in list(first)[2:5]:  # a run stopped part-way, then resumed
         (tmp_path / "b" / name).unlink()
@@ -80,11 +88,10 @@ def test_outputs_repeat_byte_for_byte_and_after_a_resume(series_dir, tmp_path):
     assert first == _outputs(tmp_path / "b")
 
 
-def test_outputs_equal_full_detection_on_every_slice_where_the_boxes_agree(series_dir, tmp_path):
+def test_outputs_equal_full_detection_on_every_slice_where_the_boxes_agree(series_dir, first_run, tmp_path):
     source, images = series_dir
-    _deid(source, tmp_path / "series")
     _deid(source, tmp_path / "every", "--every-frame")
-    series_out, every_out = _outputs(tmp_path / "series"), _outputs(tmp_path / "every")
+    series_out, every_out = _outputs(first_run[0]), _outputs(tmp_path / "every")
     assert list(series_out) == list(every_out)
     by_series = detect_series(images.frames)
     agree = [i for i, frame in enumerate(images.frames)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from radshare.cli import COMMANDS
+
 RADSHARE = [sys.executable, "-m", "radshare"]
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +54,7 @@ def test_a_display_that_cannot_be_reached_is_named_in_one_line(tmp_path):
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [
         f"radshare: the display :{number} cannot be reached, so the desktop app cannot start; "
-        "these commands work without one: deid, export, post, accounts, selftest, demo "
+        f"these commands work without one: {', '.join(COMMANDS)} "
         "(see 'radshare COMMAND --help')"]
 
 

@@ -144,3 +144,23 @@ def test_deid_writes_palette_big_endian_and_meta_less_files(tmp_path):
         ds = pydicom.dcmread(path)
         assert ds.pixel_array.shape[:2] == (32, 40) and ds.BurnedInAnnotation == "NO"
         assert str(ds.PatientName) != "DOE^JANE"
+
+
+@pytest.mark.skipif(not dcmtk_available(), reason="dcmtk writes the big-endian file")
+def test_a_failed_store_leaves_the_dataset_as_it_was(monkeypatch):
+    """Palette tables removed and elements turned little endian before storing fails: all undone."""
+    from radshare.core.errors import InputError
+
+    ds = read_dicom(to_bytes(palette_image(), "explicit-be"), "input")
+    keywords, pixels = {e.keyword for e in ds}, ds.pixel_array.copy()
+
+    def refuse(*args, **kwargs):
+        raise ValueError("refused")
+
+    monkeypatch.setattr(type(ds), "set_pixel_data", refuse)
+    with pytest.raises(InputError):
+        redact_dataset(ds, [REGION])
+    monkeypatch.undo()
+    assert {e.keyword for e in ds} == keywords and ds.original_encoding == (False, False)
+    back = pydicom.dcmread(io.BytesIO(dicom_bytes(ds)))
+    assert back.PhotometricInterpretation == "PALETTE COLOR" and np.array_equal(back.pixel_array, pixels)

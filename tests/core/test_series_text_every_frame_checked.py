@@ -99,3 +99,12 @@ def test_colour_text_on_one_frame_of_a_colour_cine_is_caught():
     rgb[5, :, :, 0] = red
     found = series.detect_series(rgb)
     assert coverage(painted_mask(rgb.shape[1:3], found[5]), box) >= 0.9
+
+
+def test_text_found_beside_the_flagged_cells_is_painted_and_looked_for_again_while_it_stays(monkeypatch):
+    """A band can find text where no check failed: it is painted on that frame, and the reference
+    keeps the old pixels there, so on the next frames the text shows as new again."""
+    monkeypatch.setattr(series, "_touches", lambda box, cells: False)  # every band box counts as found beside
+    stays = {i: [("NEW LABEL", 14, 300, 180)] for i in range(4, 9)}
+    images = ct_series(9, seed=6, extra=stays)
+    assert _misses(images, series.detect_series(images.frames)) == []

@@ -176,6 +176,7 @@ def test_annotations_are_saved_as_a_sidecar_and_come_back_on_reopen(qtbot, windo
 
 def test_what_if_panel_lists_original_values_and_their_fate(qtbot, window, ct_file):
     open_by_drop(qtbot, window, [ct_file])
+    qtbot.waitUntil(lambda: bool(window.deid_panel.rows), timeout=20000)  # worked out off the UI thread
     rows = window.deid_panel.rows
     by_keyword = {r.name.split()[-1]: r for r in rows}
     assert by_keyword["PatientName"].original == "DOE^JANE"

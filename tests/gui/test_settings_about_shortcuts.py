@@ -70,6 +70,7 @@ def test_photo_metadata_that_will_be_dropped_is_listed(qtbot, window, tmp_path):
     photo.write_bytes(buffer.getvalue())
     opened, failed = open_by_drop(qtbot, window, [photo])
     assert (opened, failed) == (1, 0)
+    qtbot.waitUntil(lambda: bool(window.deid_panel.rows), timeout=20000)  # worked out off the UI thread
     rows = window.deid_panel.rows
     assert rows and all(r.group == "Photo metadata" and r.action == "removed" for r in rows)
     assert "dropped" in window.deid_panel.summary.text()

@@ -64,3 +64,25 @@ def test_progress_reaches_the_handler_and_cancel_stops_the_work(qtbot):
     assert steps and steps[0] == (1, 1000, "file")
     assert results == []  # a cancelled operation reports no result
     assert worker.cancelled and not pool.busy
+
+
+def test_the_what_if_is_worked_out_off_the_ui_thread_and_lists_the_pixel_cleaners(qtbot, window, ct_file, monkeypatch):
+    from conftest import open_by_drop
+
+    from radshare.gui import services
+
+    threads: list[bool] = []
+    real = services.describe_image
+
+    def watched(image, profile):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(image, profile)
+
+    monkeypatch.setattr(services, "describe_image", watched)
+    open_by_drop(qtbot, window, [ct_file])
+    qtbot.waitUntil(lambda: bool(window.deid_panel.rows), timeout=20000)
+    assert threads and not any(threads)
+    reasons = " ".join(row.reason for row in window.deid_panel.rows)
+    for cleaner in ("codestream:", "frames:", "bulk data:"):
+        assert cleaner in reasons
+

@@ -43,18 +43,21 @@ _READINGS_MAX = 4096
 def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifiers | None) -> int:
     """OCR each region on the frame it belongs to (frame=None: the first); count identifier hits.
 
-    The slices of a series and the frames of a cine repeat the same overlay pixel for pixel, so
-    a reading is kept per box and exact crop: the same pixels are never read twice in a process.
+    The slices of a series and the frames of a cine repeat the same overlay: a box that stands on
+    many frames of a cine is read once, on the first of them, and a reading is kept per box and
+    exact crop, so the same pixels are never read twice in a process.
     """
     import hashlib
 
     from radshare.core.redact.ocr import matches_identifiers, read_text
     from radshare.core.redact.pixels import to_grey_and_rgb
 
+    readable = [r for r in regions if r.source not in ("template", "ultrasound", "face")]
+    first: dict[tuple, TextRegion] = {}
+    for r in sorted(readable, key=lambda r: -1 if r.frame is None else r.frame):
+        first.setdefault((r.x, r.y, r.w, r.h), r)
     by_frame: dict[int, list[TextRegion]] = {}
-    for r in regions:
-        if r.source in ("template", "ultrasound", "face"):
-            continue
+    for r in first.values():
         by_frame.setdefault(r.frame or 0, []).append(r)
     for index, group in by_frame.items():
         grey, _ = to_grey_and_rgb(frames[index])
@@ -70,6 +73,12 @@ def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifier
             if matches_identifiers(text, identifiers):
                 region.is_identifier = True
                 region.keep = False  # an identifier is always redacted
+    for r in readable:
+        source = first[(r.x, r.y, r.w, r.h)]
+        if source is not r:
+            r.text, r.confidence = source.text, source.confidence
+            if source.is_identifier:
+                r.is_identifier, r.keep = True, False
     return sum(r.is_identifier for r in regions)
 
 

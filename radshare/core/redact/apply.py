@@ -8,8 +8,6 @@ InputError is raised and the caller writes nothing. There is no half-redacted ou
 
 from __future__ import annotations
 
-import copy
-
 import cv2
 import numpy as np
 from pydicom.dataset import FileMetaDataset
@@ -193,12 +191,15 @@ def redact_dataset(ds, regions: list[TextRegion]) -> None:
     """
     frames, photometric = decode_frames(ds)
     painted = apply_regions(frames, regions, photometric)
-    saved = copy.deepcopy(ds)
+    saved = {tag: ds.get_item(tag) for tag in ds.keys()}  # shallow: elements are replaced, never changed
+    syntax, encoding, charset = ds.file_meta.get("TransferSyntaxUID"), ds.original_encoding, ds.original_character_set
     try:
         _store(ds, painted, photometric)
     except Exception as exc:  # noqa: BLE001
         ds.clear()
-        ds.update(saved)
-        ds.file_meta = saved.file_meta
+        for tag, element in saved.items():
+            ds[tag] = element
+        ds.file_meta.TransferSyntaxUID = syntax
+        ds.set_original_encoding(*encoding, charset)
         raise InputError("redacted pixel data could not be stored") from exc
     ds.BurnedInAnnotation = "NO"

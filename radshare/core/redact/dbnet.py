@@ -12,6 +12,7 @@ machine the default (all cores per session, times a process pool) made each step
 
 from __future__ import annotations
 
+import os
 import threading
 
 import cv2
@@ -26,6 +27,11 @@ UNCLIP_RATIO = 1.6  # DB shrinks text kernels when training; grow them back by a
 
 _session = None
 _session_lock = threading.Lock()
+
+# onnxruntime otherwise writes a persistent device id and a usage database under
+# ~/.cache/Microsoft/DeveloperTools on first use: a tracking identifier on clinical workstations.
+# Read when the library loads, so it is set before any import of it.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
 def available() -> bool:

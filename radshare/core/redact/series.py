@@ -24,9 +24,11 @@ failing cells (full width, so the network sees them at the frame's own scale), o
 bands would cover more than FULL_SHARE of it. What a band finds joins the layout and the band's
 pixels become the reference there, so text that appears and stays is detected once. Boxes only
 join, never leave: a frame is painted wherever an earlier frame of the run had text (fail
-closed). Frames of another size start a new layout. The pixels compared are the stored values,
-so the tests hold for lossless data; lossy frames (JPEG) fail the quiet and box tests more often
-and then simply get more full detection.
+closed). Frames of another size start a new layout. The quiet test compares stored values, so
+lossy frames (JPEG) fail it more often and simply get more bands; the stroke tests count values
+in 4-level bins, which anti-aliased glyphs pass, but heavy compression blurs strokes out of one
+value, and text that appears on one frame only over moving anatomy is then found less often
+than by full detection (benchmarks/series_text.py measures that case).
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ VALUE_STEP = 4  # grey levels per bin when counting pixels "of one value" in a w
 INK_KERNEL = 7  # px: strokes thinner than this stand off a top-hat/black-hat of this size...
 INK_STEP = 8  # ...by at least this many grey levels
 STRONG_Z = 3.0  # on one frame alone, by this many times the grey spread of their cell too
-NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph...
-CHANCE_MARGIN = 1.5  # ...or, on one frame alone, this many times the most the layout frames showed by chance,
-INK_SHARE = 0.3  # ...and this share at least of all the window's pixels at that value (ink is a value of its own)
+NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph
+CHANCE_MARGIN = 1.5  # on one frame alone: this many times the most the layout frames showed by chance
+INK_SHARE = 0.3  # on one frame alone: this share at least of the window's pixels at that value (ink is a value of its own)
 
 
 def _runs(raw: np.ndarray, length: int) -> np.ndarray:
@@ -229,18 +231,22 @@ class SeriesScanner:
         quiet_changed, flagged = self._flagged(layout, current, self._previous, following)
         rows = current.raw.shape[0]
         bands = _bands(flagged.any(axis=1), rows)
-        if sum(b - a for a, b in bands) > FULL_SHARE * rows:
-            found = self._detect(current.grey)
+        found_whole = sum(b - a for a, b in bands) > FULL_SHARE * rows
+        if found_whole:
             layout.reference = current
             self._objects.clear()
-        else:
-            found = []
+        found, here_only = (self._detect(current.grey), []) if found_whole else ([], [])
+        if bands and not found_whole:
             for y0, y1 in bands:
-                # only boxes at flagged cells: the rest of the band passed its checks, and the
-                # detector's chance boxes on anatomy would otherwise pile up frame after frame
-                found += [(x, y + y0, w, h, s) for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True)
-                          if _touches((x, y + y0, w, h, s), flagged)]
-                _take_band(layout, current, y0, y1)
+                # boxes at flagged cells join the layout; the rest of the band passed its checks,
+                # so what the detector found there is painted on this frame only (carried on, the
+                # detector's chance boxes on anatomy would pile up frame after frame)
+                mine = []
+                for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True):
+                    box = (x, y + y0, w, h, s)
+                    (found if _touches(box, flagged) else mine).append(box)
+                _take_band(layout, current, y0, y1, mine)
+                here_only += mine
                 for key in [k for k in self._objects if k[1] < y1 and y0 < k[1] + k[3]]:
                     del self._objects[key]  # looked at again: read again
         layout.boxes = self._merged(layout.boxes + found)
@@ -252,7 +258,8 @@ class SeriesScanner:
             text_cells[y // CELL : (y + h - 1) // CELL + 1, x // CELL : (x + w - 1) // CELL + 1] = True
         layout.quiet &= ~(quiet_changed & ~text_cells)
         self._previous = current
-        return [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
+        carried = [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
+        return carried + [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in here_only]
 
     def _flagged(
         self, layout: _Layout, current: _Frame, previous: _Frame | None, following: _Frame | None
@@ -273,7 +280,8 @@ class SeriesScanner:
         if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
             alone = _one_value_counts(current.grey, strong).max(axis=2) >= NOVEL_INK
         else:
-            alone = _distinct_counts(current, strong) >= max(NOVEL_INK, CHANCE_MARGIN * layout.chance[0])
+            least = max(NOVEL_INK, CHANCE_MARGIN * layout.chance[0])
+            alone = _distinct_counts(current, strong, least) >= least
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -295,13 +303,23 @@ class SeriesScanner:
         return sorted(merge_boxes(boxes, 0, rows, cols))
 
 
-def _distinct_counts(frame: _Frame, novel: np.ndarray) -> np.ndarray:
+def _distinct_counts(frame: _Frame, novel: np.ndarray, least: float = 0) -> np.ndarray:
     """Per window: the most `novel` stroke pixels of one grey value that make up INK_SHARE of all
     the window's pixels at that value. Overlay ink is a value of its own in its window; dark
-    speckle and the inside of a vessel hold chance runs at values most of their pixels share."""
+    speckle and the inside of a vessel hold chance runs at values most of their pixels share.
+    Windows with fewer than `least` such pixels of any value are not weighed (reported as 0):
+    counting every pixel of a frame by value was most of the cost of a cine frame."""
     counts = _one_value_counts(frame.grey, novel)
-    distinct = counts >= INK_SHARE * _one_value_counts(frame.grey)
-    return np.where(distinct, counts, 0).max(axis=2)
+    best = counts.max(axis=2)
+    out = np.zeros_like(best)
+    bins = 256 // VALUE_STEP
+    for cy, cx in zip(*np.nonzero(best >= max(least, 1))):
+        window = frame.grey[cy * CELL : (cy + 2) * CELL, cx * CELL : (cx + 2) * CELL]
+        every = np.bincount(window.ravel() // VALUE_STEP, minlength=bins)
+        every[:-1] += every[1:].copy()  # a bin and the next together, as _one_value_counts counts
+        own = counts[cy, cx] >= INK_SHARE * every
+        out[cy, cx] = counts[cy, cx][own].max(initial=0)
+    return out
 
 
 def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[float, float]:
@@ -332,12 +350,16 @@ def view(frame: np.ndarray) -> _Frame:
     return _Frame.of(frame)
 
 
-def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int) -> None:
-    """The band's pixels, checked in full just now, become the reference there."""
-    ref = layout.reference
-    ref = layout.reference = _Frame(ref.raw.copy(), ref.grey.copy(), ref.off.copy(), ref.runs.copy(), ref.spread)
+def _take_band(layout: _Layout, current: _Frame, y0: int, y1: int, keep: list[tuple[int, int, int, int, str]]) -> None:
+    """The band's pixels, checked in full just now, become the reference there, except inside the
+    `keep` boxes (painted on this frame only): text there, should it stay, then shows as new on
+    the next frame again, persists, and joins the layout."""
+    old = layout.reference
+    ref = layout.reference = _Frame(old.raw.copy(), old.grey.copy(), old.off.copy(), old.runs.copy(), old.spread)
     for name in ("raw", "grey", "off", "runs"):
         getattr(ref, name)[y0:y1] = getattr(current, name)[y0:y1]
+        for x, y, w, h, _ in keep:
+            getattr(ref, name)[y : y + h, x : x + w] = getattr(old, name)[y : y + h, x : x + w]
 
 
 def iter_series(

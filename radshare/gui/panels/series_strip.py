@@ -6,6 +6,8 @@ still running or not run. Clicking a thumbnail shows that image.
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
@@ -42,7 +44,7 @@ class SeriesStrip(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.itemClicked.connect(lambda item: self.image_selected.emit(item.data(Qt.UserRole)))
-        self._thumbs: dict[int, QIcon] = {}  # id(state) -> plain thumbnail, made once
+        self._icons: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # state -> {mark: framed icon}, made once
 
     def show_states(self, states: list[ImageState], current: ImageState | None) -> None:
         """Show `states` (one series, in order), each framed by its review mark; select `current`."""
@@ -66,14 +68,16 @@ class SeriesStrip(QListWidget):
     def _framed(self, state: ImageState, mark: str) -> QIcon:
         from radshare.gui.panels.series_panel import thumbnail
 
-        key = id(state)
-        if key not in self._thumbs:
-            self._thumbs[key] = thumbnail(state, THUMB)
-        pixmap = self._thumbs[key].pixmap(THUMB, THUMB)
+        icons = self._icons.setdefault(state, {})
+        if mark in icons:
+            return icons[mark]
+        plain = icons.setdefault("plain", thumbnail(state, THUMB))
+        pixmap = plain.pixmap(THUMB, THUMB)
         painter = QPainter(pixmap)
         pen = QPen(QColor(COLOURS[mark]))
         pen.setWidth(4)
         painter.setPen(pen)
         painter.drawRect(2, 2, THUMB - 4, THUMB - 4)
         painter.end()
-        return QIcon(pixmap)
+        icons[mark] = QIcon(pixmap)
+        return icons[mark]
