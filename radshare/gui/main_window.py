@@ -203,7 +203,8 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.keystore_label.hide()
         status.addPermanentWidget(self.keystore_label)
         # The keyring may be slow to answer: asked off the UI thread.
-        self._keystore_check = Op(keystore.store_warning, success=self._on_keystore_warning).run_in_background(dialog_pool())
+        self._keystore_check = Op(keystore.store_warning, success=self._on_keystore_warning,
+                                  owner=self.keystore_label).run_in_background(dialog_pool())
 
     def _on_keystore_warning(self, warning: str | None) -> None:
         """The one secrets policy's warning (core/keystore.py), where the user sees it."""
@@ -400,7 +401,7 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
             self.deid_panel.show_message("Open an image to see what de-identification removes.")
             return
         self.deid_panel.show_message("Working out what de-identification removes\u2026")
-        self._deid_preview = Op(_what_if, state.image, self.settings.profile,
+        self._deid_preview = Op(_what_if, state.image, self.settings.profile, owner=self.deid_panel.tree,
                                 success=lambda outcome, s=state: self._on_what_if(s, outcome)).run_in_background(dialog_pool())
 
     def _on_what_if(self, state: ImageState, outcome: tuple[list, str | None]) -> None:

@@ -142,11 +142,24 @@ def dialog_pool() -> QThreadPool:
 T = TypeVar("T")
 
 
+def _while_alive(owner: QObject, handler: Callable[[T], None]) -> Callable[[T], None]:
+    import shiboken6
+
+    def deliver(result: T) -> None:
+        if shiboken6.isValid(owner):
+            handler(result)
+
+    return deliver
+
+
 class Op(Generic[T]):
     """Run `op` off the UI thread and hand its typed result to `success` on the UI thread.
 
         Op(detect_text, image, mode, success=self._on_regions).failure(self._on_error)
             .with_progress(self._on_progress).run_in_background(self.workers)
+
+    With `owner`, the result is dropped once that widget is gone (a window closed while the
+    operation ran): a late result must not touch deleted widgets.
 
     `op` receives `progress(done, total, what)` and `cancel()` keyword arguments only when
     `with_progress` was called or `cancellable=True`; like every worker function it must never
@@ -156,9 +169,9 @@ class Op(Generic[T]):
     """
 
     def __init__(self, op: Callable[..., T], *args: Any, success: Callable[[T], None],
-                 cancellable: bool = False, **kwargs: Any):
+                 cancellable: bool = False, owner: QObject | None = None, **kwargs: Any):
         self._op, self._args, self._kwargs = op, args, kwargs
-        self._success = success
+        self._success = success if owner is None else _while_alive(owner, success)
         self._failure: Callable[[str], None] | None = None
         self._progress: Callable[[int, int, str], None] | None = None
         self._cancellable = cancellable

@@ -86,3 +86,31 @@ def test_the_what_if_is_worked_out_off_the_ui_thread_and_lists_the_pixel_cleaner
     for cleaner in ("codestream:", "frames:", "bulk data:"):
         assert cleaner in reasons
 
+
+
+def test_a_result_arriving_after_its_owner_is_gone_is_dropped(qtbot):
+    """A window closed while its what-if ran: the late result must not touch deleted widgets."""
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    gate = threading.Event()
+    delivered: list[str] = []
+    label = QLabel()
+
+    def op() -> str:
+        gate.wait(5)
+        return "late"
+
+    worker = Op(op, success=lambda text: (label.setText(text), delivered.append(text)), owner=label).worker()
+    WorkerPool().start(worker)
+    shiboken6.delete(label)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        gate.set()
+    qtbot.wait(50)
+    assert delivered == []
+
+    kept = QLabel()
+    worker = Op(lambda: "on time", success=kept.setText, owner=kept).worker()
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        WorkerPool().start(worker)
+    qtbot.waitUntil(lambda: kept.text() == "on time", timeout=5000)

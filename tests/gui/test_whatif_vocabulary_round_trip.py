@@ -19,7 +19,7 @@ def test_a_removed_word_added_to_the_personal_vocabulary_is_kept_from_then_on(qt
     ds.save_as(path)
     open_by_drop(qtbot, window, [path])
     panel = window.deid_panel
-    assert panel.select_row("StudyDescription")
+    qtbot.waitUntil(lambda: panel.select_row("StudyDescription"), timeout=10000)  # worked out off the UI thread
     row = panel.tree.currentItem().data(0, Qt.UserRole)
     assert row.action == "cleaned" and row.result == "CT CHEST [removed] PROTOCOL"
     assert "<s " in panel.marked.text() and "GLOWBERTON</s>" in panel.marked.text()
@@ -29,7 +29,11 @@ def test_a_removed_word_added_to_the_personal_vocabulary_is_kept_from_then_on(qt
     with qtbot.waitSignal(panel.vocabulary_changed, timeout=5000):
         qtbot.mouseClick(panel.add_word, Qt.LeftButton)
     assert "glowberton" in (tmp_path / "config" / "vocabulary.txt").read_text().split()
-    assert panel.select_row("StudyDescription")
+
+    def kept() -> bool:
+        return panel.select_row("StudyDescription") and panel.tree.currentItem().data(0, Qt.UserRole).action == "kept"
+
+    qtbot.waitUntil(kept, timeout=10000)  # the view is worked out again off the UI thread
     row = panel.tree.currentItem().data(0, Qt.UserRole)
     assert row.action == "kept" and row.result == "CT CHEST GLOWBERTON PROTOCOL"
 
