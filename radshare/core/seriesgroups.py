@@ -89,7 +89,7 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
 
     Empty when every output is already complete (a resumed run has nothing to write).
     """
-    from radshare.core.pipeline import _complete_dicom, dicom_output_path, may_carry_burned_in_text
+    from radshare.core.pipeline import _complete_dicom, dicom_output_path, has_pixels
     from radshare.core.redact.apply import decode_frames
     from radshare.core.redact.detect import DetectContext
     from radshare.core.redact.series import detect_series
@@ -100,7 +100,7 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
     for index, item in enumerate(items):
         try:
             ds = read_dicom(item.read_bytes(), item.display)
-            if not may_carry_burned_in_text(ds):
+            if not has_pixels(ds):
                 continue
             pending |= not _complete_dicom(out_dir / dicom_output_path(ds, settings), settings, ds)
             frames, _ = decode_frames(ds)

@@ -100,3 +100,23 @@ def test_outputs_equal_full_detection_on_every_slice_where_the_boxes_agree(serie
     names = list(series_out)  # output names start with the instance number, so they sort as the slices
     for i in agree:
         assert series_out[names[i]] == every_out[names[i]], f"slice {i}"
+
+
+def test_a_series_chunk_is_really_scanned_as_a_whole(series_dir, tmp_path, monkeypatch):
+    """The shared scan falls back to per-slice detection on any fault, so a broken series path
+    would pass every test above while losing all its speed: here the full detector must run on
+    fewer slices than the chunk holds, and every slice must get what the scan found."""
+    from radshare.core import seriesgroups
+    from radshare.core.pipeline import Settings
+    from radshare.core.redact import series
+    from radshare.core.sources import InputItem
+
+    source, _ = series_dir
+    items = [InputItem(path=p, display=str(p)) for p in sorted(source.glob("IM0[0-9][0-9].dcm")) if p.name != "IM099.dcm"]
+    settings = Settings(key=b"k" * 32)
+    calls = []
+    real = series.detect_text
+    monkeypatch.setattr(series, "detect_text", lambda *a, **k: calls.append(1) or real(*a, **k))
+    found = seriesgroups._scan(items, tmp_path / "out", settings)
+    assert sorted(found) == list(range(len(items)))
+    assert 0 < len(calls) < len(items)
