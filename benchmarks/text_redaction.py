@@ -5,6 +5,7 @@ anatomy of every modality, what stays legible, and speed beside pytesseract in t
     .venv/bin/python benchmarks/text_redaction.py --quick              # 30 images per seed
     .venv/bin/python benchmarks/text_redaction.py --seeds 7 --jpeg     # also after a JPEG round trip
     .venv/bin/python benchmarks/text_redaction.py --realworld          # painted area on real text-free files
+    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/off, pytesseract
 
 For each seed and each generator (tests/fixtures/textimages.py, the first; textimages2.py, the
 second, written apart and never tuned on) it prints:
@@ -161,6 +162,31 @@ def realworld(boxes_of) -> None:
         print(f"  {100 * share:6.2f}%  {count:3d} boxes  {label}")
 
 
+def speed(count: int, seed: int) -> None:
+    """ms per image with the anatomy checks on, off, and pytesseract, interleaved image by image so
+    the load of a shared machine falls on all three alike; ratios are the figures to compare."""
+    from radshare.core.redact import detect
+    from radshare.core.redact.pixels import to_uint8
+
+    images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
+    images += [to_uint8(image) for _, image in make_text_free_set(per_kind=1, seed=seed)]
+    spent = {"checks on": 0.0, "checks off": 0.0, "pytesseract": 0.0}
+    for image in images:
+        for name in spent:
+            start = time.perf_counter()
+            if name == "pytesseract":
+                pytesseract_boxes(image)
+            else:
+                detect.VERIFY = name == "checks on"
+                radshare_boxes(image)
+            spent[name] += time.perf_counter() - start
+    detect.VERIFY = True
+    print(f"\nms per image, interleaved over {len(images)} images (both generators and text-free, seed {seed}):")
+    for name, seconds in spent.items():
+        print(f"  {name:<12} {1000 * seconds / len(images):6.0f}  ({seconds / spent['checks off']:.2f}x checks off, "
+              f"{seconds / spent['pytesseract']:.2f}x pytesseract)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
@@ -171,6 +197,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
     parser.add_argument("--no-legibility", action="store_true", help="skip the tesseract reading after painting")
     parser.add_argument("--realworld", action="store_true", help="only the real-world text-free images")
+    parser.add_argument("--speed", action="store_true", help="only ms per image, checks on/off and pytesseract interleaved")
     args = parser.parse_args()
     count = args.count or (30 if args.quick else 200)
     if args.no_verify:
@@ -180,6 +207,9 @@ def main() -> None:
     radshare_boxes(np.zeros((64, 64), np.uint8))  # load the model outside the timing
     if args.realworld:
         realworld(radshare_boxes)
+        return
+    if args.speed:
+        speed(count, args.seeds[0])
         return
     for seed in args.seeds:
         first, second = make_set(count, seed=seed), make_set2(count, seed=seed)

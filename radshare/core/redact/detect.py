@@ -17,10 +17,9 @@ and to the classical tests), so found boxes holding a ruler and nothing else are
 
 Every image of every modality is scanned, so precision on anatomy matters as much as recall
 (verify.py): boxes thicker than a text line or over a tenth of the frame are dropped unless
-tesseract reads a word in them surely, DB's strong boxes must be found again in the frame's
-own grey, and the classical pass's proposals must be confirmed by DB or tesseract, except those
-of the one-grey tests (faint overlay text). Measured on text-free images of 16 kinds: pixels
-painted 20% -> about 1% (benchmarks/text_redaction.py prints the rest).
+tesseract reads a word in them surely, and the classical pass's strong proposals must be
+confirmed by DB or tesseract. Measured on text-free images of 16 kinds: pixels painted 20% ->
+about 1.5% (benchmarks/text_redaction.py prints the rest).
 
 Regions are padded a few pixels, since a detector box hugs the ink and anti-aliased edges
 stay readable otherwise.
@@ -60,7 +59,6 @@ GROUND_STEP = 40  # grey levels between the ground under a box and past its end 
 INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
 VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
 CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
-CONFIRM_LEARNED = True  # DB's strong boxes confirmed on the frame's own grey (_confirmed_on_grey)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -342,25 +340,6 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple
     return kept
 
 
-def _confirmed_on_grey(grey, learned) -> list[tuple[int, int, int, int]]:
-    """DB's strong boxes (found on the contrast-normalised frame) where DB also finds text in the
-    frame's own grey, enlarged; faint ones as they are (normalisation is what finds them).
-
-    Normalised, speckle and organ texture look like glyph rows to DB; in the frame's own grey,
-    enlarged, they do not, while text at full contrast is found again at once.
-    """
-    rows, cols = grey.shape[:2]
-    kept = []
-    for b in learned:
-        if _is_faint(grey, b):
-            kept.append(b)
-            continue
-        looked = _turned_boxes(grey, _strips([b], rows, cols)) if _is_tall(b) else _second_look(grey, [_around(b, rows, cols)])
-        if any(_confirms(b, d) for d in looked):
-            kept.append(b)
-    return kept
-
-
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     from radshare.core.redact.ocr import find_words
 
@@ -394,8 +373,6 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
         if VERIFY:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
-            if CONFIRM_LEARNED:
-                learned = _confirmed_on_grey(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
