@@ -23,6 +23,12 @@ INFLATED_BYTES = 256 * MIB
 #: The pixels of one DICOM data set when text detection must decode them: all frames are decoded,
 #: converted, painted and stored again at once, about ten times this at the peak (measured).
 DECODED_PIXEL_BYTES = 128 * MIB
+#: A larger input may decode to this many times its stored pixel bytes, up to the cap: a long
+#: ultrasound cine (2,000 frames of 640x480, 586 MB) must still be cleaned, while a few megabytes
+#: that declare a gigabyte stay refused. Native pixels decode to their own size, so memory then
+#: follows the input's size; the multiple covers JPEG cines (10-20x) and the cap bounds the rest.
+DECODED_PER_STORED_BYTE = 12
+DECODED_PIXEL_BYTES_CAP = 1024 * MIB
 #: A photo decodes to 3 bytes a pixel and is copied a few times while it is turned upright,
 #: converted to sRGB and encoded: 50 MP is more than phones and most cameras take.
 PHOTO_PIXELS = 50_000_000
@@ -31,6 +37,11 @@ PHOTO_PIXELS = 50_000_000
 DETECTION_TILE_PIXELS = 8_000_000
 
 _CHUNK = 1 * MIB
+
+
+def decoded_budget(stored_bytes: int) -> int:
+    """The decoded pixel bytes allowed for an input whose pixel data stores `stored_bytes`."""
+    return max(DECODED_PIXEL_BYTES, min(DECODED_PIXEL_BYTES_CAP, DECODED_PER_STORED_BYTE * stored_bytes))
 
 
 class OverBudget(InputError):

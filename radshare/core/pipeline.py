@@ -197,9 +197,9 @@ def deidentify_dicom(
 
 
 def check_decoded_budget(ds) -> None:
-    """Refuse, before decoding, pixels that would not fit `budgets.DECODED_PIXEL_BYTES` once
-    decoded: text redaction holds every frame decoded at once, several times over."""
-    from radshare.core.budgets import DECODED_PIXEL_BYTES, OverBudget, megabytes
+    """Refuse, before decoding, pixels that would not fit their budget once decoded (see
+    `budgets.decoded_budget`): text redaction holds every frame decoded at once, several times over."""
+    from radshare.core.budgets import OverBudget, decoded_budget, megabytes
 
     try:
         rows, cols = int(peek(ds, "Rows")), int(peek(ds, "Columns"))
@@ -209,10 +209,12 @@ def check_decoded_budget(ds) -> None:
     except (TypeError, ValueError):
         return  # check_dataset has refused what lacks these; decoding then names the problem
     decoded = rows * cols * frames * samples * max(1, (bits + 7) // 8)
-    if decoded > DECODED_PIXEL_BYTES:
+    stored = ds.get("PixelData")
+    allowed = decoded_budget(len(stored) if isinstance(stored, (bytes, bytearray)) else 0)
+    if decoded > allowed:
         raise OverBudget(
             f"the pixels decode to {megabytes(decoded)} ({frames} frames of {rows}×{cols}), over the "
-            f"{megabytes(DECODED_PIXEL_BYTES)} budget for text redaction; nothing was written"
+            f"{megabytes(allowed)} budget for text redaction; nothing was written"
         )
 
 

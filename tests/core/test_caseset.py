@@ -175,6 +175,10 @@ def test_cancel_leaves_only_complete_cases(tmp_path):
     assert all(json.loads((out / name / "case.json").read_text())["complete"] for name in finished)
     assert not list(out.glob(".*")) and not list(out.rglob(".part-*"))
     assert [c["case_id"] for c in json.loads((out / "manifest.json").read_text())["cases"]] == finished
+    # the result counts what is on disk: a case dropped by the cancel is not reported as written
+    written = sorted(c.case_id for c in result.cases if c.status == "ok")
+    assert written == finished
+    assert all(c.error and "cancelled" in c.error for c in result.cases if c.case_id not in finished)
     again = export([tmp_path / "in"], out)
     assert [c.status for c in again.cases] == ["skipped"] * len(finished) + ["ok"] * (len(names) - len(finished))
 

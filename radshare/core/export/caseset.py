@@ -409,9 +409,21 @@ def _export_files(run: ExportRun, tally: _Tally, report: Report, numbers: dict[s
         finisher.close(tally.finished, drop_queued=cancelled)  # a case being assembled is completed first
         if cancelled:
             _remove_partials(run.out)
+            _mark_dropped(tally)
         # The manifest and the book list what is complete, also after a cancel.
         _write_index(run.out, tally.finished, numbers)
     return cancelled
+
+
+def _mark_dropped(tally: "_Tally") -> None:
+    """After a cancel, a case that was never assembled is reported as such, not as written
+    (its partial folder is gone): the counts then match what is on disk."""
+    assembled = {entry.case_id for entry in tally.finished}
+    for case in tally.pending:
+        outcome = case.outcome
+        if outcome.status == "ok" and outcome.case_id not in assembled:
+            outcome.status = "skipped"
+            outcome.error = "cancelled before the case was assembled; run the export again to complete the set"
 
 
 class _Finisher:
