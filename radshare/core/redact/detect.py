@@ -378,6 +378,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                               for boxes in (learned, proposals))
         if VERIFY:
             learned, proposals = (verify.line_sized(grey, boxes) for boxes in (learned, proposals))  # grown too far
+            learned = verify.without_textures(grey, learned, proposals, PAD)  # line boxes stacked over a texture
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

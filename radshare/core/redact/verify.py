@@ -55,3 +55,89 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
 
     read, sure = read_text(grey, TextRegion(*box[:4]))
     return sum(ch.isalnum() for ch in read) >= (min_chars or OCR_MIN_CHARS) and sure >= (confidence or OCR_CONFIDENCE)
+
+
+# A texture (brain gyri, trabecular bone) gives DB many line-sized boxes stacked without a gap,
+# each passing `within_line_size`; merged for painting they were one block over the anatomy (a
+# text-free MR phantom: 35-47% of its pixels). Lines of a text block are aligned at one end.
+STACK_MIN_ROWS = 4  # rows of line boxes, each touching the next, that make a stack
+STACK_GAP = 0.5  # of the row height: rows closer than this touch (the lines of a block too)
+STACK_HEIGHTS = 1.6  # the tallest row of a stack is at most this many times the lowest
+ALIGN_TOL = 0.5  # of the row height: row ends this close are aligned, as the lines of a text block are
+STACK_REACH = 2  # px beyond the painting pad: rows with a gap up to 2 * (pad + this) are looked at together
+
+
+def without_textures(grey: np.ndarray, boxes: list, proposals: list, pad: int) -> list:
+    """`boxes` (DB's) without the rows of a texture: a stack of STACK_MIN_ROWS or more touching
+    rows of line boxes, most of them aligned at neither end, in a region (the boxes merged as for painting)
+    larger than a line that tesseract does not read as text. The stack stays when a classical
+    proposal shares one of its rows or tesseract reads a word in one: a block of text lines
+    merged with texture rows beside it keeps every box."""
+    from radshare.core.redact.boxes import merge_boxes
+
+    rows, cols = grey.shape[:2]
+    regions = merge_boxes([(*b[:4], "") for b in list(boxes) + list(proposals)], pad + STACK_REACH, rows, cols)
+    dropped: set = set()
+    for region in regions:
+        if within_line_size(region, rows, cols):
+            continue
+        members = [b for b in boxes if _inside(b, region, pad + STACK_REACH)]
+        stack = _stack(members)
+        if not stack or reads_as_text(grey, region[:4], LARGE_MIN_CHARS, LARGE_CONFIDENCE):
+            continue
+        if not any(_shares(p, b) for p in proposals for row in stack for b in row) and not any(
+            reads_as_text(grey, _union(row)) for row in stack
+        ):
+            dropped.update(b for row in stack for b in row)
+    return [b for b in boxes if b not in dropped]
+
+
+def _inside(box, region, pad: int) -> bool:
+    x, y, w, h = box[:4]
+    rx, ry, rw, rh = region[:4]
+    return x - pad >= rx - 1 and y - pad >= ry - 1 and x + w <= rx + rw and y + h <= ry + rh
+
+
+def _union(row: list) -> tuple[int, int, int, int]:
+    x0, y0 = min(b[0] for b in row), min(b[1] for b in row)
+    x1, y1 = max(b[0] + b[2] for b in row), max(b[1] + b[3] for b in row)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _shares(a, b) -> bool:
+    """True when the boxes share half of the smaller one."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy >= 0.5 * max(1, min(a[2] * a[3], b[2] * b[3]))
+
+
+def _stack(members: list) -> list[list]:
+    """The longest run of touching rows of upright line boxes among `members`, when it has
+    STACK_MIN_ROWS rows of like height whose inner rows are aligned at neither end; else []."""
+    rows_: list[list] = []
+    for b in sorted((m for m in members if m[2] >= m[3]), key=lambda m: m[1] + m[3] / 2):
+        centre = b[1] + b[3] / 2
+        if rows_ and abs(centre - (rows_[-1][0][1] + rows_[-1][0][3] / 2)) <= 0.5 * rows_[-1][0][3]:
+            rows_[-1].append(b)
+        else:
+            rows_.append([b])
+    best: list[list] = []
+    run: list[list] = []
+    for row in rows_:
+        if run:
+            last, this = _union(run[-1]), _union(row)
+            height = min(last[3], this[3])
+            touching = this[1] - (last[1] + last[3]) <= STACK_GAP * height
+            alike = max(last[3], this[3]) <= STACK_HEIGHTS * height
+            if not (touching and alike):
+                run = []
+        run.append(row)
+        if len(run) > len(best):
+            best = list(run)
+    if len(best) < STACK_MIN_ROWS:
+        return []
+    spans = [_union(row) for row in best[1:-1]]  # a texture's row at either end may touch a text block
+    height = float(np.median([s[3] for s in spans]))
+    lefts, rights = [s[0] for s in spans], [s[0] + s[2] for s in spans]
+    aligned = min(max(lefts) - min(lefts), max(rights) - min(rights)) <= ALIGN_TOL * height
+    return [] if aligned else best
