@@ -113,7 +113,8 @@ def _shares(a, b) -> bool:
 
 def _stack(members: list) -> list[list]:
     """The longest run of touching rows of upright line boxes among `members`, when it has
-    STACK_MIN_ROWS rows of like height whose inner rows are aligned at neither end; else []."""
+    STACK_MIN_ROWS rows of like height aligned at neither end (all rows, or all but the first or
+    the last); else []."""
     rows_: list[list] = []
     for b in sorted((m for m in members if m[2] >= m[3]), key=lambda m: m[1] + m[3] / 2):
         centre = b[1] + b[3] / 2
@@ -136,8 +137,13 @@ def _stack(members: list) -> list[list]:
             best = list(run)
     if len(best) < STACK_MIN_ROWS:
         return []
-    spans = [_union(row) for row in best[1:-1]]  # a texture's row at either end may touch a text block
+    spans = [_union(row) for row in best]
     height = float(np.median([s[3] for s in spans]))
+    aligned = any(_aligned(part, ALIGN_TOL * height) for part in (spans, spans[1:], spans[:-1]))  # a texture's
+    return [] if aligned else best  # row at either end may touch a block of text
+
+
+def _aligned(spans: list, tolerance: float) -> bool:
+    """True when the spans' left ends, or their right ends, lie within `tolerance` of one another."""
     lefts, rights = [s[0] for s in spans], [s[0] + s[2] for s in spans]
-    aligned = min(max(lefts) - min(lefts), max(rights) - min(rights)) <= ALIGN_TOL * height
-    return [] if aligned else best
+    return min(max(lefts) - min(lefts), max(rights) - min(rights)) <= tolerance
