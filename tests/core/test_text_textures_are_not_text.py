@@ -51,3 +51,17 @@ def test_a_block_of_text_lines_on_the_texture_stays_found():
     mask = painted_mask(image.shape, detect_text(image))
     for text, box in zip(lines, boxes):
         assert coverage(mask, box) >= 0.9, text
+
+
+def test_scattered_spots_merged_into_a_block_are_not_text():
+    """pydicom's text-free CT_small: blob-shaped classical proposals no DB box shares (bright
+    spots in the body) merged into a block larger than a line; 9.7% painted before the check."""
+    from pydicom.data import get_testdata_file
+
+    from radshare.core.redact.apply import decode_frames
+    from radshare.core.sources import read_dicom
+
+    with open(get_testdata_file("CT_small.dcm"), "rb") as handle:
+        frames, _ = decode_frames(read_dicom(handle.read(), "CT_small.dcm"))
+    share = float(painted_mask(frames[0].shape, detect_text(frames[0])).mean())
+    assert share <= 0.08, f"{share:.1%} of a text-free CT painted"
