@@ -59,6 +59,7 @@ GROUND_STEP = 40  # grey levels between the ground under a box and past its end 
 INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
 VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
 CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
+BLOB_CLUSTERS = True  # drop unconfirmed blob-shaped proposals that merge into a block larger than a line (verify.py)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -378,6 +379,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                               for boxes in (learned, proposals))
         if VERIFY:
             learned, proposals = (verify.line_sized(grey, boxes) for boxes in (learned, proposals))  # grown too far
+            learned = verify.without_textures(grey, learned, proposals, PAD)  # line boxes stacked over a texture
+            if BLOB_CLUSTERS:
+                proposals = verify.without_blob_clusters(grey, learned, proposals, PAD)  # spots merged into a block
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:
