@@ -18,6 +18,7 @@ from radshare.cli import main
 from radshare.core.redact.detect import detect_text
 from radshare.core.redact.series import detect_series
 from tests.fixtures.dicom_factory import to_bytes
+from tests.fixtures.installation_key import write_fixed_key
 from tests.fixtures.seriesimages import ct_dataset, ct_series, painted_share
 
 COUNT = 8
@@ -26,9 +27,7 @@ EXTRA = {5: [("SMITH JOHN", 12, 200, 250)]}
 
 @pytest.fixture(scope="module", autouse=True)
 def _key(tmp_path_factory):
-    key = tmp_path_factory.mktemp("key") / "installation.key"
-    key.write_text("5a" * 32 + "\n")
-    key.chmod(0o600)
+    key = write_fixed_key(tmp_path_factory.mktemp("key"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RADSHARE_KEY_FILE", str(key))
         yield

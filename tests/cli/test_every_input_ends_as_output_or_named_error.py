@@ -17,14 +17,12 @@ import pytest
 from radshare.cli import main
 from tests.fixtures import hostile
 from tests.fixtures.dicom_factory import make_image, to_bytes
+from tests.fixtures.installation_key import use_fixed_key
 
 
 @pytest.fixture(autouse=True)
 def _key(tmp_path, monkeypatch):
-    key = tmp_path / "installation.key"
-    key.write_text("5a" * 32 + "\n")
-    key.chmod(0o600)
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(key))
+    use_fixed_key(tmp_path, monkeypatch)
 
 
 def _run(tmp_path, capsys, inputs, *extra) -> tuple[int, dict, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import hostile
+from tests.fixtures.installation_key import use_fixed_key
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_MB = 1536
@@ -27,10 +28,7 @@ SAFETY_LIMIT = 4 * 1024**3  # address space: above the target, below what would 
 
 @pytest.fixture(autouse=True)
 def _key(tmp_path, monkeypatch):
-    key = tmp_path / "installation.key"
-    key.write_text("5a" * 32 + "\n")
-    key.chmod(0o600)
-    monkeypatch.setenv("RADSHARE_KEY_FILE", str(key))
+    use_fixed_key(tmp_path, monkeypatch)
 
 
 def _deid_peak(inputs: list[Path], tmp_path: Path) -> tuple[int, dict, str, float]:
