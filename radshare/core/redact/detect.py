@@ -392,16 +392,6 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     return regions
 
 
-CHANGE_THRESHOLD = 2.0  # mean absolute grey change (of 255) above which a frame is looked at again
-STATIC_SHARE = 0.5  # a box seen on at least this share of analysed frames becomes an all-frames region
-
-
-def _changed(a: np.ndarray, b: np.ndarray) -> bool:
-    small_a = cv2.resize(a, (128, 128), interpolation=cv2.INTER_AREA).astype(np.int16)
-    small_b = cv2.resize(b, (128, 128), interpolation=cv2.INTER_AREA).astype(np.int16)
-    return float(np.abs(small_a - small_b).mean()) > CHANGE_THRESHOLD
-
-
 def detect_frames(
     frames: np.ndarray,
     context: DetectContext | None = None,
@@ -409,49 +399,22 @@ def detect_frames(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> list[TextRegion]:
-    """Regions for every frame of (n, rows, cols[, 3]) `frames`.
+    """Regions for every frame of (n, rows, cols[, 3]) `frames`: the device templates, and what
+    the series path finds (redact.series: detection once per layout, every later frame verified,
+    looked at again wherever it differs). Regions on every frame come once with frame=None, the
+    rest once per frame. A cancelled run returns the regions of the frames done so far.
 
-    Detection runs on the first frame and again on each frame whose content changed since the
-    last analysed one; what a run finds is applied to that frame and every frame up to the next
-    run (so frames that were skipped are covered by the boxes of the frame they resemble).
-    Boxes found on at least half of the analysed frames, and template regions, become
-    frame=None regions. A cancelled run returns the regions found so far.
+    No frame is ever passed over: an earlier version skipped frames whose overall grey changed
+    little and lent them the boxes of the frame they resembled, which missed text that appears
+    on a quiet frame.
     """
+    from radshare.core.redact.series import detect_series, per_frame_regions
+
     detector_name(mode)
     if mode == "off" or frames.shape[0] == 0:
         return []
-    n, rows, cols = frames.shape[:3]
+    rows, cols = frames.shape[1:3]
     templates = template_regions(context, rows, cols)
     if mode == "templates-only":
         return templates
-    runs: list[tuple[int, list[TextRegion]]] = []  # (first frame, regions found there)
-    last_grey = None
-    for i in range(n):
-        if cancel is not None and cancel():
-            break
-        grey, _ = to_grey_and_rgb(frames[i])
-        if last_grey is None or _changed(grey, last_grey):
-            found = [r for r in detect_text(frames[i], None, mode)]
-            runs.append((i, found))
-            last_grey = grey
-        if progress is not None:
-            progress(i + 1, n)
-    counts: dict[tuple[int, int, int, int], int] = {}
-    for _, found in runs:
-        for r in found:
-            counts[r.as_box()] = counts.get(r.as_box(), 0) + 1
-    static = {box for box, c in counts.items() if len(runs) > 1 and c >= max(2, STATIC_SHARE * len(runs))}
-    regions = list(templates)
-    for box in static:
-        regions.append(TextRegion(*box, frame=None, source="detector"))
-    for index, (start, found) in enumerate(runs):
-        end = runs[index + 1][0] if index + 1 < len(runs) else n
-        for r in found:
-            if r.as_box() in static:
-                continue
-            if len(runs) == 1:
-                regions.append(TextRegion(r.x, r.y, r.w, r.h, frame=None, source=r.source))
-                continue
-            for f in range(start, end):
-                regions.append(TextRegion(r.x, r.y, r.w, r.h, frame=f, source=r.source))
-    return regions
+    return list(templates) + per_frame_regions(detect_series(frames, None, mode, progress, cancel))
