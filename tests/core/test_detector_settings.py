@@ -44,15 +44,26 @@ def _reads_settings(node: ast.expr) -> bool:
 
 def module_constants(folder: Path) -> list[str]:
     """'file: NAME' for every module-level assignment in `folder` of a number (or a tuple of
-    numbers), or of a value read from the settings at import (which an override would not reach)."""
+    numbers), and for every value read from the settings at import (a module constant, a default
+    argument, a class attribute), which an override would not reach."""
     found = []
     for path in sorted(folder.glob("*.py")):
-        for node in ast.parse(path.read_text()).body:
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
                 if _numeric(node.value) or _reads_settings(node.value):
                     found += [f"{path.name}: {name}" for name in names if (path.name, name) not in NOT_KNOBS]
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                at_import = node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+            elif isinstance(node, ast.ClassDef):
+                at_import = [s.value for s in node.body if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None]
+            else:
+                continue
+            if any(_reads_settings(e) for e in at_import):
+                found.append(f"{path.name}: {getattr(node, 'name', 'lambda')} reads the settings at import")
     return found
 
 
@@ -61,8 +72,10 @@ def test_no_threshold_sits_in_a_module_constant():
 
 
 def test_the_constant_scan_finds_a_constant_that_sneaks_back(tmp_path):
-    (tmp_path / "sneaky.py").write_text("MIN_INK = 12.0\nBAND_OFF = (15.0, 60.0)\nPAD = settings().painting.pad\nMODES = ('auto',)\n")
-    assert module_constants(tmp_path) == ["sneaky.py: MIN_INK", "sneaky.py: BAND_OFF", "sneaky.py: PAD"]
+    (tmp_path / "sneaky.py").write_text("MIN_INK = 12.0\nBAND_OFF = (15.0, 60.0)\nPAD = settings().painting.pad\nMODES = ('auto',)\n"
+                                        "def grow(box, pad=settings().painting.pad):\n    return box\n")
+    assert module_constants(tmp_path) == ["sneaky.py: MIN_INK", "sneaky.py: BAND_OFF", "sneaky.py: PAD",
+                                          "sneaky.py: grow reads the settings at import"]
 
 
 def test_every_entry_says_why_and_what_it_was_tuned_on():

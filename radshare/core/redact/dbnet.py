@@ -89,13 +89,15 @@ def probability_map(rgb: np.ndarray, long_side: int = 736) -> np.ndarray:
 
 
 def boxes_from_probability(
-    prob: np.ndarray, rows: int, cols: int, box_threshold: float = settings().learned.box_threshold
+    prob: np.ndarray, rows: int, cols: int, box_threshold: float | None = None
 ) -> list[tuple[int, int, int, int, float]]:
     """DB post-processing: threshold -> components -> score -> unclip -> boxes in image pixels.
 
     Returns axis-aligned (x, y, w, h, score). Axis-aligned is what we paint, and it is a
-    superset of the rotated box, so nothing is lost for redaction.
+    superset of the rotated box, so nothing is lost for redaction. `box_threshold` None is [learned]'s.
     """
+    if box_threshold is None:
+        box_threshold = settings().learned.box_threshold
     mask = (prob > settings().learned.prob_threshold).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     sy, sx = rows / prob.shape[0], cols / prob.shape[1]

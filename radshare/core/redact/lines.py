@@ -74,16 +74,21 @@ def _grow_one(
     ink_sum: np.ndarray,
     ink: np.ndarray,
     box: Box,
-    min_density: float = settings().line_growth.min_density,
-    contrast: float = settings().line_growth.contrast,
-    gap_heights: float = settings().line_growth.gap,
-    empty_heights: float = settings().line_growth.empty_gap,
+    min_density: float | None = None,
+    contrast: float | None = None,
+    gap_heights: float | None = None,
+    empty_heights: float | None = None,
     rule: np.ndarray | None = None,
 ) -> Box:
     """Wide box (x, y, w, h) grown left and right along its rows; `ink_sum` = integral image of `ink`.
 
-    Rule lines are looked for in `rule` (same shape as `ink`; `ink` itself when None).
+    Rule lines are looked for in `rule` (same shape as `ink`; `ink` itself when None). The
+    thresholds left None are [line_growth]'s.
     """
+    min_density = settings().line_growth.min_density if min_density is None else min_density
+    contrast = settings().line_growth.contrast if contrast is None else contrast
+    gap_heights = settings().line_growth.gap if gap_heights is None else gap_heights
+    empty_heights = settings().line_growth.empty_gap if empty_heights is None else empty_heights
     rows, cols = ink.shape
     x, y, w, h = box
     win = max(3, h)

@@ -9,7 +9,7 @@ reaches them.
 `overridden(passes={"verify": False})` switches a pass off (or changes any value) for a block:
 tests and benchmarks use it instead of patching module constants. It also sets the
 RADSHARE_DETECTOR_OVERRIDES environment variable (JSON of the changes), which this module reads
-at import, so the worker processes `radshare deid` detects in, and any subprocess started in the
+with the file at first use, so the worker processes `radshare deid` detects in, and any subprocess started in the
 block, see the same values.
 """
 
@@ -314,12 +314,14 @@ def _from_environment(base: DetectorSettings) -> DetectorSettings:
     return _apply(base, raw, entries=False)
 
 
-_FILE = load()
-_active = _from_environment(_FILE)
+_active: DetectorSettings | None = None  # read at first use, not at import (importing reads no files)
 
 
 def current() -> DetectorSettings:
     """The settings in force (the file's, or an override's inside `overridden`)."""
+    global _active
+    if _active is None:
+        _active = _from_environment(load())
     return _active
 
 
@@ -331,13 +333,13 @@ def overridden(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
     block see the changes through the environment; values the block changed are restored after it.
     """
     global _active
-    before_active, before_env = _active, os.environ.get(OVERRIDES_ENV)
+    before_active, before_env = current(), os.environ.get(OVERRIDES_ENV)
     merged = json.loads(before_env) if before_env else {}
     for name, values in changes.items():
         if not isinstance(values, dict):
             raise SettingsError(f"override of [{name}] must be a dict of values")
         merged.setdefault(name, {}).update(values)
-    _active = _apply(_active, changes, entries=False)
+    _active = _apply(before_active, changes, entries=False)
     os.environ[OVERRIDES_ENV] = json.dumps(merged)
     try:
         yield _active
