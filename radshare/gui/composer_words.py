@@ -50,7 +50,7 @@ class HeldBackWords(QWidget):
         row.addWidget(self.word_choice, 1)
         row.addWidget(self.add_word)
         layout.addLayout(row)
-        self.held: HeldBack = []
+        self.held: HeldBack | None = []  # None: unknown, show whatever comes next
         self.setVisible(False)
 
     def show_words(self, held: HeldBack) -> None:
@@ -79,5 +79,5 @@ class HeldBackWords(QWidget):
         except (ConfigError, OSError) as exc:
             self.text.setText(f"The word could not be added: {escape(str(exc))}")
             return
-        self.held = []  # check again from scratch
+        self.held = None  # check again from scratch
         self.vocabulary_changed.emit(stored)
