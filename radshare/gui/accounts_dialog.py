@@ -299,7 +299,7 @@ class AccountsDialog(QDialog):
         layout.addWidget(self.table, 1)
         self.keyring = QLabel("")
         self.keyring.setWordWrap(True)
-        self.keyring.setStyleSheet("color: #c89b3c;")
+        self.keyring.setObjectName("warning")  # the theme's warning colour, readable in both themes
         layout.addWidget(self.keyring)
         self.status = QLabel("")
         self.status.setWordWrap(True)

@@ -24,7 +24,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from radshare.core.model import Image
 from radshare.gui.composer_consent import ConsentBox
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from radshare.uploaders.registry import Registry
 
 
+NAMED_BELOW = "words RadShare does not know (named below)"  # the held-back words box says which and what to do
+
+
 class ComposerDialog(QDialog):
     """Compose and send one post. `images` are the open images offered (the first few checked).
 
@@ -65,7 +68,8 @@ class ComposerDialog(QDialog):
         from radshare.uploaders.registry import registry as default_registry
 
         self.setWindowTitle("Post to an account — RadShare")
-        self.resize(1060, 720)
+        room = self.screen().availableGeometry().height() - 80 if self.screen() else 720
+        self.resize(1080, max(640, min(800, room)))  # everything in view on a common screen; scrolled below
         self.images, checked = offered(list(images), parent)
         self.store = store or AccountStore()
         self.registry = registry or default_registry()
@@ -101,9 +105,10 @@ class ComposerDialog(QDialog):
         self.review_confirm.setVisible(any(im.review == "not reviewed" for im in self.images))
 
     def _build_form(self) -> QWidget:
-        """The right side: account, texts, the target's options, the confirmations and the problems."""
-        right = QWidget()
-        column = QVBoxLayout(right)
+        """The right side: account, texts, the target's options and the confirmations (scrolled
+        rather than squeezed when the window is short), then what holds the post back, always in view."""
+        fields = QWidget()
+        column = QVBoxLayout(fields)
         form = QFormLayout()
         column.addLayout(form)
         column.addStretch(1)  # the fields stay together at the top, whatever the height
@@ -112,12 +117,26 @@ class ComposerDialog(QDialog):
         self.options = TargetOptions(form)
         self.consent = ConsentBox()
         form.addRow(self.consent)
+        scroll = QScrollArea()
+        scroll.setWidget(fields)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(fields.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        right = QWidget()
+        layout = QVBoxLayout(right)
+        margins = column.contentsMargins()  # the reasons line up with the fields above
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        below = QVBoxLayout()
+        below.setContentsMargins(margins.left(), 0, margins.right(), 0)
+        layout.addLayout(below)
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #d9534f;")
-        form.addRow(self.problems)
+        below.addWidget(self.problems)
         self.held_back = HeldBackWords()
-        form.addRow(self.held_back)
+        below.addWidget(self.held_back)
         return right
 
     def _name_parts(self) -> None:
@@ -317,7 +336,7 @@ class ComposerDialog(QDialog):
 
     def _check(self) -> tuple[list[str], HeldBack]:
         """The reasons the post is held back, and the words the gate did not know (by text)."""
-        from radshare.uploaders.gate import check_post
+        from radshare.uploaders.gate import UNKNOWN_WORDS, check_post
 
         cls = self.current_class()
         if cls is None:
@@ -329,7 +348,8 @@ class ComposerDialog(QDialog):
         post, gates = self.build_post()
         gate = check_post(post, gates, right_to_share=self.right_to_share.isChecked(),
                           text_review_confirmed=self.review_confirm.isChecked())
-        found = [p.message for p in gate] + self.consent.basis_problems(gates)
+        found = [p.message.replace(UNKNOWN_WORDS, NAMED_BELOW) if p.words else p.message for p in gate]
+        found += self.consent.basis_problems(gates)
         found += [p for p in self.target_problems(cls, post) if p not in found and "alt text is missing" not in p]
         rows = self.chosen()
         held = [(renumber(p.where, rows), p.words) for p in gate if p.words]

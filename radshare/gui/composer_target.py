@@ -46,7 +46,7 @@ class AccountRow:
         form.addRow("Post to:", row)
         self.target_note = QLabel("")
         self.target_note.setWordWrap(True)
-        self.target_note.setStyleSheet("color: #c89b3c;")
+        self.target_note.setObjectName("warning")  # the theme's warning colour, readable in both themes
         form.addRow("", self.target_note)
 
     def show_note(self, features: Features) -> None:

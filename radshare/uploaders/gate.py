@@ -143,8 +143,9 @@ def _texts(post: Post) -> list[tuple[str, str, int | None]]:
 # Identifier matching: the core free-text de-identifier, the one used for every text that leaves
 # --------------------------------------------------------------------------------------------
 
-_LABELS = {"id": "ID", "other": "personal detail", "word": "words RadShare does not know (possibly a name: "
-           "reword, or add a safe word to your vocabulary)"}
+#: How a problem names unknown words (the composer, which names the words themselves, shortens it).
+UNKNOWN_WORDS = "words RadShare does not know (possibly a name: reword, or add a safe word to your vocabulary)"
+_LABELS = {"id": "ID", "other": "personal detail", "word": UNKNOWN_WORDS}
 
 
 def find_identifiers(text: str, identifiers: Identifiers) -> list[str]:
