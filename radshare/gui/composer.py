@@ -29,7 +29,9 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QFrame, QLabel, QScrollArea,
 from radshare.core.model import Image
 from radshare.gui.composer_consent import ConsentBox
 from radshare.gui.composer_images import ImagePicker, offered, views_of
-from radshare.gui.composer_jobs import fetch_limits, publish_and_close, render_source  # noqa: F401 (render_source: tests)
+from radshare.gui.composer_jobs import (  # noqa: F401 (render_source: tests)
+    fetch_limits, offline_problems, publish_and_close, render_source,
+)
 from radshare.gui.composer_prepare import Preparation, run_op
 from radshare.gui.composer_problems import merge_problems, renumber
 from radshare.gui.composer_publish import PublishBar
@@ -38,7 +40,7 @@ from radshare.gui.composer_texts import TextFields
 from radshare.gui.composer_words import HeldBack, HeldBackWords
 from radshare.gui.workers import Op, Worker, WorkerPool, dialog_pool
 from radshare.uploaders.base import (
-    Features, Limits, Post, PreparedImage, PublishResult, UploaderProtocol, close_uploader, secret_field_of,
+    Features, Limits, Post, PreparedImage, PublishResult, UploaderProtocol, secret_field_of,
 )
 
 if TYPE_CHECKING:
@@ -174,23 +176,9 @@ class ComposerDialog(QDialog):
 
     # ---------------------------------------------------------------------------- accounts
     def _load_accounts(self) -> None:
-        current = self.account.currentData()
-        self.account.blockSignals(True)
-        self.account.clear()
-        try:
-            accounts = self.store.list()
-        except Exception as exc:
-            accounts = []
-            self.status.setText(str(exc))
-        for account in accounts:
-            if account.target in self.registry:
-                cls = self.registry.get(account.target)
-                self.account.addItem(f"{account.name} — {cls.display_name}", account.name)
-        if self.account.count() == 0:
-            self.account.addItem("No account yet: add one with Accounts…", None)
-        index = self.account.findData(current) if current else 0
-        self.account.setCurrentIndex(max(0, index))
-        self.account.blockSignals(False)
+        problem = self.account_row.fill(self.store, self.registry)
+        if problem:
+            self.status.setText(problem)
         self._on_account_changed()
 
     def _open_accounts(self) -> None:
@@ -358,15 +346,7 @@ class ComposerDialog(QDialog):
     def target_problems(self, cls: type[UploaderProtocol], post: Post) -> list[str]:
         """The target's own offline checks (`validate`), with an uploader that holds no secret."""
         account = self.current_account()
-        try:
-            uploader = cls(dict(account.settings if account else {}), "unused-for-offline-checks")  # type: ignore[call-arg]
-            try:
-                uploader.limits = self.limits or cls.limits  # type: ignore[misc]
-                return list(uploader.validate(post))
-            finally:
-                close_uploader(uploader)
-        except Exception as exc:  # a plugin's validate must not break the dialog
-            return [f"{cls.display_name}: {type(exc).__name__}"]
+        return offline_problems(cls, dict(account.settings if account else {}), self.limits or cls.limits, post)
 
     def _refresh(self, *_args: object) -> None:
         cls = self.current_class()

@@ -80,3 +80,17 @@ def publish_and_close(uploader: UploaderProtocol, post: Post, record: dict[str, 
         return publish_recorded(uploader, post, record, images, progress=progress, cancel=cancel)
     finally:
         close_uploader(uploader)
+
+
+def offline_problems(cls: type[UploaderProtocol], settings: dict[str, str], limits: Limits, post: Post) -> list[str]:
+    """The target's own offline checks (`validate`) against `limits`, with an uploader that holds
+    no secret (closed after); a plugin whose `validate` fails is named, never a crash."""
+    try:
+        uploader = cls(settings, "unused-for-offline-checks")  # type: ignore[call-arg]
+        try:
+            uploader.limits = limits  # type: ignore[misc]
+            return list(uploader.validate(post))
+        finally:
+            close_uploader(uploader)
+    except Exception as exc:  # a plugin's validate must not break the dialog
+        return [f"{cls.display_name}: {type(exc).__name__}"]

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from radshare.uploaders.base import Features
 
 if TYPE_CHECKING:
-    from radshare.uploaders.accounts import Account
+    from radshare.uploaders.accounts import Account, AccountStore
+    from radshare.uploaders.registry import Registry
 
 DRAFT = "draft"  # the visibility choice that saves a draft
 
@@ -48,6 +49,26 @@ class AccountRow:
         self.target_note.setWordWrap(True)
         self.target_note.setObjectName("warning")  # the theme's warning colour, readable in both themes
         form.addRow("", self.target_note)
+
+    def fill(self, store: AccountStore, registry: Registry) -> str:
+        """List the accounts whose target is installed, keeping the current choice; returns why the
+        accounts could not be read ("" when they could)."""
+        current = self.account.currentData()
+        self.account.blockSignals(True)
+        self.account.clear()
+        problem = ""
+        try:
+            accounts = store.list()
+        except Exception as exc:  # an unreadable accounts file: said, and no account offered
+            accounts, problem = [], str(exc)
+        for account in accounts:
+            if account.target in registry:
+                self.account.addItem(f"{account.name} — {registry.get(account.target).display_name}", account.name)
+        if self.account.count() == 0:
+            self.account.addItem("No account yet: add one with Accounts…", None)
+        self.account.setCurrentIndex(max(0, self.account.findData(current) if current else 0))
+        self.account.blockSignals(False)
+        return problem
 
     def show_note(self, features: Features) -> None:
         note = features.draft_note if not features.drafts else ""
