@@ -68,16 +68,11 @@ class HeldBackWords(QWidget):
         self.setVisible(bool(held))
 
     def _on_add_word(self) -> None:
-        word = self.word_choice.currentText().strip()
-        if not word:
-            return
-        from radshare.core.deid.vocabulary import add_personal_word
-        from radshare.core.errors import ConfigError
+        from radshare.gui import services
 
-        try:
-            stored = add_personal_word(word)
-        except (ConfigError, OSError) as exc:
-            self.text.setText(f"The word could not be added: {escape(str(exc))}")
-            return
-        self.held = None  # check again from scratch
-        self.vocabulary_changed.emit(stored)
+        stored, problem = services.add_to_vocabulary(self.word_choice.currentText())
+        if problem:
+            self.text.setText(escape(problem))
+        if stored:
+            self.held = None  # check again from scratch
+            self.vocabulary_changed.emit(stored)

@@ -133,6 +133,21 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def add_to_vocabulary(word: str) -> tuple[str | None, str]:
+    """Add one word to the user's personal vocabulary, only ever on their request (the
+    de-identification panel, the composer's held-back words): (the word as stored, "") or
+    (None, why it was not added)."""
+    from radshare.core.deid.vocabulary import add_personal_word
+    from radshare.core.errors import ConfigError
+
+    if not word.strip():
+        return None, ""
+    try:
+        return add_personal_word(word.strip()), ""
+    except (ConfigError, OSError) as exc:
+        return None, f"The word could not be added: {exc}"
+
+
 # --- burned-in text ------------------------------------------------------------------------
 
 
