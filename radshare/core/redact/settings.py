@@ -1,16 +1,16 @@
 """Every threshold and switch of the text detector, from one data file: resources/detector_settings.toml.
 
 The file says for each value why it is what it is and the figure it was tuned on; this module
-reads it once into a typed, frozen object (a missing or unknown key, or a value of the wrong
-type, is an error naming it) and hands it out with `current()`. The redact modules call
-`current()` where they use a value, never copy one into a module constant, so an override
-reaches them.
+reads it once, at the detector's first use, into a typed, frozen object (a missing or unknown
+key, or a value of the wrong type, is an error naming it: no detection runs on a broken file)
+and hands it out with `current()`. The redact modules call `current()` where they use a value,
+never copy one into a module constant or a default argument, so an override reaches them.
 
 `overridden(passes={"verify": False})` switches a pass off (or changes any value) for a block:
 tests and benchmarks use it instead of patching module constants. It also sets the
 RADSHARE_DETECTOR_OVERRIDES environment variable (JSON of the changes), which this module reads
-with the file at first use, so the worker processes `radshare deid` detects in, and any subprocess started in the
-block, see the same values.
+with the file, so the worker processes `radshare deid` detects in, and any subprocess started
+in the block, see the same values. See docs/detector.md.
 """
 
 from __future__ import annotations
