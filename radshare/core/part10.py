@@ -47,6 +47,8 @@ from pydicom.uid import (
 )
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
+from radshare.core.budgets import INFLATED_BYTES, inflate_within
+
 UNDEFINED = 0xFFFFFFFF
 _META_GROUP_LENGTH = b"\x02\x00\x00\x00UL\x04\x00"
 # Transfer syntax -> (implicit VR, little endian) of the data set: the common standard ones.
@@ -67,12 +69,15 @@ _ASCII_SAFE_CHARSETS = frozenset({"", "iso8859", "ISO_IR 6", "ISO_IR 100", "ISO_
 _REQUIRED_META = (0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013)
 
 
-def read_usual(data: bytes) -> FileDataset | None:
+def read_usual(data: bytes, display: str = "the file") -> FileDataset | None:
     """What `dcmread` returns, for the usual file: preamble, "DICM", a file meta group that
     states its length, a standard transfer syntax. pydicom's general meta reader, which also copes
     with files lacking any of these, is a third of the read time of a small file; anything
     unusual returns None and is left to it. Errors in the data set itself (truncation, damaged
     lengths) raise exactly as from dcmread, which reads it with the same `read_dataset`.
+
+    A deflated data set is inflated within `budgets.INFLATED_BYTES` (OverBudget past it, naming
+    `display`); a damaged or cut-short stream returns None, for dcmread to name the damage.
     """
     if len(data) < 144 or data[128:132] != b"DICM" or data[132:140] != _META_GROUP_LENGTH:
         return None
@@ -93,7 +98,10 @@ def read_usual(data: bytes) -> FileDataset | None:
         return None
     implicit, little = _SYNTAX_ENCODINGS[syntax]
     if syntax == DeflatedExplicitVRLittleEndian:
-        body = DicomBytesIO(zlib.decompress(data[start:], -zlib.MAX_WBITS))
+        inflated = inflate_within(memoryview(data)[start:], INFLATED_BYTES, f"{display}: the deflated data set")
+        if inflated is None:
+            return None
+        body = DicomBytesIO(inflated)
     else:
         body = DicomBytesIO(data)
         body.seek(start)
