@@ -88,6 +88,27 @@ def pseudonymizer_for(settings: Settings):
     return _pseudonymizer(settings.key, settings.date_shift_days)
 
 
+def warm_header_path(settings: Settings) -> None:
+    """Load once, in this process, what de-identifying any header needs: its modules, the
+    profile's tables, the vocabulary and the compiled text patterns (about 0.1 s of CPU). A batch
+    calls it before its worker processes fork, so they inherit all of it instead of each loading
+    its own; the small data set cleaned here is made up and never written."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
+
+    from radshare.core.deid.clean import clean_dataset
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = "2.25.1"
+    ds.PatientName, ds.PatientID, ds.StudyDate = "Doe^Jane", "12345678", "20200102"
+    ds.StudyDescription, ds.InstitutionName = "CT head without contrast", "General Hospital"
+    ds.set_original_encoding(False, True, None)
+    clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
+
+
 # ---------------------------------------------------------------------------------------------
 # Every image is scanned for burned-in text; the policy file only orders review
 # (data: resources/burned_in_policy.toml).
