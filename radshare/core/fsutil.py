@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, then rename.
+def atomic_write_bytes(path: Path, data: bytes | list[bytes], durable: bool = False) -> None:
+    """Write `data` (bytes, or consecutive pieces of the file) to `path` through a temporary
+    file in the same folder, then rename.
 
     The rename makes the file appear whole or not at all to every reader. `durable` adds an
     fsync (survives a power cut, at ~5 ms a file); batch outputs skip it because a re-run
@@ -19,7 +20,8 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb", buffering=0) as handle:
-            _write_all(handle, data)
+            for piece in data if isinstance(data, list) else (data,):
+                _write_all(handle, piece)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -63,6 +63,7 @@ _SYNTAX_ENCODINGS = {
 }
 _LONG_VRS = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
 PIXEL_DATA = 0x7FE00010
+_OWN_PIECE = 1 << 16  # raw values this large are written from the bytes they were read into
 _STRING_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
 _ASCII_SAFE_CHARSETS = frozenset({"", "iso8859", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"})
 # dcmwrite adds or fills in (0002,0001), (0002,0012) and (0002,0013) itself: files lacking them go to it.
@@ -171,15 +172,22 @@ _META = _ENCODINGS[(False, True)]  # PS3.10 7.1: file meta is always Explicit VR
 
 def part10_bytes(ds: Dataset) -> bytes:
     """`ds` (with its `file_meta`) as a Part 10 file, in the transfer syntax its meta names."""
+    return b"".join(part10_pieces(ds))
+
+
+def part10_pieces(ds: Dataset) -> list[bytes | bytearray]:
+    """The same file as consecutive pieces: a large Pixel Data value is a piece of its own, the
+    very bytes object read from the input, so writing the file copies it once, into the output,
+    instead of into a header buffer and a joined file first (megabytes on large images)."""
     try:
         return _fast(ds)
     except Unhandled:
         buffer = io.BytesIO()
         ds.save_as(buffer, enforce_file_format=True)
-        return buffer.getvalue()
+        return [buffer.getvalue()]
 
 
-def _fast(ds: Dataset) -> bytes:
+def _fast(ds: Dataset) -> list[bytes | bytearray]:
     meta = getattr(ds, "file_meta", None)
     syntax, encoding = target(ds, meta)
     if min(map(int, ds.keys()), default=0x00080000) < 0x00030000:
@@ -188,9 +196,26 @@ def _fast(ds: Dataset) -> bytes:
         value = ds.get(keyword)
         if value and value != meta[meta_tag].value:
             raise Unhandled("file meta disagrees with the data set")  # dcmwrite would correct it
-    body = bytearray()
+    body = _Pieces()
     _write_dataset(body, ds, encoding, "iso8859", top=True)
-    return file_bytes(meta, body, syntax, getattr(ds, "preamble", None))
+    if syntax == DeflatedExplicitVRLittleEndian:  # compressed whole
+        return [file_bytes(meta, b"".join(body.pieces()), syntax, getattr(ds, "preamble", None))]
+    return [file_bytes(meta, b"", syntax, getattr(ds, "preamble", None)), *body.pieces()]
+
+
+class _Pieces(bytearray):
+    """A growing buffer that takes large values (`keep`) as pieces of their own, uncopied."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._done: list[bytes | bytearray] = []
+
+    def keep(self, value: bytes) -> None:
+        self._done += [bytes(self), value]
+        self.clear()
+
+    def pieces(self) -> list[bytes | bytearray]:
+        return [piece for piece in (*self._done, bytes(self)) if piece]
 
 
 def target(ds: Dataset, meta: Dataset | None) -> tuple[UID, "Encoding"]:
@@ -309,7 +334,10 @@ def _write_raw(out: bytearray, raw: RawDataElement, encoding: Encoding, pixel_pa
     if pixel_padding and not undefined and len(value) % 2:
         value = value + b"\x00"  # dcmwrite decodes Pixel Data and pads it to even length
     out += encoding.header(raw.tag, raw.VR, UNDEFINED if undefined else len(value))
-    out += value
+    if isinstance(out, _Pieces) and len(value) >= _OWN_PIECE:
+        out.keep(value)
+    else:
+        out += value
     if undefined:
         out += encoding.sequence_end
 

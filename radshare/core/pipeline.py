@@ -246,6 +246,13 @@ def dicom_bytes(ds) -> bytes:
     return part10_bytes(ds)
 
 
+def dicom_pieces(ds) -> list:
+    """The same file as consecutive pieces (see part10.part10_pieces), for writing."""
+    from radshare.core.part10 import part10_pieces
+
+    return part10_pieces(ds)
+
+
 def _token(settings: Settings, *parts: str, length: int = 8) -> str:
     """A short keyed name part, from the same keyed hash as every other pseudonym."""
     return pseudonymizer_for(settings).token("\x1f".join(parts), length=length)
@@ -337,7 +344,7 @@ def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settin
         report.text_redaction = "earlier run"
         return report
     result = deidentify_dicom(ds, settings, found=found)
-    atomic_write_bytes(target, dicom_bytes(result.dataset))
+    atomic_write_bytes(target, dicom_pieces(result.dataset))
     report.outputs = [str(target)]
     report.actions = result.actions
     report.text_regions = len(result.regions)
