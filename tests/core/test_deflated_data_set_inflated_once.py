@@ -16,8 +16,16 @@ def _deflated() -> bytes:
 
 def test_the_usual_deflated_file_is_inflated_once(monkeypatch):
     inflated = []
-    real = budgets.zlib.decompressobj
-    monkeypatch.setattr(budgets.zlib, "decompressobj", lambda *a: inflated.append(a) or real(*a))
+    inflaters = [budgets.zlib]
+    try:
+        from isal import isal_zlib
+
+        inflaters.append(isal_zlib)
+    except ImportError:
+        pass
+    for module in inflaters:
+        real = module.decompressobj
+        monkeypatch.setattr(module, "decompressobj", lambda *a, real=real: inflated.append(a) or real(*a))
     ds = read_dicom(_deflated(), "a.dcm")
     assert ds.Rows == 256 and len(ds.PixelData) == 256 * 256 * 2
     assert len(inflated) == 1
