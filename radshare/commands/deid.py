@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
+    batch.fewer_collections()  # before the imports too: they made 125 collections, none of them useful
     from radshare.core.heap import reuse_large_buffers
 
     reuse_large_buffers()  # before the workers fork: they inherit it
