@@ -16,8 +16,11 @@ time when other work shares the machine.
     .venv/bin/python benchmarks/deid_throughput.py [--dicom 1000] [--photos 100] [--repeat 3] [--headers scanner|minimal]
         [--corpus small|realistic] [--peers VENV] [--keep DIR]
 
-`--keep DIR` also keeps each tool's last output (DIR/radshare-2, ...) and the corpus, so that the
-outputs of two versions can be compared with `diff -r`.
+`--keep DIR` also keeps radshare's last 2-worker output (DIR/radshare-out) and the corpus, so that
+the outputs of two versions can be compared: with `diff -r`, except Deflated Explicit VR files,
+whose compressed bytes depend on the deflater (compare them inflated, element by element).
+On a small realistic corpus (--dicom 80) start-up is a good part of every tool's time; --dicom 320
+(about 1 GB) shows the per-file rate.
 """
 
 from __future__ import annotations
@@ -210,7 +213,7 @@ def main() -> int:
                         help="scanner: real scanners' headers (70-260 elements, private groups); minimal: 35 generated elements")
     parser.add_argument("--corpus", choices=["small", "realistic"], default="small",
                         help="small: 128-px images in 9 transfer syntaxes, plus photos; realistic: scanners' image "
-                        "sizes (512-px CT/MR, 2-3k-px CR/DX/MG, US cines) in 5 syntaxes, no photos (--dicom 80 is plenty)")
+                        "sizes (512-px CT/MR, 2-3k-px CR/DX/MG, US cines) in 5 syntaxes, no photos (--dicom 80, or 320 for the per-file rate)")
     parser.add_argument("--peers", default=str(ROOT / ".venv-peers"), help="virtual environment holding dicognito and deid")
     parser.add_argument("--keep", metavar="DIR", help="build the corpus (and key) in DIR, or reuse them from there; "
                         "keep radshare's last 2-worker DICOM output as DIR/radshare-out")

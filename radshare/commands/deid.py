@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from radshare.core import batch
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
+    batch.fewer_collections()  # before the imports too: they made 125 collections, none of them useful
     from radshare.core.heap import reuse_large_buffers
 
     reuse_large_buffers()  # before the workers fork: they inherit it
@@ -175,6 +176,9 @@ def run_items(items, out: Path, settings, report, workers: int, quiet: bool = Fa
     work = partial(process_unit, out_dir=out, settings=settings)  # a unit: one input, or slices of one series
     try:
         units = series_units(items, settings)
+        if workers > 1 and len(units) > 1:
+            units.sort(key=_unit_bytes, reverse=True)  # largest first: no worker is left alone with a large file at the end
+            _warm(settings)
         # a worker that dies on a unit (the out-of-memory killer, say) costs that unit only: each of its inputs is named
         crashed = lambda unit, why: [error_report(item.display, why) for item in unit]  # noqa: E731
         for entries in batch.run_batch(units, work, workers=workers, crashed=crashed):
@@ -191,6 +195,28 @@ def run_items(items, out: Path, settings, report, workers: int, quiet: bool = Fa
         if bar is not None:
             bar.close()
     return False
+
+
+def _warm(settings) -> None:
+    """Load the header path once, here, so the workers fork with it (see `warm_header_path`).
+    Only a saving: should it fail, each file meets the same problem and reports it."""
+    from radshare.core.pipeline import warm_header_path
+
+    try:
+        warm_header_path(settings)
+    except Exception:  # noqa: BLE001 - named per file by the ordinary path
+        pass
+
+
+def _unit_bytes(unit: list) -> int:
+    """The bytes a unit of work reads (files on disk; zip members count as nothing)."""
+    total = 0
+    for item in unit:
+        try:
+            total += item.path.stat().st_size if item.member is None else 0
+        except OSError:
+            pass  # reported when processed
+    return total
 
 
 def _progress_bar(total: int, quiet: bool):

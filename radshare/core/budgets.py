@@ -83,3 +83,22 @@ def check_inflated_size(compressed: bytes | memoryview, limit: int, what: str) -
         pending = inflater.unconsumed_tail
         if inflater.eof or (not out and not pending):
             return
+
+
+def inflate_within(compressed: bytes | memoryview, limit: int, what: str) -> bytes | None:
+    """A whole raw deflate stream inflated in one pass that stops at `limit` bytes: refused past
+    it, None when the stream is damaged or cut short (the reader then names the damage). Inflating
+    once, instead of counting first and inflating again, halves the reading of a deflated file.
+    ISA-L inflates a quarter faster than zlib, when installed."""
+    try:
+        from isal import isal_zlib as inflating
+    except ImportError:
+        inflating = zlib
+    inflater = inflating.decompressobj(-zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(compressed, limit + 1)
+    except (zlib.error, inflating.error):
+        return None
+    if len(out) > limit:
+        raise OverBudget(f"{what} inflates past the {megabytes(limit)} budget; nothing was written")
+    return out if inflater.eof else None

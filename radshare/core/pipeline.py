@@ -88,6 +88,27 @@ def pseudonymizer_for(settings: Settings):
     return _pseudonymizer(settings.key, settings.date_shift_days)
 
 
+def warm_header_path(settings: Settings) -> None:
+    """Load once, in this process, what de-identifying any header needs: its modules, the
+    profile's tables, the vocabulary and the compiled text patterns (about 0.1 s of CPU). A batch
+    calls it before its worker processes fork, so they inherit all of it instead of each loading
+    its own; the small data set cleaned here is made up and never written."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
+
+    from radshare.core.deid.clean import clean_dataset
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = "2.25.1"
+    ds.PatientName, ds.PatientID, ds.StudyDate = "Doe^Jane", "12345678", "20200102"
+    ds.StudyDescription, ds.InstitutionName = "CT head without contrast", "General Hospital"
+    ds.set_original_encoding(False, True, None)
+    clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))
+
+
 # ---------------------------------------------------------------------------------------------
 # Every image is scanned for burned-in text; the policy file only orders review
 # (data: resources/burned_in_policy.toml).
@@ -225,6 +246,13 @@ def dicom_bytes(ds) -> bytes:
     return part10_bytes(ds)
 
 
+def dicom_pieces(ds) -> list:
+    """The same file as consecutive pieces (see part10.part10_pieces), for writing."""
+    from radshare.core.part10 import part10_pieces
+
+    return part10_pieces(ds)
+
+
 def _token(settings: Settings, *parts: str, length: int = 8) -> str:
     """A short keyed name part, from the same keyed hash as every other pseudonym."""
     return pseudonymizer_for(settings).token("\x1f".join(parts), length=length)
@@ -316,7 +344,7 @@ def _process_dicom(item: InputItem, data: bytes, out_dir: Path, settings: Settin
         report.text_redaction = "earlier run"
         return report
     result = deidentify_dicom(ds, settings, found=found)
-    atomic_write_bytes(target, dicom_bytes(result.dataset))
+    atomic_write_bytes(target, dicom_pieces(result.dataset))
     report.outputs = [str(target)]
     report.actions = result.actions
     report.text_regions = len(result.regions)

@@ -327,11 +327,15 @@ def read_dicom(data: bytes, display: str):
 
     if not data:
         raise InputError(f"{display}: empty file (0 bytes)")
-    check_deflated_size(data, display)
     try:
-        ds = read_usual(data) or pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
+        ds = read_usual(data, display)  # a deflated data set is inflated once, within its budget
+        if ds is None:
+            check_deflated_size(data, display)
+            ds = pydicom.dcmread(io.BytesIO(data), force=sniff(data) == "dicom")
         if getattr(ds, "file_meta", None) is not None:
             follow_read_encoding(ds, _read_implicit(ds))
+    except OverBudget:
+        raise
     except InvalidDicomError:
         raise InputError(f"{display}: not a DICOM file") from None
     except (EOFError, struct.error):

@@ -28,10 +28,11 @@ _HEADER_BYTES = 64
 _MAX_SEGMENTS = 15
 
 
-def frames_hold_only_pixels(fragments: list[bytes], rows: int, columns: int, samples: int, allocated: int,
-                            bit_layout: tuple[int, int, bool] | None) -> bool:
+def frames_hold_only_pixels(fragments: list[bytes | memoryview], rows: int, columns: int, samples: int,
+                            allocated: int, bit_layout: tuple[int, int, bool] | None) -> bool:
     """True when every RLE frame is as described above; `bit_layout` is pixelbits' (Bits Allocated,
-    High Bit, signed), None when no bits lie above High Bit."""
+    High Bit, signed), None when no bits lie above High Bit. Fragments may be views into Pixel
+    Data: each segment is then copied once, with the probe, for the decoder."""
     try:
         import rle.rle as codec  # pylibjpeg-rle
     except ImportError:
@@ -68,11 +69,12 @@ def _bits_above_high_bit(planes: list[memoryview], bit_layout: tuple[int, int, b
     return _cleaned_words(words, *bit_layout) is not None
 
 
-def _segments(codec, fragment: bytes, count: int, pixels: int) -> list[memoryview] | None:
+def _segments(codec, fragment: bytes | memoryview, count: int, pixels: int) -> list[memoryview] | None:
     """The decoded segments of one frame, or None when the frame holds more than its runs."""
     if len(fragment) < _HEADER_BYTES or not 0 < count <= _MAX_SEGMENTS:
         return None
-    header = struct.unpack("<16I", fragment[:_HEADER_BYTES])
+    fragment = memoryview(fragment)  # segments are views: copied only once, with the probe
+    header = struct.unpack_from("<16I", fragment)
     offsets = list(header[1 : 1 + count])
     if header[0] != count or any(header[1 + count :]) or offsets[0] != _HEADER_BYTES:
         return None
@@ -94,20 +96,20 @@ def _segments(codec, fragment: bytes, count: int, pixels: int) -> list[memoryvie
 _PROBE, _PROBE_OUTPUT = b"\x81Z\x81Z", b"Z" * 256
 
 
-def _runs_only(codec, segment: bytes, pixels: int) -> memoryview | None:
+def _runs_only(codec, segment: memoryview, pixels: int) -> memoryview | None:
     """The segment decoded, when its runs make exactly `pixels` bytes and nothing follows them
     but, in a segment of even length, one zero byte of padding (PS3.5 G.3.1); else None.
 
     A decoder ignores a header byte without its data, and no-op headers (80h) make no pixels:
     decoding with _PROBE appended finds the first; runs ending in 80h are checked by decoding
     without their last byte, which must then fall short."""
-    candidates = [segment[:-1], segment] if len(segment) % 2 == 0 and segment.endswith(b"\x00") else [segment]
+    candidates = [segment[:-1], segment] if len(segment) % 2 == 0 and segment[-1] == 0 else [segment]
     for runs in candidates:
-        decoded = _decoded(codec, runs + _PROBE)
+        decoded = _decoded(codec, b"".join((runs, _PROBE)))
         if decoded is None or len(decoded) != pixels + len(_PROBE_OUTPUT) or decoded[pixels:] != _PROBE_OUTPUT:
             continue
-        if runs.endswith(b"\x80"):  # a no-op, or the last byte of a run: decode without it to tell
-            shorter = _decoded(codec, runs[:-1])
+        if runs[-1] == 0x80:  # a no-op, or the last byte of a run: decode without it to tell
+            shorter = _decoded(codec, bytes(runs[:-1]))
             if shorter is not None and len(shorter) == pixels:
                 return None
         return memoryview(decoded)[:pixels]
