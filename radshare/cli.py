@@ -12,6 +12,7 @@ import difflib
 import importlib
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from radshare import __version__
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"radshare: {refusal}", file=sys.stderr)
             return 2
         return _start_gui(argv)
+    warnings.formatwarning = _one_line_warning
     parser, modules = build_parser(only=argv[0] if argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -73,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("radshare: cancelled", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings meant for the user (e.g. an insecure keyring) as one plain line, not Python's
+    file, line number and source line."""
+    return f"radshare: warning: {message}\n"
 
 
 def _refuse_gui_arguments(argv: list[str]) -> str | None:

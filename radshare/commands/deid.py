@@ -158,6 +158,19 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.counts()["error"] == 0 else 1
 
 
+def _why_unchecked() -> str:
+    from radshare.core.redact.settings import OVERRIDES_ENV, overrides_in_force
+
+    try:
+        changed = overrides_in_force()
+    except ValueError:
+        changed = {}
+    if changed:
+        keys = ", ".join(f"{section}.{key}" for section, values in changed.items() for key in (values if isinstance(values, dict) else [""]))
+        return f"text redaction was off, or ran with detector settings changed by {OVERRIDES_ENV}: {keys}"
+    return "text redaction was off"
+
+
 def settle(report, items: list, out: Path, settings) -> None:
     """One output per instance, from its preferred copy (see `radshare.core.duplicates`)."""
     from radshare.core.duplicates import settle_duplicates
@@ -251,7 +264,7 @@ def print_summary(report, out: Path, quiet: bool = False, cancelled: bool = Fals
     if totals["needs_text_review"]:
         lines.append(
             f"  WARNING: {totals['needs_text_review']} images may carry burned-in text that was not redacted "
-            "(text redaction was off): review them before sharing"
+            f"({_why_unchecked()}): review them before sharing"
         )
     from radshare.core.audit import printable
 

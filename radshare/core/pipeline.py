@@ -61,7 +61,28 @@ def settings_for_installation(**overrides) -> Settings:
     settings = Settings(**overrides)
     profile_for(settings)  # fail early, as configuration errors: an unknown profile,
     pseudonymizer_for(settings)  # a date shift of zero days
+    if settings.text_redaction != "off":
+        check_detector_settings()  # ... and detector settings that cannot be read
     return settings
+
+
+def check_detector_settings() -> None:
+    """A broken detector settings file or override stops the run before any file, as a
+    configuration error naming the key; otherwise every image would fail alike."""
+    from radshare.core.redact import settings as detector
+
+    try:
+        detector.current()
+    except detector.SettingsError as exc:
+        raise ConfigError(f"the detector settings cannot be used: {exc}") from None
+
+
+def detector_changed() -> bool:
+    """True when the detector runs with changed settings (RADSHARE_DETECTOR_OVERRIDES): a pass
+    may be off, so what it found is not what the product promises and a person must look."""
+    from radshare.core.redact import settings as detector
+
+    return bool(detector.overrides_in_force())
 
 
 @lru_cache(maxsize=8)
@@ -203,6 +224,7 @@ def deidentify_dicom(
         detector = outcome.detector
     result = clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))  # header, frames, bits, bulk data
     cleaned = detector != "off"
+    weakened = detector not in ("off", "reviewed") and detector_changed()
     if cleaned and "PixelData" in ds:
         ds.BurnedInAnnotation = "NO"
         mark_pixels_cleaned(ds)
@@ -211,7 +233,7 @@ def deidentify_dicom(
         actions=dict(result.actions),
         identifiers=identifiers if identifiers is not None else result.identifiers,
         redaction=outcome,
-        needs_text_review=flagged and not cleaned,
+        needs_text_review=flagged and (not cleaned or weakened),
         detector=detector,
         regions=painted,
     )
@@ -409,6 +431,7 @@ def record_photo_cleaning(report: FileReport, outcome) -> None:
         report.text_regions = len([r for r in outcome.regions if not r.keep])
         report.text_redaction = outcome.detector
         report.identifier_hits = outcome.identifier_hits
+        report.needs_text_review = detector_changed()
     else:
         report.needs_text_review = True
 

@@ -314,14 +314,34 @@ def _from_environment(base: DetectorSettings) -> DetectorSettings:
     return _apply(base, raw, entries=False)
 
 
+def overrides_in_force() -> dict[str, Any]:
+    """The changes in force over the packaged file ({} when none), as sections of keys."""
+    text = os.environ.get(OVERRIDES_ENV)
+    if not text:
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise SettingsError(f"{OVERRIDES_ENV} is not JSON") from None
+    return raw if isinstance(raw, dict) else {"?": raw}
+
+
 _active: DetectorSettings | None = None  # read at first use, not at import (importing reads no files)
 
 
+_active_env: str | None = None  # the override text _active was built with
+_packaged: DetectorSettings | None = None
+
+
 def current() -> DetectorSettings:
-    """The settings in force (the file's, or an override's inside `overridden`)."""
-    global _active
-    if _active is None:
-        _active = _from_environment(load())
+    """The settings in force: the file's, changed by the override in the environment (or by
+    `overridden`); built again when that override changes, so a run never uses stale changes."""
+    global _active, _active_env, _packaged
+    env = os.environ.get(OVERRIDES_ENV)
+    if _active is None or env != _active_env:
+        if _packaged is None:
+            _packaged = load()
+        _active, _active_env = _from_environment(_packaged), env
     return _active
 
 
@@ -332,7 +352,7 @@ def overridden(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
     Nested blocks add to the outer one. Worker processes and subprocesses started inside the
     block see the changes through the environment; values the block changed are restored after it.
     """
-    global _active
+    global _active, _active_env
     before_active, before_env = current(), os.environ.get(OVERRIDES_ENV)
     merged = json.loads(before_env) if before_env else {}
     for name, values in changes.items():
@@ -340,11 +360,11 @@ def overridden(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
             raise SettingsError(f"override of [{name}] must be a dict of values")
         merged.setdefault(name, {}).update(values)
     _active = _apply(before_active, changes, entries=False)
-    os.environ[OVERRIDES_ENV] = json.dumps(merged)
+    os.environ[OVERRIDES_ENV] = _active_env = json.dumps(merged)
     try:
         yield _active
     finally:
-        _active = before_active
+        _active, _active_env = before_active, before_env
         if before_env is None:
             os.environ.pop(OVERRIDES_ENV, None)
         else:
