@@ -698,12 +698,17 @@ def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]
     if not rest.any():
         return False  # a bare line: an arrow's shaft or an edge, not a ruler
     count, labels, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
-    ticks = 0
+    ticks = tick_ink = body_ink = 0
     for i in range(1, count):
         cx, cy, cw, ch, area = stats[i]
         on_bar = cy + ch >= bar - 1 and cy <= bar + 2
         if not on_bar and area > RULER_STRAY:
             return False  # a stroke apart from the bar: a glyph beside the ruler
-        ticks += on_bar and cw <= RULER_TICK_WIDTH
-    # the rest is specks of noise, and speckle touching the bar or a tick
-    return ticks >= RULER_MIN_TICKS
+        if on_bar and cw <= RULER_TICK_WIDTH:
+            ticks, tick_ink = ticks + 1, tick_ink + area
+        elif on_bar and area > RULER_STRAY:
+            body_ink += area
+    # the rest is specks of noise, and speckle touching the bar or a tick; but wide blobs standing
+    # on the "bar" with more ink than the ticks are glyph bodies: the bar was the dense middle row
+    # of small text whose strokes merge, or the edge of a label patch the text is written on
+    return ticks >= RULER_MIN_TICKS and body_ink <= tick_ink

@@ -52,6 +52,8 @@ SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second
 SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
 SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
 
+LUMINANCE_PASS = True  # colour frames: DB also on the luminance (luminance_contrast)
+
 SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at most (0.3 per frame measured)
 
 GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
@@ -230,11 +232,29 @@ def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> li
     return boxes
 
 
+def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
+    """The local contrast of a colour frame's luminance, or None for a grey one (or RGB holding grey).
+
+    The detectors' grey is the brightest channel, which keeps coloured (yellow, green) text bright;
+    but text burned in one neutral grey on a coloured ground (a date on a camera photo) can stand
+    only a few levels off the ground's brightest channel while it stands clear in luminance: the
+    unseen-data probe's faint dates on photos were 5-8 grey levels of spread in the brightest
+    channel and 9-11 in luminance, and DB found all three only there.
+    """
+    if frame.ndim != 3 or not LUMINANCE_PASS:
+        return None
+    rgb = to_grey_and_rgb(frame)[1]
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
+        return None
+    return local_contrast(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+
+
 def _learned_boxes(
-    grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]]
+    grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]], lum_lc: np.ndarray | None = None
 ) -> list[tuple[int, int, int, int]]:
-    """DB on a local-contrast-normalised copy of the frame, turned on strips where labels may stand,
-    and enlarged on crops around faint boxes (the second look).
+    """DB on a local-contrast-normalised copy of the frame (and of its luminance, for colour
+    frames), turned on strips where labels may stand, and enlarged on crops around faint boxes
+    (the second look).
 
     Tall boxes from the upright pass and from the classical `proposals` mark where a vertical
     label may be; turning only those strips (a few % of the frame) instead of the whole frame
@@ -242,6 +262,8 @@ def _learned_boxes(
     """
     rows, cols = grey.shape[:2]
     boxes = [b[:4] for b in dbnet.detect(lc, DB_LONG_SIDE)]  # grey: the network gets it in all three channels
+    if lum_lc is not None:
+        boxes += [b[:4] for b in dbnet.detect(lum_lc, DB_LONG_SIDE)]
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     boxes += _turned_boxes(lc, _strips(tall, rows, cols))
     return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
@@ -369,7 +391,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         proposals = [b for boxes in by_kind.values() for b in boxes]
         one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
-        learned = _learned_boxes(grey, lc, proposals)
+        learned = _learned_boxes(grey, lc, proposals, luminance_contrast(frame))
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
         if VERIFY:  # before growth, which would blur what each test found
