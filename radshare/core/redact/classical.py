@@ -71,6 +71,7 @@ BAND_MIN_WIDTH = 30  # px: shorter is a caliper pair or a short word that other 
 BAND_END_GAP = 2.0  # glyph heights without a pixel of the value that end the line
 SMALL_WORD_SIDE = (4, 8)  # px across a blob that may be a short word of 8-10 px text
 SMALL_WORD_FILL = 0.3  # share of its box such a blob fills at least
+SMALL_WORD_LONG = 8  # times as long as across, at most (a whole 8 px ID whose glyphs touch: 31 x 6 px)
 
 
 def background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -329,7 +330,7 @@ def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, componen
 
 def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, components=None) -> list[tuple[int, int, int, int]]:
     """Single blobs shaped like a short word of 8-10 px text whose glyphs touch: 4-8 px across,
-    1.8 to 5 times as long, a third filled or more.
+    1.8 to SMALL_WORD_LONG times as long, a third filled or more.
 
     The line tests reject them (one blob, too short for a word blob), and so do calipers,
     dots and ruler bars: they are not proposals, only places worth a closer look.
@@ -341,7 +342,7 @@ def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, comp
     for comps, _labels in components:
         for x, y, w, h, area, _label in comps:
             short, long_ = min(w, h), max(w, h)
-            if SMALL_WORD_SIDE[0] <= short <= SMALL_WORD_SIDE[1] and 1.8 * short <= long_ <= 5 * short \
+            if SMALL_WORD_SIDE[0] <= short <= SMALL_WORD_SIDE[1] and 1.8 * short <= long_ <= SMALL_WORD_LONG * short \
                     and area >= SMALL_WORD_FILL * w * h:
                 found.append((x, y, w, h))
     return found

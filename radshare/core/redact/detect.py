@@ -52,9 +52,13 @@ SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second
 SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
 SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
 
+UNSEEN_LOOKS = True  # also look again, enlarged, at upright classical proposals DB did not find (_second_look_regions)
+TURNED_LOOKS = True  # turned strips looked at again enlarged where the tall candidate is not yet covered
+TURNED_LOOK_BUDGET = 0.25  # network input area for those, as a share of the frame (one 13 px label 115 px long: 0.18)
 LUMINANCE_PASS = True  # colour frames: DB also on the luminance (luminance_contrast)
 
 SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at most (0.3 per frame measured)
+SMALL_WORD_SCALES = (2, 3)  # their enlargements: DB found a whole 8 px serif ID (6 px of ink) only at 3x, an 8 px "16cm" only at 2x
 
 GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
 GROUND_STEP = 40  # grey levels between the ground under a box and past its end that count as a change
@@ -131,8 +135,11 @@ def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -
     return [(x, y, x + w, y + h) for x, y, w, h, _ in merged]
 
 
-def _turned_boxes(image: np.ndarray, strips: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """DB on each strip turned 90 degrees counter-clockwise; boxes mapped back, only tall ones kept.
+def _turned_boxes(
+    image: np.ndarray, strips: list[tuple[int, int, int, int]], scale: int = 1
+) -> list[tuple[int, int, int, int]]:
+    """DB on each strip turned 90 degrees counter-clockwise (enlarged `scale` times); boxes
+    mapped back, only tall ones kept.
 
     Turned, a vertical label reads as a line, which DB finds far better than upright. Wide
     boxes found this way are upright things seen sideways (rulers, dotted lines), not labels:
@@ -141,13 +148,28 @@ def _turned_boxes(image: np.ndarray, strips: list[tuple[int, int, int, int]]) ->
     boxes = []
     for x0, y0, x1, y1 in strips:
         crop = np.ascontiguousarray(np.rot90(image[y0:y1, x0:x1]))  # (r, c) -> (w-1-c, r)
+        if scale != 1:
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         width = x1 - x0
         for x, y, w, h, _ in dbnet.detect_native(crop):
+            x, y = x // scale, y // scale
+            w, h = -(-w // scale), -(-h // scale)
             # turned pixel (xr, yr) came from (x = width-1-yr, y = xr) of the strip
-            box = (x0 + width - (y + h), y0 + x, h, w)
+            box = (max(x0, x0 + width - (y + h)), y0 + x, h, w)
             if box[3] >= box[2]:
                 boxes.append(box)
     return boxes
+
+
+def _within_budget(regions: list[tuple[int, int, int, int]], allowed: float) -> list[tuple[int, int, int, int]]:
+    """The smallest regions (x0, y0, x1, y1) whose area adds up to at most `allowed` px."""
+    chosen, used = [], 0
+    for region in sorted(regions, key=lambda r: (r[2] - r[0]) * (r[3] - r[1])):
+        area = (region[2] - region[0]) * (region[3] - region[1])
+        if used + area <= allowed:
+            chosen.append(region)
+            used += area
+    return chosen
 
 
 def _around(box: tuple[int, int, int, int], rows: int, cols: int) -> tuple[int, int, int, int]:
@@ -192,28 +214,42 @@ def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     return out
 
 
-def _second_look_regions(grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Regions (x0, y0, x1, y1) around faint upright found boxes, overlaps merged, within the budget.
+def _uncovered(proposals: list[tuple[int, int, int, int]], found: list[tuple[int, int, int, int]],
+               rows: int, cols: int) -> list[tuple[int, int, int, int]]:
+    """The `proposals` less than half covered by `found` boxes."""
+    covered = np.zeros((rows, cols), bool)
+    for x, y, w, h in found:
+        covered[y : y + h, x : x + w] = True
+    return [b for b in proposals if covered[b[1] : b[1] + b[3], b[0] : b[0] + b[2]].mean() < 0.5]
+
+
+def _second_look_regions(
+    grey: np.ndarray, boxes: list[tuple[int, int, int, int]], unseen: list[tuple[int, int, int, int]] = ()
+) -> list[tuple[int, int, int, int]]:
+    """Regions (x0, y0, x1, y1) around faint upright found boxes, and around the upright classical
+    proposals DB did not find (`unseen`), overlaps merged, within the budget.
 
     Merged, the pieces a faint line was found in become one crop holding the whole line. The
     budget (network input area, as a share of the frame) keeps a frame full of labels within
     the time target; small regions go first, as the enlargement helps small text most.
+
+    The classical pieces DB missed at the frame's scale are not always faint: 14 px serif text
+    on an MR's gyri (a frame shrunk to the network's 512 px), or 8-10 px text at full contrast,
+    were proposed by the classical pass in pieces and found whole by DB only enlarged.
     """
     rows, cols = grey.shape[:2]
     faint = [b for b in boxes if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b) and _is_faint(grey, b)]
+    faint += [b for b in unseen if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b)] if UNSEEN_LOOKS else []
     grown = [_around(b, rows, cols) for b in faint]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
-    regions, used = [], 0
     allowed = SECOND_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2
-    for x, y, w, h, _ in sorted(merged, key=lambda b: b[2] * b[3]):
-        if used + w * h <= allowed:
-            regions.append((x, y, x + w, y + h))
-            used += w * h
-    return regions
+    return _within_budget([(x, y, x + w, y + h) for x, y, w, h, _ in merged], allowed)
 
 
-def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """DB on each region of the contrast-normalised frame enlarged SECOND_LOOK_SCALE times; boxes mapped back.
+def _second_look(
+    lc: np.ndarray, regions: list[tuple[int, int, int, int]], scale: int = SECOND_LOOK_SCALE
+) -> list[tuple[int, int, int, int]]:
+    """DB on each region of the contrast-normalised frame enlarged `scale` times; boxes mapped back.
 
     At the frame's own scale DB finds faint lines in pieces (the glyphs where the ground is
     darkest) and 8-12 px text is at the bottom of what it was trained on: enlarged, and seen in
@@ -221,7 +257,6 @@ def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> li
     from boxes already found, so the network confirms or extends, it does not search (upright
     crops only: tall boxes are already turned in the strip pass).
     """
-    scale = SECOND_LOOK_SCALE
     boxes = []
     for x0, y0, x1, y1 in regions:
         crop = cv2.resize(lc[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
@@ -265,8 +300,15 @@ def _learned_boxes(
     if lum_lc is not None:
         boxes += [b[:4] for b in dbnet.detect(lum_lc, DB_LONG_SIDE)]
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
-    boxes += _turned_boxes(lc, _strips(tall, rows, cols))
-    return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
+    strips = _strips(tall, rows, cols)
+    turned = _turned_boxes(lc, strips)
+    if TURNED_LOOKS:  # the strips again, enlarged, where a tall candidate's label is not yet found whole
+        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE], turned, rows, cols), rows, cols)
+        turned += _turned_boxes(lc, _within_budget(open_, TURNED_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2),
+                                SECOND_LOOK_SCALE)
+    boxes += turned
+    unseen = _uncovered([b for b in proposals if not _is_tall(b)], boxes, rows, cols)
+    return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals), unseen))
 
 
 def _small_word_regions(
@@ -393,7 +435,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         lc = local_contrast(grey)
         learned = _learned_boxes(grey, lc, proposals, luminance_contrast(frame))
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
-        learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
+        small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
+        learned += [b for scale in SMALL_WORD_SCALES for b in _second_look(lc, small_words, scale)]
         if VERIFY:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey)
