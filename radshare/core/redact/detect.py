@@ -55,6 +55,12 @@ SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second loo
 UNSEEN_LOOKS = True  # also look again, enlarged, at upright classical proposals DB did not find (_second_look_regions)
 TURNED_LOOKS = True  # turned strips looked at again enlarged where the tall candidate is not yet covered
 TURNED_LOOK_BUDGET = 0.25  # network input area for those, as a share of the frame (one 13 px label 115 px long: 0.18)
+SMALL_FRAME_PASS = True  # small frames: DB also on the whole frame enlarged (_enlarged_boxes)
+SMALL_FRAME_MAX_SIDE = 384  # px: frames up to this long side get it (MR, NM, US crops)
+SMALL_FRAME_LONG_SIDE = 768  # network input long side for it: 3x a 256 px frame (4x found 3 of the probe's
+                             # 8 px labels on a CR, 3x 2 of 3; 3x costs +90 ms per frame, 4x +180 ms)
+SMALL_FRAME_THICK = 12  # px: its boxes are kept only this thin (small text: 8 px labels gave 8-10 px boxes, gyri rows 15-19 px)
+SMALL_FRAME_LINE = 2.0  # its boxes are kept only this many times as long as thick, at least (a line of glyphs)
 LUMINANCE_PASS = True  # colour frames: DB also on the luminance (luminance_contrast)
 
 SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at most (0.3 per frame measured)
@@ -284,6 +290,41 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
     return local_contrast(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
+def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """DB on the whole of a small frame enlarged to SMALL_FRAME_LONG_SIDE px: the thin line-shaped
+    boxes apart from everything `found` (the main pass) holds; none for larger frames.
+
+    The main pass enlarges a 256 px frame only twice, and 8 px text (5-6 px of ink) is then
+    still below what DB was trained on; at 3-4 times DB finds it, also where it touches a bright
+    line of the anatomy and no classical proposal marks it for a second look (the unseen-data
+    probe's 8 px labels on a CR's ribs). No cheap cue told those tiles from the rest (the share
+    of inked pixels was the same as the noise's), so the whole frame is looked at.
+
+    Only thin line-shaped boxes apart from the main pass's (by their own thickness) are kept:
+    enlarged, a texture (an MR phantom's periodic pattern, gyri) breaks into boxes of every size,
+    which added to the main pass's own no longer read as one texture to verify.without_textures
+    (the probe's text-free MR phantom painted 0.2% -> 21%, a 384 px gyri head 43%).
+    """
+    rows, cols = lc.shape[:2]
+    if not SMALL_FRAME_PASS or max(rows, cols) > SMALL_FRAME_MAX_SIDE:
+        return []
+    enlarged = [b[:4] for b in dbnet.detect(lc, SMALL_FRAME_LONG_SIDE)]
+    lines = [b for b in enlarged
+             if min(b[2], b[3]) <= SMALL_FRAME_THICK and max(b[2], b[3]) >= SMALL_FRAME_LINE * min(b[2], b[3])]
+    return [b for b in lines if not any(_touches(_grown_by_thickness(b), f) for f in found)]
+
+
+def _grown_by_thickness(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """`box` grown by its own thickness on every side."""
+    x, y, w, h = box
+    t = min(w, h)
+    return (x - t, y - t, w + 2 * t, h + 2 * t)
+
+
+def _touches(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
 def _learned_boxes(
     grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]], lum_lc: np.ndarray | None = None
 ) -> list[tuple[int, int, int, int]]:
@@ -299,6 +340,7 @@ def _learned_boxes(
     boxes = [b[:4] for b in dbnet.detect(lc, DB_LONG_SIDE)]  # grey: the network gets it in all three channels
     if lum_lc is not None:
         boxes += [b[:4] for b in dbnet.detect(lum_lc, DB_LONG_SIDE)]
+    boxes += _enlarged_boxes(lc, boxes)
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     strips = _strips(tall, rows, cols)
     turned = _turned_boxes(lc, strips)
