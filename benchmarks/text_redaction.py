@@ -29,6 +29,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -40,6 +41,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from radshare.core.redact.detect import detect_text  # noqa: E402
+from radshare.core.redact.settings import overridden  # noqa: E402
 from tests.fixtures.anatomy import make_text_free_set  # noqa: E402
 from tests.fixtures.legibility import still_legible  # noqa: E402
 from tests.fixtures.textimages import coverage, jpeg_copy, make_set  # noqa: E402
@@ -165,7 +167,6 @@ def realworld(boxes_of) -> None:
 def speed(count: int, seed: int) -> None:
     """ms per image with the anatomy checks on, off, and pytesseract, interleaved image by image so
     the load of a shared machine falls on all three alike; ratios are the figures to compare."""
-    from radshare.core.redact import detect
     from radshare.core.redact.pixels import to_uint8
 
     images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
@@ -177,10 +178,9 @@ def speed(count: int, seed: int) -> None:
             if name == "pytesseract":
                 pytesseract_boxes(image)
             else:
-                detect.VERIFY = name == "checks on"
-                radshare_boxes(image)
+                with overridden(passes={"verify": name == "checks on"}):
+                    radshare_boxes(image)
             spent[name] += time.perf_counter() - start
-    detect.VERIFY = True
     print(f"\nms per image, interleaved over {len(images)} images (both generators and text-free, seed {seed}):")
     for name, seconds in spent.items():
         print(f"  {name:<12} {1000 * seconds / len(images):6.0f}  ({seconds / spent['checks off']:.2f}x checks off, "
@@ -191,7 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
     parser.add_argument("--count", type=int, help="images per seed and generator (default 200, --quick 30)")
-    parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (detect.VERIFY off), for a before/after")
+    parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (passes.verify off in resources/detector_settings.toml), for a before/after")
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 13, 31])
     parser.add_argument("--jpeg", action="store_true", help=f"also measure after a JPEG q={JPEG_QUALITY} round trip")
     parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
@@ -199,11 +199,12 @@ def main() -> None:
     parser.add_argument("--realworld", action="store_true", help="only the real-world text-free images")
     parser.add_argument("--speed", action="store_true", help="only ms per image, checks on/off and pytesseract interleaved")
     args = parser.parse_args()
-    count = args.count or (30 if args.quick else 200)
-    if args.no_verify:
-        from radshare.core.redact import detect
+    with overridden(passes={"verify": False}) if args.no_verify else nullcontext():
+        run(args)
 
-        detect.VERIFY = False
+
+def run(args: argparse.Namespace) -> None:
+    count = args.count or (30 if args.quick else 200)
     radshare_boxes(np.zeros((64, 64), np.uint8))  # load the model outside the timing
     if args.realworld:
         realworld(radshare_boxes)

@@ -3,10 +3,12 @@
 Each target's form is built from the fields its plugin declares (`account_fields`: URL, text,
 password, choice, path). The secret field goes to the keyring through `AccountStore`; when only a
 non-system keyring is available the user is warned and asked before anything is stored. Targets
-with browser sign-in (`oauth = True`, e.g. Mastodon) get "Sign in with the browser…": the app
-registers itself on the server, opens the authorization page, receives the code on a loopback
-address (127.0.0.1) and exchanges it for a token, all in a worker; "I have a code…" does the same
-with a code the user pastes. Verification (`verify()`) also runs in a worker.
+that declare browser sign-in (`Features.browser_sign_in`, e.g. Mastodon; a third-party uploader
+the same way) get "Sign in with the browser…": the plugin's `oauth_begin` registers the app on
+the server and names the authorization page, the app opens it, receives the code on a loopback
+address (127.0.0.1) and hands it to the plugin's `oauth_finish` for a token, all in a worker;
+"I have a code…" does the same with a code the user pastes. Verification (`verify()`) also runs
+in a worker. Nothing here depends on which plugin it is: only on what the plugin declares.
 """
 
 from __future__ import annotations
@@ -21,17 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from radshare.gui.workers import Worker, WorkerPool, dialog_pool
+from radshare.uploaders.base import Identity, Uploader, UploaderProtocol, UploadError
 
-WORKER_IMPORTS = ("radshare.uploaders.mastodon", "radshare.uploaders.bluesky", "radshare.uploaders.oauth",
-                  "mastodon", "atproto", "requests")
+#: RadShare's own module the sign-in work imports, loaded on the UI thread first (gui/qtcompat.py).
+WORKER_IMPORTS = ("radshare.uploaders.oauth",)
 
 
 def _explain(exc: BaseException) -> str:
-    explain = getattr(exc, "explain", None)
-    return explain() if callable(explain) else (str(exc) or type(exc).__name__)
+    """The one explanation every target's errors share (`UploadError.explain`), else the text."""
+    return exc.explain() if isinstance(exc, UploadError) else (str(exc) or type(exc).__name__)
 
 
-def verify_account(uploader: Any, progress=None, cancel=None) -> Any:
+def offers_browser_sign_in(cls: type[UploaderProtocol]) -> bool:
+    """The plugin declares browser sign-in (`Features.browser_sign_in`)."""
+    return cls.features.browser_sign_in
+
+
+def verify_account(uploader: UploaderProtocol, progress=None, cancel=None) -> Identity:
     """`uploader.verify()`, explained as every target's errors are; the uploader is closed after."""
     from radshare.uploaders.base import close_uploader
 
@@ -43,7 +51,7 @@ def verify_account(uploader: Any, progress=None, cancel=None) -> Any:
         close_uploader(uploader)
 
 
-def browser_sign_in(cls: Any, settings: dict[str, str], open_url, progress=None, cancel=None) -> str:
+def browser_sign_in(cls: type[Uploader], settings: dict[str, str], open_url, progress=None, cancel=None) -> str:
     """Loopback authorization-code flow; returns the secret. `open_url` is called on this thread
     with the page to show (the dialog passes a signal emit, so the browser opens from the UI)."""
     from radshare.uploaders.oauth import LoopbackReceiver, new_state
@@ -61,7 +69,7 @@ def browser_sign_in(cls: Any, settings: dict[str, str], open_url, progress=None,
         raise RuntimeError(_explain(exc)) from None
 
 
-def code_sign_in_begin(cls: Any, settings: dict[str, str], progress=None, cancel=None) -> tuple[str, dict]:
+def code_sign_in_begin(cls: type[Uploader], settings: dict[str, str], progress=None, cancel=None) -> tuple[str, dict]:
     from radshare.uploaders.oauth import OOB_REDIRECT, new_state
 
     try:
@@ -70,7 +78,7 @@ def code_sign_in_begin(cls: Any, settings: dict[str, str], progress=None, cancel
         raise RuntimeError(_explain(exc)) from None
 
 
-def code_sign_in_finish(cls: Any, settings: dict[str, str], context: dict, code: str, progress=None, cancel=None) -> str:
+def code_sign_in_finish(cls: type[Uploader], settings: dict[str, str], context: dict, code: str, progress=None, cancel=None) -> str:
     try:
         return cls.oauth_finish(settings, context, code)
     except Exception as exc:
@@ -148,7 +156,7 @@ class AccountEditor(QDialog):
                 browse = QPushButton("Browse…")
                 browse.clicked.connect(lambda _c=False, e=editor: e.setText(QFileDialog.getExistingDirectory(self) or e.text()))
                 row.addWidget(browse)
-            if field.secret and getattr(cls, "oauth", False):
+            if field.secret and offers_browser_sign_in(cls):
                 row = QHBoxLayout()
                 row.addWidget(editor, 1)
                 self.browser_button = QPushButton("Sign in with the browser…")
@@ -195,18 +203,23 @@ class AccountEditor(QDialog):
         self.pool.start(worker)
         return worker
 
+    def _missing_before_sign_in(self, settings: dict[str, str]) -> bool:
+        """Say which required fields sign-in needs first (the server's address, for example)."""
+        missing = [f.label for f in self.cls().account_fields if f.required and not f.secret and not settings.get(f.name)]
+        if missing:
+            self.status.setText(f"Fill in {', '.join(missing)} first.")
+        return bool(missing)
+
     def sign_in_with_browser(self) -> Worker | None:
         settings, _ = self.values()
-        if not settings.get("url"):
-            self.status.setText("Enter the server's address first.")
+        if self._missing_before_sign_in(settings):
             return None
         self.status.setText("Opening the browser: approve RadShare there, then come back here.")
         return self._start(Worker(browser_sign_in, self.cls(), settings, self.open_url_requested.emit), self._on_secret)
 
     def sign_in_with_code(self) -> Worker | None:
         settings, _ = self.values()
-        if not settings.get("url"):
-            self.status.setText("Enter the server's address first.")
+        if self._missing_before_sign_in(settings):
             return None
         self.status.setText("Registering RadShare with the server…")
         return self._start(Worker(code_sign_in_begin, self.cls(), settings), self._on_code_page)
@@ -286,7 +299,7 @@ class AccountsDialog(QDialog):
         layout.addWidget(self.table, 1)
         self.keyring = QLabel("")
         self.keyring.setWordWrap(True)
-        self.keyring.setStyleSheet("color: #c89b3c;")
+        self.keyring.setObjectName("warning")  # the theme's warning colour, readable in both themes
         layout.addWidget(self.keyring)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -313,7 +326,7 @@ class AccountsDialog(QDialog):
                 self.keyring.setText(status.warning)
         except Exception as exc:
             self.keyring.setText(str(exc))
-        for problem in getattr(self.registry, "problems", []):
+        for problem in self.registry.problems:
             self.status.setText(f"Uploader {problem.name} is unavailable: {problem.reason}")
 
     def refresh(self) -> None:

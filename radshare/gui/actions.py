@@ -39,8 +39,7 @@ def build_actions(window) -> None:
     a(w, "open", "&Open\u2026", "open", QKeySequence.Open, w.choose_files, "Open DICOM files, photos or zip archives")
     a(w, "open_folder", "Open &folder\u2026", "open", "Ctrl+Shift+O", w.choose_folder, "Open every image in a folder")
     a(w, "export", "&Export\u2026", "export", "Ctrl+E", w.exporter.show_dialog, "Export de-identified images")
-    if w.composer_available:
-        a(w, "post", "&Post\u2026", "post", "Ctrl+Shift+P", w.open_composer, "Post de-identified images")
+    a(w, "post", "&Post\u2026", "post", "Ctrl+Shift+P", w.open_composer, "Post de-identified images")
     a(w, "settings", "&Settings\u2026", "settings", QKeySequence.Preferences if not QKeySequence(QKeySequence.Preferences).isEmpty() else "Ctrl+,", w.show_settings)
     a(w, "quit", "&Quit", None, QKeySequence.Quit, w.close)
     undo = w.undo_group.createUndoAction(w, "&Undo")

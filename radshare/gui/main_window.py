@@ -86,7 +86,6 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         self.current: ImageState | None = None
         self.undo_group = QUndoGroup(self)
         self.actions: dict = {}
-        self.composer_available = services.composer_available()
         self.loading: Worker | None = None
         self._load_counts = [0, 0]
         self._closing = False

@@ -102,6 +102,10 @@ class ReviewController(QObject):
         state = self.state
         if state is None or self.worker is not None:
             return
+        status = services.detection_status()
+        if not status.ok:  # the shortcut too: say why instead of running a detector that is not there
+            self.window.status_label.setText(status.reason)
+            return
         self._paused_at = None
         self._start([state], self._mode(explicit=True))
 

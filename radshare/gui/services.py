@@ -3,12 +3,16 @@
 Nothing here touches Qt: each function is what the CLI could do through the same core modules,
 called with their real signatures. Core modules are imported when first used, so the window
 opens quickly; none of them is optional, and a failure is reported, never papered over.
+`detection_status()`, `redaction_status()` and `composer_status()` say whether a part can run
+here, asking core itself (an import attempt and the detector's own `available()`), and if not,
+why: the app disables that part and shows the reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -129,6 +133,21 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def add_to_vocabulary(word: str) -> tuple[str | None, str]:
+    """Add one word to the user's personal vocabulary, only ever on their request (the
+    de-identification panel, the composer's held-back words): (the word as stored, "") or
+    (None, why it was not added)."""
+    from radshare.core.deid.vocabulary import add_personal_word
+    from radshare.core.errors import ConfigError
+
+    if not word.strip():
+        return None, ""
+    try:
+        return add_personal_word(word.strip()), ""
+    except (ConfigError, OSError) as exc:
+        return None, f"The word could not be added: {exc}"
+
+
 # --- burned-in text ------------------------------------------------------------------------
 
 
@@ -192,28 +211,102 @@ def tesseract_version() -> str:
         return "not found"
 
 
-def redaction_available() -> bool:
-    import importlib.util
+# --- what this installation can do ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a part of RadShare can run in this installation, and if not, why (product words)."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+_STATUS: dict[str, Availability] = {}
+_STATUS_LOCK = threading.Lock()
+
+
+def _cached(name: str, check: Callable[[], Availability]) -> Availability:
+    """`check()` once per process: what is installed does not change while the app runs."""
+    with _STATUS_LOCK:
+        if name not in _STATUS:
+            _STATUS[name] = check()
+        return _STATUS[name]
+
+
+def forget_availability() -> None:
+    """Ask again next time (tests change what is installed)."""
+    with _STATUS_LOCK:
+        _STATUS.clear()
+
+
+def _imports(*modules: str) -> str:
+    """"" when every module imports, else why the first one cannot (an import is the honest check:
+    a module file can be present while a library it needs is missing)."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - any failure to load is the answer
+            return f"{module.rsplit('.', 1)[-1]} cannot load ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def _detection() -> Availability:
+    failed = _imports("radshare.core.redact.detect", "radshare.core.redact.ocr")
+    if failed:
+        return Availability(False, f"Text detection is not available in this installation: {failed}.")
+    from radshare.core.redact import dbnet
+
+    if not dbnet.available():  # the learned detector: onnxruntime and its model file
+        missing = _imports("onnxruntime") or "the text detector's model file is missing from resources/models"
+        return Availability(False, f"Text detection is not available in this installation: {missing}.")
+    from radshare.core.redact.ocr import engine_version
 
     try:
-        return importlib.util.find_spec("radshare.core.redact.apply") is not None
-    except (ImportError, ValueError):
-        return False
+        engine_version()
+    except Exception as exc:  # noqa: BLE001 - no OCR engine: found text could not be read
+        return Availability(False, "Text detection is not available in this installation: the OCR engine "
+                                   f"(tesseract) cannot start ({type(exc).__name__}).")
+    return Availability(True)
+
+
+def detection_status() -> Availability:
+    """Whether Detect can run: the detector and OCR modules load, the learned detector (onnxruntime
+    and its model file, `dbnet.available()`) and the OCR engine are present."""
+    return _cached("detection", _detection)
+
+
+def redaction_status() -> Availability:
+    """Whether text regions can be painted out (the export preview): the painting modules load."""
+    def check() -> Availability:
+        failed = _imports("radshare.core.redact.apply", "radshare.core.shareable")
+        return Availability(not failed, f"Painting out text is not available in this installation: {failed}." if failed else "")
+
+    return _cached("redaction", check)
+
+
+def composer_status() -> Availability:
+    """Whether the Post dialog can open: it and the uploader modules it needs load."""
+    def check() -> Availability:
+        failed = _imports("radshare.gui.composer", "radshare.uploaders.accounts", "radshare.uploaders.registry",
+                          "radshare.uploaders.gate")
+        return Availability(not failed, f"Posting is not available in this installation: {failed}." if failed else "")
+
+    return _cached("composer", check)
 
 
 def detection_available() -> bool:
-    import importlib.util
+    return detection_status().ok
 
-    try:
-        return importlib.util.find_spec("radshare.core.redact.detect") is not None
-    except (ImportError, ValueError):
-        return False
+
+def redaction_available() -> bool:
+    return redaction_status().ok
 
 
 def composer_available() -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("radshare.gui.composer") is not None
-    except (ImportError, ValueError):
-        return False
+    return composer_status().ok

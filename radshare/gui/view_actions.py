@@ -62,8 +62,9 @@ class ViewActions:
             self.canvas.fit()
 
     def set_preview(self, on: bool) -> None:
-        if on and not services.redaction_available():
-            self.status_label.setText("The export preview needs the redaction module, which this installation lacks.")
+        status = services.redaction_status()
+        if on and not status.ok:
+            self.status_label.setText(f"The export preview cannot paint out text. {status.reason}")
         self.canvas.preview = on
         self.canvas.update()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from radshare.gui import icons
+from radshare.gui import icons, services
 
 
 class DialogActions:
@@ -66,7 +66,10 @@ class DialogActions:
         self.log_panel.scroll_to_newest()
 
     def open_composer(self) -> None:
-        if not self.composer_available:
+        status = services.composer_status()  # an import attempt, made when Post is first asked for
+        if not status.ok:
+            self.status_label.setText(status.reason)
+            self.log_panel.problem(status.reason)
             return
         from radshare.gui.composer import ComposerDialog
 

@@ -103,6 +103,10 @@ class Features:
     - `live_limits`: the uploader's `fetch_limits()` asks the server for its current `Limits`.
     - `withdraw`: the uploader implements `withdraw` (delete the post and its media);
       `withdraw_note` says, in product words, what withdrawal does on this service.
+    - `browser_sign_in`: the account's secret can be obtained by signing in in the browser
+      (OAuth 2.0 authorization code, RFC 8252): the uploader implements the class methods
+      `oauth_begin` and `oauth_finish`, and the Accounts dialog offers "Sign in with the browser…"
+      and "I have a code…" beside the secret field.
     """
 
     drafts: bool = False
@@ -118,6 +122,7 @@ class Features:
     schedule_minimum: timedelta | None = None
     text_length: Callable[[str], int] = _characters
     live_limits: bool = False
+    browser_sign_in: bool = False
 
     def visibility_label(self, name: str) -> str:
         return self.visibility_labels.get(name, name.capitalize())
@@ -397,6 +402,23 @@ class Uploader:
         copy. Failures are the `UploadError` family; the ledger keeps the post pending.
         """
         raise Rejected(f"{self.display_name or self.id} cannot withdraw posts")
+
+    @classmethod
+    def oauth_begin(cls, settings: Mapping[str, str], redirect_uri: str, state: str) -> tuple[str, dict[str, str]]:
+        """Browser sign-in, first step (plugins that set `features.browser_sign_in` implement it).
+
+        Register the app with the service if it needs that, and return the authorization page to
+        open in the browser (carrying `redirect_uri` and `state`) and whatever `oauth_finish`
+        needs (non-secret to the user: client id and secret of the app registration, the redirect).
+        `redirect_uri` is a loopback address (`http://127.0.0.1:PORT/callback`) or, when the user
+        pastes the code instead, `radshare.uploaders.oauth.OOB_REDIRECT`.
+        """
+        raise Rejected(f"{cls.display_name or cls.id} has no browser sign-in")
+
+    @classmethod
+    def oauth_finish(cls, settings: Mapping[str, str], context: dict[str, str], code: str) -> str:
+        """Browser sign-in, second step: exchange the authorization `code` for the account's secret."""
+        raise Rejected(f"{cls.display_name or cls.id} has no browser sign-in")
 
     # helpers for subclasses
     def _require_valid(self, post: Post) -> None:

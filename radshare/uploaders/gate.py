@@ -12,14 +12,19 @@ and for the post as a whole:
   identifiers, no identifier pattern, and only words its vocabulary knows (or the sharer's own).
 
 Problems name the field and the category of identifier found ("caption: name"), never the value.
-The identifiers themselves come from the original headers and are never sent or logged.
+The identifiers themselves come from the original headers and are never sent or logged. Only
+for the sharer's own screen, a problem also carries the words the vocabulary did not know
+(`GateProblem.words`), so the composer can say which word to reword: they are left out of the
+message, of `repr` and of every error text.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from radshare.core.deid.text import WORD, deidentify_text
 from radshare.core.deid.text import find_identifiers as core_find_identifiers
 from radshare.core.errors import RadShareError
 from radshare.core.model import Identifiers
@@ -45,6 +50,10 @@ class GateProblem:
     code: str  # no_images | not_deidentified | text_not_reviewed | alt_missing | right_to_share | identifier_in_text
     message: str
     image: int | None = None  # 1-based image number, when the problem is about one image
+    #: identifier_in_text: which text ("the caption", "the alt text of image 2") and the words in it
+    #: the vocabulary does not know. Shown to the sharer only; never in `message`, logs or errors.
+    where: str = field(default="", compare=False)
+    words: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
 class GateRefused(RadShareError):
@@ -97,8 +106,9 @@ def check_post(
     for label, text, number in _texts(post):
         categories = find_identifiers(text, combined)
         if categories:
+            words = unknown_words(text, combined) if _LABELS[WORD] in categories else ()
             problems.append(
-                GateProblem("identifier_in_text", f"{label} contains {_describe(categories)}", number)
+                GateProblem("identifier_in_text", f"{label} contains {_describe(categories)}", number, label, words)
             )
     return problems
 
@@ -133,8 +143,9 @@ def _texts(post: Post) -> list[tuple[str, str, int | None]]:
 # Identifier matching: the core free-text de-identifier, the one used for every text that leaves
 # --------------------------------------------------------------------------------------------
 
-_LABELS = {"id": "ID", "other": "personal detail", "word": "words RadShare does not know (possibly a name: "
-           "reword, or add a safe word to your vocabulary)"}
+#: How a problem names unknown words (the composer, which names the words themselves, shortens it).
+UNKNOWN_WORDS = "words RadShare does not know (possibly a name: reword, or add a safe word to your vocabulary)"
+_LABELS = {"id": "ID", "other": "personal detail", "word": UNKNOWN_WORDS}
 
 
 def find_identifiers(text: str, identifiers: Identifiers) -> list[str]:
@@ -144,3 +155,17 @@ def find_identifiers(text: str, identifiers: Identifiers) -> list[str]:
     Its errors are not caught: a text that cannot be checked holds the post back.
     """
     return [_LABELS.get(category, category) for category in core_find_identifiers(text, identifiers)]
+
+
+_WORD_PIECE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def unknown_words(text: str, identifiers: Identifiers) -> tuple[str, ...]:
+    """The words of `text` the vocabulary does not know, in order, once each (the record's own
+    identifiers are not among them: they are named by category only).
+
+    For the sharer's screen, so they know what to reword; never for a log, an error or a report.
+    """
+    spans = deidentify_text(text, identifiers).spans
+    parts = [text[start:end] for start, end, category in spans if category == WORD]
+    return tuple(dict.fromkeys(word for part in parts for word in _WORD_PIECE.findall(part)))

@@ -112,14 +112,12 @@ class MastodonUploader(Uploader):
         schedule_minimum=MIN_SCHEDULE,  # no drafts, but posts can be scheduled this far ahead
         text_length=count_characters,
         live_limits=True,
+        browser_sign_in=True,  # oauth_begin / oauth_finish below
         withdraw=True,
         withdraw_note="The status is deleted with its media (servers older than Mastodon 4.4 keep the media "
                       "for about a day, until their own clean-up). Servers that already received the status are "
                       "told to delete it too; Mastodon cannot force them.",
     )
-    #: An account authorizes in the browser (`oauth_begin` / `oauth_finish`); the GUI offers it.
-    oauth = True
-
     @classmethod
     def oauth_begin(cls, settings: dict[str, str], redirect_uri: str, state: str) -> tuple[str, dict[str, str]]:
         """Register RadShare on the server; returns the page to open and what `oauth_finish` needs."""

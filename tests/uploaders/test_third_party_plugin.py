@@ -115,3 +115,42 @@ def test_the_composer_offers_the_plugins_visibility_choices_and_posts_the_one_ch
         qtbot.mouseClick(dialog.post_button, Qt.LeftButton)
     sent = json.loads(next(inbox.iterdir()).read_text())
     assert sent["visibility"] == "only-me" and sent["draft"] is False
+
+
+def test_the_accounts_dialog_offers_the_plugins_browser_sign_in(installed_plugin, qtbot, tmp_path):
+    """The plugin declares browser sign-in as data (`Features.browser_sign_in`) and implements
+    `oauth_begin`/`oauth_finish`; the Accounts dialog offers "Sign in with the browser…" for it as
+    for Mastodon, and the code comes back through the app's loopback address into the token field."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import threading
+
+    import requests
+    from PySide6.QtCore import Qt
+
+    from radshare.gui.accounts_dialog import AccountsDialog
+    from radshare.uploaders.accounts import AccountStore
+    from radshare.uploaders.registry import load_registry
+
+    store = AccountStore()
+    dialog = AccountsDialog(None, store=store, registry=load_registry())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor("example-inbox")
+    editor.show()
+    qtbot.keyClicks(editor.name, "inbox-by-browser")
+    editor.fields["inbox"].setText(str(tmp_path / "inbox"))
+    opened: list[str] = []
+
+    def browser(url: str) -> None:  # the browser follows the plugin's page back to the loopback address
+        opened.append(url)
+        threading.Thread(target=lambda: requests.get(url, timeout=10), daemon=True).start()
+
+    editor.open_url_requested.disconnect()
+    editor.open_url_requested.connect(browser)
+    assert editor.browser_button.isVisible() and editor.code_button.isVisible()
+    qtbot.mouseClick(editor.browser_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: editor.fields["token"].text() != "", timeout=30_000)
+    assert opened and opened[0].startswith("http://127.0.0.1:")
+    token = editor.fields["token"].text()
+    assert token.startswith("inbox-") and "Signed in" in editor.status.text()
+    assert editor.save()
+    assert store.secret("inbox-by-browser") == token

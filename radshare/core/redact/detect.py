@@ -37,41 +37,11 @@ from radshare.core.model import TextRegion
 from radshare.core.redact import classical, dbnet, lines, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
+from radshare.core.redact.settings import current as settings
 from radshare.core.redact.templates import template_regions
 
+# Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 MODES = ("auto", "templates-only", "tesseract", "off")
-PAD = 3  # px added on every side of a found box
-DB_LONG_SIDE = 512  # network input long side, multiple of 32 (640 finds a little more 8 px text at 1.6x the time)
-
-TALL_RATIO = 1.2  # a box this much taller than wide may be part of a vertical label
-STRIP_MARGIN = 24  # px added beside a tall candidate before turning it
-STRIP_REACH = 96  # px added above and below: the rest of the label the candidate is part of
-
-SECOND_LOOK_SCALE = 2  # crops around faint found boxes are looked at again at twice their size
-SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second look
-SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
-SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
-
-UNSEEN_LOOKS = True  # also look again, enlarged, at upright classical proposals DB did not find (_second_look_regions)
-TURNED_LOOKS = True  # turned strips looked at again enlarged where the tall candidate is not yet covered
-TURNED_LOOK_BUDGET = 0.25  # network input area for those, as a share of the frame (one 13 px label 115 px long: 0.18)
-SMALL_FRAME_PASS = True  # small frames: DB also on the whole frame enlarged (_enlarged_boxes)
-SMALL_FRAME_MAX_SIDE = 384  # px: frames up to this long side get it (MR, NM, US crops)
-SMALL_FRAME_LONG_SIDE = 768  # network input long side for it: 3x a 256 px frame (4x found 3 of the probe's
-                             # 8 px labels on a CR, 3x 2 of 3; 3x costs +90 ms per frame, 4x +180 ms)
-SMALL_FRAME_THICK = 12  # px: its boxes are kept only this thin (small text: 8 px labels gave 8-10 px boxes, gyri rows 15-19 px)
-SMALL_FRAME_LINE = 2.0  # its boxes are kept only this many times as long as thick, at least (a line of glyphs)
-LUMINANCE_PASS = True  # colour frames: DB also on the luminance (luminance_contrast)
-
-SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at most (0.3 per frame measured)
-SMALL_WORD_SCALES = (2, 3)  # their enlargements: DB found a whole 8 px serif ID (6 px of ink) only at 3x, an 8 px "16cm" only at 2x
-
-GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
-GROUND_STEP = 40  # grey levels between the ground under a box and past its end that count as a change
-INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
-VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
-CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
-BLOB_CLUSTERS = True  # drop unconfirmed blob-shaped proposals that merge into a block larger than a line (verify.py)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -124,17 +94,17 @@ def detector_name(mode: str) -> str:
 
 def _is_tall(box: tuple[int, int, int, int]) -> bool:
     """A box that may hold (part of) a vertical label: taller than wide, at least glyph-sized."""
-    return box[3] >= TALL_RATIO * box[2] and box[3] >= 8
+    return box[3] >= settings().vertical_labels.tall_ratio * box[2] and box[3] >= 8
 
 
 def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
     """Regions (x0, y0, x1, y1) around tall candidates, grown along their length, overlaps merged.
 
     A candidate often holds only part of a vertical label (a few glyphs), so the strip runs
-    STRIP_REACH px further up and down than the candidate.
+    strip_reach px further up and down than the candidate.
     """
     grown = [
-        (max(0, x - STRIP_MARGIN), max(0, y - STRIP_REACH), min(cols, x + w + STRIP_MARGIN), min(rows, y + h + STRIP_REACH))
+        (max(0, x - settings().vertical_labels.strip_margin), max(0, y - settings().vertical_labels.strip_reach), min(cols, x + w + settings().vertical_labels.strip_margin), min(rows, y + h + settings().vertical_labels.strip_reach))
         for x, y, w, h in candidates
     ]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
@@ -193,14 +163,14 @@ def _around(box: tuple[int, int, int, int], rows: int, cols: int) -> tuple[int, 
 
 
 def _is_faint(grey: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """True when nothing in `box` stands more than SECOND_LOOK_FAINT grey levels off its median.
+    """True when nothing in `box` stands more than second_look_faint grey levels off its median.
 
     Text drawn at full contrast is found whole by the first pass; the pieces and misses are
     in faint text, so only faint boxes are worth a second look.
     """
     x, y, w, h = box
     low, mid, high = _percentiles(grey[y : y + h, x : x + w], (2, 50, 98))
-    return max(high - mid, mid - low) <= SECOND_LOOK_FAINT
+    return max(high - mid, mid - low) <= settings().second_look.second_look_faint
 
 
 def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -244,16 +214,16 @@ def _second_look_regions(
     were proposed by the classical pass in pieces and found whole by DB only enlarged.
     """
     rows, cols = grey.shape[:2]
-    faint = [b for b in boxes if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b) and _is_faint(grey, b)]
-    faint += [b for b in unseen if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b)] if UNSEEN_LOOKS else []
+    faint = [b for b in boxes if min(b[2], b[3]) <= settings().second_look.second_look_max_side and not _is_tall(b) and _is_faint(grey, b)]
+    faint += [b for b in unseen if min(b[2], b[3]) <= settings().second_look.second_look_max_side and not _is_tall(b)] if settings().passes.unseen_looks else []
     grown = [_around(b, rows, cols) for b in faint]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
-    allowed = SECOND_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2
+    allowed = settings().second_look.second_look_budget * rows * cols / settings().second_look.second_look_scale**2
     return _within_budget([(x, y, x + w, y + h) for x, y, w, h, _ in merged], allowed)
 
 
 def _second_look(
-    lc: np.ndarray, regions: list[tuple[int, int, int, int]], scale: int = SECOND_LOOK_SCALE
+    lc: np.ndarray, regions: list[tuple[int, int, int, int]], scale: int | None = None
 ) -> list[tuple[int, int, int, int]]:
     """DB on each region of the contrast-normalised frame enlarged `scale` times; boxes mapped back.
 
@@ -263,6 +233,7 @@ def _second_look(
     from boxes already found, so the network confirms or extends, it does not search (upright
     crops only: tall boxes are already turned in the strip pass).
     """
+    scale = scale or settings().second_look.second_look_scale
     boxes = []
     for x0, y0, x1, y1 in regions:
         crop = cv2.resize(lc[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
@@ -282,7 +253,7 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
     unseen-data probe's faint dates on photos were 5-8 grey levels of spread in the brightest
     channel and 9-11 in luminance, and DB found all three only there.
     """
-    if frame.ndim != 3 or not LUMINANCE_PASS:
+    if frame.ndim != 3 or not settings().passes.luminance_pass:
         return None
     rgb = to_grey_and_rgb(frame)[1]
     if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
@@ -291,7 +262,7 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
 
 
 def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """DB on the whole of a small frame enlarged to SMALL_FRAME_LONG_SIDE px: the thin line-shaped
+    """DB on the whole of a small frame enlarged to long_side px: the thin line-shaped
     boxes apart from everything `found` (the main pass) holds; none for larger frames.
 
     The main pass enlarges a 256 px frame only twice, and 8 px text (5-6 px of ink) is then
@@ -306,11 +277,11 @@ def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> l
     (the probe's text-free MR phantom painted 0.2% -> 21%, a 384 px gyri head 43%).
     """
     rows, cols = lc.shape[:2]
-    if not SMALL_FRAME_PASS or max(rows, cols) > SMALL_FRAME_MAX_SIDE:
+    if not settings().passes.small_frame_pass or max(rows, cols) > settings().small_frames.max_side:
         return []
-    enlarged = [b[:4] for b in dbnet.detect(lc, SMALL_FRAME_LONG_SIDE)]
+    enlarged = [b[:4] for b in dbnet.detect(lc, settings().small_frames.long_side)]
     lines = [b for b in enlarged
-             if min(b[2], b[3]) <= SMALL_FRAME_THICK and max(b[2], b[3]) >= SMALL_FRAME_LINE * min(b[2], b[3])]
+             if min(b[2], b[3]) <= settings().small_frames.thick and max(b[2], b[3]) >= settings().small_frames.line * min(b[2], b[3])]
     return [b for b in lines if not any(_touches(_grown_by_thickness(b), f) for f in found)]
 
 
@@ -337,17 +308,17 @@ def _learned_boxes(
     keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
-    boxes = [b[:4] for b in dbnet.detect(lc, DB_LONG_SIDE)]  # grey: the network gets it in all three channels
+    boxes = [b[:4] for b in dbnet.detect(lc, settings().learned.db_long_side)]  # grey: the network gets it in all three channels
     if lum_lc is not None:
-        boxes += [b[:4] for b in dbnet.detect(lum_lc, DB_LONG_SIDE)]
+        boxes += [b[:4] for b in dbnet.detect(lum_lc, settings().learned.db_long_side)]
     boxes += _enlarged_boxes(lc, boxes)
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     strips = _strips(tall, rows, cols)
     turned = _turned_boxes(lc, strips)
-    if TURNED_LOOKS:  # the strips again, enlarged, where a tall candidate's label is not yet found whole
-        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE], turned, rows, cols), rows, cols)
-        turned += _turned_boxes(lc, _within_budget(open_, TURNED_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2),
-                                SECOND_LOOK_SCALE)
+    if settings().passes.turned_looks:  # the strips again, enlarged, where a tall candidate's label is not yet found whole
+        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= settings().second_look.second_look_max_side], turned, rows, cols), rows, cols)
+        turned += _turned_boxes(lc, _within_budget(open_, settings().second_look.turned_look_budget * rows * cols / settings().second_look.second_look_scale**2),
+                                settings().second_look.second_look_scale)
     boxes += turned
     unseen = _uncovered([b for b in proposals if not _is_tall(b)], boxes, rows, cols)
     return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals), unseen))
@@ -361,20 +332,20 @@ def _small_word_regions(
     8 px labels whose glyphs touch are one blob to the classical pass (not a line of glyphs)
     and too small for DB at the frame's scale; few such blobs are left uncovered per frame,
     so each is looked at again enlarged, and painted only where DB then finds text. At most
-    SMALL_WORD_LOOKS of them (smallest first), so a frame full of blobs keeps the time target.
+    small_word_looks of them (smallest first), so a frame full of blobs keeps the time target.
     """
     covered = np.zeros((rows, cols), bool)
     for x, y, w, h in found:
         covered[y : y + h, x : x + w] = True
     grown = [_around(b, rows, cols) for b in blobs if covered[b[1] : b[1] + b[3], b[0] : b[0] + b[2]].mean() < 0.5]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
-    smallest = sorted(merged, key=lambda b: b[2] * b[3])[:SMALL_WORD_LOOKS]
+    smallest = sorted(merged, key=lambda b: b[2] * b[3])[:settings().second_look.small_word_looks]
     return [(x, y, x + w, y + h) for x, y, w, h, _ in smallest]
 
 
 def _at_ground_change(background: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """True when the ground just past either end of the box differs from the ground under it
-    by more than GROUND_STEP grey levels: a line crossing onto a bright structure (spine, bone)
+    by more than ground_step grey levels: a line crossing onto a bright structure (spine, bone)
     is often found only up to the edge."""
     x, y, w, h = box
     if w < h:
@@ -383,7 +354,7 @@ def _at_ground_change(background: np.ndarray, box: tuple[int, int, int, int]) ->
     band = background[y : y + h]
     inside = float(np.median(band[:, x : x + w]))
     for a, b in ((max(0, x - h), x), (x + w, min(cols, x + w + h))):
-        if b - a >= 3 and abs(float(np.median(band[:, a:b])) - inside) > GROUND_STEP:
+        if b - a >= 3 and abs(float(np.median(band[:, a:b])) - inside) > settings().line_growth.ground_step:
             return True
     return False
 
@@ -399,26 +370,26 @@ def _grow(grey, diff, sigma, flat, boxes: list[tuple[int, int, int, int]]) -> li
     edge or a vessel, which are seldom faint by the first test (the ground varies under them).
     """
     background = grey.astype(np.int16) - diff
-    chosen = [_is_faint(grey, b) or (GROUND_CHANGE and _at_ground_change(background, b)) for b in boxes]
+    chosen = [_is_faint(grey, b) or (settings().passes.ground_change and _at_ground_change(background, b)) for b in boxes]
     grown = iter(lines.grow_along_lines(diff, sigma, [b for b, c in zip(boxes, chosen) if c]))
     boxes = [next(grown) if c else b for b, c in zip(boxes, chosen)]
-    return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if INK_VALUE_GROWTH else boxes
+    return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if settings().passes.ink_value_growth else boxes
 
 
 def _without_rulers(diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """`boxes` without those holding a ruler and nothing else (classical.is_ruler): DB and the
     line-of-glyphs tests take a ruler's ticks for glyphs."""
-    if not classical.RULER_VETO:
+    if not settings().passes.ruler_veto:
         return boxes
     return [b for b in boxes if not classical.is_ruler(diff, sigma, b)]
 
 
 def _confirms(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    """True when the boxes share CONFIRM_SHARE of the smaller one: a DB box on a few glyphs of a
+    """True when the boxes share confirm_share of the smaller one: a DB box on a few glyphs of a
     proposal confirms it, as does a proposal on part of a DB line."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return ix * iy >= CONFIRM_SHARE * max(1, min(a[2] * a[3], b[2] * b[3]))
+    return ix * iy >= settings().verification.confirm_share * max(1, min(a[2] * a[3], b[2] * b[3]))
 
 
 def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple[int, int, int, int]]:
@@ -478,23 +449,23 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         learned = _learned_boxes(grey, lc, proposals, luminance_contrast(frame))
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
-        learned += [b for scale in SMALL_WORD_SCALES for b in _second_look(lc, small_words, scale)]
-        if VERIFY:  # before growth, which would blur what each test found
+        learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
+        if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
-        if VERIFY:
+        if settings().passes.verify:
             learned, proposals = (verify.line_sized(grey, boxes) for boxes in (learned, proposals))  # grown too far
-            learned = verify.without_textures(grey, learned, proposals, PAD)  # line boxes stacked over a texture
-            if BLOB_CLUSTERS:
-                proposals = verify.without_blob_clusters(grey, learned, proposals, PAD)  # spots merged into a block
+            learned = verify.without_textures(grey, learned, proposals, settings().painting.pad)  # line boxes stacked over a texture
+            if settings().passes.blob_clusters:
+                proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
-    for x, y, w, h, source in merge_boxes(found, PAD, rows, cols):
+    for x, y, w, h, source in merge_boxes(found, settings().painting.pad, rows, cols):
         regions.append(TextRegion(x, y, w, h, frame=None, source=source))
     return regions
 

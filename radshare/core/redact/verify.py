@@ -21,32 +21,25 @@ from __future__ import annotations
 
 import numpy as np
 
-LINE_MAX_SHARE = 0.094  # of the frame's short side: no burned-in line's box is thicker across (48 px at 512:
-                        # benchmark text is 8-28 px, padded and grown)
-LINE_MIN_SIDE = 16  # px, on small frames (a 64 px MR crop had one 15x34 box over its anatomy)
-AREA_MAX_SHARE = 0.10  # a single box over a tenth of the frame is a block of anatomy, not one label
-OCR_CONFIDENCE = 60.0  # tesseract's mean word confidence (0-100) that makes a box legible text
-OCR_MIN_CHARS = 2  # letters or digits it must read there
-LARGE_MIN_CHARS = 3  # a box larger than a line is kept when tesseract reads this many letters or digits...
-LARGE_CONFIDENCE = 80.0  # ...this surely (the demo CT's body read as "Oe" at 6, a chest as "es" at 63; "red" at 96)
+from radshare.core.redact.settings import current as settings
 
 
 def max_side(rows: int, cols: int) -> int:
     """The thickest a text line's box may be across its line on a rows x cols frame."""
-    return max(LINE_MIN_SIDE, int(LINE_MAX_SHARE * min(rows, cols)))
+    return max(settings().verification.line_min_side, int(settings().verification.line_max_share * min(rows, cols)))
 
 
 def within_line_size(box: tuple[int, int, int, int], rows: int, cols: int) -> bool:
     """True when `box` is no thicker than a line of text and covers at most AREA_MAX_SHARE of the frame."""
     _, _, w, h = box[:4]
-    return min(w, h) <= max_side(rows, cols) and w * h <= AREA_MAX_SHARE * rows * cols
+    return min(w, h) <= max_side(rows, cols) and w * h <= settings().verification.area_max_share * rows * cols
 
 
 def line_sized(grey: np.ndarray, boxes: list) -> list:
     """The boxes that pass `within_line_size`, and larger ones in which tesseract reads a word
     surely (large text: a screenshot's labels, 70 px letters on a test image)."""
     rows, cols = grey.shape[:2]
-    return [b for b in boxes if within_line_size(b, rows, cols) or reads_as_text(grey, b, LARGE_MIN_CHARS, LARGE_CONFIDENCE)]
+    return [b for b in boxes if within_line_size(b, rows, cols) or reads_as_text(grey, b, settings().verification.large_min_chars, settings().verification.large_confidence)]
 
 
 def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: int = 0, confidence: float = 0.0) -> bool:
@@ -56,18 +49,13 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     from radshare.core.redact.ocr import read_text
 
     read, sure = read_text(grey, TextRegion(*box[:4]))
-    return sum(ch.isalnum() for ch in read) >= (min_chars or OCR_MIN_CHARS) and sure >= (confidence or OCR_CONFIDENCE)
+    return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
 # `within_line_size`; merged for painting they were one block over the anatomy (a text-free MR
 # phantom: 35-47% of its pixels, now 0-1.4%). Lines of a text block are aligned at one end.
 # Benchmark recall and painted shares are unchanged (its texture-free sets hold no such stack).
-STACK_MIN_ROWS = 4  # rows of line boxes, each touching the next, that make a stack
-STACK_GAP = 0.5  # of the row height: rows closer than this touch (the lines of a block too)
-STACK_HEIGHTS = 1.6  # the tallest row of a stack is at most this many times the lowest
-ALIGN_TOL = 0.5  # of the row height: row ends this close are aligned, as the lines of a text block are
-STACK_REACH = 2  # px beyond the painting pad: rows with a gap up to 2 * (pad + this) are looked at together
 
 
 def without_textures(grey: np.ndarray, boxes: list, proposals: list, pad: int) -> list:
@@ -79,14 +67,14 @@ def without_textures(grey: np.ndarray, boxes: list, proposals: list, pad: int) -
     from radshare.core.redact.boxes import merge_boxes
 
     rows, cols = grey.shape[:2]
-    regions = merge_boxes([(*b[:4], "") for b in list(boxes) + list(proposals)], pad + STACK_REACH, rows, cols)
+    regions = merge_boxes([(*b[:4], "") for b in list(boxes) + list(proposals)], pad + settings().verification.stack_reach, rows, cols)
     dropped: set = set()
     for region in regions:
         if within_line_size(region, rows, cols):
             continue
-        members = [b for b in boxes if _inside(b, region, pad + STACK_REACH)]
+        members = [b for b in boxes if _inside(b, region, pad + settings().verification.stack_reach)]
         stack = _stack(members)
-        if not stack or reads_as_text(grey, region[:4], LARGE_MIN_CHARS, LARGE_CONFIDENCE):
+        if not stack or reads_as_text(grey, region[:4], settings().verification.large_min_chars, settings().verification.large_confidence):
             continue
         if not any(_shares(p, b) for p in proposals for row in stack for b in row) and not any(
             reads_as_text(grey, _union(row)) for row in stack
@@ -131,18 +119,18 @@ def _stack(members: list) -> list[list]:
         if run:
             last, this = _union(run[-1]), _union(row)
             height = min(last[3], this[3])
-            touching = this[1] - (last[1] + last[3]) <= STACK_GAP * height
-            alike = max(last[3], this[3]) <= STACK_HEIGHTS * height
+            touching = this[1] - (last[1] + last[3]) <= settings().verification.stack_gap * height
+            alike = max(last[3], this[3]) <= settings().verification.stack_heights * height
             if not (touching and alike):
                 run = []
         run.append(row)
         if len(run) > len(best):
             best = list(run)
-    if len(best) < STACK_MIN_ROWS:
+    if len(best) < settings().verification.stack_min_rows:
         return []
     spans = [_union(row) for row in best]
     height = float(np.median([s[3] for s in spans]))
-    aligned = any(_aligned(part, ALIGN_TOL * height) for part in (spans, spans[1:], spans[:-1]))  # a texture's
+    aligned = any(_aligned(part, settings().verification.align_tol * height) for part in (spans, spans[1:], spans[:-1]))  # a texture's
     return [] if aligned else best  # row at either end may touch a block of text
 
 
@@ -150,9 +138,6 @@ def _aligned(spans: list, tolerance: float) -> bool:
     """True when the spans' left ends, or their right ends, lie within `tolerance` of one another."""
     lefts, rights = [s[0] for s in spans], [s[0] + s[2] for s in spans]
     return min(max(lefts) - min(lefts), max(rights) - min(rights)) <= tolerance
-
-
-BLOB_ASPECT = 2.0  # a classical proposal less elongated than this is a blob, not a line or a vertical label
 
 
 def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad: int) -> list:
@@ -174,9 +159,9 @@ def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad:
             continue
         blobs = [
             p for p in proposals
-            if _inside(p, region, pad) and max(p[2], p[3]) < BLOB_ASPECT * min(p[2], p[3])
+            if _inside(p, region, pad) and max(p[2], p[3]) < settings().verification.blob_aspect * min(p[2], p[3])
             and not any(_shares(p, d) for d in learned)
         ]
-        if blobs and not reads_as_text(grey, region[:4], LARGE_MIN_CHARS, LARGE_CONFIDENCE):
+        if blobs and not reads_as_text(grey, region[:4], settings().verification.large_min_chars, settings().verification.large_confidence):
             dropped.update(blobs)
     return [p for p in proposals if p not in dropped]

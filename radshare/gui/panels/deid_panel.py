@@ -161,18 +161,11 @@ class DeidPanel(QWidget):
             widget.setVisible(bool(words))
 
     def _on_add_word(self) -> None:
-        word = self.word_choice.currentText().strip()
-        if not word:
-            return
-        from radshare.core.deid.vocabulary import add_personal_word
-        from radshare.core.errors import ConfigError
-
-        try:
-            stored = add_personal_word(word)
-        except (ConfigError, OSError) as exc:
-            self.summary.setText(f"The word could not be added: {exc}")
-            return
-        self.vocabulary_changed.emit(stored)
+        stored, problem = services.add_to_vocabulary(self.word_choice.currentText())
+        if problem:
+            self.summary.setText(problem)
+        if stored:
+            self.vocabulary_changed.emit(stored)
 
     def _apply_filter(self) -> None:
         needle = self.filter.text().strip().lower()

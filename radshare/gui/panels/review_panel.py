@@ -65,6 +65,11 @@ class ReviewPanel(QWidget):
         row.addWidget(self.cancel)
         row.addStretch(1)
         layout.addLayout(row)
+        self.unavailable = QLabel("")  # why Detect is off in this installation (services.detection_status)
+        self.unavailable.setObjectName("warning")
+        self.unavailable.setWordWrap(True)
+        self.unavailable.hide()
+        layout.addWidget(self.unavailable)
         self.progress = QProgressBar()
         self.progress.hide()
         layout.addWidget(self.progress)
@@ -123,10 +128,13 @@ class ReviewPanel(QWidget):
     def set_busy(self, busy: bool) -> None:
         from radshare.gui import services
 
-        available = services.detection_available()
-        self.detect.setEnabled(not busy and self.state is not None and available)
-        self.detect.setToolTip("Find burned-in text on every frame (runs in the background)" if available
-                               else "Text detection is not available in this installation; draw boxes with B")
+        status = services.detection_status()
+        self.detect.setEnabled(not busy and self.state is not None and status.ok)
+        self.detect.setToolTip("Find burned-in text on every frame (runs in the background)" if status.ok
+                               else f"{status.reason} Draw boxes with B.")
+        self.unavailable.setText("" if status.ok else f"{status.reason} Draw boxes over text with B; "
+                                 "images stay not reviewed until you mark them.")
+        self.unavailable.setVisible(not status.ok)
         self.cancel.setVisible(busy)
         self.progress.setVisible(busy)
         if busy:

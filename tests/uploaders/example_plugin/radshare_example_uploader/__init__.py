@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from radshare.uploaders.base import (
     API_VERSION,
@@ -34,9 +36,23 @@ class InboxUploader(Uploader):
         AccountField("token", "Token", secret=True, kind="password"),
     ]
     limits = Limits(max_images=4, max_bytes=300_000, max_dimension=800, formats=("jpeg",))
-    #: Declared data is all the composer reads: these choices appear there as they do for the built-ins.
+    #: Declared data is all the composer and the Accounts dialog read: these choices appear there as
+    #: they do for the built-ins, and "Sign in with the browser…" is offered beside the token field.
     features = Features(drafts=True, visibility=("everyone", "only-me"),
-                        visibility_labels={"everyone": "Everyone with the inbox", "only-me": "Only me"})
+                        visibility_labels={"everyone": "Everyone with the inbox", "only-me": "Only me"},
+                        browser_sign_in=True)
+
+    @classmethod
+    def oauth_begin(cls, settings, redirect_uri: str, state: str) -> tuple[str, dict[str, str]]:
+        """The inbox approves at once: its "authorization page" sends the browser straight back to
+        RadShare's loopback address with a code (a real service shows its consent page first)."""
+        query = urlencode({"code": secrets.token_urlsafe(12), "state": state})
+        return f"{redirect_uri}?{query}", {"redirect_uri": redirect_uri}
+
+    @classmethod
+    def oauth_finish(cls, settings, context: dict[str, str], code: str) -> str:
+        """The token for the code (a real service exchanges it over HTTPS)."""
+        return f"inbox-{code}"
 
     def verify(self) -> Identity:
         if not self._secret:
