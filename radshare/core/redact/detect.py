@@ -263,7 +263,7 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
 
 def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """DB on the whole of a small frame enlarged to long_side px: the thin line-shaped
-    boxes apart from everything `found` (the main pass) holds; none for larger frames.
+    boxes the main pass (`found`) does not cover; none for larger frames.
 
     The main pass enlarges a 256 px frame only twice, and 8 px text (5-6 px of ink) is then
     still below what DB was trained on; at 3-4 times DB finds it, also where it touches a bright
@@ -271,10 +271,11 @@ def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> l
     probe's 8 px labels on a CR's ribs). No cheap cue told those tiles from the rest (the share
     of inked pixels was the same as the noise's), so the whole frame is looked at.
 
-    Only thin line-shaped boxes apart from the main pass's (by their own thickness) are kept:
-    enlarged, a texture (an MR phantom's periodic pattern, gyri) breaks into boxes of every size,
-    which added to the main pass's own no longer read as one texture to verify.without_textures
-    (the probe's text-free MR phantom painted 0.2% -> 21%, a 384 px gyri head 43%).
+    Only thin line-shaped boxes that no line-sized main-pass box half covers are kept: enlarged,
+    a texture (an MR phantom's periodic pattern, gyri) breaks into boxes of every size, which
+    added to the main pass's own no longer read as one texture to verify.without_textures (the
+    probe's text-free MR phantom painted 0.2% -> 21%, a 384 px gyri head 43%). A main-pass box
+    over a whole body (dropped later as anatomy) covers nothing here: it must not hide a label.
     """
     rows, cols = lc.shape[:2]
     if not settings().passes.small_frame_pass or max(rows, cols) > settings().small_frames.max_side:
@@ -282,18 +283,7 @@ def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> l
     enlarged = [b[:4] for b in dbnet.detect(lc, settings().small_frames.long_side)]
     lines = [b for b in enlarged
              if min(b[2], b[3]) <= settings().small_frames.thick and max(b[2], b[3]) >= settings().small_frames.line * min(b[2], b[3])]
-    return [b for b in lines if not any(_touches(_grown_by_thickness(b), f) for f in found)]
-
-
-def _grown_by_thickness(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """`box` grown by its own thickness on every side."""
-    x, y, w, h = box
-    t = min(w, h)
-    return (x - t, y - t, w + 2 * t, h + 2 * t)
-
-
-def _touches(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+    return _uncovered(lines, [f for f in found if verify.within_line_size(f, rows, cols)], rows, cols)
 
 
 def _learned_boxes(
