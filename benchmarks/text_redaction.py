@@ -5,7 +5,7 @@ anatomy of every modality, what stays legible, and speed beside pytesseract in t
     .venv/bin/python benchmarks/text_redaction.py --quick              # 30 images per seed
     .venv/bin/python benchmarks/text_redaction.py --seeds 7 --jpeg     # also after a JPEG round trip
     .venv/bin/python benchmarks/text_redaction.py --realworld          # painted area on real text-free files
-    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/off, pytesseract
+    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/off, recall passes off, pytesseract
 
 For each seed and each generator (tests/fixtures/textimages.py, the first; textimages2.py, the
 second, written apart and never tuned on) it prints:
@@ -164,27 +164,40 @@ def realworld(boxes_of) -> None:
         print(f"  {100 * share:6.2f}%  {count:3d} boxes  {label}")
 
 
+RECALL_PASSES_OFF = {  # the recall passes added for issue 19's hard kinds, off: the "before" of their cost
+    "passes": {"unseen_looks": False, "turned_looks": False, "small_frame_pass": False, "luminance_pass": False},
+    "second_look": {"small_word_scales": (2,)}, "classical": {"small_word_long": 5.0},
+}
+
+
 def speed(count: int, seed: int) -> None:
-    """ms per image with the anatomy checks on, off, and pytesseract, interleaved image by image so
-    the load of a shared machine falls on all three alike; ratios are the figures to compare."""
+    """ms per image with the anatomy checks on, off, the recall passes off, and pytesseract,
+    interleaved image by image so the load of a shared machine falls on all alike; ratios are the
+    figures to compare. Also on small frames (the same images at 256 px), where the small-frame
+    pass runs."""
     from radshare.core.redact.pixels import to_uint8
 
     images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
     images += [to_uint8(image) for _, image in make_text_free_set(per_kind=1, seed=seed)]
-    spent = {"checks on": 0.0, "checks off": 0.0, "pytesseract": 0.0}
-    for image in images:
-        for name in spent:
-            start = time.perf_counter()
-            if name == "pytesseract":
-                pytesseract_boxes(image)
-            else:
-                with overridden(passes={"verify": name == "checks on"}):
-                    radshare_boxes(image)
-            spent[name] += time.perf_counter() - start
-    print(f"\nms per image, interleaved over {len(images)} images (both generators and text-free, seed {seed}):")
-    for name, seconds in spent.items():
-        print(f"  {name:<12} {1000 * seconds / len(images):6.0f}  ({seconds / spent['checks off']:.2f}x checks off, "
-              f"{seconds / spent['pytesseract']:.2f}x pytesseract)")
+    small = [cv2.resize(image, (256, 256), interpolation=cv2.INTER_AREA) for image in images]
+    for label, group in (("", images), (" at 256 px", small)):
+        spent = {"checks on": 0.0, "checks off": 0.0, "recall off": 0.0, "pytesseract": 0.0}
+        for image in group:
+            for name in spent:
+                start = time.perf_counter()
+                if name == "pytesseract":
+                    pytesseract_boxes(image)
+                elif name == "recall off":
+                    with overridden(**RECALL_PASSES_OFF):
+                        radshare_boxes(image)
+                else:
+                    with overridden(passes={"verify": name == "checks on"}):
+                        radshare_boxes(image)
+                spent[name] += time.perf_counter() - start
+        print(f"\nms per image{label}, interleaved over {len(group)} images (both generators and text-free, seed {seed}):")
+        for name, seconds in spent.items():
+            print(f"  {name:<12} {1000 * seconds / len(group):6.0f}  ({seconds / spent['recall off']:.2f}x recall off, "
+                  f"{seconds / spent['checks off']:.2f}x checks off, {seconds / spent['pytesseract']:.2f}x pytesseract)")
 
 
 def main() -> None:

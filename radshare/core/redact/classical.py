@@ -283,7 +283,7 @@ def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, componen
 
 def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, components=None) -> list[tuple[int, int, int, int]]:
     """Single blobs shaped like a short word of 8-10 px text whose glyphs touch: 4-8 px across,
-    1.8 to 5 times as long, a third filled or more.
+    1.8 to small_word_long times as long, a third filled or more.
 
     The line tests reject them (one blob, too short for a word blob), and so do calipers,
     dots and ruler bars: they are not proposals, only places worth a closer look.
@@ -295,7 +295,8 @@ def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, comp
     for comps, _labels in components:
         for x, y, w, h, area, _label in comps:
             short, long_ = min(w, h), max(w, h)
-            if settings().classical.small_word_side[0] <= short <= settings().classical.small_word_side[1] and 1.8 * short <= long_ <= 5 * short \
+            if settings().classical.small_word_side[0] <= short <= settings().classical.small_word_side[1] \
+                    and 1.8 * short <= long_ <= settings().classical.small_word_long * short \
                     and area >= settings().classical.small_word_fill * w * h:
                 found.append((x, y, w, h))
     return found
@@ -645,12 +646,17 @@ def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]
     if not rest.any():
         return False  # a bare line: an arrow's shaft or an edge, not a ruler
     count, labels, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
-    ticks = 0
+    ticks = tick_ink = body_ink = 0
     for i in range(1, count):
         cx, cy, cw, ch, area = stats[i]
         on_bar = cy + ch >= bar - 1 and cy <= bar + 2
         if not on_bar and area > settings().rulers.ruler_stray:
             return False  # a stroke apart from the bar: a glyph beside the ruler
-        ticks += on_bar and cw <= settings().rulers.ruler_tick_width
-    # the rest is specks of noise, and speckle touching the bar or a tick
-    return ticks >= settings().rulers.ruler_min_ticks
+        if on_bar and cw <= settings().rulers.ruler_tick_width:
+            ticks, tick_ink = ticks + 1, tick_ink + area
+        elif on_bar and area > settings().rulers.ruler_stray:
+            body_ink += area
+    # the rest is specks of noise, and speckle touching the bar or a tick; but wide blobs standing
+    # on the "bar" with more ink than the ticks are glyph bodies: the bar was the dense middle row
+    # of small text whose strokes merge (8 px labels), or the edge of a label patch the text is on
+    return ticks >= settings().rulers.ruler_min_ticks and body_ink <= tick_ink

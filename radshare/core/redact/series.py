@@ -81,11 +81,18 @@ class _Frame:
     off: np.ndarray  # see _off_ground
     runs: np.ndarray  # in a RUN px run of one value
     spread: np.ndarray  # per cell, see _cell_spread
+    colour: np.ndarray | None = None  # uint8 RGB of a colour frame: the detector looks at its luminance too
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "_Frame":
-        grey, _ = to_grey_and_rgb(frame)
-        return cls(frame, grey, _off_ground(grey), _runs(grey, settings().series.run), _cell_spread(grey))
+        grey, rgb = to_grey_and_rgb(frame)
+        colour = rgb if frame.ndim == 3 else None
+        return cls(frame, grey, _off_ground(grey), _runs(grey, settings().series.run), _cell_spread(grey), colour)
+
+    @property
+    def seen(self) -> np.ndarray:
+        """What the detector is given: the 8-bit grey, or the RGB of a colour frame."""
+        return self.grey if self.colour is None else self.colour
 
     @property
     def ink(self) -> np.ndarray:
@@ -205,7 +212,7 @@ class SeriesScanner:
             layout = self._layout = None  # another size: another layout
             self._seen, self._found = [], []
         if layout is None:
-            found = self._detect(current.grey)
+            found = self._detect(current.seen)
             self._seen.append(current)
             self._found = self._merged(self._found + found)
             if len(self._seen) >= settings().series.layout_frames:
@@ -222,14 +229,14 @@ class SeriesScanner:
         if found_whole:
             layout.reference = current
             self._objects.clear()
-        found, here_only = (self._detect(current.grey), []) if found_whole else ([], [])
+        found, here_only = (self._detect(current.seen), []) if found_whole else ([], [])
         if bands and not found_whole:
             for y0, y1 in bands:
                 # boxes at flagged cells join the layout; the rest of the band passed its checks,
                 # so what the detector found there is painted on this frame only (carried on, the
                 # detector's chance boxes on anatomy would pile up frame after frame)
                 mine = []
-                for x, y, w, h, s in self._detect(current.grey[y0:y1], band=True):
+                for x, y, w, h, s in self._detect(current.seen[y0:y1], band=True):
                     box = (x, y + y0, w, h, s)
                     (found if _touches(box, flagged) else mine).append(box)
                 _take_band(layout, current, y0, y1, mine)
@@ -272,13 +279,13 @@ class SeriesScanner:
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
-    def _detect(self, grey: np.ndarray, band: bool = False) -> list[tuple[int, int, int, int, str]]:
+    def _detect(self, seen: np.ndarray, band: bool = False) -> list[tuple[int, int, int, int, str]]:
         if band:
             self.stats.bands += 1
-            self.stats.band_rows += grey.shape[0]
+            self.stats.band_rows += seen.shape[0]
         else:
             self.stats.full += 1
-        return [(r.x, r.y, r.w, r.h, r.source) for r in detect_text(grey, None, self.mode)]
+        return [(r.x, r.y, r.w, r.h, r.source) for r in detect_text(seen, None, self.mode)]
 
     @staticmethod
     def _merged(boxes: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:

@@ -42,6 +42,10 @@ class Passes:
     ink_value_growth: bool
     verify: bool
     blob_clusters: bool
+    unseen_looks: bool
+    turned_looks: bool
+    small_frame_pass: bool
+    luminance_pass: bool
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Classical:
     flat_min_pixels: int
     small_word_side: tuple[int, ...]
     small_word_fill: float
+    small_word_long: float
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,18 @@ class SecondLook:
     second_look_faint: int
     second_look_budget: float
     small_word_looks: int
+    small_word_scales: tuple[int, ...]
+    turned_look_budget: float
+
+
+@dataclass(frozen=True)
+class SmallFrames:
+    """The whole of a small frame looked at again enlarged, for small text (detect._enlarged_boxes)."""
+
+    max_side: int
+    long_side: int
+    thick: int
+    line: float
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,7 @@ class DetectorSettings:
     rulers: Rulers
     vertical_labels: VerticalLabels
     second_look: SecondLook
+    small_frames: SmallFrames
     line_growth: LineGrowth
     ink_value_growth: InkValueGrowth
     verification: Verification
