@@ -5,7 +5,8 @@ anatomy of every modality, what stays legible, and speed beside pytesseract in t
     .venv/bin/python benchmarks/text_redaction.py --quick              # 30 images per seed
     .venv/bin/python benchmarks/text_redaction.py --seeds 7 --jpeg     # also after a JPEG round trip
     .venv/bin/python benchmarks/text_redaction.py --realworld          # painted area on real text-free files
-    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/off, pytesseract
+    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/recogniser off/checks off, pytesseract
+    .venv/bin/python benchmarks/text_redaction.py --no-recognise       # without the learned recogniser, for a before/after
 
 For each seed and each generator (tests/fixtures/textimages.py, the first; textimages2.py, the
 second, written apart and never tuned on) it prints:
@@ -170,21 +171,22 @@ def speed(count: int, seed: int) -> None:
 
     images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
     images += [to_uint8(image) for _, image in make_text_free_set(per_kind=1, seed=seed)]
-    spent = {"checks on": 0.0, "checks off": 0.0, "pytesseract": 0.0}
+    spent = {"checks on": 0.0, "recogniser off": 0.0, "checks off": 0.0, "pytesseract": 0.0}
     for image in images:
         for name in spent:
             start = time.perf_counter()
             if name == "pytesseract":
                 pytesseract_boxes(image)
             else:
-                detect.VERIFY = name == "checks on"
+                detect.VERIFY = name != "checks off"
+                detect.RECOGNISE = name == "checks on"
                 radshare_boxes(image)
             spent[name] += time.perf_counter() - start
-    detect.VERIFY = True
+    detect.VERIFY = detect.RECOGNISE = True
     print(f"\nms per image, interleaved over {len(images)} images (both generators and text-free, seed {seed}):")
     for name, seconds in spent.items():
-        print(f"  {name:<12} {1000 * seconds / len(images):6.0f}  ({seconds / spent['checks off']:.2f}x checks off, "
-              f"{seconds / spent['pytesseract']:.2f}x pytesseract)")
+        print(f"  {name:<14} {1000 * seconds / len(images):6.0f}  ({seconds / spent['recogniser off']:.2f}x recogniser off, "
+              f"{seconds / spent['checks off']:.2f}x checks off, {seconds / spent['pytesseract']:.2f}x pytesseract)")
 
 
 def main() -> None:
@@ -192,6 +194,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
     parser.add_argument("--count", type=int, help="images per seed and generator (default 200, --quick 30)")
     parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (detect.VERIFY off), for a before/after")
+    parser.add_argument("--no-recognise", action="store_true", help="the detector without the learned recogniser's reading (detect.RECOGNISE off)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 13, 31])
     parser.add_argument("--jpeg", action="store_true", help=f"also measure after a JPEG q={JPEG_QUALITY} round trip")
     parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
@@ -204,6 +207,10 @@ def main() -> None:
         from radshare.core.redact import detect
 
         detect.VERIFY = False
+    if args.no_recognise:
+        from radshare.core.redact import detect
+
+        detect.RECOGNISE = False
     radshare_boxes(np.zeros((64, 64), np.uint8))  # load the model outside the timing
     if args.realworld:
         realworld(radshare_boxes)

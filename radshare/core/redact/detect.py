@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, lines, verify
+from radshare.core.redact import classical, dbnet, lines, recognise, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.templates import template_regions
@@ -60,6 +60,7 @@ INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (line
 VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
 CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
 BLOB_CLUSTERS = True  # drop unconfirmed blob-shaped proposals that merge into a block larger than a line (verify.py)
+RECOGNISE = True  # keep only the boxes in which the learned recogniser reads characters (verify.read_as_text)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -106,7 +107,9 @@ def detector_name(mode: str) -> str:
     if mode == "tesseract":
         return "tesseract+blobs+templates"
     if mode == "auto":
-        return "ppocr-db+blobs+templates" if dbnet.available() else "blobs+tesseract+templates"
+        if not dbnet.available():
+            return "blobs+tesseract+templates"
+        return "ppocr-db+ppocr-rec+blobs+templates" if RECOGNISE and recognise.available() else "ppocr-db+blobs+templates"
     raise ValueError(f"unknown text-redaction mode {mode!r}; expected one of {', '.join(MODES)}")
 
 
@@ -382,6 +385,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             learned = verify.without_textures(grey, learned, proposals, PAD)  # line boxes stacked over a texture
             if BLOB_CLUSTERS:
                 proposals = verify.without_blob_clusters(grey, learned, proposals, PAD)  # spots merged into a block
+            if RECOGNISE:
+                learned, proposals = (verify.read_as_text(grey, boxes) for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

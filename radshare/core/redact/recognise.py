@@ -1,0 +1,134 @@
+"""Does a box hold characters? PP-OCRv4's learned recogniser reads each unsure box.
+
+Tesseract reads small and faint text badly, so asking it to confirm a faint proposal lost faint
+text; the classical pass meanwhile proposes faint boxes on anatomy (MR gyri, NM hot spots, rib
+ends, speckle, Doppler, a CT's bone lines). A recogniser trained on photographed and rendered
+text reads 8 px and faint glyphs once the crop is stretched to full contrast, and reads anatomy
+as nothing or as a single unsure character. The model ships in resources/models (PROVENANCE.md);
+it is run by onnxruntime with one thread, as dbnet.py runs the detector.
+
+`reads_glyphs` says whether the model reads a given number of characters surely in a box (in
+either polarity, and for a tall box either way it can be turned). The caller decides what count
+confirms text; when the model cannot load, `RecogniserUnavailable` is raised and the
+caller keeps every box (fail closed).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+
+from radshare.core.resources import resource_path
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # see dbnet.py: no device id written on workstations
+
+MODEL_FILE = ("models", "ch_PP-OCRv4_rec_infer.onnx")
+HEIGHT = 48  # the model's input height
+PIECE_ASPECT = 16  # a crop longer than this many heights is read in pieces of this length, overlapping
+MARGIN = 0.25  # of the box's short side, added around the crop: glyph edges the box cut off
+TALL = 1.2  # a box this much taller than wide is also read turned both ways (vertical labels)
+
+_session = None
+_characters: list[str] = []
+_lock = threading.Lock()
+
+
+class RecogniserUnavailable(RuntimeError):
+    """The recognition model or its runtime cannot load: nothing may be dropped on its word."""
+
+
+def available() -> bool:
+    """True when onnxruntime imports and the model file is present."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return resource_path(*MODEL_FILE).is_file()
+
+
+def _get_session():
+    """The per-process session and the model's character list (from its metadata), loaded on first use."""
+    global _session, _characters
+    with _lock:
+        if _session is None:
+            try:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                options.log_severity_level = 3
+                session = ort.InferenceSession(
+                    str(resource_path(*MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+                characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+            except Exception as exc:  # any failure to load is the same fact for the caller
+                raise RecogniserUnavailable(f"the text recogniser cannot load: {type(exc).__name__}") from exc
+            # CTC classes: 0 is the blank, then the listed characters, then the space
+            _characters = ["", *characters, " "]
+            _session = session
+        return _session, _characters
+
+
+def _crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The box with a margin, stretched to full contrast (2nd..98th percentile -> 0..255)."""
+    rows, cols = grey.shape[:2]
+    x, y, w, h = box[:4]
+    m = int(round(MARGIN * min(w, h))) + 1
+    crop = grey[max(0, y - m) : min(rows, y + h + m), max(0, x - m) : min(cols, x + w + m)].astype(np.float32)
+    lo, hi = np.percentile(crop, (2, 98)) if crop.size else (0.0, 0.0)
+    if hi - lo < 1:
+        return np.zeros(crop.shape, np.uint8)
+    return np.clip((crop - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+
+
+def _views(crop: np.ndarray) -> Iterator[np.ndarray]:
+    """The crop as the model should see it: both polarities, turned both ways when tall, and a
+    long line in overlapping pieces (squeezed, its glyphs would be read badly)."""
+    turns = [crop]
+    if crop.shape[0] > TALL * crop.shape[1]:
+        turns += [np.rot90(crop), np.rot90(crop, 3)]
+    for turn in turns:
+        rows, cols = turn.shape[:2]
+        piece = max(1, PIECE_ASPECT * rows)
+        for start in range(0, max(1, cols - piece // 4), max(1, piece - piece // 4)):
+            part = turn[:, start : start + piece]
+            yield part
+            yield 255 - part
+
+
+def _input(view: np.ndarray) -> np.ndarray:
+    """1 x 3 x 48 x W float32 in -1..1, aspect kept."""
+    rows, cols = view.shape[:2]
+    width = int(max(HEIGHT // 2, round(cols * HEIGHT / max(rows, 1))))
+    resized = cv2.resize(np.ascontiguousarray(view), (width, HEIGHT), interpolation=cv2.INTER_CUBIC)
+    scaled = resized.astype(np.float32) * (2.0 / 255.0) - 1.0
+    return np.repeat(scaled[None, None], 3, axis=1)
+
+
+def read(view: np.ndarray) -> list[tuple[str, float]]:
+    """CTC greedy decoding of one uint8 view: (character, confidence) for each character read."""
+    session, characters = _get_session()
+    probs = session.run(None, {session.get_inputs()[0].name: _input(view)})[0][0]
+    best = probs.argmax(axis=1)
+    out: list[tuple[str, float]] = []
+    previous = 0
+    for step, index in enumerate(best):
+        if index != previous and index != 0:
+            out.append((characters[index], float(probs[step, index])))
+        previous = index
+    return out
+
+
+def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float) -> bool:
+    """True when, in some view of the box, the model reads `count` characters (not spaces) at
+    `confidence` or above. Views are read until one does: text usually reads in the first."""
+    crop = _crop(grey, box)
+    if crop.size == 0:
+        return False
+    return any(sum(c.strip() != "" and p >= confidence for c, p in read(view)) >= count for view in _views(crop))
