@@ -386,7 +386,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if BLOB_CLUSTERS:
                 proposals = verify.without_blob_clusters(grey, learned, proposals, PAD)  # spots merged into a block
             if RECOGNISE:
-                learned, proposals = (verify.read_as_text(grey, boxes) for boxes in (learned, proposals))
+                read = set(verify.read_as_text(grey, learned + proposals))
+                learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

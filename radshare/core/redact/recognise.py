@@ -28,9 +28,12 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # see dbnet.py: no device i
 
 MODEL_FILE = ("models", "ch_PP-OCRv4_rec_infer.onnx")
 HEIGHT = 48  # the model's input height
-PIECE_ASPECT = 16  # a crop longer than this many heights is read in pieces of this length, overlapping
+PIECE_ASPECT = 8  # a crop longer than this many heights is read in overlapping pieces of this length: the
+                 # model's time grows with the input's width, and two sure characters fit in one piece
 MARGIN = 0.25  # of the box's short side, added around the crop: glyph edges the box cut off
 TALL = 1.2  # a box this much taller than wide is also read turned both ways (vertical labels)
+BLUR = 0.6  # px: Gaussian smoothing of a view read again when it held unsure letters or digits: faint
+            # 9 px labels on noise (18 grey levels on a hand, a mammogram) read surely only so
 
 _session = None
 _characters: list[str] = []
@@ -63,6 +66,7 @@ def _get_session():
                 options.inter_op_num_threads = 1
                 options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                 options.log_severity_level = 3
+                options.add_session_config_entry("session.set_denormal_as_zero", "1")  # as dbnet.py: a little faster
                 session = ort.InferenceSession(
                     str(resource_path(*MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"]
                 )
@@ -87,19 +91,20 @@ def _crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return np.clip((crop - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
 
 
-def _views(crop: np.ndarray) -> Iterator[np.ndarray]:
-    """The crop as the model should see it: both polarities, turned both ways when tall, and a
-    long line in overlapping pieces (squeezed, its glyphs would be read badly)."""
+def _views(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The crop as the model should see it, in pairs of both polarities (light ground first: dark
+    text on light ground reads best); turned both ways when tall (turned first: a tall box is most
+    often a vertical label); a long line in overlapping pieces (squeezed into one input, its
+    glyphs would be read badly)."""
     turns = [crop]
     if crop.shape[0] > TALL * crop.shape[1]:
-        turns += [np.rot90(crop), np.rot90(crop, 3)]
+        turns = [np.rot90(crop), np.rot90(crop, 3), crop]
     for turn in turns:
         rows, cols = turn.shape[:2]
         piece = max(1, PIECE_ASPECT * rows)
         for start in range(0, max(1, cols - piece // 4), max(1, piece - piece // 4)):
             part = turn[:, start : start + piece]
-            yield part
-            yield 255 - part
+            yield (part, 255 - part) if np.median(part) >= 128 else (255 - part, part)
 
 
 def _input(view: np.ndarray) -> np.ndarray:
@@ -125,10 +130,39 @@ def read(view: np.ndarray) -> list[tuple[str, float]]:
     return out
 
 
+def _blurred(view: np.ndarray) -> np.ndarray:
+    """The view smoothed by BLUR px and stretched again: faint text on noise (mammograms, speckle),
+    stretched to full contrast, is read more surely without its grain."""
+    smooth = cv2.GaussianBlur(view.astype(np.float32), (0, 0), BLUR)
+    lo, hi = np.percentile(smooth, (2, 98))
+    return np.clip((smooth - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255).astype(np.uint8)
+
+
+def _accepted(characters: list[tuple[str, float]], count: int, confidence: float) -> bool:
+    """`count` characters at `confidence` or above. (A looser rule, four letters or digits at 0.4,
+    kept the same faint labels but put a box on 3 of 32 text-free test images, 1 without it.)"""
+    return sum(p >= confidence for _, p in characters) >= count
+
+
 def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float) -> bool:
     """True when, in some view of the box, the model reads `count` characters (not spaces) at
-    `confidence` or above. Views are read until one does: text usually reads in the first."""
+    `confidence` or above. Views are read until one does: text usually reads in the first. A
+    view read as two or more unsure letters or digits is read again smoothed (`_blurred`).
+
+    A view in which the model reads nothing at all is not read again inverted: on the
+    benchmark's boxes (both generators, text-free anatomy, real-world images; 2,387 such views)
+    the inverted view never read two sure characters either."""
     crop = _crop(grey, box)
     if crop.size == 0:
         return False
-    return any(sum(c.strip() != "" and p >= confidence for c, p in read(view)) >= count for view in _views(crop))
+    for first, inverted in _views(crop):
+        for view in (first, inverted):
+            characters = [(c, p) for c, p in read(view) if c.strip()]
+            if _accepted(characters, count, confidence):
+                return True
+            if sum(c.isalnum() for c, _ in characters) >= 2:
+                if _accepted([(c, p) for c, p in read(_blurred(view)) if c.strip()], count, confidence):
+                    return True
+            if not characters:
+                break
+    return False

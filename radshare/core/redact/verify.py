@@ -194,6 +194,7 @@ def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad:
 
 READ_MIN_CHARS = 2  # characters the recogniser must read in a box...
 READ_CONFIDENCE = 0.8  # ...each at least this sure (CTC greedy per-character probability)
+READ_SHARED = 0.5  # a box this much inside boxes already read as text is kept unread (same line, other pass)
 # Tuned on benchmarks/text_redaction.py --count 40, seeds 7 and 31, both generators, 96 text-free
 # images and 31 real-world ones: 1 character or 0.7 left 0.67 / 0.12 false boxes per text-free
 # image, 3 characters lost 8 px and vertical text, 0.9 lost low-contrast text (seed 31: 93.9% -> 87.9%).
@@ -202,17 +203,26 @@ _warned = False
 
 
 def read_as_text(grey: np.ndarray, boxes: list) -> list:
-    """The boxes in which the recogniser reads READ_MIN_CHARS characters at READ_CONFIDENCE.
+    """The boxes in which the recogniser reads READ_MIN_CHARS characters at READ_CONFIDENCE, and
+    those lying mostly (READ_SHARED) inside boxes it read: a line found by several passes is read
+    once, largest box first, and its pieces and neighbours ride along.
 
     Fails closed: when the recogniser cannot load, every box is kept (and a warning is logged
     once per process); nothing is dropped because a check could not run."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     global _warned
+    read = np.zeros(grey.shape[:2], bool)
+    kept: set = set()
     try:
-        return [b for b in boxes if reads_glyphs(grey, b[:4], READ_MIN_CHARS, READ_CONFIDENCE)]
+        for box in sorted(set(boxes), key=lambda b: b[2] * b[3], reverse=True):
+            x, y, w, h = box[:4]
+            if read[y : y + h, x : x + w].mean() >= READ_SHARED or reads_glyphs(grey, box[:4], READ_MIN_CHARS, READ_CONFIDENCE):
+                read[y : y + h, x : x + w] = True
+                kept.add(box)
     except RecogniserUnavailable as exc:
         if not _warned:
             log.warning("%s; every found text box is kept unread", exc)
             _warned = True
         return list(boxes)
+    return [b for b in boxes if b in kept]
