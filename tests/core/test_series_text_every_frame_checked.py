@@ -12,6 +12,7 @@ import pytest
 
 from radshare.core.redact import series
 from radshare.core.redact.detect import detect_text
+from radshare.core.redact.settings import current
 from tests.fixtures.seriesimages import ct_series, us_cine
 from tests.fixtures.textimages import coverage, painted_mask
 
@@ -37,7 +38,7 @@ def test_text_on_one_slice_only_is_caught_on_that_slice():
     stats = series.Stats()
     found = series.detect_series(images.frames, stats=stats)
     assert _misses(images, found) == []
-    assert stats.full == series.LAYOUT_FRAMES  # verified, not detected in full, on every other slice
+    assert stats.full == current().series.layout_frames  # verified, not detected in full, on every other slice
 
 
 def test_text_that_moves_is_caught_on_every_slice():
@@ -50,7 +51,7 @@ def test_a_cine_timer_is_caught_on_every_frame():
     images = us_cine(60, seed=2)  # the timer changes at frames 25 and 50
     stats = series.Stats()
     assert _misses(images, series.detect_series(images.frames, stats=stats)) == []
-    assert stats.bands >= 2 and stats.full == series.LAYOUT_FRAMES
+    assert stats.bands >= 2 and stats.full == current().series.layout_frames
 
 
 def test_the_series_path_finds_what_detection_on_every_frame_finds():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from radshare.core.redact import classical, detect_text, lines
-from radshare.core.redact import detect as detect_module
+from radshare.core.redact.settings import overridden
 from tests.fixtures.textimages import detected_coverage, coverage, jpeg_copy, make_background, make_sample, painted_mask, plant_text
 
 
@@ -27,11 +27,10 @@ CROSSING_GROUND = [
 
 
 @pytest.mark.parametrize("seed,text", CROSSING_GROUND)
-def test_line_over_changing_ground_is_grown_whole_over_its_ink_value(seed, text, monkeypatch):
+def test_line_over_changing_ground_is_grown_whole_over_its_ink_value(seed, text):
     sample = make_sample(seed)
-    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
-    assert 0 < detected_coverage(sample, text) < 0.9  # found in part only
-    monkeypatch.undo()
+    with overridden(passes={"ink_value_growth": False}):
+        assert 0 < detected_coverage(sample, text) < 0.9  # found in part only
     assert detected_coverage(sample, text) >= 0.9
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from radshare.core.redact import classical, lines
 from radshare.core.redact import detect as detect_module
+from radshare.core.redact.settings import current, overridden
 from tests.fixtures.textimages import planted_text, coverage_without, detected_coverage, coverage, make_background, make_sample, plant_text
 
 # benchmark frames (seed 13, not a seed the passes were tuned on) whose faint line DB and the
@@ -26,12 +27,13 @@ def test_faint_line_found_in_pieces_is_grown_whole(seed, text, monkeypatch):
     sample = make_sample(seed)
     assert planted_text(sample, text).low_contrast
     # growth over the ink value and the repeated-grey proposals alone are tested elsewhere
-    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
-    monkeypatch.setattr(classical, "REPEATED_VALUE", False)
-    monkeypatch.setattr(classical, "VALUE_BANDS", False)
-    monkeypatch.setattr(detect_module, "VERIFY", False)  # the line proposals alone, unconfirmed, carry it here
-    without = coverage_without(sample, text, monkeypatch, lines, grow_along_lines=lambda diff, sigma, boxes: list(boxes))
-    assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found in part without growing
+    off = {"ink_value_growth": False, "repeated_value": False, "value_bands": False,
+           "verify": False}  # the line proposals alone, unconfirmed, carry it here
+    with overridden(passes=off):
+        with monkeypatch.context() as m:
+            m.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
+            without = detected_coverage(sample, text)
+        assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found in part without growing
 
 
 @pytest.mark.parametrize("seed,text", TOUCHING_8PX)
@@ -93,17 +95,17 @@ CROSSING_SPINE = [(7 * 100003 + 20, "ID: X96346"), (7 * 100003 + 95, "1939-02-03
 
 
 @pytest.mark.parametrize("seed,text", CROSSING_SPINE)
-def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text, monkeypatch):
+def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text):
     sample = make_sample(seed)
     assert not planted_text(sample, text).low_contrast
-    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)  # growth over the ink value alone is tested elsewhere
-    without = coverage_without(sample, text, monkeypatch, detect_module, GROUND_CHANGE=False)
-    assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found up to the edge of the structure only
+    with overridden(passes={"ink_value_growth": False}):  # growth over the ink value alone is tested elsewhere
+        without = coverage_without(sample, text, passes={"ground_change": False})
+        assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found up to the edge of the structure only
 
 
 def test_small_word_looks_stay_within_their_cap():
     """However many word-shaped blobs a frame has, at most SMALL_WORD_LOOKS crops are looked at again."""
     blobs = [(x, y, 14, 6) for x in range(10, 480, 60) for y in range(10, 500, 30)]  # apart, not merged
     regions = detect_module._small_word_regions(blobs, [], 512, 512)
-    assert len(regions) == detect_module.SMALL_WORD_LOOKS
+    assert len(regions) == current().second_look.small_word_looks
     assert detect_module._small_word_regions(blobs, [(0, 0, 512, 512)], 512, 512) == []  # covered: no look

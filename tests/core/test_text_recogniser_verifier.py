@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from radshare.core.redact import detect, recognise, verify
+from radshare.core.redact import recognise, verify
 from radshare.core.redact.detect import detect_text, detector_name
+from radshare.core.redact.settings import current as settings
+from radshare.core.redact.settings import overridden
 from radshare.core.redact.pixels import to_uint8
 from tests.fixtures.anatomy import make_anatomy
 from tests.fixtures.textimages import coverage, painted_mask
@@ -67,24 +69,24 @@ def test_recogniser_reads_faint_8px_text_and_not_anatomy():
     """The model itself: two or more sure characters in a faint 8 px label, none in gyri, hot spots or speckle."""
     ground = np.full((40, 160), 60, np.uint8)
     label, box = plant(ground, "MRN 20931", (10, 14), 8, 25)
-    assert recognise.reads_glyphs(label, box, verify.READ_MIN_CHARS, verify.READ_CONFIDENCE)
+    tuning = settings().recognition
+    assert recognise.reads_glyphs(label, box, tuning.read_min_chars, tuning.read_confidence)
     for kind, box in (("mr-brain", (200, 200, 60, 14)), ("nm", (180, 220, 40, 20)), ("us-sector", (240, 300, 50, 12))):
         anatomy = to_uint8(make_anatomy(kind, 0))
-        assert not recognise.reads_glyphs(anatomy, box, verify.READ_MIN_CHARS, verify.READ_CONFIDENCE), kind
+        assert not recognise.reads_glyphs(anatomy, box, tuning.read_min_chars, tuning.read_confidence), kind
 
 
 def test_recogniser_that_cannot_load_keeps_every_box(monkeypatch, caplog):
     """Fail closed: with the model missing, the boxes are those of a run without the recogniser,
     a warning says so, and the report's detector name no longer claims it."""
     image = to_uint8(make_anatomy("nm", 0))
-    monkeypatch.setattr(detect, "RECOGNISE", False)
-    unread = detect_text(image)
+    with overridden(passes={"recognise": False}):
+        unread = detect_text(image)
     assert unread, "this image must give boxes the recogniser would drop"
-    monkeypatch.setattr(detect, "RECOGNISE", True)
     assert not detect_text(image)
     monkeypatch.setattr(recognise, "MODEL_FILE", ("models", "no-such-model.onnx"))
     monkeypatch.setattr(recognise, "_session", None)
-    monkeypatch.setattr(verify, "_warned", False)
+    monkeypatch.setattr(verify, "_warnings_given", set())
     with caplog.at_level("WARNING"):
         kept = detect_text(image)
     assert [r.as_box() for r in kept] == [r.as_box() for r in unread]

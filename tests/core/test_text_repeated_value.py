@@ -22,11 +22,11 @@ NOTHING_ELSE_FINDS = [
 
 
 @pytest.mark.parametrize("seed,text", NOTHING_ELSE_FINDS)
-def test_faint_small_line_in_one_grey_is_found(seed, text, monkeypatch):
+def test_faint_small_line_in_one_grey_is_found(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     assert planted.low_contrast and planted.height <= 14
-    without = coverage_without(sample, text, monkeypatch, classical, REPEATED_VALUE=False, VALUE_BANDS=False)
+    without = coverage_without(sample, text, passes={"repeated_value": False, "value_bands": False})
     assert without < 0.9 <= detected_coverage(sample, text)  # the other one-grey pass (test_text_value_band.py); no other pass finds it
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from radshare.core.redact import classical, detect_text
-from radshare.core.redact import detect as detect_module
+from radshare.core.redact.settings import overridden
 from tests.fixtures.textimages import coverage, draw_ruler, make_background, make_sample, painted_mask, plant_text
 
 # benchmark frames (seeds 7 and 13) with a ruler that the detectors painted as text
@@ -26,12 +26,10 @@ PAINTED_RULERS = [
 
 
 @pytest.mark.parametrize("seed,ruler", PAINTED_RULERS)
-def test_ruler_is_not_painted(seed, ruler, monkeypatch):
+def test_ruler_is_not_painted(seed, ruler):
     sample = make_sample(seed)
     assert ruler in sample.marks
-    with monkeypatch.context() as m:
-        m.setattr(classical, "RULER_VETO", False)
-        m.setattr(detect_module, "VERIFY", False)  # the anatomy checks now drop some rulers as well
+    with overridden(passes={"ruler_veto": False, "verify": False}):  # the anatomy checks now drop some rulers as well
         before = painted_mask(sample.image.shape, detect_text(sample.image))
     assert coverage(before, ruler) >= 0.5
     after = painted_mask(sample.image.shape, detect_text(sample.image))

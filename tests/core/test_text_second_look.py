@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from radshare.core.redact import detect as detect_module
-from radshare.core.redact import classical, lines
+from radshare.core.redact import lines
 from radshare.core.redact import detect_text
+from radshare.core.redact.settings import current, overridden
 from tests.fixtures.textimages import planted_text, coverage, make_background, make_sample, painted_mask, plant_mark, plant_text
 
 
@@ -26,14 +27,12 @@ def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     assert planted.low_contrast
     # growth along the line (lines.py) also paints such lines whole: off here, to see the second look alone
     monkeypatch.setattr(lines, "grow_along_lines", lambda diff, sigma, boxes: list(boxes))
-    monkeypatch.setattr(detect_module, "INK_VALUE_GROWTH", False)
-    monkeypatch.setattr(classical, "REPEATED_VALUE", False)  # tested in test_text_repeated_value.py
-    monkeypatch.setattr(classical, "VALUE_BANDS", False)  # tested in test_text_value_band.py
-    with monkeypatch.context() as m:
-        m.setattr(detect_module, "SECOND_LOOK_BUDGET", 0.0)
-        first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
-    assert 0 < first_pass < 0.9  # the case needs the second look: only part of it is painted without
-    assert coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box) >= 0.9
+    # the one-grey passes are tested in test_text_repeated_value.py and test_text_value_band.py
+    with overridden(passes={"ink_value_growth": False, "repeated_value": False, "value_bands": False}):
+        with overridden(second_look={"second_look_budget": 0.0}):
+            first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
+        assert 0 < first_pass < 0.9  # the case needs the second look: only part of it is painted without
+        assert coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box) >= 0.9
 
 
 def _bright_frame(seed: int):
@@ -46,14 +45,14 @@ def _bright_frame(seed: int):
     return np.clip(np.rint(image), 0, 255).astype(np.uint8), [t for t in texts if t], [m for m in marks if m]
 
 
-def test_full_contrast_text_gets_no_second_look_and_markings_stay_unpainted(monkeypatch):
+def test_full_contrast_text_gets_no_second_look_and_markings_stay_unpainted():
     grey, texts, marks = _bright_frame(21)
     assert texts and marks
     assert not any(detect_module._is_faint(grey, t.box) for t in texts)
     assert detect_module._second_look_regions(grey, [t.box for t in texts]) == []
     with_look = painted_mask(grey.shape, detect_text(grey))
-    monkeypatch.setattr(detect_module, "SECOND_LOOK_BUDGET", 0.0)
-    without = painted_mask(grey.shape, detect_text(grey))
+    with overridden(second_look={"second_look_budget": 0.0}):
+        without = painted_mask(grey.shape, detect_text(grey))
     assert [coverage(with_look, m) >= 0.5 for m in marks] == [coverage(without, m) >= 0.5 for m in marks]
 
 
@@ -63,6 +62,6 @@ def test_second_look_stays_within_its_budget():
     grey = np.clip(np.rint(make_background("ct", (512, 512), rng)), 0, 255).astype(np.uint8)
     boxes = [(x, y, 40, 10) for x in range(30, 450, 100) for y in range(20, 490, 40)]  # apart, not merged
     regions = detect_module._second_look_regions(grey, boxes)
-    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in regions) * detect_module.SECOND_LOOK_SCALE**2
+    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in regions) * current().second_look.second_look_scale**2
     assert 3 <= len(regions) < len(boxes)
-    assert area <= detect_module.SECOND_LOOK_BUDGET * grey.size
+    assert area <= current().second_look.second_look_budget * grey.size

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from radshare.core.redact import classical
+from radshare.core.redact.settings import current
 from tests.fixtures.textimages import markings_grid, planted_text, coverage_without, coverage, detected_coverage, make_background, make_sample
 
 # benchmark frames (seeds 7 and 13) with a faint small line on speckle that every other pass missed
@@ -25,11 +26,11 @@ ONLY_THE_VALUE_BANDS_FIND = [
 
 
 @pytest.mark.parametrize("seed,text", ONLY_THE_VALUE_BANDS_FIND)
-def test_faint_line_on_speckle_is_found(seed, text, monkeypatch):
+def test_faint_line_on_speckle_is_found(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     assert sample.background == "us" and planted.low_contrast and planted.height <= 14
-    without = coverage_without(sample, text, monkeypatch, classical, VALUE_BANDS=False)
+    without = coverage_without(sample, text, passes={"value_bands": False})
     assert without < 0.9 <= detected_coverage(sample, text)  # nothing else finds it
 
 
@@ -38,11 +39,11 @@ VERTICAL = [(13 * 100003 + 184, "19:43:54"), (31 * 100003 + 100, "2339906712"), 
 
 
 @pytest.mark.parametrize("seed,text", VERTICAL)
-def test_faint_vertical_label_on_speckle_is_found(seed, text, monkeypatch):
+def test_faint_vertical_label_on_speckle_is_found(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     assert planted.vertical and planted.low_contrast and sample.background == "us"
-    without = coverage_without(sample, text, monkeypatch, classical, VALUE_BANDS_VERTICAL=False)
+    without = coverage_without(sample, text, passes={"value_bands_vertical": False})
     assert without < 0.9 <= detected_coverage(sample, text)
 
 
@@ -52,20 +53,20 @@ WIDENED_ROWS = [(31 * 100003 + 5, "735189867"), (31 * 100003 + 37, "SMITH^KOWALS
 
 
 @pytest.mark.parametrize("seed,text", WIDENED_ROWS)
-def test_line_with_widened_rows_is_found(seed, text, monkeypatch):
+def test_line_with_widened_rows_is_found(seed, text):
     sample = make_sample(seed)
     assert planted_text(sample, text).low_contrast
-    without = coverage_without(sample, text, monkeypatch, classical, BAND_ROW_SHARES=classical.BAND_ROW_SHARES[:1])
+    without = coverage_without(sample, text, value_bands={"band_row_shares": current().value_bands.band_row_shares[:1]})
     assert without < 0.9 <= detected_coverage(sample, text)
 
 
-def test_line_with_one_dense_row_is_found(monkeypatch):
+def test_line_with_one_dense_row_is_found():
     """A serif line whose one dense row (a run of horizontal strokes) holds five times the share
     of its other rows: its rows are found at a tenth of the densest row's share."""
     sample = make_sample(31 * 100003 + 185)
     text = "ID: Y73589"
     assert planted_text(sample, text).low_contrast
-    without = coverage_without(sample, text, monkeypatch, classical, BAND_ROW_SHARES=tuple(s for s in classical.BAND_ROW_SHARES if s > 0.1))
+    without = coverage_without(sample, text, value_bands={"band_row_shares": tuple(s for s in current().value_bands.band_row_shares if s > 0.1)})
     assert without < 0.9 <= detected_coverage(sample, text)
 
 
@@ -74,11 +75,11 @@ ONE_CHUNK = [(7 * 100003 + 144, "21.06.1979"), (31 * 100003 + 155, "13:06:12"), 
 
 
 @pytest.mark.parametrize("seed,text", ONE_CHUNK)
-def test_short_line_within_one_chunk_is_found(seed, text, monkeypatch):
+def test_short_line_within_one_chunk_is_found(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     assert planted.low_contrast and planted.height <= 11
-    without = coverage_without(sample, text, monkeypatch, classical, BAND_MIN_BANDS=10**9)
+    without = coverage_without(sample, text, value_bands={"band_min_bands": 10**9})
     assert without < 0.9 <= detected_coverage(sample, text)  # lines spanning two chunks only
 
 
@@ -92,14 +93,14 @@ ACROSS_THE_SECTOR_EDGE = [
 
 
 @pytest.mark.parametrize("seed,text", ACROSS_THE_SECTOR_EDGE)
-def test_faint_line_across_the_sector_edge_is_found_whole(seed, text, monkeypatch):
+def test_faint_line_across_the_sector_edge_is_found_whole(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     x, y, w, h = planted.box
     beside = [np.median(sample.image[r0 : r0 + h, x : x + w], axis=0) for r0 in (y - 2 * h, y + 2 * h)]
     black, speckle = (max(float((g < 5).mean()) for g in beside), max(float((g > 40).mean()) for g in beside))
     assert planted.low_contrast and black > 0.25 and speckle > 0.25  # the ground beside it: black and speckle
-    without = coverage_without(sample, text, monkeypatch, classical, VALUE_BANDS=False)
+    without = coverage_without(sample, text, passes={"value_bands": False})
     assert without < 0.9 <= detected_coverage(sample, text)
 
 

@@ -7,6 +7,8 @@
     faces.detect_faces    faces in photos, proposed for blurring
 
 `redact_dicom` and `redact_photo` put those together for the pipeline.
+Every threshold and switch of the detector is in resources/detector_settings.toml, read through
+settings.current() (docs/detector.md).
 """
 
 from __future__ import annotations

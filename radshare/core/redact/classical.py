@@ -22,55 +22,9 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-BACKGROUND_KERNEL = 15  # median window (px): wider than any glyph stroke, so strokes are not background
-NOISE_WINDOW = 9  # on the 4x smaller image, i.e. about 36 px
-MIN_INK = 12.0  # grey levels: never call a smaller step ink
-Z_THRESHOLD = 3.0  # ink stands this many local noise sigmas above (or below) the local background
-MIN_CHAR, MAX_CHAR = 4, 40  # glyph height range in px (8-28 px fonts, plus anti-aliasing)
-FLAT_SPREAD = 1.0  # grey levels: a 3 px run along a stroke varies less than this
-FLAT_Z = 0.5  # flat pixels need only stand this many noise sigmas off the background
-FLAT_VALUE_TOLERANCE = 1  # grey levels around the line's median ink value
-FLAT_VALUE_SHARE = 0.7  # share of the line's flat ink pixels that must be at that value
-FLAT_MIN_PIXELS = 12  # fewer flat ink pixels than this is not a line of glyphs
-# Faint lines in one repeated grey (repeated_value_proposals). Measured on the benchmark (seeds 7,
-# 11, 13, 21): +2, +1, +4, +3 boxes of 1000 found (8-14 px text on CT noise and speckle that
-# nothing else proposed), markings painted +1, 0, 0, 0.
-SMOOTH_SIGMA = 1.0  # px: Gaussian smoothing of the ink difference before thresholding (noise drops, strokes stay)
-SMOOTH_Z = 3.5  # smoothed difference this many (smoothed) noise sigmas off the background (2.5, 3, 4, 4.5 found fewer)
-SMOOTH_STRONG = 60  # grey levels: a candidate with more than SMOOTH_STRONG_SHARE of pixels this far off is not faint
-SMOOTH_STRONG_SHARE = 0.02
-VALUE_DENSITY = 0.06  # share of the band's pixels at the line's grey (+-VALUE_TOLERANCE)...
-VALUE_RATIO = 4.0  # ...at least this many times the share in the rows above and below
-VALUE_TOLERANCE = 1
-VALUE_OFF_GROUND = 15.0  # grey levels (and VALUE_OFF_Z noise sigmas) between that grey and the ground
-VALUE_OFF_Z = 2.0
-RAW_Z, RAW_MIN = 1.5, 8.0  # raw ink map the line must also be a line of glyphs in (noise sigmas, grey levels)
-REPEATED_VALUE = True  # propose faint lines in one repeated grey (repeated_value_proposals)
-# Faint lines in one grey found from a histogram of grey values per row band (value_band_proposals):
-# for text on speckle the smoothed map gives no candidate at all, the repeated grey still does.
-# Measured on the benchmark (seeds 7, 13, 31): +9, +9, +12 boxes of 1000 found (faint 8-14 px lines
-# on speckle, some crossing the sector's edge, some vertical; low contrast 94.0 -> 98.5%, 93.9 ->
-# 98.9%, 90.4 -> 96.5%), markings painted unchanged on seeds 7 and 13 (+2 of 798 on 31), about
-# 30 ms per frame for both orientations.
-VALUE_BANDS = True
-VALUE_BANDS_VERTICAL = True  # also in the turned frame, for vertical labels
-BAND_STEP = 32  # px: column chunks the per-row histograms are counted over
-BAND_QUANT = 2  # grey levels per histogram bin (a bin and its lower neighbour are one 4-level value)
-BAND_HEIGHTS = (6, 9, 12)  # px: band heights tried (ink boxes of 8-16 px text)
-BAND_DENSITY = 0.05  # share of a chunk's band at the value...
-BAND_RATIO = 4.0  # ...at least this many times the share in the band above and the band below
-BAND_MAX_DENSITY = 0.4  # more is a flat area (the ground itself), not strokes
-BAND_OFF = (15.0, 60.0)  # grey levels between the value and the ground: faint ink, not the ground, not strong ink
-BAND_MIN_CHUNKS = 2  # neighbouring chunks a line spans, or, within one chunk (a short line)...
-BAND_MIN_BANDS = 3  # ...bands it holds at least (speckle's chance bands are mostly one or two)
-BAND_ROW_SHARES = (0.1, 0.2, 0.35, 0.5)  # shares of the densest row's count that rows of the line hold, tried in turn
-BAND_Z = 20.0  # the line's count at its value against the count expected from the rows beside it, in Poisson sigmas
-BAND_RULE = 0.6  # a row of the line this densely at the value, or inked, is a rule line (ruler, arrow shaft)
-BAND_QUIET = 9.0  # noise sigma below which the raw ink map must hold a line of glyphs too (CT noise, CR: faint markings)
-BAND_MIN_WIDTH = 30  # px: shorter is a caliper pair or a short word that other passes find
-BAND_END_GAP = 2.0  # glyph heights without a pixel of the value that end the line
-SMALL_WORD_SIDE = (4, 8)  # px across a blob that may be a short word of 8-10 px text
-SMALL_WORD_FILL = 0.3  # share of its box such a blob fills at least
+from radshare.core.redact.settings import current as settings
+
+# Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 
 
 def background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,12 +34,12 @@ def background_and_noise(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sigma is a local median of |pixel - background| measured on a 4x smaller image, which text
     (a minority of any 36 px window) does not inflate.
     """
-    background = cv2.medianBlur(grey, BACKGROUND_KERNEL)
+    background = cv2.medianBlur(grey, settings().classical.background_kernel)
     diff = grey.astype(np.int16) - background.astype(np.int16)
     absdiff = np.minimum(np.abs(diff), 255).astype(np.uint8)
     rows, cols = grey.shape
     small = cv2.resize(absdiff, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
-    small = cv2.medianBlur(small, NOISE_WINDOW)
+    small = cv2.medianBlur(small, settings().classical.noise_window)
     sigma = cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.48
     return diff, sigma
 
@@ -97,7 +51,7 @@ def ink_maps(grey: np.ndarray, diff=None, sigma=None) -> tuple[np.ndarray, np.nd
     """
     if diff is None or sigma is None:
         diff, sigma = background_and_noise(grey)
-    threshold = np.maximum(MIN_INK, Z_THRESHOLD * sigma)
+    threshold = np.maximum(settings().classical.min_ink, settings().classical.z_threshold * sigma)
     return diff > threshold, diff < -threshold
 
 
@@ -116,14 +70,14 @@ def _components(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int, int,
     x, y, w, h, area = (stats[1:, k].astype(np.int64) for k in range(5))
     short, long_ = np.minimum(w, h), np.maximum(w, h)
     # not glyph-sized, too small, or lines and ruler bars (long and thin)
-    ok = (long_ >= MIN_CHAR) & (short <= MAX_CHAR) & (area >= 6) & (long_ <= 12 * np.maximum(short, 1))
+    ok = (long_ >= settings().classical.min_char) & (short <= settings().classical.max_char) & (area >= 6) & (long_ <= 12 * np.maximum(short, 1))
     keep = [(int(x[i]), int(y[i]), int(w[i]), int(h[i]), int(area[i]), int(i) + 1) for i in np.nonzero(ok)[0]]
     return keep, labels
 
 
 def _is_glyph(w: int, h: int) -> bool:
     """One character (or two touching): not much longer than a large glyph, not a long bar."""
-    return max(w, h) <= 1.2 * MAX_CHAR and max(w, h) <= 4 * min(w, h) + 2
+    return max(w, h) <= 1.2 * settings().classical.max_char and max(w, h) <= 4 * min(w, h) + 2
 
 
 def _is_word_blob(x: int, y: int, w: int, h: int, area: int, labels: np.ndarray, label: int) -> bool:
@@ -261,7 +215,7 @@ def _flatness(grey: np.ndarray) -> np.ndarray:
 
 def flat_mask(grey: np.ndarray) -> np.ndarray:
     """Pixels inside a flat stroke: a 3 px run along a row or a column varies by at most FLAT_SPREAD."""
-    return _flatness(grey) <= FLAT_SPREAD
+    return _flatness(grey) <= settings().classical.flat_spread
 
 
 def _one_ink_value(grey: np.ndarray, core: np.ndarray, box: tuple[int, int, int, int]) -> bool:
@@ -271,9 +225,9 @@ def _one_ink_value(grey: np.ndarray, core: np.ndarray, box: tuple[int, int, int,
     """
     x, y, w, h = box
     values = grey[y : y + h, x : x + w][core[y : y + h, x : x + w]].astype(np.int16)
-    if values.size < FLAT_MIN_PIXELS:
+    if values.size < settings().classical.flat_min_pixels:
         return False
-    return float(np.mean(np.abs(values - np.median(values)) <= FLAT_VALUE_TOLERANCE)) >= FLAT_VALUE_SHARE
+    return float(np.mean(np.abs(values - np.median(values)) <= settings().classical.flat_value_tolerance)) >= settings().classical.flat_value_share
 
 
 def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat=None) -> list[tuple[int, int, int, int]]:
@@ -290,7 +244,7 @@ def flat_ink_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, fl
     """
     if flat is None:
         flat = flat_mask(grey)
-    threshold = np.maximum(MIN_INK * 2 / 3, FLAT_Z * sigma)
+    threshold = np.maximum(settings().classical.min_ink * 2 / 3, settings().classical.flat_z * sigma)
     found: list[tuple[int, int, int, int]] = []
     kernel = np.ones((3, 3), np.uint8)
     for sign in (1, -1):
@@ -320,9 +274,9 @@ def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, componen
     for labelled in components:
         found["lines"] += _line_proposals(None, labelled)
     found["flat"] = flat_ink_proposals(grey, diff, sigma, flat)
-    if REPEATED_VALUE:
+    if settings().passes.repeated_value:
         found["repeated"] = repeated_value_proposals(grey, diff, sigma)
-    if VALUE_BANDS:
+    if settings().passes.value_bands:
         found["bands"] = value_band_proposals(grey, diff, sigma)
     return found
 
@@ -341,8 +295,8 @@ def small_word_blobs(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, comp
     for comps, _labels in components:
         for x, y, w, h, area, _label in comps:
             short, long_ = min(w, h), max(w, h)
-            if SMALL_WORD_SIDE[0] <= short <= SMALL_WORD_SIDE[1] and 1.8 * short <= long_ <= 5 * short \
-                    and area >= SMALL_WORD_FILL * w * h:
+            if settings().classical.small_word_side[0] <= short <= settings().classical.small_word_side[1] and 1.8 * short <= long_ <= 5 * short \
+                    and area >= settings().classical.small_word_fill * w * h:
                 found.append((x, y, w, h))
     return found
 
@@ -354,11 +308,11 @@ def _smoothed_z(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
     smoothed, the noise drops to a fraction and thin strokes keep most of their height. The
     noise is measured on the smoothed difference itself, as in background_and_noise.
     """
-    smooth = cv2.GaussianBlur(diff.astype(np.float32), (0, 0), SMOOTH_SIGMA)
+    smooth = cv2.GaussianBlur(diff.astype(np.float32), (0, 0), settings().repeated_value.smooth_sigma)
     rows, cols = grey.shape
     absolute = np.minimum(np.abs(smooth), 255).astype(np.uint8)
     small = cv2.resize(absolute, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
-    small = cv2.medianBlur(small, NOISE_WINDOW)
+    small = cv2.medianBlur(small, settings().classical.noise_window)
     noise = cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.48
     return smooth / np.maximum(noise, 1.0)
 
@@ -368,7 +322,7 @@ def _value_shares(grey: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int
     (+-VALUE_TOLERANCE) most over-represented in the wide box's band against the rows beside it."""
     x, y, w, h = box
     rows = grey.shape[0]
-    kernel = np.ones(2 * VALUE_TOLERANCE + 1)
+    kernel = np.ones(2 * settings().repeated_value.value_tolerance + 1)
 
     def shares(r0: int, r1: int) -> np.ndarray:
         part = grey[max(0, r0) : min(rows, r1), x : x + w]
@@ -378,7 +332,7 @@ def _value_shares(grey: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int
 
     band = shares(y, y + h)
     side = np.maximum(shares(y - h, y), shares(y + h, y + 2 * h))
-    value = int(np.argmax(band - VALUE_RATIO * side))
+    value = int(np.argmax(band - settings().repeated_value.value_ratio * side))
     return value, float(band[value]), float(side[value])
 
 
@@ -393,7 +347,7 @@ def _raw_line(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int
     rows, cols = diff.shape
     m = max(4, h)
     x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(cols, x + w + m), min(rows, y + h + m)
-    ink = sign * diff[y0:y1, x0:x1] > np.maximum(RAW_MIN, RAW_Z * sigma[y0:y1, x0:x1])
+    ink = sign * diff[y0:y1, x0:x1] > np.maximum(settings().repeated_value.raw_min, settings().repeated_value.raw_z * sigma[y0:y1, x0:x1])
     for bx, by, bw, bh in _line_proposals(ink):
         across_x = min(bx + x0 + bw, x + w) - max(bx + x0, x)
         across_y = min(by + y0 + bh, y + h) - max(by + y0, y)
@@ -410,11 +364,11 @@ def _one_repeated_value(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, b
         value, band, side = _value_shares(grey, box)
     else:
         value, band, side = _value_shares(grey.T, (y, x, h, w))
-    if band < VALUE_DENSITY or band < VALUE_RATIO * side:
+    if band < settings().repeated_value.value_density or band < settings().repeated_value.value_ratio * side:
         return False
     part = (slice(y, y + h), slice(x, x + w))
     ground = float(np.mean(grey[part].astype(np.int16) - diff[part]))
-    if abs(value - ground) < max(VALUE_OFF_GROUND, VALUE_OFF_Z * float(np.mean(sigma[part]))):
+    if abs(value - ground) < max(settings().repeated_value.value_off_ground, settings().repeated_value.value_off_z * float(np.mean(sigma[part]))):
         return False
     return _raw_line(diff, sigma, box, 1 if value > ground else -1)
 
@@ -431,12 +385,12 @@ def repeated_value_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarr
     grey off the ground and for a line of glyphs in the raw map (see _raw_line).
     """
     z = _smoothed_z(grey, diff)
-    strong = np.abs(diff) > SMOOTH_STRONG
+    strong = np.abs(diff) > settings().repeated_value.smooth_strong
     found: list[tuple[int, int, int, int]] = []
     for sign in (1, -1):
-        for box in _line_proposals(sign * z > SMOOTH_Z):
+        for box in _line_proposals(sign * z > settings().repeated_value.smooth_z):
             x, y, w, h = box
-            if strong[y : y + h, x : x + w].mean() > SMOOTH_STRONG_SHARE:
+            if strong[y : y + h, x : x + w].mean() > settings().repeated_value.smooth_strong_share:
                 continue
             if _one_repeated_value(grey, diff, sigma, box):
                 found.append(box)
@@ -452,7 +406,7 @@ def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
     by cumulative sums, so that every band height, row and value is tested at once.
     """
     rows, cols = grey.shape
-    step, quant = BAND_STEP, BAND_QUANT
+    step, quant = settings().value_bands.band_step, settings().value_bands.band_quant
     chunks, bins = -(-cols // step), 256 // quant
     chunk = (np.arange(cols) // step).astype(np.int32)
     index = (chunk[None, :] * rows + np.arange(rows, dtype=np.int32)[:, None]) * bins + (grey // quant)
@@ -466,20 +420,20 @@ def _band_cells(grey: np.ndarray, diff: np.ndarray) -> np.ndarray:
     np.cumsum(ground, axis=1, out=ground_sum[:, 1:])
     widths = np.minimum(step, cols - np.arange(chunks) * step).astype(np.float32)
     found = []
-    for h in BAND_HEIGHTS:
+    for h in settings().value_bands.band_heights:
         if rows < 3 * h + 1:
             continue
         band = counts[:, h:] - counts[:, :-h]  # band starting at row r
         inner, side = band[:, h:-h], np.maximum(band[:, : -2 * h], band[:, 2 * h :])
         # thresholds for a full chunk (a narrower last chunk is held to a little more)
-        hit = inner >= int(np.ceil(BAND_DENSITY * h * step))
-        hit &= inner <= int(BAND_MAX_DENSITY * h * step)
-        hit &= inner >= int(BAND_RATIO) * side
+        hit = inner >= int(np.ceil(settings().value_bands.band_density * h * step))
+        hit &= inner <= int(settings().value_bands.band_max_density * h * step)
+        hit &= inner >= int(settings().value_bands.band_ratio) * side
         c, r, v = np.nonzero(hit)
         r = r + h
         level = (ground_sum[c, r + h] - ground_sum[c, r]) / (h * widths[c])
         off = np.abs(v * quant - level)
-        keep = (off >= BAND_OFF[0]) & (off <= BAND_OFF[1])
+        keep = (off >= settings().value_bands.band_off[0]) & (off <= settings().value_bands.band_off[1])
         c, r, v = c[keep], r[keep], v[keep]
         if len(c) == 0:
             continue
@@ -508,7 +462,7 @@ def _linked_cells(cells: np.ndarray) -> list[np.ndarray]:
             theirs = by_chunk[other]
             b = cells[theirs]
             linked = ((a[:, None, 1] < b[None, :, 2]) & (b[None, :, 1] < a[:, None, 2])
-                      & (np.abs(a[:, None, 3] - b[None, :, 3]) <= 2 * BAND_QUANT))
+                      & (np.abs(a[:, None, 3] - b[None, :, 3]) <= 2 * settings().value_bands.band_quant))
             pairs.extend((int(mine[i]), int(theirs[j])) for i, j in zip(*np.nonzero(linked)))
     return [cells[g] for g in _joined(len(cells), pairs)]
 
@@ -518,9 +472,9 @@ def _band_box(grey: np.ndarray, group: np.ndarray, share: float = 0.2) -> tuple[
     columns it spans there, and the exact grey (+-VALUE_TOLERANCE) of the bins the cells counted."""
     rows, cols = grey.shape
     value = int(np.median(np.repeat(group[:, 3], group[:, 4])))  # as if every band were a cell
-    x0, x1 = int(group[:, 0].min()) * BAND_STEP, min(cols, (int(group[:, 0].max()) + 1) * BAND_STEP)
+    x0, x1 = int(group[:, 0].min()) * settings().value_bands.band_step, min(cols, (int(group[:, 0].max()) + 1) * settings().value_bands.band_step)
     y0, y1 = max(0, int(group[:, 1].min()) - 4), min(rows, int(group[:, 2].max()) + 4)
-    profile = (np.abs(grey[y0:y1, x0:x1].astype(np.int16) - value) <= BAND_QUANT).mean(axis=1)
+    profile = (np.abs(grey[y0:y1, x0:x1].astype(np.int16) - value) <= settings().value_bands.band_quant).mean(axis=1)
     if profile.max() < 0.03:
         return None
     dense = np.nonzero(profile >= max(0.03, share * profile.max()))[0]
@@ -528,8 +482,8 @@ def _band_box(grey: np.ndarray, group: np.ndarray, share: float = 0.2) -> tuple[
     run = max(runs, key=lambda r: r[-1] - r[0])
     r0, r1 = y0 + int(run[0]), y0 + int(run[-1]) + 1
     # a chunk the line only enters is too thinly inked to count: columns are looked for one chunk further each way
-    x0, x1 = max(0, x0 - BAND_STEP), min(cols, x1 + BAND_STEP)
-    span = _line_span((np.abs(grey[r0:r1, x0:x1].astype(np.int16) - value) <= BAND_QUANT).sum(axis=0), r1 - r0)
+    x0, x1 = max(0, x0 - settings().value_bands.band_step), min(cols, x1 + settings().value_bands.band_step)
+    span = _line_span((np.abs(grey[r0:r1, x0:x1].astype(np.int16) - value) <= settings().value_bands.band_quant).sum(axis=0), r1 - r0)
     if span is None:
         return None
     return (x0 + span[0], r0, span[1] - span[0], r1 - r0), value
@@ -546,7 +500,7 @@ def _line_span(per_column: np.ndarray, height: int) -> tuple[int, int] | None:
     inked = np.nonzero(per_column)[0]
     if len(inked) == 0:
         return None
-    pieces = np.split(inked, np.nonzero(np.diff(inked) > BAND_END_GAP * height)[0] + 1)
+    pieces = np.split(inked, np.nonzero(np.diff(inked) > settings().value_bands.band_end_gap * height)[0] + 1)
     piece = max(pieces, key=lambda p: int(per_column[p].sum()))
     counts = np.convolve(per_column[piece[0] : piece[-1] + 1], np.ones(height, np.int64), "full")[height - 1 :]
     solid = np.nonzero(counts >= 2)[0]
@@ -575,8 +529,8 @@ def _band_line(
     # neighbours) is the one there that stands furthest (in Poisson sigmas) over its count in the
     # rows beside the line
     best = None
-    for candidate in range(max(0, value - 2 * BAND_QUANT), min(256, value + 2 * BAND_QUANT + 1)):
-        at = np.abs(grey[max(0, y - 3 * h) : min(rows, y + 4 * h), x : x + w].astype(np.int16) - candidate) <= VALUE_TOLERANCE
+    for candidate in range(max(0, value - 2 * settings().value_bands.band_quant), min(256, value + 2 * settings().value_bands.band_quant + 1)):
+        at = np.abs(grey[max(0, y - 3 * h) : min(rows, y + 4 * h), x : x + w].astype(np.int16) - candidate) <= settings().repeated_value.value_tolerance
         inside = at[y - max(0, y - 3 * h) :][:h]
         count = int(inside.sum())
         expected = max((int(at.sum()) - count) / max(at.size - inside.size, 1), 1e-3) * inside.size
@@ -584,39 +538,39 @@ def _band_line(
         if best is None or z > best[0]:
             best = (z, candidate)
     value = best[1]
-    span = _line_span((np.abs(grey[y : y + h, x : x + w].astype(np.int16) - value) <= BAND_QUANT).sum(axis=0), h)
-    if span is None or span[1] - span[0] < max(2 * h, BAND_MIN_WIDTH):
+    span = _line_span((np.abs(grey[y : y + h, x : x + w].astype(np.int16) - value) <= settings().value_bands.band_quant).sum(axis=0), h)
+    if span is None or span[1] - span[0] < max(2 * h, settings().value_bands.band_min_width):
         return None
     x, w = x + span[0], span[1] - span[0]
     box = (x, y, w, h)
-    at = np.abs(grey[max(0, y - 3 * h) : min(rows, y + 4 * h), x : x + w].astype(np.int16) - value) <= VALUE_TOLERANCE
+    at = np.abs(grey[max(0, y - 3 * h) : min(rows, y + 4 * h), x : x + w].astype(np.int16) - value) <= settings().repeated_value.value_tolerance
     inside = at[y - max(0, y - 3 * h) :][:h]
     count = int(inside.sum())
     expected = max((int(at.sum()) - count) / max(at.size - inside.size, 1), 1e-3) * inside.size
-    if (count - expected) / np.sqrt(expected) < BAND_Z:
+    if (count - expected) / np.sqrt(expected) < settings().value_bands.band_z:
         return None
     above, below = at[: y - max(0, y - 3 * h)][-h:], at[y - max(0, y - 3 * h) + h :][:h]
     band = float(inside.mean())
     side = max(float(above.mean()) if above.size else 0.0, float(below.mean()) if below.size else 0.0)
-    if band < BAND_DENSITY or band < BAND_RATIO * side:
+    if band < settings().value_bands.band_density or band < settings().value_bands.band_ratio * side:
         return None
     # off the ground under the line's pixels of the value: mostly by BAND_OFF[0] or more, and
     # faint (within BAND_OFF[1]) over a good part of the line; a line crossing a sector edge is
     # faint on the speckle and strong on the black
     part = (slice(y, y + h), slice(x, x + w))
     off = np.abs(value - (grey[part].astype(np.int16) - diff[part])[inside]).astype(np.float32)
-    if float(np.median(off)) < BAND_OFF[0] or float(np.mean(off <= BAND_OFF[1])) < 0.3:
+    if float(np.median(off)) < settings().value_bands.band_off[0] or float(np.mean(off <= settings().value_bands.band_off[1])) < 0.3:
         return None
     level = float(np.median(grey[part].astype(np.int16) - diff[part]))
-    if inside.mean(axis=1).max() > BAND_RULE:
+    if inside.mean(axis=1).max() > settings().value_bands.band_rule:
         return None
     # nor a rule line by its contrast (an arrow's shaft, a ruler's bar, drawn in another grey than
     # the one found): a row of the box or beside it inked along most of the box
     r0, r1 = max(0, y - 1), min(rows, y + h + 1)
-    strong = np.abs(diff[r0:r1, x : x + w]) > np.maximum(MIN_INK, Z_THRESHOLD * sigma[r0:r1, x : x + w])
-    if strong.mean(axis=1).max() > BAND_RULE:
+    strong = np.abs(diff[r0:r1, x : x + w]) > np.maximum(settings().classical.min_ink, settings().classical.z_threshold * sigma[r0:r1, x : x + w])
+    if strong.mean(axis=1).max() > settings().value_bands.band_rule:
         return None
-    if float(np.mean(sigma[part])) < BAND_QUIET and not _raw_line(diff, sigma, box, 1 if value > level else -1):
+    if float(np.mean(sigma[part])) < settings().value_bands.band_quiet and not _raw_line(diff, sigma, box, 1 if value > level else -1):
         return None
     return box
 
@@ -625,7 +579,7 @@ def value_band_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) 
     """Faint 8-14 px lines drawn in one grey (see _value_band_lines), horizontal and, looked for in
     the turned frame, vertical (+1, +3 vertical labels of 1000 boxes on seeds 13 and 31)."""
     found = _value_band_lines(grey, diff, sigma)
-    if VALUE_BANDS_VERTICAL:
+    if settings().passes.value_bands_vertical:
         turned = [np.ascontiguousarray(a.T) for a in (grey, diff, sigma)]
         found += [(y, x, h, w) for x, y, w, h in _value_band_lines(*turned)]
     return found
@@ -647,25 +601,18 @@ def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> 
         return []
     found = []
     for group in _linked_cells(cells):
-        if len(np.unique(group[:, 0])) < BAND_MIN_CHUNKS and int(group[:, 4].sum()) < BAND_MIN_BANDS:
+        if len(np.unique(group[:, 0])) < settings().value_bands.band_min_chunks and int(group[:, 4].sum()) < settings().value_bands.band_min_bands:
             continue
         # the rows of the line: where the value is at least BAND_ROW_SHARES of its densest row's
         # share, the loosest that makes a line (cells of the ground's chance pixels can join a
         # group and widen its rows)
-        for share in BAND_ROW_SHARES:
+        for share in settings().value_bands.band_row_shares:
             line = _band_box(grey, group, share)
             box = _band_line(grey, diff, sigma, *line) if line is not None else None
             if box is not None:
                 found.append(box)
                 break
     return found
-
-
-RULER_BAR = 0.85  # share of a box's length one row (column) of ink must run to be a ruler's bar
-RULER_TICK_WIDTH = 2  # px: the most a ruler's tick is across
-RULER_MIN_TICKS = 3  # thin strokes standing on the bar, at least
-RULER_STRAY = 12  # px: ink apart from the bar in a blob larger than this is a glyph (noise specks are smaller)
-RULER_VETO = True  # found boxes that hold only a ruler are dropped (detect.py)
 
 
 def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]) -> bool:
@@ -678,7 +625,7 @@ def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]
     x, y, w, h = box
     rows, cols = diff.shape
     x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(cols, x + w + 1), min(rows, y + h + 1)
-    d, threshold = diff[y0:y1, x0:x1], np.maximum(MIN_INK, Z_THRESHOLD * sigma[y0:y1, x0:x1])
+    d, threshold = diff[y0:y1, x0:x1], np.maximum(settings().classical.min_ink, settings().classical.z_threshold * sigma[y0:y1, x0:x1])
     if d.shape[0] > d.shape[1]:
         d, threshold = d.T, threshold.T
     length = d.shape[1]
@@ -691,7 +638,7 @@ def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]
         if best is None or per_row[bar] > best[0]:
             best = (per_row[bar], bar, ink)
     share, bar, ink = best
-    if share < RULER_BAR:
+    if share < settings().rulers.ruler_bar:
         return False
     rest = ink.copy()
     rest[max(0, bar - 1) : bar + 2] = False
@@ -702,8 +649,8 @@ def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]
     for i in range(1, count):
         cx, cy, cw, ch, area = stats[i]
         on_bar = cy + ch >= bar - 1 and cy <= bar + 2
-        if not on_bar and area > RULER_STRAY:
+        if not on_bar and area > settings().rulers.ruler_stray:
             return False  # a stroke apart from the bar: a glyph beside the ruler
-        ticks += on_bar and cw <= RULER_TICK_WIDTH
+        ticks += on_bar and cw <= settings().rulers.ruler_tick_width
     # the rest is specks of noise, and speckle touching the bar or a tick
-    return ticks >= RULER_MIN_TICKS
+    return ticks >= settings().rulers.ruler_min_ticks

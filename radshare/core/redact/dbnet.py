@@ -18,12 +18,10 @@ import threading
 import cv2
 import numpy as np
 
+from radshare.core.redact.settings import current as settings
 from radshare.core.resources import resource_path
 
 MODEL_FILE = ("models", "ch_PP-OCRv4_det_infer.onnx")
-PROB_THRESHOLD = 0.3  # pixel is "text" above this probability (PaddleOCR default)
-BOX_THRESHOLD = 0.6  # mean probability inside a component to keep it (PaddleOCR default; 0.5 found no more text here)
-UNCLIP_RATIO = 1.6  # DB shrinks text kernels when training; grow them back by area*ratio/perimeter
 
 _session = None
 _session_lock = threading.Lock()
@@ -91,14 +89,16 @@ def probability_map(rgb: np.ndarray, long_side: int = 736) -> np.ndarray:
 
 
 def boxes_from_probability(
-    prob: np.ndarray, rows: int, cols: int, box_threshold: float = BOX_THRESHOLD
+    prob: np.ndarray, rows: int, cols: int, box_threshold: float | None = None
 ) -> list[tuple[int, int, int, int, float]]:
     """DB post-processing: threshold -> components -> score -> unclip -> boxes in image pixels.
 
     Returns axis-aligned (x, y, w, h, score). Axis-aligned is what we paint, and it is a
-    superset of the rotated box, so nothing is lost for redaction.
+    superset of the rotated box, so nothing is lost for redaction. `box_threshold` None is [learned]'s.
     """
-    mask = (prob > PROB_THRESHOLD).astype(np.uint8)
+    if box_threshold is None:
+        box_threshold = settings().learned.box_threshold
+    mask = (prob > settings().learned.prob_threshold).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     sy, sx = rows / prob.shape[0], cols / prob.shape[1]
     boxes = []
@@ -110,7 +110,7 @@ def boxes_from_probability(
         if score < box_threshold:
             continue
         # unclip: offset distance D = A * r / L for the component's bounding rectangle
-        distance = (w * h) * UNCLIP_RATIO / (2.0 * (w + h))
+        distance = (w * h) * settings().learned.unclip_ratio / (2.0 * (w + h))
         x0, y0 = (x - distance) * sx, (y - distance) * sy
         x1, y1 = (x + w + distance) * sx, (y + h + distance) * sy
         x0, y0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))

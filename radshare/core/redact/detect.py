@@ -37,30 +37,11 @@ from radshare.core.model import TextRegion
 from radshare.core.redact import classical, dbnet, lines, recognise, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
+from radshare.core.redact.settings import current as settings
 from radshare.core.redact.templates import template_regions
 
+# Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 MODES = ("auto", "templates-only", "tesseract", "off")
-PAD = 3  # px added on every side of a found box
-DB_LONG_SIDE = 512  # network input long side, multiple of 32 (640 finds a little more 8 px text at 1.6x the time)
-
-TALL_RATIO = 1.2  # a box this much taller than wide may be part of a vertical label
-STRIP_MARGIN = 24  # px added beside a tall candidate before turning it
-STRIP_REACH = 96  # px added above and below: the rest of the label the candidate is part of
-
-SECOND_LOOK_SCALE = 2  # crops around faint found boxes are looked at again at twice their size
-SECOND_LOOK_MAX_SIDE = 30  # px: boxes with a short side up to this get a second look
-SECOND_LOOK_FAINT = 60  # grey levels: boxes whose ink stands further off the ground than this are not looked at again
-SECOND_LOOK_BUDGET = 0.35  # network input area allowed per frame for second looks, as a share of the frame
-
-SMALL_WORD_LOOKS = 8  # enlarged looks at small word-shaped blobs per frame, at most (0.3 per frame measured)
-
-GROUND_CHANGE = True  # also grow boxes that end where the ground changes (see _at_ground_change)
-GROUND_STEP = 40  # grey levels between the ground under a box and past its end that count as a change
-INK_VALUE_GROWTH = True  # also grow every box over its own flat ink value (lines.grow_by_ink_value)
-VERIFY = True  # drop boxes thicker than a line of text, and classical proposals DB or OCR do not confirm (verify.py)
-CONFIRM_SHARE = 0.5  # share of the smaller of a classical proposal and a DB box that they must share to confirm it
-BLOB_CLUSTERS = True  # drop unconfirmed blob-shaped proposals that merge into a block larger than a line (verify.py)
-RECOGNISE = True  # keep only the boxes in which the learned recogniser reads characters (verify.read_as_text)
 ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
@@ -109,13 +90,13 @@ def detector_name(mode: str) -> str:
     if mode == "auto":
         if not dbnet.available():
             return "blobs+tesseract+templates"
-        return "ppocr-db+ppocr-rec+blobs+templates" if RECOGNISE and recognise.available() else "ppocr-db+blobs+templates"
+        return "ppocr-db+ppocr-rec+blobs+templates" if settings().passes.recognise and recognise.available() else "ppocr-db+blobs+templates"
     raise ValueError(f"unknown text-redaction mode {mode!r}; expected one of {', '.join(MODES)}")
 
 
 def _is_tall(box: tuple[int, int, int, int]) -> bool:
     """A box that may hold (part of) a vertical label: taller than wide, at least glyph-sized."""
-    return box[3] >= TALL_RATIO * box[2] and box[3] >= 8
+    return box[3] >= settings().vertical_labels.tall_ratio * box[2] and box[3] >= 8
 
 
 def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
@@ -125,7 +106,7 @@ def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -
     STRIP_REACH px further up and down than the candidate.
     """
     grown = [
-        (max(0, x - STRIP_MARGIN), max(0, y - STRIP_REACH), min(cols, x + w + STRIP_MARGIN), min(rows, y + h + STRIP_REACH))
+        (max(0, x - settings().vertical_labels.strip_margin), max(0, y - settings().vertical_labels.strip_reach), min(cols, x + w + settings().vertical_labels.strip_margin), min(rows, y + h + settings().vertical_labels.strip_reach))
         for x, y, w, h in candidates
     ]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
@@ -173,7 +154,7 @@ def _is_faint(grey: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """
     x, y, w, h = box
     low, mid, high = _percentiles(grey[y : y + h, x : x + w], (2, 50, 98))
-    return max(high - mid, mid - low) <= SECOND_LOOK_FAINT
+    return max(high - mid, mid - low) <= settings().second_look.second_look_faint
 
 
 def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -201,11 +182,11 @@ def _second_look_regions(grey: np.ndarray, boxes: list[tuple[int, int, int, int]
     the time target; small regions go first, as the enlargement helps small text most.
     """
     rows, cols = grey.shape[:2]
-    faint = [b for b in boxes if min(b[2], b[3]) <= SECOND_LOOK_MAX_SIDE and not _is_tall(b) and _is_faint(grey, b)]
+    faint = [b for b in boxes if min(b[2], b[3]) <= settings().second_look.second_look_max_side and not _is_tall(b) and _is_faint(grey, b)]
     grown = [_around(b, rows, cols) for b in faint]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
     regions, used = [], 0
-    allowed = SECOND_LOOK_BUDGET * rows * cols / SECOND_LOOK_SCALE**2
+    allowed = settings().second_look.second_look_budget * rows * cols / settings().second_look.second_look_scale**2
     for x, y, w, h, _ in sorted(merged, key=lambda b: b[2] * b[3]):
         if used + w * h <= allowed:
             regions.append((x, y, x + w, y + h))
@@ -222,7 +203,7 @@ def _second_look(lc: np.ndarray, regions: list[tuple[int, int, int, int]]) -> li
     from boxes already found, so the network confirms or extends, it does not search (upright
     crops only: tall boxes are already turned in the strip pass).
     """
-    scale = SECOND_LOOK_SCALE
+    scale = settings().second_look.second_look_scale
     boxes = []
     for x0, y0, x1, y1 in regions:
         crop = cv2.resize(lc[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
@@ -244,7 +225,7 @@ def _learned_boxes(
     keeps the vertical recall of a full turned pass at a small part of its cost.
     """
     rows, cols = grey.shape[:2]
-    boxes = [b[:4] for b in dbnet.detect(lc, DB_LONG_SIDE)]  # grey: the network gets it in all three channels
+    boxes = [b[:4] for b in dbnet.detect(lc, settings().learned.db_long_side)]  # grey: the network gets it in all three channels
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     boxes += _turned_boxes(lc, _strips(tall, rows, cols))
     return boxes + _second_look(lc, _second_look_regions(grey, boxes + list(proposals)))
@@ -265,7 +246,7 @@ def _small_word_regions(
         covered[y : y + h, x : x + w] = True
     grown = [_around(b, rows, cols) for b in blobs if covered[b[1] : b[1] + b[3], b[0] : b[0] + b[2]].mean() < 0.5]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
-    smallest = sorted(merged, key=lambda b: b[2] * b[3])[:SMALL_WORD_LOOKS]
+    smallest = sorted(merged, key=lambda b: b[2] * b[3])[:settings().second_look.small_word_looks]
     return [(x, y, x + w, y + h) for x, y, w, h, _ in smallest]
 
 
@@ -280,7 +261,7 @@ def _at_ground_change(background: np.ndarray, box: tuple[int, int, int, int]) ->
     band = background[y : y + h]
     inside = float(np.median(band[:, x : x + w]))
     for a, b in ((max(0, x - h), x), (x + w, min(cols, x + w + h))):
-        if b - a >= 3 and abs(float(np.median(band[:, a:b])) - inside) > GROUND_STEP:
+        if b - a >= 3 and abs(float(np.median(band[:, a:b])) - inside) > settings().line_growth.ground_step:
             return True
     return False
 
@@ -296,16 +277,16 @@ def _grow(grey, diff, sigma, flat, boxes: list[tuple[int, int, int, int]]) -> li
     edge or a vessel, which are seldom faint by the first test (the ground varies under them).
     """
     background = grey.astype(np.int16) - diff
-    chosen = [_is_faint(grey, b) or (GROUND_CHANGE and _at_ground_change(background, b)) for b in boxes]
+    chosen = [_is_faint(grey, b) or (settings().passes.ground_change and _at_ground_change(background, b)) for b in boxes]
     grown = iter(lines.grow_along_lines(diff, sigma, [b for b, c in zip(boxes, chosen) if c]))
     boxes = [next(grown) if c else b for b, c in zip(boxes, chosen)]
-    return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if INK_VALUE_GROWTH else boxes
+    return lines.grow_by_ink_value(grey, flat, diff, sigma, boxes) if settings().passes.ink_value_growth else boxes
 
 
 def _without_rulers(diff, sigma, boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """`boxes` without those holding a ruler and nothing else (classical.is_ruler): DB and the
     line-of-glyphs tests take a ruler's ticks for glyphs."""
-    if not classical.RULER_VETO:
+    if not settings().passes.ruler_veto:
         return boxes
     return [b for b in boxes if not classical.is_ruler(diff, sigma, b)]
 
@@ -315,7 +296,7 @@ def _confirms(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     proposal confirms it, as does a proposal on part of a DB line."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return ix * iy >= CONFIRM_SHARE * max(1, min(a[2] * a[3], b[2] * b[3]))
+    return ix * iy >= settings().verification.confirm_share * max(1, min(a[2] * a[3], b[2] * b[3]))
 
 
 def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple[int, int, int, int]]:
@@ -375,17 +356,17 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         learned = _learned_boxes(grey, lc, proposals)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         learned += _second_look(lc, _small_word_regions(blobs, learned + proposals, rows, cols))
-        if VERIFY:  # before growth, which would blur what each test found
+        if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
-        if VERIFY:
+        if settings().passes.verify:
             learned, proposals = (verify.line_sized(grey, boxes) for boxes in (learned, proposals))  # grown too far
-            learned = verify.without_textures(grey, learned, proposals, PAD)  # line boxes stacked over a texture
-            if BLOB_CLUSTERS:
-                proposals = verify.without_blob_clusters(grey, learned, proposals, PAD)  # spots merged into a block
-            if RECOGNISE:
+            learned = verify.without_textures(grey, learned, proposals, settings().painting.pad)  # line boxes stacked over a texture
+            if settings().passes.blob_clusters:
+                proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
+            if settings().passes.recognise:
                 read = set(verify.read_as_text(grey, learned + proposals))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
@@ -393,7 +374,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
-    for x, y, w, h, source in merge_boxes(found, PAD, rows, cols):
+    for x, y, w, h, source in merge_boxes(found, settings().painting.pad, rows, cols):
         regions.append(TextRegion(x, y, w, h, frame=None, source=source))
     return regions
 

@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
+from radshare.core.redact.settings import current as settings
 
 CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
-MAX_SIDE = 800  # detect on a copy at most this large: faces in photos are big, and it is 4x faster
 _cascades: list | None = None
 _lock = threading.Lock()
 
@@ -59,7 +59,7 @@ def detect_faces(rgb: np.ndarray) -> list[TextRegion]:
     """Face regions (fill="blur", source="face"), padded by a fifth of their size."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
     rows, cols = grey.shape
-    scale = min(1.0, MAX_SIDE / max(rows, cols))
+    scale = min(1.0, settings().faces.max_side / max(rows, cols))
     small = cv2.resize(grey, (int(cols * scale), int(rows * scale))) if scale < 1 else grey
     small = cv2.equalizeHist(small)
     found = []

@@ -21,27 +21,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-INK_Z = 1.5  # a pixel is ink when it stands this many noise sigmas off the background...
-MIN_INK = 6.0  # ...and at least this many grey levels
-MIN_DENSITY = 0.12  # share of ink pixels a glyph-wide window of the band needs to count as text
-CONTRAST = 2.0  # and that share must be this many times the share just above and below the band
-REACH = 6  # glyph heights: the most a box grows at each end
-GAP = 1.0  # glyph heights of windows without text crossed while growing (spaces, punctuation)
-EMPTY_GAP = 0.4  # glyph heights of columns without any ink that end the line
-RULE_SHARE = 0.8  # a window in which one row of the band is inked over this share holds a rule line
-MIN_SIDE, MAX_SIDE = 5, 40  # px: boxes whose short side is outside this range are not grown
+from radshare.core.redact.settings import current as settings
 
-# Growth over the box's ink value (grow_by_ink_value). Measured on the benchmark (seeds 7, 11, 13,
-# 21): +0, +3, +8, +7 boxes of 1000 found, +1 to +4 of ~800 markings painted.
-VALUE_TOLERANCE = 1  # grey levels either side of the ink value (anti-aliasing rounds to neighbours)
-VALUE_OFF_GROUND = 8.0  # grey levels (and VALUE_OFF_Z noise sigmas) off the background that flat ink stands
-VALUE_OFF_Z = 0.5
-VALUE_MIN_PIXELS = 6  # flat ink pixels of one value (+-tolerance) needed in the box to name its ink value
-VALUE_CANDIDATES = 3  # most common flat values tried (the ground's own flat value can outnumber the ink's)
-VALUE_DENSITY = 0.04  # share of a glyph-wide window of the band at the ink value to count as text...
-VALUE_CONTRAST = 2.0  # ...and this many times the share just above and below
-VALUE_GAP = 1.5  # glyph heights without text crossed (the value is sparse: "^", ".", ":" hold few flat pixels)
-VALUE_EMPTY_GAP = 1.2  # glyph heights without any pixel of the value that end the line
+# Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 
 Box = tuple[int, int, int, int]
 
@@ -92,20 +74,25 @@ def _grow_one(
     ink_sum: np.ndarray,
     ink: np.ndarray,
     box: Box,
-    min_density: float = MIN_DENSITY,
-    contrast: float = CONTRAST,
-    gap_heights: float = GAP,
-    empty_heights: float = EMPTY_GAP,
+    min_density: float | None = None,
+    contrast: float | None = None,
+    gap_heights: float | None = None,
+    empty_heights: float | None = None,
     rule: np.ndarray | None = None,
 ) -> Box:
     """Wide box (x, y, w, h) grown left and right along its rows; `ink_sum` = integral image of `ink`.
 
-    Rule lines are looked for in `rule` (same shape as `ink`; `ink` itself when None).
+    Rule lines are looked for in `rule` (same shape as `ink`; `ink` itself when None). The
+    thresholds left None are [line_growth]'s.
     """
+    min_density = settings().line_growth.min_density if min_density is None else min_density
+    contrast = settings().line_growth.contrast if contrast is None else contrast
+    gap_heights = settings().line_growth.gap if gap_heights is None else gap_heights
+    empty_heights = settings().line_growth.empty_gap if empty_heights is None else empty_heights
     rows, cols = ink.shape
     x, y, w, h = box
     win = max(3, h)
-    reach = REACH * h + win
+    reach = settings().line_growth.reach * h + win
     lo, hi = max(0, x - reach), min(cols, x + w + reach)
     if hi - lo < win + 1:
         return box
@@ -119,7 +106,7 @@ def _grow_one(
     band = density(y, y + h)
     text = (band >= min_density) & (band >= contrast * np.maximum(density(y - h, y), density(y + h, y + 2 * h)))
     per_row = _window_sums((ink if rule is None else rule)[y : y + h, lo:hi].astype(np.int32), win)
-    text &= per_row.max(axis=0) <= RULE_SHARE * win
+    text &= per_row.max(axis=0) <= settings().line_growth.rule_share * win
     inked = ink[y : y + h, lo:hi].any(axis=0)
     gap, empty_gap = int(gap_heights * h), int(empty_heights * h)
     right = _reach(text, inked, x + w - lo, hi - lo - win + 1, 1, win, gap, empty_gap)
@@ -135,12 +122,12 @@ def grow_along_lines(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box]) -> l
     """
     if not boxes:
         return []
-    threshold = np.maximum(MIN_INK, INK_Z * sigma)
+    threshold = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma)
     maps: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
     grown = []
     for box in boxes:
         x, y, w, h = box
-        if not MIN_SIDE <= min(w, h) <= MAX_SIDE:
+        if not settings().line_growth.min_side <= min(w, h) <= settings().line_growth.max_side:
             grown.append(box)
             continue
         key = (_polarity(diff, sigma, box), w < h)
@@ -162,18 +149,18 @@ def _ink_values(grey: np.ndarray, flat: np.ndarray, diff: np.ndarray, sigma: np.
     most common first, at most VALUE_CANDIDATES, each held by at least VALUE_MIN_PIXELS pixels."""
     x, y, w, h = box
     part = (slice(y, y + h), slice(x, x + w))
-    off = np.abs(diff[part]) > np.maximum(VALUE_OFF_GROUND, VALUE_OFF_Z * sigma[part])
+    off = np.abs(diff[part]) > np.maximum(settings().ink_value_growth.value_off_ground, settings().ink_value_growth.value_off_z * sigma[part])
     values = grey[part][flat[part] & off]
-    if values.size < VALUE_MIN_PIXELS:
+    if values.size < settings().ink_value_growth.value_min_pixels:
         return []
-    counts = np.convolve(np.bincount(values, minlength=256), np.ones(2 * VALUE_TOLERANCE + 1, np.int64), "same")
+    counts = np.convolve(np.bincount(values, minlength=256), np.ones(2 * settings().ink_value_growth.value_tolerance + 1, np.int64), "same")
     found = []
-    for _ in range(VALUE_CANDIDATES):
+    for _ in range(settings().ink_value_growth.value_candidates):
         value = int(np.argmax(counts))
-        if counts[value] < VALUE_MIN_PIXELS:
+        if counts[value] < settings().ink_value_growth.value_min_pixels:
             break
         found.append(value)
-        counts[max(0, value - 2 * VALUE_TOLERANCE) : value + 2 * VALUE_TOLERANCE + 1] = 0
+        counts[max(0, value - 2 * settings().ink_value_growth.value_tolerance) : value + 2 * settings().ink_value_growth.value_tolerance + 1] = 0
     return found
 
 
@@ -183,7 +170,7 @@ def _bounded_band(ink: np.ndarray, box: Box) -> bool:
     band = float(ink[y : y + h, x : x + w].mean())
     above = float(ink[max(0, y - h) : y, x : x + w].mean()) if y > 0 else 0.0
     below = float(ink[y + h : y + 2 * h, x : x + w].mean()) if y + h < ink.shape[0] else 0.0
-    return band >= VALUE_DENSITY and band >= VALUE_CONTRAST * max(above, below)
+    return band >= settings().ink_value_growth.value_density and band >= settings().ink_value_growth.value_contrast * max(above, below)
 
 
 def _grow_wide_by_value(grey: np.ndarray, flat: np.ndarray, diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
@@ -194,21 +181,21 @@ def _grow_wide_by_value(grey: np.ndarray, flat: np.ndarray, diff: np.ndarray, si
     """
     x, y, w, h = box
     rows, cols = grey.shape
-    reach = REACH * h + max(3, h)
+    reach = settings().line_growth.reach * h + max(3, h)
     r0, r1 = max(0, y - h), min(rows, y + 2 * h)
     c0, c1 = max(0, x - reach), min(cols, x + w + reach)
     crop, crop_flat = grey[r0:r1, c0:c1].astype(np.int16), flat[r0:r1, c0:c1]
     inner = (x - c0, y - r0, w, h)
     # rule lines (a ruler's bar) by their contrast, not their value: JPEG scatters the bar's
     # one value, and a ruler's ticks alone hold the value like a line of glyphs
-    rule = (np.abs(diff[r0:r1, c0:c1]) > np.maximum(MIN_INK, INK_Z * sigma[r0:r1, c0:c1])).astype(np.uint8)
+    rule = (np.abs(diff[r0:r1, c0:c1]) > np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[r0:r1, c0:c1])).astype(np.uint8)
     best = box
     for value in _ink_values(grey, flat, diff, sigma, box):
-        ink = (crop_flat & (np.abs(crop - value) <= VALUE_TOLERANCE)).astype(np.uint8)
+        ink = (crop_flat & (np.abs(crop - value) <= settings().ink_value_growth.value_tolerance)).astype(np.uint8)
         if not _bounded_band(ink, inner):
             continue
-        gx, gy, gw, gh = _grow_one(cv2.integral(ink), ink, inner, VALUE_DENSITY, VALUE_CONTRAST, VALUE_GAP,
-                                   VALUE_EMPTY_GAP, rule)
+        gx, gy, gw, gh = _grow_one(cv2.integral(ink), ink, inner, settings().ink_value_growth.value_density, settings().ink_value_growth.value_contrast, settings().ink_value_growth.value_gap,
+                                   settings().ink_value_growth.value_empty_gap, rule)
         if gw > best[2]:
             best = (gx + c0, gy + r0, gw, gh)
     return best
@@ -224,7 +211,7 @@ def grow_by_ink_value(grey: np.ndarray, flat: np.ndarray, diff: np.ndarray, sigm
     grown = []
     for box in boxes:
         x, y, w, h = box
-        if not MIN_SIDE <= min(w, h) <= MAX_SIDE:
+        if not settings().line_growth.min_side <= min(w, h) <= settings().line_growth.max_side:
             grown.append(box)
         elif w >= h:
             grown.append(_grow_wide_by_value(grey, flat, diff, sigma, box))

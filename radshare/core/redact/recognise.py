@@ -22,18 +22,14 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
+from radshare.core.redact.settings import current as settings
 from radshare.core.resources import resource_path
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # see dbnet.py: no device id written on workstations
 
 MODEL_FILE = ("models", "ch_PP-OCRv4_rec_infer.onnx")
-HEIGHT = 48  # the model's input height
-PIECE_ASPECT = 8  # a crop longer than this many heights is read in overlapping pieces of this length: the
-                 # model's time grows with the input's width, and two sure characters fit in one piece
-MARGIN = 0.25  # of the box's short side, added around the crop: glyph edges the box cut off
-TALL = 1.2  # a box this much taller than wide is also read turned both ways (vertical labels)
-BLUR = 0.6  # px: Gaussian smoothing of a view read again when it held unsure letters or digits: faint
-            # 9 px labels on noise (18 grey levels on a hand, a mammogram) read surely only so
+HEIGHT = 48  # the model's input height (fixed by its training)
+# Crop margin, turning of tall boxes, piece length and smoothing: [recognition] in resources/detector_settings.toml.
 
 _session = None
 _characters: list[str] = []
@@ -83,7 +79,7 @@ def _crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """The box with a margin, stretched to full contrast (2nd..98th percentile -> 0..255)."""
     rows, cols = grey.shape[:2]
     x, y, w, h = box[:4]
-    m = int(round(MARGIN * min(w, h))) + 1
+    m = int(round(settings().recognition.margin * min(w, h))) + 1
     crop = grey[max(0, y - m) : min(rows, y + h + m), max(0, x - m) : min(cols, x + w + m)].astype(np.float32)
     lo, hi = np.percentile(crop, (2, 98)) if crop.size else (0.0, 0.0)
     if hi - lo < 1:
@@ -97,11 +93,11 @@ def _views(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     often a vertical label); a long line in overlapping pieces (squeezed into one input, its
     glyphs would be read badly)."""
     turns = [crop]
-    if crop.shape[0] > TALL * crop.shape[1]:
+    if crop.shape[0] > settings().recognition.tall * crop.shape[1]:
         turns = [np.rot90(crop), np.rot90(crop, 3), crop]
     for turn in turns:
         rows, cols = turn.shape[:2]
-        piece = max(1, PIECE_ASPECT * rows)
+        piece = max(1, settings().recognition.piece_aspect * rows)
         for start in range(0, max(1, cols - piece // 4), max(1, piece - piece // 4)):
             part = turn[:, start : start + piece]
             yield (part, 255 - part) if np.median(part) >= 128 else (255 - part, part)
@@ -131,9 +127,9 @@ def read(view: np.ndarray) -> list[tuple[str, float]]:
 
 
 def _blurred(view: np.ndarray) -> np.ndarray:
-    """The view smoothed by BLUR px and stretched again: faint text on noise (mammograms, speckle),
+    """The view smoothed by `recognition.blur` px and stretched again: faint text on noise (mammograms, speckle),
     stretched to full contrast, is read more surely without its grain."""
-    smooth = cv2.GaussianBlur(view.astype(np.float32), (0, 0), BLUR)
+    smooth = cv2.GaussianBlur(view.astype(np.float32), (0, 0), settings().recognition.blur)
     lo, hi = np.percentile(smooth, (2, 98))
     return np.clip((smooth - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255).astype(np.uint8)
 

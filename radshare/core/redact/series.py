@@ -43,21 +43,8 @@ from radshare.core.model import TextRegion
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.detect import DetectContext, detect_text, detector_name
 from radshare.core.redact.pixels import to_grey_and_rgb
+from radshare.core.redact.settings import current as settings
 from radshare.core.redact.templates import template_regions
-
-LAYOUT_FRAMES = 2  # frames fully detected before verification starts (the quiet cells need two)
-CELL = 16  # px: side of the cells changes are judged in
-BAND_MARGIN = 32  # px above and below flagged cells that a band re-detection also covers
-FULL_SHARE = 0.5  # bands covering more of the frame than this: detect the whole frame instead
-RUN = 3  # px: runs of one value counted as stroke pixels
-RUN_SPREAD = 1  # grey levels a run may vary by and still be one value
-VALUE_STEP = 4  # grey levels per bin when counting pixels "of one value" in a window
-INK_KERNEL = 7  # px: strokes thinner than this stand off a top-hat/black-hat of this size...
-INK_STEP = 8  # ...by at least this many grey levels
-STRONG_Z = 3.0  # on one frame alone, by this many times the grey spread of their cell too
-NOVEL_INK = 4  # stroke pixels of one value in a 2x2-cell window that may be a new glyph
-CHANCE_MARGIN = 1.5  # on one frame alone: this many times the most the layout frames showed by chance
-INK_SHARE = 0.3  # on one frame alone: this share at least of the window's pixels at that value (ink is a value of its own)
 
 
 def _runs(raw: np.ndarray, length: int) -> np.ndarray:
@@ -65,21 +52,21 @@ def _runs(raw: np.ndarray, length: int) -> np.ndarray:
     masks = []
     for shape in ((1, length), (length, 1)):
         kernel = np.ones(shape, np.uint8)
-        masks.append(cv2.dilate(raw, kernel) - cv2.erode(raw, kernel) <= RUN_SPREAD)
+        masks.append(cv2.dilate(raw, kernel) - cv2.erode(raw, kernel) <= settings().series.run_spread)
     return masks[0] | masks[1]
 
 
 def _off_ground(grey: np.ndarray) -> np.ndarray:
     """Per pixel, how far a bright or dark structure thinner than INK_KERNEL stands off its
     ground (the larger of top-hat and black-hat)."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (INK_KERNEL, INK_KERNEL))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (settings().series.ink_kernel, settings().series.ink_kernel))
     return np.maximum(cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel), cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel))
 
 
 def _cell_spread(grey: np.ndarray) -> np.ndarray:
     """Per cell, the standard deviation of its grey values."""
     rows, cols = grey.shape
-    cr, cc = -(-rows // CELL), -(-cols // CELL)
+    cr, cc = -(-rows // settings().series.cell), -(-cols // settings().series.cell)
     f = grey.astype(np.float32)
     mean = cv2.resize(f, (cc, cr), interpolation=cv2.INTER_AREA)
     return np.sqrt(np.maximum(cv2.resize(f * f, (cc, cr), interpolation=cv2.INTER_AREA) - mean * mean, 0))
@@ -98,20 +85,20 @@ class _Frame:
     @classmethod
     def of(cls, frame: np.ndarray) -> "_Frame":
         grey, _ = to_grey_and_rgb(frame)
-        return cls(frame, grey, _off_ground(grey), _runs(grey, RUN), _cell_spread(grey))
+        return cls(frame, grey, _off_ground(grey), _runs(grey, settings().series.run), _cell_spread(grey))
 
     @property
     def ink(self) -> np.ndarray:
         """Stroke pixels: thin, INK_STEP off their ground, in a run of one value."""
-        return self.runs & (self.off >= INK_STEP)
+        return self.runs & (self.off >= settings().series.ink_step)
 
     def strong(self, spread: np.ndarray) -> np.ndarray:
         """Stroke pixels standing STRONG_Z times `spread` (per cell: the ground's grey spread,
         the least seen there, so not raised by the text itself) off their ground as well: a dark
         vessel's grains are strokes by the first test, not by this one."""
         rows, cols = self.grey.shape
-        step = np.maximum(INK_STEP, STRONG_Z * spread)
-        step = np.repeat(np.repeat(step, CELL, axis=0), CELL, axis=1)[:rows, :cols]
+        step = np.maximum(settings().series.ink_step, settings().series.strong_z * spread)
+        step = np.repeat(np.repeat(step, settings().series.cell, axis=0), settings().series.cell, axis=1)[:rows, :cols]
         return self.runs & (self.off >= step)
 
 
@@ -124,10 +111,10 @@ def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _cells_any(mask: np.ndarray) -> np.ndarray:
     """Per CELL x CELL cell: True when any pixel of `mask` in it is True."""
     rows, cols = mask.shape
-    cr, cc = -(-rows // CELL), -(-cols // CELL)
-    padded = np.zeros((cr * CELL, cc * CELL), bool)
+    cr, cc = -(-rows // settings().series.cell), -(-cols // settings().series.cell)
+    padded = np.zeros((cr * settings().series.cell, cc * settings().series.cell), bool)
     padded[:rows, :cols] = mask
-    return padded.reshape(cr, CELL, cc, CELL).any(axis=(1, 3))
+    return padded.reshape(cr, settings().series.cell, cc, settings().series.cell).any(axis=(1, 3))
 
 
 def _one_value_counts(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -136,14 +123,14 @@ def _one_value_counts(grey: np.ndarray, mask: np.ndarray | None = None) -> np.nd
     a (cell rows, cell columns, bins) array. About: anti-aliased glyphs hold their core a few
     levels apart."""
     rows, cols = grey.shape
-    cr, cc = -(-rows // CELL), -(-cols // CELL)
+    cr, cc = -(-rows // settings().series.cell), -(-cols // settings().series.cell)
     if mask is None:
         ys, xs = np.indices((rows, cols)).reshape(2, -1)
     else:
         ys, xs = np.nonzero(mask)
-    cell = (ys // CELL) * cc + xs // CELL
-    bins = 256 // VALUE_STEP
-    counts = np.bincount(cell * bins + grey[ys, xs] // VALUE_STEP, minlength=cr * cc * bins).reshape(cr, cc, bins)
+    cell = (ys // settings().series.cell) * cc + xs // settings().series.cell
+    bins = 256 // settings().series.value_step
+    counts = np.bincount(cell * bins + grey[ys, xs] // settings().series.value_step, minlength=cr * cc * bins).reshape(cr, cc, bins)
     counts[:, :, :-1] += counts[:, :, 1:].copy()
     window = counts.copy()
     window[:-1] += counts[1:]
@@ -163,14 +150,14 @@ def _spread(hot: np.ndarray) -> np.ndarray:
 def _touches(box: tuple[int, int, int, int, str], cells: np.ndarray) -> bool:
     """True when `box` overlaps a True cell of `cells`, or one beside it."""
     x, y, w, h = box[:4]
-    return bool(cells[max(0, y // CELL - 1) : (y + h - 1) // CELL + 2, max(0, x // CELL - 1) : (x + w - 1) // CELL + 2].any())
+    return bool(cells[max(0, y // settings().series.cell - 1) : (y + h - 1) // settings().series.cell + 2, max(0, x // settings().series.cell - 1) : (x + w - 1) // settings().series.cell + 2].any())
 
 
 def _bands(rows_flagged: np.ndarray, rows: int) -> list[tuple[int, int]]:
     """Row ranges (y0, y1) covering the flagged cell rows, BAND_MARGIN px beyond, overlaps merged."""
     bands: list[list[int]] = []
     for r in np.nonzero(rows_flagged)[0]:
-        y0, y1 = max(0, int(r) * CELL - BAND_MARGIN), min(rows, (int(r) + 1) * CELL + BAND_MARGIN)
+        y0, y1 = max(0, int(r) * settings().series.cell - settings().series.band_margin), min(rows, (int(r) + 1) * settings().series.cell + settings().series.band_margin)
         if bands and y0 <= bands[-1][1]:
             bands[-1][1] = max(bands[-1][1], y1)
         else:
@@ -221,7 +208,7 @@ class SeriesScanner:
             found = self._detect(current.grey)
             self._seen.append(current)
             self._found = self._merged(self._found + found)
-            if len(self._seen) >= LAYOUT_FRAMES:
+            if len(self._seen) >= settings().series.layout_frames:
                 first, last = self._seen[0], self._seen[-1]
                 self._layout = _Layout(last, ~_cells_any(_differs(first.raw, last.raw)), _chance(first, last, self._found),
                                       np.minimum(first.spread, last.spread), self._found)
@@ -231,7 +218,7 @@ class SeriesScanner:
         quiet_changed, flagged = self._flagged(layout, current, self._previous, following)
         rows = current.raw.shape[0]
         bands = _bands(flagged.any(axis=1), rows)
-        found_whole = sum(b - a for a, b in bands) > FULL_SHARE * rows
+        found_whole = sum(b - a for a, b in bands) > settings().series.full_share * rows
         if found_whole:
             layout.reference = current
             self._objects.clear()
@@ -255,7 +242,7 @@ class SeriesScanner:
         text_cells = np.zeros_like(flagged)
         for box in found:
             x, y, w, h = box[:4]
-            text_cells[y // CELL : (y + h - 1) // CELL + 1, x // CELL : (x + w - 1) // CELL + 1] = True
+            text_cells[y // settings().series.cell : (y + h - 1) // settings().series.cell + 1, x // settings().series.cell : (x + w - 1) // settings().series.cell + 1] = True
         layout.quiet &= ~(quiet_changed & ~text_cells)
         self._previous = current
         carried = [self._objects.setdefault(box, TextRegion(*box[:4], frame=None, source=box[4])) for box in layout.boxes]
@@ -268,19 +255,19 @@ class SeriesScanner:
         changed = _differs(current.raw, layout.reference.raw)
         quiet_changed = _cells_any(changed) & layout.quiet
         # new ink changes what the detector sees, not only the stored noise under it
-        moved = cv2.absdiff(current.grey, layout.reference.grey) >= INK_STEP // 2
+        moved = cv2.absdiff(current.grey, layout.reference.grey) >= settings().series.ink_step // 2
         novel = current.ink & moved
         persistent = np.zeros_like(novel)
         for other in (previous, following):
             if other is not None and other.raw.shape == current.raw.shape:
                 persistent |= other.ink & ~_differs(other.raw, current.raw)
-        persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= NOVEL_INK
+        persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= settings().series.novel_ink
         strong = current.strong(layout.ground) & moved
         np.minimum(layout.ground, current.spread, out=layout.ground)
         if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
-            alone = _one_value_counts(current.grey, strong).max(axis=2) >= NOVEL_INK
+            alone = _one_value_counts(current.grey, strong).max(axis=2) >= settings().series.novel_ink
         else:
-            least = max(NOVEL_INK, CHANCE_MARGIN * layout.chance[0])
+            least = max(settings().series.novel_ink, settings().series.chance_margin * layout.chance[0])
             alone = _distinct_counts(current, strong, least) >= least
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
@@ -312,12 +299,12 @@ def _distinct_counts(frame: _Frame, novel: np.ndarray, least: float = 0) -> np.n
     counts = _one_value_counts(frame.grey, novel)
     best = counts.max(axis=2)
     out = np.zeros_like(best)
-    bins = 256 // VALUE_STEP
+    bins = 256 // settings().series.value_step
     for cy, cx in zip(*np.nonzero(best >= max(least, 1))):
-        window = frame.grey[cy * CELL : (cy + 2) * CELL, cx * CELL : (cx + 2) * CELL]
-        every = np.bincount(window.ravel() // VALUE_STEP, minlength=bins)
+        window = frame.grey[cy * settings().series.cell : (cy + 2) * settings().series.cell, cx * settings().series.cell : (cx + 2) * settings().series.cell]
+        every = np.bincount(window.ravel() // settings().series.value_step, minlength=bins)
         every[:-1] += every[1:].copy()  # a bin and the next together, as _one_value_counts counts
-        own = counts[cy, cx] >= INK_SHARE * every
+        own = counts[cy, cx] >= settings().series.ink_share * every
         out[cy, cx] = counts[cy, cx][own].max(initial=0)
     return out
 
@@ -327,7 +314,7 @@ def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, s
     about one value that a window of `last` shows where it differs from `first`, away from the
     text found on them, counted (distinct ones only: see _distinct_counts, and all). None at
     all on CT noise; a few on 8-bit speckle."""
-    moved = cv2.absdiff(last.grey, first.grey) >= INK_STEP // 2
+    moved = cv2.absdiff(last.grey, first.grey) >= settings().series.ink_step // 2
     strong = last.strong(np.minimum(first.spread, last.spread)) & moved
     counts = _distinct_counts(last, strong), _one_value_counts(last.grey, strong).max(axis=2)
     text = np.zeros(counts[0].shape, bool)
@@ -341,7 +328,7 @@ def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, s
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:
     x, y, w, h = box[:4]
     out = np.zeros(shape, bool)
-    out[max(0, y // CELL - 1) : (y + h - 1) // CELL + 2, max(0, x // CELL - 1) : (x + w - 1) // CELL + 2] = True
+    out[max(0, y // settings().series.cell - 1) : (y + h - 1) // settings().series.cell + 2, max(0, x // settings().series.cell - 1) : (x + w - 1) // settings().series.cell + 2] = True
     return out
 
 

@@ -29,34 +29,27 @@ import logging
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from radshare.core.redact.settings import current as settings
 
-LINE_MAX_SHARE = 0.094  # of the frame's short side: no burned-in line's box is thicker across (48 px at 512:
-                        # benchmark text is 8-28 px, padded and grown)
-LINE_MIN_SIDE = 16  # px, on small frames (a 64 px MR crop had one 15x34 box over its anatomy)
-AREA_MAX_SHARE = 0.10  # a single box over a tenth of the frame is a block of anatomy, not one label
-OCR_CONFIDENCE = 60.0  # tesseract's mean word confidence (0-100) that makes a box legible text
-OCR_MIN_CHARS = 2  # letters or digits it must read there
-LARGE_MIN_CHARS = 3  # a box larger than a line is kept when tesseract reads this many letters or digits...
-LARGE_CONFIDENCE = 80.0  # ...this surely (the demo CT's body read as "Oe" at 6, a chest as "es" at 63; "red" at 96)
+log = logging.getLogger(__name__)
 
 
 def max_side(rows: int, cols: int) -> int:
     """The thickest a text line's box may be across its line on a rows x cols frame."""
-    return max(LINE_MIN_SIDE, int(LINE_MAX_SHARE * min(rows, cols)))
+    return max(settings().verification.line_min_side, int(settings().verification.line_max_share * min(rows, cols)))
 
 
 def within_line_size(box: tuple[int, int, int, int], rows: int, cols: int) -> bool:
     """True when `box` is no thicker than a line of text and covers at most AREA_MAX_SHARE of the frame."""
     _, _, w, h = box[:4]
-    return min(w, h) <= max_side(rows, cols) and w * h <= AREA_MAX_SHARE * rows * cols
+    return min(w, h) <= max_side(rows, cols) and w * h <= settings().verification.area_max_share * rows * cols
 
 
 def line_sized(grey: np.ndarray, boxes: list) -> list:
     """The boxes that pass `within_line_size`, and larger ones in which tesseract reads a word
     surely (large text: a screenshot's labels, 70 px letters on a test image)."""
     rows, cols = grey.shape[:2]
-    return [b for b in boxes if within_line_size(b, rows, cols) or reads_as_text(grey, b, LARGE_MIN_CHARS, LARGE_CONFIDENCE)]
+    return [b for b in boxes if within_line_size(b, rows, cols) or reads_as_text(grey, b, settings().verification.large_min_chars, settings().verification.large_confidence)]
 
 
 def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: int = 0, confidence: float = 0.0) -> bool:
@@ -66,18 +59,13 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     from radshare.core.redact.ocr import read_text
 
     read, sure = read_text(grey, TextRegion(*box[:4]))
-    return sum(ch.isalnum() for ch in read) >= (min_chars or OCR_MIN_CHARS) and sure >= (confidence or OCR_CONFIDENCE)
+    return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
 # `within_line_size`; merged for painting they were one block over the anatomy (a text-free MR
 # phantom: 35-47% of its pixels, now 0-1.4%). Lines of a text block are aligned at one end.
 # Benchmark recall and painted shares are unchanged (its texture-free sets hold no such stack).
-STACK_MIN_ROWS = 4  # rows of line boxes, each touching the next, that make a stack
-STACK_GAP = 0.5  # of the row height: rows closer than this touch (the lines of a block too)
-STACK_HEIGHTS = 1.6  # the tallest row of a stack is at most this many times the lowest
-ALIGN_TOL = 0.5  # of the row height: row ends this close are aligned, as the lines of a text block are
-STACK_REACH = 2  # px beyond the painting pad: rows with a gap up to 2 * (pad + this) are looked at together
 
 
 def without_textures(grey: np.ndarray, boxes: list, proposals: list, pad: int) -> list:
@@ -89,14 +77,14 @@ def without_textures(grey: np.ndarray, boxes: list, proposals: list, pad: int) -
     from radshare.core.redact.boxes import merge_boxes
 
     rows, cols = grey.shape[:2]
-    regions = merge_boxes([(*b[:4], "") for b in list(boxes) + list(proposals)], pad + STACK_REACH, rows, cols)
+    regions = merge_boxes([(*b[:4], "") for b in list(boxes) + list(proposals)], pad + settings().verification.stack_reach, rows, cols)
     dropped: set = set()
     for region in regions:
         if within_line_size(region, rows, cols):
             continue
-        members = [b for b in boxes if _inside(b, region, pad + STACK_REACH)]
+        members = [b for b in boxes if _inside(b, region, pad + settings().verification.stack_reach)]
         stack = _stack(members)
-        if not stack or reads_as_text(grey, region[:4], LARGE_MIN_CHARS, LARGE_CONFIDENCE):
+        if not stack or reads_as_text(grey, region[:4], settings().verification.large_min_chars, settings().verification.large_confidence):
             continue
         if not any(_shares(p, b) for p in proposals for row in stack for b in row) and not any(
             reads_as_text(grey, _union(row)) for row in stack
@@ -141,18 +129,18 @@ def _stack(members: list) -> list[list]:
         if run:
             last, this = _union(run[-1]), _union(row)
             height = min(last[3], this[3])
-            touching = this[1] - (last[1] + last[3]) <= STACK_GAP * height
-            alike = max(last[3], this[3]) <= STACK_HEIGHTS * height
+            touching = this[1] - (last[1] + last[3]) <= settings().verification.stack_gap * height
+            alike = max(last[3], this[3]) <= settings().verification.stack_heights * height
             if not (touching and alike):
                 run = []
         run.append(row)
         if len(run) > len(best):
             best = list(run)
-    if len(best) < STACK_MIN_ROWS:
+    if len(best) < settings().verification.stack_min_rows:
         return []
     spans = [_union(row) for row in best]
     height = float(np.median([s[3] for s in spans]))
-    aligned = any(_aligned(part, ALIGN_TOL * height) for part in (spans, spans[1:], spans[:-1]))  # a texture's
+    aligned = any(_aligned(part, settings().verification.align_tol * height) for part in (spans, spans[1:], spans[:-1]))  # a texture's
     return [] if aligned else best  # row at either end may touch a block of text
 
 
@@ -160,9 +148,6 @@ def _aligned(spans: list, tolerance: float) -> bool:
     """True when the spans' left ends, or their right ends, lie within `tolerance` of one another."""
     lefts, rights = [s[0] for s in spans], [s[0] + s[2] for s in spans]
     return min(max(lefts) - min(lefts), max(rights) - min(rights)) <= tolerance
-
-
-BLOB_ASPECT = 2.0  # a classical proposal less elongated than this is a blob, not a line or a vertical label
 
 
 def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad: int) -> list:
@@ -184,45 +169,40 @@ def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad:
             continue
         blobs = [
             p for p in proposals
-            if _inside(p, region, pad) and max(p[2], p[3]) < BLOB_ASPECT * min(p[2], p[3])
+            if _inside(p, region, pad) and max(p[2], p[3]) < settings().verification.blob_aspect * min(p[2], p[3])
             and not any(_shares(p, d) for d in learned)
         ]
-        if blobs and not reads_as_text(grey, region[:4], LARGE_MIN_CHARS, LARGE_CONFIDENCE):
+        if blobs and not reads_as_text(grey, region[:4], settings().verification.large_min_chars, settings().verification.large_confidence):
             dropped.update(blobs)
     return [p for p in proposals if p not in dropped]
 
 
-READ_MIN_CHARS = 2  # characters the recogniser must read in a box...
-READ_CONFIDENCE = 0.8  # ...each at least this sure (CTC greedy per-character probability)
-READ_SHARED = 0.5  # a box this much inside boxes already read as text is kept unread (same line, other pass)
-# Tuned on benchmarks/text_redaction.py --count 40, seeds 7 and 31, both generators, 96 text-free
-# images and 31 real-world ones: 1 character or 0.7 left 0.67 / 0.12 false boxes per text-free
-# image, 3 characters lost 8 px and vertical text, 0.9 lost low-contrast text (seed 31: 93.9% -> 87.9%).
-
-_warned = False
+_warnings_given: set[str] = set()  # logged once per process
 
 
 def read_as_text(grey: np.ndarray, boxes: list) -> list:
-    """The boxes in which the recogniser reads READ_MIN_CHARS characters at READ_CONFIDENCE, and
-    those lying mostly (READ_SHARED) inside boxes it read: a line found by several passes is read
-    once, largest box first, and its pieces and neighbours ride along.
+    """The boxes in which the recogniser reads `recognition.read_min_chars` characters at
+    `recognition.read_confidence`, and those lying mostly (`recognition.read_shared`) inside
+    boxes it read: a line found by several passes is read once, largest box first, and its
+    pieces and neighbours ride along.
 
     Fails closed: when the recogniser cannot load, every box is kept (and a warning is logged
     once per process); nothing is dropped because a check could not run."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
-    global _warned
+    shared, count, confidence = (settings().recognition.read_shared, settings().recognition.read_min_chars,
+                                 settings().recognition.read_confidence)
     read = np.zeros(grey.shape[:2], bool)
     kept: set = set()
     try:
         for box in sorted(set(boxes), key=lambda b: b[2] * b[3], reverse=True):
             x, y, w, h = box[:4]
-            if read[y : y + h, x : x + w].mean() >= READ_SHARED or reads_glyphs(grey, box[:4], READ_MIN_CHARS, READ_CONFIDENCE):
+            if read[y : y + h, x : x + w].mean() >= shared or reads_glyphs(grey, box[:4], count, confidence):
                 read[y : y + h, x : x + w] = True
                 kept.add(box)
     except RecogniserUnavailable as exc:
-        if not _warned:
+        if str(exc) not in _warnings_given:
             log.warning("%s; every found text box is kept unread", exc)
-            _warned = True
+            _warnings_given.add(str(exc))
         return list(boxes)
     return [b for b in boxes if b in kept]

@@ -1,0 +1,366 @@
+"""Every threshold and switch of the text detector, from one data file: resources/detector_settings.toml.
+
+The file says for each value why it is what it is and the figure it was tuned on; this module
+reads it once into a typed, frozen object (a missing or unknown key, or a value of the wrong
+type, is an error naming it) and hands it out with `current()`. The redact modules call
+`current()` where they use a value, never copy one into a module constant, so an override
+reaches them.
+
+`overridden(passes={"verify": False})` switches a pass off (or changes any value) for a block:
+tests and benchmarks use it instead of patching module constants. It also sets the
+RADSHARE_DETECTOR_OVERRIDES environment variable (JSON of the changes), which this module reads
+with the file at first use, so the worker processes `radshare deid` detects in, and any subprocess started in the
+block, see the same values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from radshare.core.resources import resource_path
+
+SETTINGS_FILE = ("detector_settings.toml",)
+OVERRIDES_ENV = "RADSHARE_DETECTOR_OVERRIDES"
+
+
+@dataclass(frozen=True)
+class Passes:
+    """On/off switches of whole passes (what tests and the benchmark turn off)."""
+
+    repeated_value: bool
+    value_bands: bool
+    value_bands_vertical: bool
+    ruler_veto: bool
+    ground_change: bool
+    ink_value_growth: bool
+    verify: bool
+    blob_clusters: bool
+    recognise: bool
+
+
+@dataclass(frozen=True)
+class Painting:
+    """How far a painted region reaches past the ink."""
+
+    pad: int
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The DB text detector (dbnet.py) and its input size."""
+
+    db_long_side: int
+    prob_threshold: float
+    box_threshold: float
+    unclip_ratio: float
+
+
+@dataclass(frozen=True)
+class Classical:
+    """Ink maps and character-sized blobs (classical.py)."""
+
+    background_kernel: int
+    noise_window: int
+    min_ink: float
+    z_threshold: float
+    min_char: int
+    max_char: int
+    flat_spread: float
+    flat_z: float
+    flat_value_tolerance: int
+    flat_value_share: float
+    flat_min_pixels: int
+    small_word_side: tuple[int, ...]
+    small_word_fill: float
+
+
+@dataclass(frozen=True)
+class RepeatedValue:
+    """Faint lines drawn in one repeated grey, on a smoothed map (classical.repeated_value_proposals)."""
+
+    smooth_sigma: float
+    smooth_z: float
+    smooth_strong: int
+    smooth_strong_share: float
+    value_density: float
+    value_ratio: float
+    value_tolerance: int
+    value_off_ground: float
+    value_off_z: float
+    raw_z: float
+    raw_min: float
+
+
+@dataclass(frozen=True)
+class ValueBands:
+    """Faint lines in one grey from per-row-band histograms (classical.value_band_proposals)."""
+
+    band_step: int
+    band_quant: int
+    band_heights: tuple[int, ...]
+    band_density: float
+    band_ratio: float
+    band_max_density: float
+    band_off: tuple[float, ...]
+    band_min_chunks: int
+    band_min_bands: int
+    band_row_shares: tuple[float, ...]
+    band_z: float
+    band_rule: float
+    band_quiet: float
+    band_min_width: int
+    band_end_gap: float
+
+
+@dataclass(frozen=True)
+class Rulers:
+    """What makes a found box a ruler and nothing else (classical.is_ruler)."""
+
+    ruler_bar: float
+    ruler_tick_width: int
+    ruler_min_ticks: int
+    ruler_stray: int
+
+
+@dataclass(frozen=True)
+class VerticalLabels:
+    """The turned pass for vertical labels (detect.py)."""
+
+    tall_ratio: float
+    strip_margin: int
+    strip_reach: int
+
+
+@dataclass(frozen=True)
+class SecondLook:
+    """Enlarged second looks around faint boxes and small word-shaped blobs (detect.py)."""
+
+    second_look_scale: int
+    second_look_max_side: int
+    second_look_faint: int
+    second_look_budget: float
+    small_word_looks: int
+
+
+@dataclass(frozen=True)
+class LineGrowth:
+    """Growing boxes along their line of text (lines.py) and at ground changes (detect.py)."""
+
+    ink_z: float
+    min_ink: float
+    min_density: float
+    contrast: float
+    reach: int
+    gap: float
+    empty_gap: float
+    rule_share: float
+    min_side: int
+    max_side: int
+    ground_step: int
+
+
+@dataclass(frozen=True)
+class InkValueGrowth:
+    """Growing boxes over their own flat ink value (lines.grow_by_ink_value)."""
+
+    value_tolerance: int
+    value_off_ground: float
+    value_off_z: float
+    value_min_pixels: int
+    value_candidates: int
+    value_density: float
+    value_contrast: float
+    value_gap: float
+    value_empty_gap: float
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Is a box text or anatomy (verify.py, detect._confirmed)."""
+
+    confirm_share: float
+    line_max_share: float
+    line_min_side: int
+    area_max_share: float
+    ocr_confidence: float
+    ocr_min_chars: int
+    large_min_chars: int
+    large_confidence: float
+    stack_min_rows: int
+    stack_gap: float
+    stack_heights: float
+    align_tol: float
+    stack_reach: int
+    blob_aspect: float
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """Reading each found box with the learned recogniser before it is painted (recognise.py, verify.read_as_text)."""
+
+    read_min_chars: int
+    read_confidence: float
+    read_shared: float
+    margin: float
+    tall: float
+    piece_aspect: int
+    blur: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """Frames of one series checked against the layout of the first (series.py)."""
+
+    layout_frames: int
+    cell: int
+    band_margin: int
+    full_share: float
+    run: int
+    run_spread: int
+    value_step: int
+    ink_kernel: int
+    ink_step: int
+    strong_z: float
+    novel_ink: int
+    chance_margin: float
+    ink_share: float
+
+
+@dataclass(frozen=True)
+class Faces:
+    """Face detection on photos (faces.py)."""
+
+    max_side: int
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """The whole file: one attribute per pass."""
+
+    passes: Passes
+    painting: Painting
+    learned: Learned
+    classical: Classical
+    repeated_value: RepeatedValue
+    value_bands: ValueBands
+    rulers: Rulers
+    vertical_labels: VerticalLabels
+    second_look: SecondLook
+    line_growth: LineGrowth
+    ink_value_growth: InkValueGrowth
+    verification: Verification
+    recognition: Recognition
+    series: Series
+    faces: Faces
+
+
+class SettingsError(ValueError):
+    """The detector settings file (or an override) names a key that does not exist, lacks one, or has a wrong type."""
+
+
+def _value(where: str, kind: Any, raw: Any) -> Any:
+    """raw as the field's type (TOML arrays become tuples); a wrong type is an error naming `where`."""
+    if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        if not isinstance(raw, (list, tuple)):
+            raise SettingsError(f"detector setting {where}: expected a list, got {raw!r}")
+        return tuple(_value(where, item, x) for x in raw)
+    if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+        raw = float(raw)
+    if type(raw) is not kind:
+        raise SettingsError(f"detector setting {where}: expected {kind.__name__}, got {raw!r}")
+    return raw
+
+
+def _section(name: str, cls: type, raw: dict[str, Any], entries: bool) -> Any:
+    """One pass's values from its table: entries are {value, why, tuned_on} in the file, bare values in overrides."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown, missing = sorted(set(raw) - known), sorted(known - set(raw))
+    if unknown:
+        raise SettingsError(f"unknown detector setting(s) in [{name}]: {', '.join(unknown)}")
+    if missing and entries:
+        raise SettingsError(f"missing detector setting(s) in [{name}]: {', '.join(missing)}")
+    values = {}
+    for key, item in raw.items():
+        if entries:
+            if not isinstance(item, dict) or set(item) != {"value", "why", "tuned_on"}:
+                raise SettingsError(f"detector setting {name}.{key}: needs exactly value, why and tuned_on")
+            item = item["value"]
+        values[key] = _value(f"{name}.{key}", hints[key], item)
+    return values
+
+
+def _apply(base: DetectorSettings | None, raw: dict[str, Any], entries: bool) -> DetectorSettings:
+    hints = typing.get_type_hints(DetectorSettings)
+    unknown = sorted(set(raw) - set(hints))
+    if unknown:
+        raise SettingsError(f"unknown detector settings section(s): {', '.join(unknown)}")
+    if base is None:
+        missing = sorted(set(hints) - set(raw))
+        if missing:
+            raise SettingsError(f"missing detector settings section(s): {', '.join(missing)}")
+        return DetectorSettings(**{name: hints[name](**_section(name, hints[name], raw[name], entries)) for name in hints})
+    changed = {name: replace(getattr(base, name), **_section(name, hints[name], raw[name], entries)) for name in raw}
+    return replace(base, **changed)
+
+
+def load(path: str | os.PathLike[str] | None = None) -> DetectorSettings:
+    """The settings file read and checked (the packaged one unless `path` is given)."""
+    with open(path or resource_path(*SETTINGS_FILE), "rb") as handle:
+        return _apply(None, tomllib.load(handle), entries=True)
+
+
+def _from_environment(base: DetectorSettings) -> DetectorSettings:
+    text = os.environ.get(OVERRIDES_ENV)
+    if not text:
+        return base
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise SettingsError(f"{OVERRIDES_ENV} is not JSON") from None
+    return _apply(base, raw, entries=False)
+
+
+_active: DetectorSettings | None = None  # read at first use, not at import (importing reads no files)
+
+
+def current() -> DetectorSettings:
+    """The settings in force (the file's, or an override's inside `overridden`)."""
+    global _active
+    if _active is None:
+        _active = _from_environment(load())
+    return _active
+
+
+@contextmanager
+def overridden(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
+    """Values changed for the block, e.g. overridden(passes={"verify": False}, second_look={"second_look_budget": 0.0}).
+
+    Nested blocks add to the outer one. Worker processes and subprocesses started inside the
+    block see the changes through the environment; values the block changed are restored after it.
+    """
+    global _active
+    before_active, before_env = current(), os.environ.get(OVERRIDES_ENV)
+    merged = json.loads(before_env) if before_env else {}
+    for name, values in changes.items():
+        if not isinstance(values, dict):
+            raise SettingsError(f"override of [{name}] must be a dict of values")
+        merged.setdefault(name, {}).update(values)
+    _active = _apply(before_active, changes, entries=False)
+    os.environ[OVERRIDES_ENV] = json.dumps(merged)
+    try:
+        yield _active
+    finally:
+        _active = before_active
+        if before_env is None:
+            os.environ.pop(OVERRIDES_ENV, None)
+        else:
+            os.environ[OVERRIDES_ENV] = before_env
