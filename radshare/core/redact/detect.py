@@ -367,7 +367,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if settings().passes.blob_clusters:
                 proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
             if settings().passes.recognise:
-                read = set(verify.read_as_text(grey, learned + proposals))
+                read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]

@@ -180,11 +180,12 @@ def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad:
 _warnings_given: set[str] = set()  # logged once per process
 
 
-def read_as_text(grey: np.ndarray, boxes: list) -> list:
+def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
     """The boxes in which the recogniser reads `recognition.read_min_chars` characters at
-    `recognition.read_confidence`, and those lying mostly (`recognition.read_shared`) inside
-    boxes it read: a line found by several passes is read once, largest box first, and its
-    pieces and neighbours ride along.
+    `recognition.read_confidence`; those lying mostly (`recognition.read_shared`) inside boxes it
+    read, unread (a line found by several passes is read once, largest box first); and those
+    that would be painted as one region with a box it read (within 2 * `pad`) where it reads one
+    character (the last glyph of "SAG", found apart from "SA").
 
     Fails closed: when the recogniser cannot load, every box is kept (and a warning is logged
     once per process); nothing is dropped because a check could not run."""
@@ -197,7 +198,8 @@ def read_as_text(grey: np.ndarray, boxes: list) -> list:
     try:
         for box in sorted(set(boxes), key=lambda b: b[2] * b[3], reverse=True):
             x, y, w, h = box[:4]
-            if read[y : y + h, x : x + w].mean() >= shared or reads_glyphs(grey, box[:4], count, confidence):
+            beside = read[max(0, y - 2 * pad) : y + h + 2 * pad, max(0, x - 2 * pad) : x + w + 2 * pad].any()
+            if read[y : y + h, x : x + w].mean() >= shared or reads_glyphs(grey, box[:4], 1 if beside else count, confidence):
                 read[y : y + h, x : x + w] = True
                 kept.add(box)
     except RecogniserUnavailable as exc:
