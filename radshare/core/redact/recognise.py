@@ -94,7 +94,9 @@ def _views(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     glyphs would be read badly)."""
     turns = [crop]
     if crop.shape[0] > settings().recognition.tall * crop.shape[1]:
-        turns = [np.rot90(crop), np.rot90(crop, 3), crop]
+        # upright too while a line of two glyphs could fit across (a taller upright crop is a
+        # stack of lines, which the model cannot read as one anyway)
+        turns = [np.rot90(crop), np.rot90(crop, 3)] + ([crop] if crop.shape[0] < 2 * crop.shape[1] else [])
     for turn in turns:
         rows, cols = turn.shape[:2]
         piece = max(1, settings().recognition.piece_aspect * rows)
