@@ -3,7 +3,7 @@
 photos) and pydicom's own text-free test images get no box over their anatomy.
 
 Since every box must be read by the learned recogniser (verify.read_as_text), they get no box at
-all, or one: with it off these tests fail (10 to 43 boxes where one is allowed)."""
+all, or one: with it off, 17 of these tests fail."""
 
 from __future__ import annotations
 
