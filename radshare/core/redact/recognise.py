@@ -5,7 +5,7 @@ text; the classical pass meanwhile proposes faint boxes on anatomy (MR gyri, NM 
 ends, speckle, Doppler, a CT's bone lines). A recogniser trained on photographed and rendered
 text reads 8 px and faint glyphs once the crop is stretched to full contrast, and reads anatomy
 as nothing or as a single unsure character. The model ships in resources/models (PROVENANCE.md);
-it is run by onnxruntime with one thread, as dbnet.py runs the detector.
+it is run by onnxruntime with one thread (onnxsession.py), as the detector is.
 
 `reads_glyphs` says whether the model reads a given number of characters surely in a box (in
 either polarity, and for a tall box either way it can be turned). The caller decides what count
@@ -15,17 +15,14 @@ caller keeps every box (fail closed).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 
 import cv2
 import numpy as np
 
+from radshare.core.redact import onnxsession
 from radshare.core.redact.settings import current as settings
-from radshare.core.resources import resource_path
-
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # see dbnet.py: no device id written on workstations
 
 MODEL_FILE = ("models", "ch_PP-OCRv4_rec_infer.onnx")
 HEIGHT = 48  # the model's input height (fixed by its training)
@@ -42,11 +39,7 @@ class RecogniserUnavailable(RuntimeError):
 
 def available() -> bool:
     """True when onnxruntime imports and the model file is present."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return resource_path(*MODEL_FILE).is_file()
+    return onnxsession.available(MODEL_FILE)
 
 
 def _get_session():
@@ -55,17 +48,7 @@ def _get_session():
     with _lock:
         if _session is None:
             try:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-                options.log_severity_level = 3
-                options.add_session_config_entry("session.set_denormal_as_zero", "1")  # as dbnet.py: a little faster
-                session = ort.InferenceSession(
-                    str(resource_path(*MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"]
-                )
+                session = onnxsession.one_thread_session(MODEL_FILE)
                 characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
             except Exception as exc:  # any failure to load is the same fact for the caller
                 raise RecogniserUnavailable(f"the text recogniser cannot load: {type(exc).__name__}") from exc
