@@ -129,8 +129,8 @@ def _accepted(characters: list[tuple[str, float]], count: int, confidence: float
 def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float) -> bool:
     """True when, in some view of the box, the model reads `count` characters (not spaces) at
     `confidence` or above. Views are read until one does: text usually reads in the first. A
-    view read as two or more unsure letters or digits, one of them at least half as sure as
-    needed, is read again smoothed (`_blurred`).
+    view read as two or more unsure letters or digits, one of them at least
+    `recognition.blur_min_share` as sure as needed, is read again smoothed (`_blurred`).
 
     A view in which the model reads nothing at all is not read again inverted: on the
     benchmark's boxes (both generators, text-free anatomy, real-world images; 2,387 such views)
@@ -143,7 +143,9 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
             characters = [(c, p) for c, p in read(view) if c.strip()]
             if _accepted(characters, count, confidence):
                 return True
-            if sum(c.isalnum() for c, _ in characters) >= 2 and max(p for _, p in characters) >= 0.5 * confidence:
+            if sum(c.isalnum() for c, _ in characters) >= 2 and (
+                max(p for _, p in characters) >= settings().recognition.blur_min_share * confidence
+            ):
                 if _accepted([(c, p) for c, p in read(_blurred(view)) if c.strip()], count, confidence):
                     return True
             if not characters:

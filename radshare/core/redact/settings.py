@@ -212,6 +212,7 @@ class Recognition:
     tall: float
     piece_aspect: int
     blur: float
+    blur_min_share: float
 
 
 @dataclass(frozen=True)
