@@ -92,3 +92,16 @@ def test_recogniser_that_cannot_load_keeps_every_box(monkeypatch, caplog):
     assert [r.as_box() for r in kept] == [r.as_box() for r in unread]
     assert "recogniser cannot load" in caplog.text
     assert "ppocr-rec" not in detector_name("auto")
+
+
+def test_a_box_over_a_block_of_lines_is_read_line_by_line():
+    """The model reads one line: a box over three stacked lines (as over an ultrasound's device
+    settings, deid-data's GREYSCALE_IMAGE.dcm) read as nothing whole and was dropped, leaving
+    them unpainted; its lines are read one by one (recognise._lines)."""
+    font = ImageFont.truetype(FONT, 13)
+    block = Image.new("L", (130, 80), 0)
+    draw = ImageDraw.Draw(block)
+    for row, line in enumerate(("Dyn R 58", "P Med", "Res")):
+        draw.text((6, 6 + 22 * row), line, fill=230, font=font)
+    tuning = settings().recognition
+    assert recognise.reads_glyphs(np.asarray(block), (0, 0, 130, 80), tuning.read_min_chars, tuning.read_confidence)

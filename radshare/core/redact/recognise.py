@@ -88,6 +88,30 @@ def _views(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield (part, 255 - part) if np.median(part) >= 128 else (255 - part, part)
 
 
+def _lines(crop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The crop's lines, when it holds a block of them: runs of rows with ink (over a quarter of
+    the grey range off the median) between empty rows, each at least LINE_MIN_ROWS tall, at most
+    LINE_MAX_COUNT of them (the model reads one line at a time: a block of three device-setting
+    lines on a real ultrasound read as nothing whole)."""
+    ink = (np.abs(crop.astype(np.int16) - int(np.median(crop))) > 64).any(axis=1)
+    runs, start = [], None
+    for row, on in enumerate(list(ink) + [False]):
+        if on and start is None:
+            start = row
+        elif not on and start is not None:
+            if row - start >= settings().recognition.line_min_rows:
+                runs.append((start, row))
+            start = None
+    if len(runs) < 2:
+        return []
+    pairs = []
+    for top, bottom in runs[: settings().recognition.line_max_count]:
+        margin = max(1, (bottom - top) // 4)
+        part = crop[max(0, top - margin) : bottom + margin]
+        pairs.append((part, 255 - part) if np.median(part) >= 128 else (255 - part, part))
+    return pairs
+
+
 def _input(view: np.ndarray) -> np.ndarray:
     """1 x 3 x 48 x W float32 in -1..1, aspect kept."""
     rows, cols = view.shape[:2]
@@ -138,7 +162,7 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
     crop = _crop(grey, box)
     if crop.size == 0:
         return False
-    for first, inverted in _views(crop):
+    for first, inverted in [*_views(crop), *_lines(crop)]:
         for view in (first, inverted):
             characters = [(c, p) for c, p in read(view) if c.strip()]
             if _accepted(characters, count, confidence):

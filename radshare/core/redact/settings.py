@@ -213,6 +213,8 @@ class Recognition:
     piece_aspect: int
     blur: float
     blur_min_share: float
+    line_min_rows: int
+    line_max_count: int
 
 
 @dataclass(frozen=True)

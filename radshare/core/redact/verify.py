@@ -191,7 +191,9 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
     `recognition.read_confidence`; those lying mostly (`recognition.read_shared`) inside boxes it
     read, unread (a line found by several passes is read once, largest box first); and those
     that would be painted as one region with a box it read (within 2 * `pad`) where it reads one
-    character (the last glyph of "SAG", found apart from "SA").
+    character (the last glyph of "SAG", found apart from "SA"). A box thicker than a line is kept
+    unread: `line_sized` kept it because tesseract read it surely, and the model reads one line at
+    a time (a block of six device-setting lines on a real ultrasound lost four of them).
 
     Fails closed: when the recogniser cannot load, every box is kept (and a warning is logged
     once per process); nothing is dropped because a check could not run."""
@@ -205,7 +207,9 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
         for box in sorted(set(boxes), key=lambda b: b[2] * b[3], reverse=True):
             x, y, w, h = box[:4]
             beside = read[max(0, y - 2 * pad) : y + h + 2 * pad, max(0, x - 2 * pad) : x + w + 2 * pad].any()
-            if read[y : y + h, x : x + w].mean() >= shared or reads_glyphs(grey, box[:4], 1 if beside else count, confidence):
+            thicker_than_a_line = not within_line_size(box, *grey.shape[:2])  # kept by `line_sized` only when
+            if (thicker_than_a_line or read[y : y + h, x : x + w].mean() >= shared  # tesseract read it surely;
+                    or reads_glyphs(grey, box[:4], 1 if beside else count, confidence)):  # the model reads one line
                 read[y : y + h, x : x + w] = True
                 kept.add(box)
     except RecogniserUnavailable as exc:
