@@ -24,8 +24,8 @@ image 22 -> 0, false boxes per image 5.65 -> 4.3; recall 100% -> 99.8% (first ge
 The recogniser's reading (--count 100, seeds 7 13 31, --no-recognise -> on): false boxes per
 text-free image 4.35 / 4.08 / 4.60 -> 0.04 / 0.04 / 0.04, painted 1.50 / 1.33 / 1.63% -> 0.01 /
 0.02 / 0.01% mean and 12.6 / 5.0 / 8.9% -> 0.54 / 0.48 / 0.46% max; 48 real-world text-free
-images 9.62 -> 0.04 boxes, 2.80% -> 0.00% painted; first-generator recall unchanged, second
-generator 0.3-0.5 points lower (2-3 of 600 boxes: a blocky pixel font, thin vertical serif and
+images 9.62 -> 0.06 boxes, 2.80% -> 0.00% painted; first-generator recall unchanged, second
+generator 0.3-0.4 points lower (2 of 600 boxes: a blocky pixel font, thin vertical serif and
 Hershey labels the model cannot read).
 """
 
