@@ -5,7 +5,8 @@ anatomy of every modality, what stays legible, and speed beside pytesseract in t
     .venv/bin/python benchmarks/text_redaction.py --quick              # 30 images per seed
     .venv/bin/python benchmarks/text_redaction.py --seeds 7 --jpeg     # also after a JPEG round trip
     .venv/bin/python benchmarks/text_redaction.py --realworld          # painted area on real text-free files
-    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image, checks on/off, recall passes off, pytesseract
+    .venv/bin/python benchmarks/text_redaction.py --speed --count 20   # ms per image: checks on, recogniser off, recall passes off, checks off, pytesseract
+    .venv/bin/python benchmarks/text_redaction.py --no-recognise       # without the learned recogniser, for a before/after
 
 For each seed and each generator (tests/fixtures/textimages.py, the first; textimages2.py, the
 second, written apart and never tuned on) it prints:
@@ -171,33 +172,42 @@ RECALL_PASSES_OFF = {  # the recall passes added for issue 19's hard kinds, off:
 
 
 def speed(count: int, seed: int) -> None:
-    """ms per image with the anatomy checks on, off, the recall passes off, and pytesseract,
-    interleaved image by image so the load of a shared machine falls on all alike; ratios are the
-    figures to compare. Also on small frames (the same images at 256 px), where the small-frame
-    pass runs."""
+    """ms per image with every check on, the recogniser off, the recall passes off, all checks off,
+    and pytesseract, interleaved image by image so the load of a shared machine falls on all alike;
+    ratios are the figures to compare. Also this process's CPU ms per image (pytesseract runs in a
+    child process, so it has none): on a loaded machine the CPU ratio varies less than the wall-clock
+    one. Also on small frames (the same images at 256 px), where the small-frame pass runs."""
     from radshare.core.redact.pixels import to_uint8
 
     images = [s.image for s in make_set(count, seed)] + [s.image for s in make_set2(count // 2, seed)]
     images += [to_uint8(image) for _, image in make_text_free_set(per_kind=1, seed=seed)]
     small = [cv2.resize(image, (256, 256), interpolation=cv2.INTER_AREA) for image in images]
+    modes = {
+        "checks on": {},
+        "recogniser off": {"passes": {"recognise": False}},
+        "recall off": RECALL_PASSES_OFF,
+        "checks off": {"passes": {"verify": False, "recognise": False}},
+    }
     for label, group in (("", images), (" at 256 px", small)):
-        spent = {"checks on": 0.0, "checks off": 0.0, "recall off": 0.0, "pytesseract": 0.0}
+        spent = dict.fromkeys([*modes, "pytesseract"], 0.0)
+        cpu = dict.fromkeys(spent, 0.0)
         for image in group:
             for name in spent:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 if name == "pytesseract":
                     pytesseract_boxes(image)
-                elif name == "recall off":
-                    with overridden(**RECALL_PASSES_OFF):
-                        radshare_boxes(image)
                 else:
-                    with overridden(passes={"verify": name == "checks on"}):
+                    with overridden(**modes[name]):
                         radshare_boxes(image)
                 spent[name] += time.perf_counter() - start
+                cpu[name] += time.process_time() - start_cpu
         print(f"\nms per image{label}, interleaved over {len(group)} images (both generators and text-free, seed {seed}):")
         for name, seconds in spent.items():
-            print(f"  {name:<12} {1000 * seconds / len(group):6.0f}  ({seconds / spent['recall off']:.2f}x recall off, "
-                  f"{seconds / spent['checks off']:.2f}x checks off, {seconds / spent['pytesseract']:.2f}x pytesseract)")
+            print(f"  {name:<14} {1000 * seconds / len(group):6.0f}  ({seconds / spent['recogniser off']:.2f}x recogniser off, "
+                  f"{seconds / spent['recall off']:.2f}x recall off, {seconds / spent['checks off']:.2f}x checks off, "
+                  f"{seconds / spent['pytesseract']:.2f}x pytesseract)"
+                  + ("" if name == "pytesseract" else
+                     f"; CPU {1000 * cpu[name] / len(group):4.0f} ms ({cpu[name] / cpu['recogniser off']:.2f}x recogniser off)"))
 
 
 def main() -> None:
@@ -205,6 +215,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="30 images per seed instead of 200")
     parser.add_argument("--count", type=int, help="images per seed and generator (default 200, --quick 30)")
     parser.add_argument("--no-verify", action="store_true", help="the detector without its anatomy checks (passes.verify off in resources/detector_settings.toml), for a before/after")
+    parser.add_argument("--no-recognise", action="store_true", help="the detector without the learned recogniser's reading (passes.recognise off), for a before/after")
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 13, 31])
     parser.add_argument("--jpeg", action="store_true", help=f"also measure after a JPEG q={JPEG_QUALITY} round trip")
     parser.add_argument("--no-baseline", action="store_true", help="skip pytesseract (the speed baseline)")
@@ -212,7 +223,10 @@ def main() -> None:
     parser.add_argument("--realworld", action="store_true", help="only the real-world text-free images")
     parser.add_argument("--speed", action="store_true", help="only ms per image, checks on/off and pytesseract interleaved")
     args = parser.parse_args()
-    with overridden(passes={"verify": False}) if args.no_verify else nullcontext():
+    switched = {"verify": False} if args.no_verify else {}
+    if args.no_recognise:
+        switched["recognise"] = False
+    with overridden(passes=switched) if switched else nullcontext():
         run(args)
 
 

@@ -25,6 +25,7 @@ FILE = resource_path(*settings.SETTINGS_FILE)
 # Module-level numbers in radshare/core/redact that are not tuning knobs, with why.
 NOT_KNOBS = {
     ("__init__.py", "_READINGS_MAX"): "size of the cache of OCR readings, not a detection threshold",
+    ("recognise.py", "HEIGHT"): "the recognition model's input height, fixed by its training",
 }
 
 

@@ -6,39 +6,29 @@ small, faint and oddly placed text. The model file ships in resources/models (se
 so nothing is downloaded at run time. The rapidocr package itself is not used: it pulls the
 non-headless OpenCV, which clashes with PySide6.
 
-Threads: one session per process, one intra-op and one inter-op thread. On a shared 2-core
-machine the default (all cores per session, times a process pool) made each step 2-4x slower.
+Threads: one session per process, with one thread (onnxsession.py, which also keeps onnxruntime
+from writing a device id under the user's home).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
 import cv2
 import numpy as np
 
+from radshare.core.redact import onnxsession
 from radshare.core.redact.settings import current as settings
-from radshare.core.resources import resource_path
 
 MODEL_FILE = ("models", "ch_PP-OCRv4_det_infer.onnx")
 
 _session = None
 _session_lock = threading.Lock()
 
-# onnxruntime otherwise writes a persistent device id and a usage database under
-# ~/.cache/Microsoft/DeveloperTools on first use: a tracking identifier on clinical workstations.
-# Read when the library loads, so it is set before any import of it.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-
 
 def available() -> bool:
     """True when onnxruntime imports and the model file is present."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return resource_path(*MODEL_FILE).is_file()
+    return onnxsession.available(MODEL_FILE)
 
 
 def _get_session():
@@ -46,18 +36,7 @@ def _get_session():
     global _session
     with _session_lock:
         if _session is None:
-            import onnxruntime as ort
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            options.log_severity_level = 3
-            # denormal floats as zero: the same probabilities on the benchmark frames, about 4% faster
-            options.add_session_config_entry("session.set_denormal_as_zero", "1")
-            _session = ort.InferenceSession(
-                str(resource_path(*MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            _session = onnxsession.one_thread_session(MODEL_FILE)
         return _session
 
 

@@ -46,6 +46,7 @@ class Passes:
     turned_looks: bool
     small_frame_pass: bool
     luminance_pass: bool
+    recognise: bool
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,22 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class Recognition:
+    """Reading each found box with the learned recogniser before it is painted (recognise.py, verify.read_as_text)."""
+
+    read_min_chars: int
+    read_confidence: float
+    read_shared: float
+    margin: float
+    tall: float
+    piece_aspect: int
+    blur: float
+    blur_min_share: float
+    line_min_rows: int
+    line_max_count: int
+
+
+@dataclass(frozen=True)
 class Series:
     """Frames of one series checked against the layout of the first (series.py)."""
 
@@ -260,6 +277,7 @@ class DetectorSettings:
     line_growth: LineGrowth
     ink_value_growth: InkValueGrowth
     verification: Verification
+    recognition: Recognition
     series: Series
     faces: Faces
 
