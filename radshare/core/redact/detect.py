@@ -265,12 +265,19 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
     unseen-data probe's faint dates on photos were 5-8 grey levels of spread in the brightest
     channel and 9-11 in luminance, and DB found all three only there.
     """
+    grey = luminance(frame)
+    return None if grey is None else local_contrast(grey)
+
+
+def luminance(frame: np.ndarray) -> np.ndarray | None:
+    """A colour frame's luminance (uint8), or None for a grey one, an RGB frame holding grey, or
+    with the luminance pass off; where a neutral label on a coloured ground is found, it is also read."""
     if frame.ndim != 3 or not settings().passes.luminance_pass:
         return None
     rgb = to_grey_and_rgb(frame)[1]
     if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
         return None
-    return local_contrast(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
 def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -463,7 +470,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if settings().passes.blob_clusters:
                 proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
             if settings().passes.recognise:
-                read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad))
+                read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=luminance(frame)))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]

@@ -186,7 +186,7 @@ def without_blob_clusters(grey: np.ndarray, learned: list, proposals: list, pad:
 _warnings_given: set[str] = set()  # logged once per process
 
 
-def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
+def read_as_text(grey: np.ndarray, boxes: list, pad: int, also: np.ndarray | None = None) -> list:
     """The boxes in which the recogniser reads `recognition.read_min_chars` characters at
     `recognition.read_confidence`; those lying mostly (`recognition.read_shared`) inside boxes it
     read, unread (a line found by several passes is read once, largest box first); and those
@@ -194,6 +194,9 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
     character (the last glyph of "SAG", found apart from "SA"). A box thicker than a line is kept
     unread: `line_sized` kept it because tesseract read it surely, and the model reads one line at
     a time (a block of six device-setting lines on a real ultrasound lost four of them).
+
+    `also`: a second view of the same frame (a colour frame's luminance) in which a box may be
+    read instead: a neutral date on a coloured photo is faint in the brightest channel `grey`.
 
     Fails closed: when the recogniser cannot load, every box is kept (and a warning is logged
     once per process); nothing is dropped because a check could not run."""
@@ -209,7 +212,8 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int) -> list:
             beside = read[max(0, y - 2 * pad) : y + h + 2 * pad, max(0, x - 2 * pad) : x + w + 2 * pad].any()
             thicker_than_a_line = not within_line_size(box, *grey.shape[:2])  # kept by `line_sized` only when
             if (thicker_than_a_line or read[y : y + h, x : x + w].mean() >= shared  # tesseract read it surely;
-                    or reads_glyphs(grey, box[:4], 1 if beside else count, confidence)):  # the model reads one line
+                    or reads_glyphs(grey, box[:4], 1 if beside else count, confidence)  # the model reads one line
+                    or (also is not None and reads_glyphs(also, box[:4], 1 if beside else count, confidence))):
                 read[y : y + h, x : x + w] = True
                 kept.add(box)
     except RecogniserUnavailable as exc:
