@@ -140,14 +140,15 @@ def dialog_pool() -> QThreadPool:
 
 
 T = TypeVar("T")
+I = TypeVar("I")
 
 
-def _while_alive(owner: QObject, handler: Callable[[T], None]) -> Callable[[T], None]:
+def _while_alive(owner: QObject, handler: Callable[..., None]) -> Callable[..., None]:
     import shiboken6
 
-    def deliver(result: T) -> None:
+    def deliver(*values: Any) -> None:
         if shiboken6.isValid(owner):
-            handler(result)
+            handler(*values)
 
     return deliver
 
@@ -164,34 +165,57 @@ class Op(Generic[T]):
     `op` receives `progress(done, total, what)` and `cancel()` keyword arguments only when
     `with_progress` was called or `cancellable=True`; like every worker function it must never
     touch a widget. `failure` gets the error's text (never a patient value: core errors name
-    files and reasons); without one, errors are left to the worker's `error` signal. The returned
-    Worker can be cancelled and waited for as any other.
+    files and reasons); without one, errors are left to the worker's `error` signal. When `op`
+    returns an iterator, `on_item` gets each item as it comes (and `success` the list of all);
+    `on_finished` runs last, after success or failure, also when cancelled. The returned Worker
+    can be cancelled and waited for as any other.
     """
 
-    def __init__(self, op: Callable[..., T], *args: Any, success: Callable[[T], None],
+    def __init__(self, op: Callable[..., T], *args: Any, success: Callable[[T], None] | None = None,
                  cancellable: bool = False, owner: QObject | None = None, **kwargs: Any):
         self._op, self._args, self._kwargs = op, args, kwargs
-        self._success = success if owner is None else _while_alive(owner, success)
+        self._owner = owner
+        self._success = None if success is None else self._guard(success)
         self._failure: Callable[[str], None] | None = None
         self._progress: Callable[[int, int, str], None] | None = None
+        self._item: Callable[[Any], None] | None = None
+        self._finished: Callable[[], None] | None = None
         self._cancellable = cancellable
 
+    def _guard(self, handler: Callable[..., None]) -> Callable[..., None]:
+        return handler if self._owner is None else _while_alive(self._owner, handler)
+
     def failure(self, handler: Callable[[str], None]) -> "Op[T]":
-        self._failure = handler
+        self._failure = self._guard(handler)
         return self
 
     def with_progress(self, handler: Callable[[int, int, str], None]) -> "Op[T]":
-        self._progress = handler
+        self._progress = self._guard(handler)
+        return self
+
+    def on_item(self, handler: Callable[[I], None]) -> "Op[T]":
+        """Deliver each item of an iterator-returning `op` on the UI thread as it is produced."""
+        self._item = self._guard(handler)
+        return self
+
+    def on_finished(self, handler: Callable[[], None]) -> "Op[T]":
+        """Run `handler` once the operation has ended, whatever the outcome (cancelled included)."""
+        self._finished = self._guard(handler)
         return self
 
     def worker(self) -> Worker:
         """The Worker this operation runs in, connected, not started."""
         worker = Worker(self._op, *self._args, pass_progress=self._cancellable or self._progress is not None, **self._kwargs)
-        worker.signals.result.connect(self._success)
+        if self._success is not None:
+            worker.signals.result.connect(self._success)
         if self._failure is not None:
             worker.signals.error.connect(self._failure)
         if self._progress is not None:
             worker.signals.progress.connect(self._progress)
+        if self._item is not None:
+            worker.signals.yielded.connect(self._item)
+        if self._finished is not None:
+            worker.signals.finished.connect(self._finished)
         return worker
 
     def run_in_background(self, pool: "WorkerPool | QThreadPool | None" = None) -> Worker:

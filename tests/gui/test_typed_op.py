@@ -114,3 +114,33 @@ def test_a_result_arriving_after_its_owner_is_gone_is_dropped(qtbot):
     with qtbot.waitSignal(worker.signals.finished, timeout=5000):
         WorkerPool().start(worker)
     qtbot.waitUntil(lambda: kept.text() == "on time", timeout=5000)
+
+
+def test_a_generator_delivers_each_item_then_finished_runs_last(qtbot):
+    events: list[object] = []
+
+    def op(n: int, progress, cancel):
+        for i in range(n):
+            progress(i + 1, n, "")
+            yield (i, f"image {i}")
+
+    worker = (Op(op, 3, success=lambda items: events.append(("all", len(items))), cancellable=True)
+              .on_item(lambda item: events.append(item))
+              .on_finished(lambda: events.append("finished")).worker())
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        WorkerPool().start(worker)
+    qtbot.waitUntil(lambda: "finished" in events, timeout=5000)
+    assert events == [(0, "image 0"), (1, "image 1"), (2, "image 2"), ("all", 3), "finished"]
+
+
+def test_finished_runs_after_a_failure_too(qtbot):
+    events: list[str] = []
+
+    def op() -> int:
+        raise OSError("out.png: disk full")
+
+    worker = Op(op).failure(events.append).on_finished(lambda: events.append("finished")).worker()
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        WorkerPool().start(worker)
+    qtbot.waitUntil(lambda: "finished" in events, timeout=5000)
+    assert events == ["out.png: disk full", "finished"]
