@@ -274,12 +274,12 @@ class MainWindow(ViewActions, DialogActions, QMainWindow):
         """Load in a worker; images appear one by one, unreadable files go to the log."""
         self._load_counts = [0, 0]
         self._pending_show = True  # what was just opened or dropped is selected and shown
-        worker = Worker(services.load_paths, [str(p) for p in paths])
-        worker.signals.yielded.connect(self._on_loaded)
-        worker.signals.progress.connect(lambda done, total, _w: self._show_progress(done, total, "Opening"))
-        worker.signals.error.connect(lambda text: self.log_panel.problem(f"Opening stopped: {text}"))
-        worker.signals.finished.connect(self._on_load_finished)
-        self.loading = worker
+        op = (Op(services.load_paths, [str(p) for p in paths], cancellable=True)
+              .on_item(self._on_loaded)
+              .with_progress(lambda done, total, _w: self._show_progress(done, total, "Opening"))
+              .failure(lambda text: self.log_panel.problem(f"Opening stopped: {text}"))
+              .on_finished(self._on_load_finished))
+        self.loading = worker = op.worker()
         self._show_progress(0, 0, "Opening")
         self.workers.start(worker)
         return worker
