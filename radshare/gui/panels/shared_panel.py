@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Op, Worker, WorkerPool
 
 #: Imported on the UI thread before a worker needs them (see gui/qtcompat.py).
 WORKER_IMPORTS = ("sqlite3", "radshare.core.ledger", "radshare.core.sharing", "radshare.uploaders.withdraw",
@@ -124,12 +124,11 @@ class SharedPanel(QWidget):
 
     def refresh(self, note: str = "") -> Worker:
         """Read the ledger in the pool and show it; `note` replaces the count line afterwards."""
-        worker = Worker(load_posts)
-        worker.signals.result.connect(self.show_posts)
+        op = Op(load_posts, success=self.show_posts, cancellable=True).failure(
+            lambda text: self.status.setText(f"The sharing ledger could not be read: {text}"))
         if note:  # connected before the worker starts: it may finish at once
-            worker.signals.finished.connect(lambda: self.status.setText(note))
-        worker.signals.error.connect(lambda text: self.status.setText(f"The sharing ledger could not be read: {text}"))
-        return self._start(worker)
+            op.on_finished(lambda: self.status.setText(note))
+        return self._start(op.worker())
 
     def show_posts(self, posts: list) -> None:
         self.posts = list(posts)
@@ -215,11 +214,10 @@ class SharedPanel(QWidget):
         return self._start_withdrawal([p.number for p in posts])
 
     def _start_withdrawal(self, numbers: list[int]) -> Worker:
-        worker = Worker(withdraw, numbers, self.force.isChecked())
-        worker.signals.progress.connect(lambda done, total, what: self.status.setText(f"Withdrawing… ({done}/{total})"))
-        worker.signals.result.connect(self._on_withdrawn)
-        worker.signals.error.connect(lambda text: self.status.setText(f"Withdrawal stopped: {text}"))
-        worker.signals.finished.connect(self._on_finished)
+        worker = (Op(withdraw, numbers, self.force.isChecked(), success=self._on_withdrawn)
+                  .with_progress(lambda done, total, what: self.status.setText(f"Withdrawing… ({done}/{total})"))
+                  .failure(lambda text: self.status.setText(f"Withdrawal stopped: {text}"))
+                  .on_finished(self._on_finished).worker())
         self.busy = worker
         self._update_buttons()
         self.status.setText("Withdrawing…")
