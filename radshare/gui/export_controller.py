@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from typing import TYPE_CHECKING
 
-from radshare.gui.workers import Worker
+from radshare.gui.workers import Op, Worker
 
 if TYPE_CHECKING:
     from radshare.gui.document import ImageState
@@ -95,11 +95,9 @@ class ExportController(QObject):
         if options.fmt in ("gif", "mp4") and len(items) > 1 and any(i.image.frame_count > 1 for i in items):
             items = [i for i in items if i.image.frame_count > 1]  # one loop per multi-frame image
         w = self.window
-        worker = Worker(export_items, items, options)
-        worker.signals.progress.connect(lambda d, t, _w: w._show_progress(d, t, "Exporting"))
-        worker.signals.result.connect(self._on_result)
-        worker.signals.error.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
+        worker = (Op(export_items, items, options, success=self._on_result)
+                  .with_progress(lambda d, t, _w: w._show_progress(d, t, "Exporting"))
+                  .failure(self._on_error).on_finished(self._on_finished).worker())
         self.worker = worker
         self.last_written = []
         w._show_progress(0, len(items), "Exporting")
