@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from radshare.gui import icons
 from radshare.gui.dialogs.settings_dialog import TEXT_MODES
 from radshare.gui.settings import AppSettings
-from radshare.gui.workers import Worker, WorkerPool
+from radshare.gui.workers import Op, Worker, WorkerPool
 
 CINE_CHOICES = ((None, "None"), ("mp4", "MP4 video"), ("gif", "Animated GIF"))
 SHORTCUT = "Ctrl+Shift+E"
@@ -471,12 +471,10 @@ class CaseSetDialog(QDialog):
         self.case_bar.setValue(0)
         self.case_bar.setFormat("")
         self.status.setText(f"Reading {len(cases)} case folder{'s' if len(cases) != 1 else ''}\u2026")
-        worker = Worker(run_caseset_export, cases, out, self.app_settings.profile, self.text_mode.currentData(),
-                        options, self.workers.currentData(), progress=self.bridge.progress.emit,
-                        on_error=self.bridge.failure.emit, keep=self._kept)
-        worker.signals.result.connect(self._on_result)
-        worker.signals.error.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
+        worker = (Op(run_caseset_export, cases, out, self.app_settings.profile, self.text_mode.currentData(),
+                     options, self.workers.currentData(), progress=self.bridge.progress.emit,
+                     on_error=self.bridge.failure.emit, keep=self._kept, success=self._on_result, cancellable=True)
+                  .failure(self._on_error).on_finished(self._on_finished).worker())
         self.worker = worker
         self._set_state("running")
         self.pool.start(worker)
