@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from radshare.gui import services
 from radshare.gui.document import ImageState
 from radshare.gui.viewer import commands
-from radshare.gui.workers import Worker
+from radshare.gui.workers import Op, Worker
 
 
 class ReviewController(QObject):
@@ -112,11 +112,11 @@ class ReviewController(QObject):
     def _start(self, states: list[ImageState], mode: str) -> None:
         from radshare.gui.review_jobs import detect_images
 
-        worker = Worker(detect_images, [s.image for s in states], mode)
-        worker.signals.progress.connect(lambda d, t, _w: self.panel.set_progress(d, t))
-        worker.signals.yielded.connect(lambda item, job=list(states): self._on_detected(job[item[0]], item[1]))
-        worker.signals.error.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
+        job = list(states)
+        worker = (Op(detect_images, [s.image for s in states], mode)
+                  .with_progress(lambda d, t, _w: self.panel.set_progress(d, t))
+                  .on_item(lambda item: self._on_detected(job[item[0]], item[1]))
+                  .failure(self._on_error).on_finished(self._on_finished).worker())
         self.worker, self.worker_state, self.job = worker, self.state, list(states)
         for state in states:
             state.detecting = True
