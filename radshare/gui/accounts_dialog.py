@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from radshare.gui.workers import Worker, WorkerPool, dialog_pool
+from radshare.gui.workers import Op, Worker, WorkerPool, dialog_pool
 from radshare.uploaders.base import Identity, Uploader, UploaderProtocol, UploadError
 
 #: RadShare's own module the sign-in work imports, loaded on the UI thread first (gui/qtcompat.py).
@@ -192,13 +192,11 @@ class AccountEditor(QDialog):
     def _open_url(self, url: str) -> None:
         QDesktopServices.openUrl(QUrl(url))
 
-    def _start(self, worker: Worker, on_result) -> Worker:
+    def _start(self, op: Op[Any]) -> Worker:
         from radshare.gui.qtcompat import preload
 
         preload(WORKER_IMPORTS)
-        worker.signals.result.connect(on_result)
-        worker.signals.error.connect(self._on_sign_in_error)
-        worker.signals.finished.connect(self._on_sign_in_finished)
+        worker = op.failure(self._on_sign_in_error).on_finished(self._on_sign_in_finished).worker()
         self.sign_in_worker = worker
         self.pool.start(worker)
         return worker
@@ -215,14 +213,15 @@ class AccountEditor(QDialog):
         if self._missing_before_sign_in(settings):
             return None
         self.status.setText("Opening the browser: approve RadShare there, then come back here.")
-        return self._start(Worker(browser_sign_in, self.cls(), settings, self.open_url_requested.emit), self._on_secret)
+        return self._start(Op(browser_sign_in, self.cls(), settings, self.open_url_requested.emit,
+                                  success=self._on_secret, cancellable=True))
 
     def sign_in_with_code(self) -> Worker | None:
         settings, _ = self.values()
         if self._missing_before_sign_in(settings):
             return None
         self.status.setText("Registering RadShare with the server…")
-        return self._start(Worker(code_sign_in_begin, self.cls(), settings), self._on_code_page)
+        return self._start(Op(code_sign_in_begin, self.cls(), settings, success=self._on_code_page, cancellable=True))
 
     def _on_code_page(self, answer: tuple[str, dict]) -> None:
         url, context = answer
@@ -234,7 +233,8 @@ class AccountEditor(QDialog):
 
     def finish_with_code(self, settings: dict[str, str], context: dict, code: str) -> Worker:
         self.status.setText("Exchanging the code…")
-        return self._start(Worker(code_sign_in_finish, self.cls(), settings, context, code), self._on_secret)
+        return self._start(Op(code_sign_in_finish, self.cls(), settings, context, code, success=self._on_secret,
+                                  cancellable=True))
 
     def _on_secret(self, secret: str) -> None:
         self._secret_editor().setText(secret)
@@ -380,10 +380,8 @@ class AccountsDialog(QDialog):
             return None
         self.status.setText(f"Checking {name}…")
         preload(WORKER_IMPORTS)
-        worker = Worker(verify_account, cls(dict(account.settings), secret))
-        worker.signals.result.connect(self._on_verified)
-        worker.signals.error.connect(self._on_verify_error)
-        worker.signals.finished.connect(self._on_verify_finished)
+        worker = (Op(verify_account, cls(dict(account.settings), secret), success=self._on_verified, cancellable=True)
+                  .failure(self._on_verify_error).on_finished(self._on_verify_finished).worker())
         self._verifying = name
         self.verify_worker = worker
         self.pool.start(worker)
