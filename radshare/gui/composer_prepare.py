@@ -35,10 +35,9 @@ def run_op(pool: WorkerPool, op: Op[T], finished: Callable[[], None] | None = No
     from radshare.gui.qtcompat import preload
 
     preload(WORKER_IMPORTS)
-    worker = op.worker()
     if finished is not None:
-        worker.signals.finished.connect(finished)
-    return pool.start(worker)
+        op.on_finished(finished)
+    return pool.start(op.worker())
 
 
 class Preparation(QObject):
