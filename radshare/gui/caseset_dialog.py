@@ -1,7 +1,7 @@
 """Export a teaching case set from the desktop: pick case folders, options, run, see the summary.
 
 The work is `radshare.core.export.caseset.export_caseset`, run in the one worker adaptor
-(workers.Worker), never on the UI thread. Its progress (the whole set and the current case) and
+(workers.Op), never on the UI thread. Its progress (the whole set and the current case) and
 its failure lines reach the dialog through a small signal bridge, queued onto the UI thread.
 Cancelling, or closing the dialog while an export runs, asks the core to stop; the core removes
 every half-written case, and the dialog closes once the worker has finished.

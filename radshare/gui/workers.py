@@ -3,6 +3,9 @@
 A core function that takes `progress` and `cancel` keyword arguments runs in a QRunnable; its
 progress calls, yielded items (when it returns an iterator), result and error come back to the
 UI thread as queued signals. Rule, as in Anki's taskman: the function must never touch a widget.
+
+The rest of the GUI starts work only through `Op` below, whose handlers are typed; `Worker` and
+its `object`-typed signals are this module's detail (tests/gui/test_no_untyped_signals.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
 class WorkerSignals(QObject):
+    """Carried from the pool thread to the UI thread; connected only by `Op` and `WorkerPool`."""
+
     progress = Signal(int, int, str)  # done, total, what (never a patient value)
     yielded = Signal(object)
     result = Signal(object)
