@@ -4,8 +4,8 @@ Every image of every modality is scanned, so the detectors meet far more anatomy
 After contrast normalisation an organ edge is as crisp as a stroke, and DB called a whole CT
 body (the demo's CT: one 224x167 box), a chest's ribs, a hand or a colour-Doppler region one
 line of text. No burned-in line is that thick: a box thicker across its line than a few glyph
-heights, or covering a tenth of the frame, is anatomy (`within_line_size`) unless tesseract reads
-a word in it surely. The classical pass's strong proposals must also be confirmed by DB or by
+heights, or covering a tenth of the frame, is anatomy (`within_line_size`) unless the recogniser
+or tesseract reads it (`reads_large`). The classical pass's strong proposals must also be confirmed by DB or by
 tesseract (detect._confirmed, using `reads_as_text`), as there it mostly finds calcifications,
 hot spots and rib ends. Boxes that each pass as a line can still merge into a block when painted:
 a texture's stack of line boxes (`without_textures`) and scattered spots (`without_blob_clusters`)
@@ -67,7 +67,12 @@ def reads_large(grey: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     On 256-320 px frames a line may be only 24-30 px thick, and 20-24 px text makes 28-33 px
     boxes: thin Hershey lines and vertical labels, which tesseract reads poorly, were dropped
     (5 of the 6 pixel leaks left on the unseen-data probe). When the recogniser is switched off
-    or cannot load, tesseract alone decides, as before it existed."""
+    or cannot load, tesseract alone decides, as before it existed.
+
+    Measured (benchmarks/unseen_leaks.py, quick set, tesseract alone -> with the recogniser):
+    pixel leaks 6 -> 1 of 360, partly painted 4 -> 1, text-free painted 0.00% on every kind before
+    and after; benchmarks/text_redaction.py --count 40 --seeds 7 31 (512 px frames): recall and
+    false boxes per text-free image (0.04) unchanged."""
     rows, cols = grey.shape[:2]
     if settings().passes.recognise and min(box[2], box[3]) <= settings().recognition.thick_max_share * min(rows, cols):
         from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
