@@ -232,6 +232,8 @@ class Recognition:
     blur_min_share: float
     line_min_rows: int
     line_max_count: int
+    thick_min_chars: int
+    thick_max_share: float
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Every image of every modality is scanned, so the detectors meet far more anatomy
 After contrast normalisation an organ edge is as crisp as a stroke, and DB called a whole CT
 body (the demo's CT: one 224x167 box), a chest's ribs, a hand or a colour-Doppler region one
 line of text. No burned-in line is that thick: a box thicker across its line than a few glyph
-heights, or covering a tenth of the frame, is anatomy (`within_line_size`) unless tesseract reads
-a word in it surely. The classical pass's strong proposals must also be confirmed by DB or by
+heights, or covering a tenth of the frame, is anatomy (`within_line_size`) unless the recogniser
+or tesseract reads it (`reads_large`). The classical pass's strong proposals must also be confirmed by DB or by
 tesseract (detect._confirmed, using `reads_as_text`), as there it mostly finds calcifications,
 hot spots and rib ends. Boxes that each pass as a line can still merge into a block when painted:
 a texture's stack of line boxes (`without_textures`) and scattered spots (`without_blob_clusters`)
@@ -52,10 +52,37 @@ def within_line_size(box: tuple[int, int, int, int], rows: int, cols: int) -> bo
 
 
 def line_sized(grey: np.ndarray, boxes: list) -> list:
-    """The boxes that pass `within_line_size`, and larger ones in which tesseract reads a word
-    surely (large text: a screenshot's labels, 70 px letters on a test image)."""
+    """The boxes that pass `within_line_size`, and larger ones that read as text (`reads_large`)."""
     rows, cols = grey.shape[:2]
-    return [b for b in boxes if within_line_size(b, rows, cols) or reads_as_text(grey, b, settings().verification.large_min_chars, settings().verification.large_confidence)]
+    return [b for b in boxes if within_line_size(b, rows, cols) or reads_large(grey, b)]
+
+
+def reads_large(grey: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """A box thicker than a line holds text when the learned recogniser reads
+    `recognition.thick_min_chars` characters surely in it, when it is at most
+    `recognition.thick_max_share` of the frame's short side thick (as one line of large text, turned when
+    tall, or line by line: `recognise.reads_glyphs`), or tesseract reads a word surely (large text:
+    a screenshot's labels, 70 px letters on a test image).
+
+    On 256-320 px frames a line may be only 24-30 px thick, and 20-24 px text makes 28-33 px
+    boxes: thin Hershey lines and vertical labels, which tesseract reads poorly, were dropped
+    (5 of the 6 pixel leaks left on the unseen-data probe). When the recogniser is switched off
+    or cannot load, tesseract alone decides, as before it existed.
+
+    Measured (benchmarks/unseen_leaks.py, quick set, tesseract alone -> with the recogniser):
+    pixel leaks 6 -> 1 of 360, partly painted 4 -> 1, text-free painted 0.00% on every kind before
+    and after; benchmarks/text_redaction.py --count 40 --seeds 7 31 (512 px frames): recall and
+    false boxes per text-free image (0.04) unchanged."""
+    rows, cols = grey.shape[:2]
+    if settings().passes.recognise and min(box[2], box[3]) <= settings().recognition.thick_max_share * min(rows, cols):
+        from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
+
+        try:
+            if reads_glyphs(grey, box[:4], settings().recognition.thick_min_chars, settings().recognition.read_confidence):
+                return True
+        except RecogniserUnavailable:
+            pass  # read_as_text logs it and keeps every box
+    return reads_as_text(grey, box, settings().verification.large_min_chars, settings().verification.large_confidence)
 
 
 def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: int = 0, confidence: float = 0.0) -> bool:
@@ -192,8 +219,8 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int, also: np.ndarray | Non
     read, unread (a line found by several passes is read once, largest box first); and those
     that would be painted as one region with a box it read (within 2 * `pad`) where it reads one
     character (the last glyph of "SAG", found apart from "SA"). A box thicker than a line is kept
-    unread: `line_sized` kept it because tesseract read it surely, and the model reads one line at
-    a time (a block of six device-setting lines on a real ultrasound lost four of them).
+    unread: `line_sized` kept it because it was read already (`reads_large`), and the model reads
+    one line at a time (a block of six device-setting lines on a real ultrasound lost four of them).
 
     `also`: a second view of the same frame (a colour frame's luminance) in which a box may be
     read instead: a neutral date on a coloured photo is faint in the brightest channel `grey`.
@@ -211,7 +238,7 @@ def read_as_text(grey: np.ndarray, boxes: list, pad: int, also: np.ndarray | Non
             x, y, w, h = box[:4]
             beside = read[max(0, y - 2 * pad) : y + h + 2 * pad, max(0, x - 2 * pad) : x + w + 2 * pad].any()
             thicker_than_a_line = not within_line_size(box, *grey.shape[:2])  # kept by `line_sized` only when
-            if (thicker_than_a_line or read[y : y + h, x : x + w].mean() >= shared  # tesseract read it surely;
+            if (thicker_than_a_line or read[y : y + h, x : x + w].mean() >= shared  # `reads_large` read it;
                     or reads_glyphs(grey, box[:4], 1 if beside else count, confidence)  # the model reads one line
                     or (also is not None and reads_glyphs(also, box[:4], 1 if beside else count, confidence))):
                 read[y : y + h, x : x + w] = True
