@@ -256,8 +256,9 @@ def _second_look(
     return boxes
 
 
-def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
-    """The local contrast of a colour frame's luminance, or None for a grey one (or RGB holding grey).
+def luminance(frame: np.ndarray) -> np.ndarray | None:
+    """A colour frame's luminance (uint8), or None for a grey one, an RGB frame holding grey, or
+    with the luminance pass off. DB looks at its local contrast and the recogniser reads boxes in it.
 
     The detectors' grey is the brightest channel, which keeps coloured (yellow, green) text bright;
     but text burned in one neutral grey on a coloured ground (a date on a camera photo) can stand
@@ -265,13 +266,6 @@ def luminance_contrast(frame: np.ndarray) -> np.ndarray | None:
     unseen-data probe's faint dates on photos were 5-8 grey levels of spread in the brightest
     channel and 9-11 in luminance, and DB found all three only there.
     """
-    grey = luminance(frame)
-    return None if grey is None else local_contrast(grey)
-
-
-def luminance(frame: np.ndarray) -> np.ndarray | None:
-    """A colour frame's luminance (uint8), or None for a grey one, an RGB frame holding grey, or
-    with the luminance pass off; where a neutral label on a coloured ground is found, it is also read."""
     if frame.ndim != 3 or not settings().passes.luminance_pass:
         return None
     rgb = to_grey_and_rgb(frame)[1]
@@ -455,7 +449,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         proposals = [b for boxes in by_kind.values() for b in boxes]
         one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
-        learned = _learned_boxes(grey, lc, proposals, luminance_contrast(frame))
+        lum = luminance(frame)  # once: DB looks at its contrast, the recogniser reads it
+        learned = _learned_boxes(grey, lc, proposals, None if lum is None else local_contrast(lum))
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
@@ -470,7 +465,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if settings().passes.blob_clusters:
                 proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
             if settings().passes.recognise:
-                read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=luminance(frame)))
+                read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=lum))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]

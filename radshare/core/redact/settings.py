@@ -342,14 +342,8 @@ def load(path: str | os.PathLike[str] | None = None) -> DetectorSettings:
 
 
 def _from_environment(base: DetectorSettings) -> DetectorSettings:
-    text = os.environ.get(OVERRIDES_ENV)
-    if not text:
-        return base
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        raise SettingsError(f"{OVERRIDES_ENV} is not JSON") from None
-    return _apply(base, raw, entries=False)
+    changes = overrides_in_force()
+    return _apply(base, changes, entries=False) if changes else base
 
 
 def overrides_in_force() -> dict[str, Any]:
