@@ -93,9 +93,11 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
     from radshare.core.redact.apply import decode_frames
     from radshare.core.redact.detect import DetectContext
     from radshare.core.redact.series import detect_series
+    from radshare.core.redact.window import display_frames
     from radshare.core.sources import read_dicom
 
     slices: list[tuple[int, object, object]] = []  # (index, frame, context)
+    shown: list[tuple[int, object]] = []  # (index, the frame as displayed in its window), where that differs
     pending = False
     for index, item in enumerate(items):
         try:
@@ -108,6 +110,9 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
             continue
         if frames.shape[0] == 1:
             slices.append((index, frames[0], DetectContext.from_dataset(ds)))
+            view = display_frames(ds, frames) if settings.text_redaction == "auto" else None
+            if view is not None:
+                shown.append((index, view[0]))
     if not pending or not slices:
         return {}
     found: dict[int, list] = {}
@@ -116,4 +121,7 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
 
     for (index, frame, context), regions in zip(slices, per_slice):
         found[index] = list(template_regions(context, frame.shape[0], frame.shape[1])) + regions
+    if shown:  # the slices as displayed too: text the window shows but the stored range hides
+        for (index, _), regions in zip(shown, detect_series([view for _, view in shown], None, settings.text_redaction)):
+            found[index] += regions
     return found

@@ -105,8 +105,13 @@ def redact_dicom_within_budget(ds, identifiers: Identifiers | None, mode: str, b
         return redact_dicom(ds, identifiers, mode=mode, series=series, found=found)
     frames, _ = decode_frames(ds)
     regions = detect_frames(frames, DetectContext.from_dataset(ds), "templates-only")
-    for found in _frame_passes(frames, mode, budget, detect_frames):
-        regions += found
+    from radshare.core.redact.window import display_frames
+
+    shown = display_frames(ds, frames) if mode == "auto" else None
+    for view in (frames,) if shown is None else (frames, shown):  # as stored, and as displayed in its window
+        for found in _frame_passes(view, mode, budget, detect_frames):
+            regions += found
+    del shown
     by_frame: dict[int, list[TextRegion]] = {}
     for region in regions:
         if region.source not in ("template", "ultrasound", "face"):

@@ -24,7 +24,7 @@ from radshare.core.redact.ocr import read_regions  # noqa: F401 - part of the pa
 
 __all__ = [
     "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
-    "detector_name", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
+    "detector_name", "display_regions", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
 ]
 
 
@@ -94,6 +94,15 @@ def frame_regions(frames: np.ndarray, context: DetectContext | None, mode: str =
     return per_frame_regions([detect_text(frame, context, mode) for frame in frames])
 
 
+def display_regions(ds, frames: np.ndarray, mode: str = "auto", series: bool = True) -> list[TextRegion]:
+    """Regions found on `frames` as displayed in the data set's own window or VOI LUT (window.py),
+    where that view differs enough from the stored range to be searched too; else none."""
+    from radshare.core.redact.window import display_frames
+
+    shown = display_frames(ds, frames) if mode == "auto" else None
+    return [] if shown is None else frame_regions(shown, None, mode, series)
+
+
 def redact_dicom(
     ds, identifiers: Identifiers | None, mode: str = "auto", series: bool = True, found: list[TextRegion] | None = None
 ) -> RedactionOutcome:
@@ -109,6 +118,8 @@ def redact_dicom(
         return RedactionOutcome([], name, 0)
     frames, _ = decode_frames(ds)
     regions = list(found) if found is not None else frame_regions(frames, DetectContext.from_dataset(ds), mode, series)
+    if found is None:
+        regions += display_regions(ds, frames, mode, series)  # text the window shows but the stored range hides
     if regions and mode != "templates-only":
         # a found region already read (carried unchanged from an earlier slice) is not read again
         _read(frames, [r for r in regions if found is None or not (r.text or r.confidence)], identifiers)

@@ -263,6 +263,14 @@ class Faces:
 
 
 @dataclass(frozen=True)
+class DisplayView:
+    """DICOM frames also searched as the user sees them, in their own window or VOI LUT (window.py)."""
+
+    enabled: bool
+    max_window_share: float
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -282,6 +290,7 @@ class DetectorSettings:
     recognition: Recognition
     series: Series
     faces: Faces
+    display_view: DisplayView
 
 
 class SettingsError(ValueError):
