@@ -187,3 +187,45 @@ def test_text_at_the_window_edge_is_painted(outputs):
     ds = outputs["window-edge-ct"]
     assert not _legible(ds)
     assert ds.BurnedInAnnotation == "NO"
+
+
+@pytest.fixture(scope="module")
+def ct_series(tmp_path_factory) -> Path:
+    """One case: three slices of one series, each with the text at the window's top (the series
+    is scanned across its files as one, in deid and in export)."""
+    root = tmp_path_factory.mktemp("series")
+    case = root / "case1"
+    case.mkdir()
+    series_uid = pydicom.uid.generate_uid()
+    for k in range(3):
+        ds = _windowed_ct()
+        ds.SeriesInstanceUID, ds.InstanceNumber = series_uid, k + 1
+        (case / f"slice{k}.dcm").write_bytes(to_bytes(ds))
+    return root
+
+
+def _read_png(path: Path) -> set[str]:
+    from PIL import Image as PILImage
+
+    grey = np.asarray(PILImage.open(path).convert("L"))
+    scale = grey.shape[0] / SIZE
+    bands = [(int(30 * scale), int(84 * scale)), (int(200 * scale), int(230 * scale))]
+    left, right = int(40 * scale), int(236 * scale)
+    read = "|".join(read_fast(np.ascontiguousarray(grey[top:bottom, left:right]), scales=(1, 2)) for top, bottom in bands)
+    return {token for token in TOKENS if normalise(token) in read}
+
+
+def test_a_series_at_the_window_edge_is_painted_by_deid(ct_series, tmp_path):
+    out = tmp_path / "deid"
+    assert main(["deid", str(ct_series), "-o", str(out), "--workers", "1", "-q"]) == 0
+    written = sorted(out.rglob("*.dcm"))
+    assert len(written) == 3
+    assert all(not _legible(pydicom.dcmread(path)) for path in written)
+
+
+def test_a_series_at_the_window_edge_is_painted_by_export(ct_series, tmp_path):
+    cases = tmp_path / "set"
+    assert main(["export", str(ct_series), "-o", str(cases), "--workers", "1", "-q"]) == 0
+    pngs = sorted(cases.rglob("images/*.png"))
+    assert pngs
+    assert all(not _read_png(path) for path in pngs), [sorted(_read_png(p)) for p in pngs]
