@@ -163,12 +163,16 @@ def evaluate_text_free(name: str, images, boxes_of) -> None:
 
 
 def realworld(boxes_of) -> None:
-    from benchmarks.realworld_fetch import text_free_images
+    """Painted share on the real text-free images, searched as deid searches them: as stored, and
+    as displayed in their own window where that differs (and 1-bit stretched)."""
+    from tests.fixtures.textimages3 import Sample3, real_bases
 
     rows = []
-    for label, image in text_free_images():
-        boxes = boxes_of(image)
-        rows.append((float(_mask(image.shape, boxes).mean()), len(boxes), label))
+    samples = [Sample3(image=b.frame, label=b.label, dataset=b.ds) for b in real_bases(min_side=0)]
+    searched = _as_deid(samples)
+    for sample in samples:
+        boxes = searched(sample.image)
+        rows.append((float(_mask(sample.image.shape, boxes).mean()), len(boxes), sample.label))
     if not rows:
         print("\nreal-world text-free images: none in the cache (run benchmarks/realworld_fetch.py)")
         return

@@ -26,7 +26,7 @@ def detect_images(
     Single-frame images of one size are scanned as one series; a multi-frame image (a cine) is
     scanned frame by frame inside itself. Stops between images when cancelled.
     """
-    from radshare.core.redact import _read, frame_regions
+    from radshare.core.redact import _read, display_regions, frame_regions
     from radshare.core.redact.series import iter_series
     from radshare.core.redact.templates import template_regions
     from radshare.gui import services
@@ -40,6 +40,8 @@ def detect_images(
     def finish(index: int, regions: list[TextRegion]) -> tuple[int, list[TextRegion]]:
         nonlocal done
         image = images[index]
+        if image.dataset is not None:  # also as the user sees it, in its own window (core redact.display_regions)
+            regions = list(regions) + display_regions(image.dataset, image.frames, mode)
         regions = [replace(r) for r in regions]  # an image's regions are its own objects
         readable = [r for r in regions if r.source not in ("template", "ultrasound", "face")]
         if readable and mode != "templates-only":

@@ -166,6 +166,10 @@ def detect_text(image: Image, mode: str = "auto", progress: Progress = None, can
     identifiers = identifiers_of(image)
     regions = list(detect_frames(image.frames, context=detection_context(image), mode=mode,
                                  progress=progress, cancel=cancel))
+    if image.dataset is not None and not (cancel is not None and cancel()):
+        from radshare.core.redact import display_regions
+
+        regions += display_regions(image.dataset, image.frames, mode)  # as the user sees it, in its window
     if cancel is not None and cancel():
         return []
     # read each region on the frame it belongs to (frame=None: the first), as redact_dicom does;
