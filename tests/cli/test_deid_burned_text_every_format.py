@@ -95,6 +95,17 @@ def _windowed_ct():
     return ds
 
 
+def _max_value_ct():
+    """16-bit CT in a soft-tissue window (40/400) with the text at the largest stored value, far
+    outside the window: the window clips it to white, the stored range shows it white too."""
+    ds = make_image(rows=SIZE, cols=SIZE, bits=16, stored=16)
+    hu = _burn(_body(-1000, 40, 900, 10), 65535.0 - 1024)
+    ds.PixelData = np.clip(np.rint(hu) + 1024, 0, 65535).astype(np.uint16).tobytes()
+    ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = -1024, 1, "HU"
+    ds.WindowCenter, ds.WindowWidth = 40, 400
+    return ds
+
+
 def _one_bit_file():
     """1-bit pixels (a mask stored as an image): the text is 1 on 0, as a viewer shows it white."""
     from pydicom.pixels import pack_bits
@@ -116,6 +127,7 @@ def _files() -> dict[str, bytes]:
         "palette": to_bytes(_palette_file()),
         "window-edge-ct": to_bytes(_windowed_ct()),
         "one-bit": to_bytes(_one_bit_file()),
+        "max-value-outside-window": to_bytes(_max_value_ct()),
     }
     if dcmtk_available():  # dcmtk writes RGB as YBR_FULL_422 in JPEG baseline
         files["ybr-full-422-jpeg"] = to_bytes(_rgb_file(), "jpeg-baseline")
