@@ -24,7 +24,7 @@ def display_frames(ds, frames: np.ndarray) -> np.ndarray | None:
     """(n, rows, cols) uint8 frames as displayed (Modality LUT, then the first window or VOI LUT
     of the data set; fewer than 8 bits stored in bytes stretched to 0..255), or None when there is
     no window, the frames are colour, the window spans more than display_view.max_window_share of
-    the stored range, or the view is off."""
+    the first frame's stored range, or the view is off."""
     if not settings().display_view.enabled or frames.ndim != 3 or frames.size == 0:
         return None
     bits = int(ds.get("BitsStored", 8) or 8)
@@ -32,24 +32,38 @@ def display_frames(ds, frames: np.ndarray) -> np.ndarray | None:
         return (frames.astype(np.uint16) * 255 // (2**bits - 1)).astype(np.uint8)
     if not (("WindowCenter" in ds and "WindowWidth" in ds) or "VOILUTSequence" in ds):
         return None
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
-
     try:
-        shown = np.stack([apply_voi_lut(apply_modality_lut(frame, ds), ds, index=0) for frame in frames]).astype(np.float32)
-        stored = apply_modality_lut(frames, ds).astype(np.float32)
+        first = _shown(ds, frames[0])
+        stored = _stored(ds, frames[0])
     except Exception:  # noqa: BLE001 - a damaged window or LUT: the stored-range search still runs
         return None
     span = float(stored.max() - stored.min())
-    low, high = _window_span(ds, stored, shown)
-    if span <= 0 or high - low > settings().display_view.max_window_share * span:
+    low, high = _window_span(stored, first)
+    lo, hi = float(first.min()), float(first.max())  # the display's black and white
+    if span <= 0 or high - low > settings().display_view.max_window_share * span or hi <= lo:
         return None
-    lo, hi = float(shown.min()), float(shown.max())
-    if hi <= lo:
-        return None
-    return np.clip((shown - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    out = np.empty(frames.shape, np.uint8)  # frame by frame: a long cine never sits in memory as floats
+    for index, frame in enumerate(frames):
+        shown = first if index == 0 else _shown(ds, frame)
+        out[index] = np.clip((shown - lo) * (255.0 / (hi - lo)), 0, 255)
+    return out
 
 
-def _window_span(ds, stored: np.ndarray, shown: np.ndarray) -> tuple[float, float]:
+def _shown(ds, frame: np.ndarray) -> np.ndarray:
+    """Displayed values of one frame: Modality LUT, then the first window or VOI LUT."""
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    return apply_voi_lut(apply_modality_lut(frame, ds), ds, index=0).astype(np.float32)
+
+
+def _stored(ds, frame: np.ndarray) -> np.ndarray:
+    """Modality values (Rescale Slope/Intercept or Modality LUT) of one frame."""
+    from pydicom.pixels import apply_modality_lut
+
+    return apply_modality_lut(frame, ds).astype(np.float32)
+
+
+def _window_span(stored: np.ndarray, shown: np.ndarray) -> tuple[float, float]:
     """(low, high) modality values between which the display changes: the stored values whose
     displayed value lies strictly between the display's black and white."""
     inside = (shown > shown.min()) & (shown < shown.max())
