@@ -144,6 +144,15 @@ class VerticalLabels:
 
 
 @dataclass(frozen=True)
+class VerticalTurns:
+    """Which ways the turned pass turns its strips, and which of its boxes stop the enlarged turned look (detect.py)."""
+
+    both_ways: bool
+    look_past_thick: bool
+    look_margin: int
+
+
+@dataclass(frozen=True)
 class SecondLook:
     """Enlarged second looks around faint boxes and small word-shaped blobs (detect.py)."""
 
@@ -274,6 +283,7 @@ class DetectorSettings:
     value_bands: ValueBands
     rulers: Rulers
     vertical_labels: VerticalLabels
+    vertical_turns: VerticalTurns
     second_look: SecondLook
     small_frames: SmallFrames
     line_growth: LineGrowth
