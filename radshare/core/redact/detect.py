@@ -109,16 +109,14 @@ def _is_tall(box: tuple[int, int, int, int]) -> bool:
     return box[3] >= settings().vertical_labels.tall_ratio * box[2] and box[3] >= 8
 
 
-def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int, margin: int | None = None) -> list[tuple[int, int, int, int]]:
+def _strips(candidates: list[tuple[int, int, int, int]], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
     """Regions (x0, y0, x1, y1) around tall candidates, grown along their length, overlaps merged.
 
     A candidate often holds only part of a vertical label (a few glyphs), so the strip runs
-    strip_reach px further up and down than the candidate; `margin` px beside it (strip_margin
-    unless given).
+    strip_reach px further up and down than the candidate.
     """
-    margin = settings().vertical_labels.strip_margin if margin is None else margin
     grown = [
-        (max(0, x - margin), max(0, y - settings().vertical_labels.strip_reach), min(cols, x + w + margin), min(rows, y + h + settings().vertical_labels.strip_reach))
+        (max(0, x - settings().vertical_labels.strip_margin), max(0, y - settings().vertical_labels.strip_reach), min(cols, x + w + settings().vertical_labels.strip_margin), min(rows, y + h + settings().vertical_labels.strip_reach))
         for x, y, w, h in candidates
     ]
     merged = merge_boxes([(x0, y0, x1 - x0, y1 - y0, "") for x0, y0, x1, y1 in grown], 0, rows, cols)
@@ -137,37 +135,18 @@ def _turned_boxes(
     """
     boxes = []
     for x0, y0, x1, y1 in strips:
-        for turns in _turns():
-            crop = np.ascontiguousarray(np.rot90(image[y0:y1, x0:x1], turns))
-            if scale != 1:
-                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-            for x, y, w, h, _ in dbnet.detect_native(crop):
-                x, y = x // scale, y // scale
-                w, h = -(-w // scale), -(-h // scale)
-                box = _turned_back((x, y, w, h), (x0, y0, x1, y1), turns)
-                if box[3] >= box[2]:
-                    boxes.append(box)
+        crop = np.ascontiguousarray(np.rot90(image[y0:y1, x0:x1]))  # (r, c) -> (w-1-c, r)
+        if scale != 1:
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        width = x1 - x0
+        for x, y, w, h, _ in dbnet.detect_native(crop):
+            x, y = x // scale, y // scale
+            w, h = -(-w // scale), -(-h // scale)
+            # turned pixel (xr, yr) came from (x = width-1-yr, y = xr) of the strip
+            box = (max(x0, x0 + width - (y + h)), y0 + x, h, w)
+            if box[3] >= box[2]:
+                boxes.append(box)
     return boxes
-
-
-def _turns() -> tuple[int, ...]:
-    """The quarter turns (np.rot90's k) a strip is looked at in: counter-clockwise, and clockwise too.
-
-    A vertical label reads either top to bottom or bottom to top; turned only counter-clockwise,
-    a bottom-to-top label is upside down, and DB finds upside-down text far worse (second
-    generator's vertical misses: 4 of 16 found only when turned clockwise).
-    """
-    return (1, 3) if settings().vertical_turns.both_ways else (1,)
-
-
-def _turned_back(box: tuple[int, int, int, int], strip: tuple[int, int, int, int], turns: int) -> tuple[int, int, int, int]:
-    """A box (x, y, w, h) found in the strip (x0, y0, x1, y1) turned `turns` quarter turns
-    counter-clockwise (1 or 3), in the frame's coordinates."""
-    x, y, w, h = box
-    x0, y0, x1, y1 = strip
-    if turns == 1:  # turned pixel (xr, yr) came from (x = width-1-yr, y = xr) of the strip
-        return (max(x0, x1 - (y + h)), y0 + x, h, w)
-    return (x0 + y, max(y0, y1 - (x + w)), h, w)  # turns == 3: from (x = yr, y = height-1-xr)
 
 
 def _within_budget(regions: list[tuple[int, int, int, int]], allowed: float) -> list[tuple[int, int, int, int]]:
@@ -351,8 +330,7 @@ def _learned_boxes(
     strips = _strips(tall, rows, cols)
     turned = _turned_boxes(lc, strips)
     if settings().passes.turned_looks:  # the strips again, enlarged, where a tall candidate's label is not yet found whole
-        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= settings().second_look.second_look_max_side], _covering(turned, rows, cols), rows, cols),
-                        rows, cols, settings().vertical_turns.look_margin)
+        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= settings().second_look.second_look_max_side], _covering(turned, rows, cols), rows, cols), rows, cols)
         turned += _turned_boxes(lc, _within_budget(open_, settings().second_look.turned_look_budget * rows * cols / settings().second_look.second_look_scale**2),
                                 settings().second_look.second_look_scale)
     boxes += turned

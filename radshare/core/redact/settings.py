@@ -145,11 +145,9 @@ class VerticalLabels:
 
 @dataclass(frozen=True)
 class VerticalTurns:
-    """Which ways the turned pass turns its strips, and which of its boxes stop the enlarged turned look (detect.py)."""
+    """Which boxes of the turned pass count as finding a tall candidate's label, sparing it the enlarged turned look (detect.py)."""
 
-    both_ways: bool
     look_past_thick: bool
-    look_margin: int
 
 
 @dataclass(frozen=True)
