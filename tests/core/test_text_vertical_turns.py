@@ -2,11 +2,11 @@
 none of their characters after painting.
 
 The turned pass (detect._learned_boxes) turns strips around tall candidates and, where a
-candidate's label is not yet found, looks at the strip again enlarged within a budget. On the
-second generator the labels it missed were not hard to see: their strips were never looked at
-enlarged, because the strips of the frame's other tall candidates (ribs, vessels, an endoscope's
-texture) used the budget up first, or because a turned box too thick for a line (the label merged
-with the ribs beside it, dropped later as anatomy) counted as having found them.
+candidate's label is not yet found, looks at the strip again enlarged, within a budget of network
+input area spent smallest strip first. On the second generator the labels it missed were not hard
+to see: their strips were never looked at enlarged, because the strips of the frame's other tall
+candidates (ribs, vessels, an endoscope's texture) used the budget up first, and a label's strip,
+long and merged from several pieces, is often the largest of the frame.
 """
 
 from __future__ import annotations

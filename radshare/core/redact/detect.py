@@ -299,17 +299,6 @@ def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> l
     return _uncovered(lines, [f for f in found if verify.within_line_size(f, rows, cols)], rows, cols)
 
 
-def _covering(turned: list[tuple[int, int, int, int]], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
-    """The turned boxes that count as finding a tall candidate's label: those no thicker than a
-    line (verify.within_line_size). At the strip's own scale DB can merge a label with the bright
-    structure beside it (a label at a lung edge with the rib ends) into one box too thick for a
-    line, which verification drops later as anatomy: that box must not spare the label the
-    enlarged look, in which it is found apart."""
-    if not settings().vertical_turns.look_past_thick:
-        return turned
-    return [b for b in turned if verify.within_line_size(b, rows, cols)]
-
-
 def _learned_boxes(
     grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]], lum_lc: np.ndarray | None = None
 ) -> list[tuple[int, int, int, int]]:
@@ -330,7 +319,7 @@ def _learned_boxes(
     strips = _strips(tall, rows, cols)
     turned = _turned_boxes(lc, strips)
     if settings().passes.turned_looks:  # the strips again, enlarged, where a tall candidate's label is not yet found whole
-        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= settings().second_look.second_look_max_side], _covering(turned, rows, cols), rows, cols), rows, cols)
+        open_ = _strips(_uncovered([b for b in tall if min(b[2], b[3]) <= settings().second_look.second_look_max_side], turned, rows, cols), rows, cols)
         turned += _turned_boxes(lc, _within_budget(open_, settings().second_look.turned_look_budget * rows * cols / settings().second_look.second_look_scale**2),
                                 settings().second_look.second_look_scale)
     boxes += turned

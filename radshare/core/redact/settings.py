@@ -144,13 +144,6 @@ class VerticalLabels:
 
 
 @dataclass(frozen=True)
-class VerticalTurns:
-    """Which boxes of the turned pass count as finding a tall candidate's label, sparing it the enlarged turned look (detect.py)."""
-
-    look_past_thick: bool
-
-
-@dataclass(frozen=True)
 class SecondLook:
     """Enlarged second looks around faint boxes and small word-shaped blobs (detect.py)."""
 
@@ -281,7 +274,6 @@ class DetectorSettings:
     value_bands: ValueBands
     rulers: Rulers
     vertical_labels: VerticalLabels
-    vertical_turns: VerticalTurns
     second_look: SecondLook
     small_frames: SmallFrames
     line_growth: LineGrowth
