@@ -35,7 +35,8 @@ def test_faint_line_on_speckle_is_found(seed, text):
 
 
 # benchmark frames (seeds 13 and 31) with a faint vertical label on speckle that only the turned pass finds
-VERTICAL = [(13 * 100003 + 184, "19:43:54"), (31 * 100003 + 100, "2339906712"), (31 * 100003 + 134, "28/07/1988")]
+# (seed 31's "28/07/1988" left the list when the enlarged turned look's budget grew and found it too)
+VERTICAL = [(13 * 100003 + 184, "19:43:54"), (31 * 100003 + 100, "2339906712")]
 
 
 @pytest.mark.parametrize("seed,text", VERTICAL)
