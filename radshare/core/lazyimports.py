@@ -16,8 +16,9 @@ import importlib.abc
 import importlib.util
 import sys
 
-# Imported by pydicom at import time, used by it only to decode pixels or download test data.
-DEFERRED = frozenset({"PIL", "PIL.ImageCms", "requests", "tqdm"})
+# Imported by pydicom at import time, used by it only to decode pixels or download test data
+# (urllib.request brings http.client, ssl and email with it).
+DEFERRED = frozenset({"PIL", "PIL.ImageCms", "requests", "tqdm", "urllib.request"})
 
 
 class _DeferringFinder(importlib.abc.MetaPathFinder):
