@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             report.write(report_path)  # always: what was done before a failure is still told
         lock.release()
     print_summary(report, out, quiet=args.quiet, cancelled=cancelled)
-    batch.quick_exit()
+    batch.freeze_before_exit()
     if cancelled:
         return 130
     return 0 if report.counts()["error"] == 0 else 1
