@@ -107,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
     batch.limit_threads()  # before numpy loads: its BLAS threads otherwise spin beside the workers
     batch.fewer_collections()  # before the imports too: they made 125 collections, none of them useful
+    from radshare.core.lazyimports import import_pydicom_lightly
+
+    import_pydicom_lightly()  # Pillow and requests load only if a file needs them
     from radshare.core.heap import reuse_large_buffers
 
     reuse_large_buffers()  # before the workers fork: they inherit it
@@ -153,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             report.write(report_path)  # always: what was done before a failure is still told
         lock.release()
     print_summary(report, out, quiet=args.quiet, cancelled=cancelled)
+    batch.freeze_before_exit()
     if cancelled:
         return 130
     return 0 if report.counts()["error"] == 0 else 1

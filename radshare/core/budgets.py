@@ -85,20 +85,56 @@ def check_inflated_size(compressed: bytes | memoryview, limit: int, what: str) -
             return
 
 
+#: Inflated in one pass, output kept, up to this (or 16 times the compressed size, if more): every
+#: deflated image seen inflates to less than 16 times its size. A stream that goes on past it (a
+#: bomb, or an image mostly of one value) is counted to its end without keeping anything, and
+#: inflated again only when it ends within the budget: a 1 MB bomb then costs 16 MB, not 256.
+KEPT_WHILE_COUNTING = 16 * MIB
+KEPT_PER_COMPRESSED_BYTE = 16
+
+
 def inflate_within(compressed: bytes | memoryview, limit: int, what: str) -> bytes | None:
-    """A whole raw deflate stream inflated in one pass that stops at `limit` bytes: refused past
-    it, None when the stream is damaged or cut short (the reader then names the damage). Inflating
-    once, instead of counting first and inflating again, halves the reading of a deflated file.
-    ISA-L inflates a quarter faster than zlib, when installed."""
+    """A whole raw deflate stream inflated, refused once it passes `limit` bytes; None when the
+    stream is damaged or cut short (the reader then names the damage). The usual stream is
+    inflated once, in one call (counting first and inflating again read a deflated file twice);
+    see KEPT_WHILE_COUNTING for the rest. ISA-L inflates a quarter faster than zlib, when installed."""
     try:
         from isal import isal_zlib as inflating
     except ImportError:
         inflating = zlib
+    kept = min(limit, max(KEPT_WHILE_COUNTING, KEPT_PER_COMPRESSED_BYTE * len(compressed)))
     inflater = inflating.decompressobj(-zlib.MAX_WBITS)
     try:
-        out = inflater.decompress(compressed, limit + 1)
+        out = inflater.decompress(compressed, kept + 1)
     except (zlib.error, inflating.error):
         return None
-    if len(out) > limit:
-        raise OverBudget(f"{what} inflates past the {megabytes(limit)} budget; nothing was written")
-    return out if inflater.eof else None
+    if inflater.eof:
+        return out if len(out) <= limit else _refuse(limit, what)
+    if len(out) <= kept:
+        return None  # ended without the stream's end: cut short
+    total = len(out)
+    del out
+    if not _ends_within(inflater, inflating, total, limit, what):
+        return None
+    return inflating.decompressobj(-zlib.MAX_WBITS).decompress(compressed)
+
+
+def _ends_within(inflater, inflating, total: int, limit: int, what: str) -> bool:
+    """Count the rest of a stream in chunks, keeping nothing: True when it ends within `limit`
+    bytes in all, False when it is damaged or cut short; refused once it passes `limit`."""
+    while not inflater.eof:
+        pending = inflater.unconsumed_tail
+        try:
+            chunk = inflater.decompress(pending, _CHUNK)
+        except (zlib.error, inflating.error):
+            return False
+        total += len(chunk)
+        if total > limit:
+            _refuse(limit, what)
+        if not chunk and not inflater.unconsumed_tail:
+            return inflater.eof
+    return True
+
+
+def _refuse(limit: int, what: str):
+    raise OverBudget(f"{what} inflates past the {megabytes(limit)} budget; nothing was written")
