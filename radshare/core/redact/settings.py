@@ -237,6 +237,21 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class WholeLines:
+    """Lines of text found but not painted whole: classical proposals the recogniser confirms
+    (detect._confirmed) and read boxes grown to the end of their string (lines.grow_to_string_end)."""
+
+    recogniser_confirms: bool
+    string_ends: bool
+    end_row_share: float
+    end_band_slack: float
+    end_min_height: float
+    end_max_width: float
+    end_gap: float
+    end_reach: float
+
+
+@dataclass(frozen=True)
 class Series:
     """Frames of one series checked against the layout of the first (series.py)."""
 
@@ -280,6 +295,7 @@ class DetectorSettings:
     ink_value_growth: InkValueGrowth
     verification: Verification
     recognition: Recognition
+    whole_lines: WholeLines
     series: Series
     faces: Faces
 

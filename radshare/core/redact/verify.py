@@ -95,6 +95,21 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
+def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
+    """The recogniser reads `recognition.read_min_chars` characters at `recognition.read_confidence`
+    in the box (in `grey`, or in `also`: a colour frame's luminance): the test every painted box
+    passes, asked early. False when the recogniser is off or cannot load (the caller's other tests decide)."""
+    if not settings().passes.recognise:
+        return False
+    from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
+
+    count, confidence = settings().recognition.read_min_chars, settings().recognition.read_confidence
+    try:
+        return any(reads_glyphs(view, box[:4], count, confidence) for view in (grey, also) if view is not None)
+    except RecogniserUnavailable:
+        return False
+
+
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
 # `within_line_size`; merged for painting they were one block over the anatomy (a text-free MR
 # phantom: 35-47% of its pixels, now 0-1.4%). Lines of a text block are aligned at one end.

@@ -1,0 +1,96 @@
+"""Growing a box the recogniser read to the end of its string, so no glyph of it stays legible.
+
+Why: the detectors often stop a line at a gap between words (a monospace space is nearly a glyph
+height wide), at a glyph whose strokes are fainter, or where a found piece ends, and painting
+most of a name still leaves the rest to read ("F" of "F 84Y 20171001", "MRN" of "MRN 20160399").
+A box already read as text is the line's own evidence: glyphs standing in the same band (their
+ink within the box's ink rows, of glyph height), each at most a word gap from the last, continue
+it. Growth stops at ink that leaves the band (anatomy crossing the line, a marking), at a gap
+wider than a word's, and after `whole_lines.end_reach` ink heights on each side.
+
+Only boxes read by the recogniser are grown, and only wide ones: a text-free frame has next to
+none, so growth cannot add boxes on anatomy, only lengthen a line that holds text.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from radshare.core.redact.settings import current as settings
+
+Box = tuple[int, int, int, int]
+
+
+def _ink_rows(ink: np.ndarray) -> tuple[int, int] | None:
+    """First and last row (within `ink`, the box's own pixels) that hold a real share of its ink."""
+    counts = ink.sum(axis=1)
+    if counts.max() == 0:
+        return None
+    rows = np.flatnonzero(counts >= settings().whole_lines.end_row_share * counts.max())
+    return int(rows[0]), int(rows[-1])
+
+
+def _glyphs(ink: np.ndarray, top: int, bottom: int) -> list[tuple[int, int]]:
+    """Column spans (x0, x1) of ink components lying in rows top..bottom of `ink` (with a tolerance)
+    and at least end_min_height of that band tall: glyphs of the same line. Components reaching
+    out of the band are not glyphs of the line (anatomy, a marking crossing it)."""
+    height = bottom - top + 1
+    slack = settings().whole_lines.end_band_slack * height
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    spans = []
+    for x, y, w, h, _area in stats[1:count]:
+        if y >= top - slack and y + h - 1 <= bottom + slack and h >= settings().whole_lines.end_min_height * height \
+                and w <= settings().whole_lines.end_max_width * height:
+            spans.append((int(x), int(x + w)))
+    return spans
+
+
+def _walk(spans: list[tuple[int, int]], start: int, gap: float, limit: int, step: int) -> int:
+    """From column `start`, walking by `step` (+1 right, -1 left): the far end of the run of spans
+    each within `gap` columns of the last, never past `limit`."""
+    end = start
+    while True:
+        if step > 0:
+            nxt = [x1 for x0, x1 in spans if x0 <= end + gap and end < x1 <= limit]
+        else:
+            nxt = [x0 for x0, x1 in spans if x1 >= end - gap and limit <= x0 < end]
+        if not nxt:
+            return end
+        end = max(nxt) if step > 0 else min(nxt)
+
+
+def grow_to_string_end(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
+    """Wide box (x, y, w, h) grown left and right over glyphs in its own ink band (see module doc).
+
+    `diff` is grey minus its median background and `sigma` the local noise
+    (classical.background_and_noise); ink is what grow_along_lines calls ink, in the box's polarity.
+    """
+    x, y, w, h = box
+    rows, cols = diff.shape[:2]
+    if w < h or w <= 0 or h <= 0:
+        return box
+    threshold = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[y : y + h, x : x + w])
+    inside = diff[y : y + h, x : x + w]
+    polarity = 1 if np.count_nonzero(inside > threshold) >= np.count_nonzero(-inside > threshold) else -1
+    band = _ink_rows(polarity * inside > threshold)
+    if band is None:
+        return box
+    top, bottom = y + band[0], y + band[1]
+    height = bottom - top + 1
+    reach = int(settings().whole_lines.end_reach * height)
+    margin = int(np.ceil(settings().whole_lines.end_band_slack * height)) + 1
+    r0, r1 = max(0, top - margin), min(rows, bottom + margin + 1)
+    c0, c1 = max(0, x - reach), min(cols, x + w + reach)
+    part = (slice(r0, r1), slice(c0, c1))
+    ink = polarity * diff[part] > np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[part])
+    spans = _glyphs(ink, top - r0, bottom - r0)
+    gap = settings().whole_lines.end_gap * height
+    right = _walk(spans, x + w - c0, gap, c1 - c0, 1) + c0
+    left = _walk(spans, x - c0, gap, 0, -1) + c0
+    return (left, y, right - left, h)
+
+
+def grow_read_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box]) -> list[Box]:
+    """`boxes` (read as text), each wide one grown to the ends of its string; tall ones unchanged."""
+    return [grow_to_string_end(diff, sigma, b) if b[2] >= b[3] else b for b in boxes]
