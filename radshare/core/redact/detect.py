@@ -407,9 +407,9 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset(), also=None) ->
     too cut more of them but lost faint text (benchmark seed 31: low contrast 95.3% -> 90.7%;
     asking only the compact ones, or only those on speckle, 93.0%).
 
-    The recogniser confirms too (`verify.reads_characters`, with `also` the colour frame's
-    luminance): thin-stroke monospace, pixel-font lines and lines crossed by a dark band were
-    proposed whole but found by DB at no scale, and tesseract read them poorly.
+    The recogniser confirms line-shaped proposals too (`verify.reads_characters`, with `also`
+    the colour frame's luminance): thin-stroke monospace, pixel-font lines and lines crossed by
+    a dark band were proposed whole but found by DB at no scale, and tesseract read them poorly.
     """
     rows, cols = grey.shape[:2]
     kept, unsure = [], []
@@ -419,7 +419,8 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset(), also=None) ->
         else:
             unsure.append(b)
     for b in unsure:
-        if settings().whole_lines.recogniser_confirms and verify.reads_characters(grey, b, also):
+        if (settings().whole_lines.recogniser_confirms and b[2] >= settings().whole_lines.confirm_min_aspect * b[3]
+                and verify.reads_characters(grey, b, also)):
             kept.append(b)
             continue
         looked = _turned_boxes(lc, _strips([b], rows, cols)) if _is_tall(b) else _second_look(lc, [_around(b, rows, cols)])

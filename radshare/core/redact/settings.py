@@ -242,6 +242,8 @@ class WholeLines:
     (detect._confirmed) and read boxes grown to the end of their string (lines.grow_to_string_end)."""
 
     recogniser_confirms: bool
+    confirm_min_chars: int
+    confirm_min_aspect: float
     string_ends: bool
     end_row_share: float
     end_band_slack: float

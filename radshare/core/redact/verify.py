@@ -96,14 +96,15 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
 
 
 def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
-    """The recogniser reads `recognition.read_min_chars` characters at `recognition.read_confidence`
-    in the box (in `grey`, or in `also`: a colour frame's luminance): the test every painted box
-    passes, asked early. False when the recogniser is off or cannot load (the caller's other tests decide)."""
+    """The recogniser reads `whole_lines.confirm_min_chars` characters at `recognition.read_confidence`
+    in the box (in `grey`, or in `also`: a colour frame's luminance). One more character than a
+    painted box needs: it confirms a proposal nothing else did, and those are mostly anatomy.
+    False when the recogniser is off or cannot load (the caller's other tests decide)."""
     if not settings().passes.recognise:
         return False
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
-    count, confidence = settings().recognition.read_min_chars, settings().recognition.read_confidence
+    count, confidence = settings().whole_lines.confirm_min_chars, settings().recognition.read_confidence
     try:
         return any(reads_glyphs(view, box[:4], count, confidence) for view in (grey, also) if view is not None)
     except RecogniserUnavailable:
