@@ -64,7 +64,8 @@ def grow_to_string_end(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
     """Wide box (x, y, w, h) grown left and right over glyphs in its own ink band (see module doc).
 
     `diff` is grey minus its median background and `sigma` the local noise
-    (classical.background_and_noise); ink is what grow_along_lines calls ink, in the box's polarity.
+    (classical.background_and_noise); ink is what grow_along_lines calls ink. The band is found
+    in the box's own polarity; glyphs beyond it may stand either way off the ground.
     """
     x, y, w, h = box
     rows, cols = diff.shape[:2]
@@ -83,8 +84,10 @@ def grow_to_string_end(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
     r0, r1 = max(0, top - margin), min(rows, bottom + margin + 1)
     c0, c1 = max(0, x - reach), min(cols, x + w + reach)
     part = (slice(r0, r1), slice(c0, c1))
-    ink = polarity * diff[part] > np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[part])
-    spans = _glyphs(ink, top - r0, bottom - r0)
+    strong = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[part])
+    # either polarity: a line drawn in one grey turns from bright to dark ink where it crosses onto
+    # a structure brighter than itself (a rib, a bone edge)
+    spans = _glyphs(diff[part] > strong, top - r0, bottom - r0) + _glyphs(-diff[part] > strong, top - r0, bottom - r0)
     gap = settings().whole_lines.end_gap * height
     right = _walk(spans, x + w - c0, gap, c1 - c0, 1) + c0
     left = _walk(spans, x - c0, gap, 0, -1) + c0
