@@ -243,6 +243,7 @@ class WholeLines:
 
     recogniser_confirms: bool
     confirm_min_chars: int
+    confirm_confidence: float
     confirm_min_aspect: float
     string_ends: bool
     end_row_share: float

@@ -96,17 +96,18 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
 
 
 def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
-    """The recogniser reads `whole_lines.confirm_min_chars` characters at `recognition.read_confidence`
-    in the box (in `grey`, or in `also`: a colour frame's luminance). One more character than a
-    painted box needs: it confirms a proposal nothing else did, and those are mostly anatomy.
+    """The recogniser reads `whole_lines.confirm_min_chars` characters at `whole_lines.confirm_confidence`
+    in the box (in `grey`, or in `also`: a colour frame's luminance). One more character, and
+    surer, than a painted box needs, and never smoothed: it confirms a proposal nothing else did,
+    and those are mostly anatomy.
     False when the recogniser is off or cannot load (the caller's other tests decide)."""
     if not settings().passes.recognise:
         return False
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
-    count, confidence = settings().whole_lines.confirm_min_chars, settings().recognition.read_confidence
+    count, confidence = settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
     try:
-        return any(reads_glyphs(view, box[:4], count, confidence) for view in (grey, also) if view is not None)
+        return any(reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in (grey, also) if view is not None)
     except RecogniserUnavailable:
         return False
 
