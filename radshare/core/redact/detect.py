@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, lines, recognise, string_ends, verify
+from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -475,6 +475,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if settings().passes.recognise:
                 read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=lum))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
+                if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
+                    proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
+                                  if verify.reads_characters(grey, b, lum)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes) for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]

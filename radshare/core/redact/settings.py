@@ -246,6 +246,14 @@ class WholeLines:
     confirm_confidence: float
     confirm_min_aspect: float
     string_ends: bool
+    label_patches: bool
+    label_min_height: int
+    label_max_height: int
+    label_min_aspect: float
+    label_max_share: float
+    label_min_fill: float
+    label_max_looks: int
+    label_covered: float
     end_row_share: float
     end_band_slack: float
     end_min_height: float
