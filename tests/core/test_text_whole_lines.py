@@ -4,6 +4,9 @@ Two causes of the second generator's horizontal misses (benchmarks/text_redactio
 - a box stops mid-string, at a gap between words (a monospace space is about a glyph height
   wide) or where a glyph is fainter, and the rest of the name stays legible: boxes the recogniser
   read now grow to the ends of their string (string_ends.py, `whole_lines.string_ends`);
+- clear text on a flat label patch over cluttered ground (colour Doppler) that DB judged with
+  its clutter and no pass proposed: flat line-shaped patches are read (labels.py,
+  `whole_lines.label_patches`);
 - thin-stroke lines DB misses at every scale were proposed whole by the classical pass but
   dropped unconfirmed, as tesseract reads them poorly: the recogniser now confirms line-shaped
   proposals (`whole_lines.recogniser_confirms`), at one more sure character than painting needs,
@@ -18,7 +21,8 @@ import pytest
 from radshare.core.redact.detect import detect_text
 from radshare.core.redact.settings import overridden
 from tests.core.test_text_recall_hard_kinds import _burn, _grey_ground, _mask, _painted
-from tests.fixtures.anatomy import make_text_free_set
+from radshare.core.redact.pixels import to_uint8
+from tests.fixtures.anatomy import make_anatomy, make_text_free_set
 from tests.fixtures.legibility import still_legible
 from tests.fixtures.textimages import coverage, painted_mask
 
@@ -64,6 +68,23 @@ def test_a_thin_monospace_id_over_mr_gyri_is_confirmed_by_reading():
     assert coverage(painted_mask(image.shape, regions), box) >= 0.9
     assert still_legible(_painted(image, regions), box, "ACC# E1862496", 11) == 0
     with overridden(whole_lines={"string_ends": False, "recogniser_confirms": False}):
+        assert coverage(painted_mask(image.shape, detect_text(image)), box) < 0.9
+
+
+def test_white_text_on_a_grey_label_over_colour_doppler_is_painted():
+    """A 12 px white-on-grey label in the middle of a cardiac colour-Doppler region: no pass
+    proposed it (painted 0% without the label look), the recogniser reads it surely."""
+    img = to_uint8(make_anatomy("us-cardiac-colour", 3)).astype(np.float32)
+    mask = _mask("M 8Y 20210318", MONO, 12)
+    h, w = mask.shape
+    img[248 : 248 + h, 197 : 197 + w] = 98.0  # the label patch, one flat grey
+    box = _burn(img, mask, 197, 248, (255.0, 255.0, 255.0))
+    image = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    assert still_legible(image, box, "M 8Y 20210318", 12) >= 3  # the test can fail: legible unpainted
+    regions = detect_text(image)
+    assert coverage(painted_mask(image.shape, regions), box) >= 0.9
+    assert still_legible(_painted(image, regions), box, "M 8Y 20210318", 12) == 0
+    with overridden(whole_lines={"label_patches": False}):
         assert coverage(painted_mask(image.shape, detect_text(image)), box) < 0.9
 
 
