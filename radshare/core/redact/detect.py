@@ -479,7 +479,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
                                   if verify.reads_characters(grey, b, lum)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
-                    learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes) for boxes in (learned, proposals))
+                    learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
+                                                                      learned + proposals, 2 * settings().painting.pad)
+                                          for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

@@ -260,6 +260,7 @@ class WholeLines:
     end_max_width: float
     end_gap: float
     end_reach: float
+    end_min_growth: float
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ it. Growth stops at ink that leaves the band (anatomy crossing the line, a marki
 wider than a word's, and after `whole_lines.end_reach` ink heights on each side.
 
 Only boxes read by the recogniser are grown, and only wide ones: a text-free frame has next to
-none, so growth cannot add boxes on anatomy, only lengthen a line that holds text.
+none, so growth cannot add boxes on anatomy, only lengthen a line that holds text; and each end's
+growth only where the part added reads as a character (texture in the band is not a glyph).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -94,6 +97,52 @@ def grow_to_string_end(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
     return (left, y, right - left, h)
 
 
-def grow_read_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box]) -> list[Box]:
-    """`boxes` (read as text), each wide one grown to the ends of its string; tall ones unchanged."""
-    return [grow_to_string_end(diff, sigma, b) if b[2] >= b[3] else b for b in boxes]
+def _same_line(a: Box, b: Box) -> bool:
+    """True when `b` is a wide box sharing half of the lower one's rows with `a`: a piece of the same line."""
+    shared = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return b[2] >= b[3] and shared >= 0.5 * min(a[3], b[3])
+
+
+def _clear_of(box: Box, others: list[Box], gap: int, left: int, right: int) -> tuple[int, int]:
+    """`left` and `right` (the grown ends of `box`) pulled back so that the growth comes no nearer
+    than `gap` to a found box of another line (a vertical label, the line above) it did not touch:
+    painted regions that touch are merged into their bounding rectangle, and a line grown into a
+    label beside it made one block over the anatomy between them."""
+    x, y, w, h = box
+    line = [o for o in others if _same_line(box, o) and o[0] < right + gap and o[0] + o[2] > left - gap]
+    top, bottom = min([y] + [o[1] for o in line]), max([y + h] + [o[1] + o[3] for o in line])  # merged with it
+    for ox, oy, ow, oh in others:
+        if oy >= bottom + gap or oy + oh <= top - gap or _same_line(box, (ox, oy, ow, oh)):
+            continue
+        if ox + ow <= x - gap:
+            left = max(left, ox + ow + gap)
+        elif ox >= x + w + gap:
+            right = min(right, ox - gap)
+    return min(left, x), max(right, x + w)
+
+
+def grow_read_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box], reads: Callable[[Box], bool],
+                    others: list[Box] = (), gap: int = 0) -> list[Box]:
+    """`boxes` (read as text), each wide one grown to the ends of its string; tall ones unchanged.
+
+    Each end's growth is kept only when `reads` says the part added holds a character (the
+    recogniser reads one sure character in it, as for a box painted beside a read one): on
+    textured ground (gyri, speckle) blobs in the band chained the growth along the texture. No
+    growth comes within `gap` of one of the `others` (the frame's found boxes) on another line.
+    """
+    grown = []
+    for box in boxes:
+        x, y, w, h = box
+        if w < h:
+            grown.append(box)
+            continue
+        gx, _, gw, _ = grow_to_string_end(diff, sigma, box)
+        gx, end = _clear_of(box, [o for o in others if o != box], gap, gx, gx + gw)
+        gw = end - gx
+        left, right = x, x + w
+        if x - gx >= settings().whole_lines.end_min_growth * h and reads((gx, y, x - gx, h)):
+            left = gx
+        if gx + gw - (x + w) >= settings().whole_lines.end_min_growth * h and reads((x + w, y, gx + gw - (x + w), h)):
+            right = gx + gw
+        grown.append((left, y, right - left, h))
+    return grown

@@ -112,6 +112,17 @@ def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.
         return False
 
 
+def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
+    """The recogniser reads one character at `recognition.read_confidence` in the box (or in `also`),
+    as `read_as_text` asks of a box painted beside a read one. True when it cannot load (fail closed)."""
+    from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
+
+    try:
+        return any(reads_glyphs(view, box[:4], 1, settings().recognition.read_confidence) for view in (grey, also) if view is not None)
+    except RecogniserUnavailable:
+        return True
+
+
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
 # `within_line_size`; merged for painting they were one block over the anatomy (a text-free MR
 # phantom: 35-47% of its pixels, now 0-1.4%). Lines of a text block are aligned at one end.
