@@ -261,6 +261,7 @@ class WholeLines:
     end_gap: float
     end_reach: float
     end_min_growth: float
+    end_covered: float
 
 
 @dataclass(frozen=True)
