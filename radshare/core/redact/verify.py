@@ -114,13 +114,14 @@ def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.
 
 def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
     """The recogniser reads one character at `recognition.read_confidence` in the box (or in `also`),
-    as `read_as_text` asks of a box painted beside a read one. True when it cannot load (fail closed)."""
+    as `read_as_text` asks of a box painted beside a read one. False when it cannot load: then every
+    found box is kept as found, as in a run without the recogniser (`read_as_text`)."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     try:
         return any(reads_glyphs(view, box[:4], 1, settings().recognition.read_confidence) for view in (grey, also) if view is not None)
     except RecogniserUnavailable:
-        return True
+        return False
 
 
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
