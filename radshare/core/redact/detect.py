@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, lines, recognise, verify
+from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -395,7 +395,7 @@ def _confirms(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return ix * iy >= settings().verification.confirm_share * max(1, min(a[2] * a[3], b[2] * b[3]))
 
 
-def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple[int, int, int, int]]:
+def _confirmed(grey, lc, proposals, learned, one_grey=frozenset(), also=None) -> list[tuple[int, int, int, int]]:
     """Classical proposals where DB also sees text (a found box, or one in an enlarged second
     look around the proposal, turned for tall ones) or tesseract reads letters with confidence;
     faint ones, and those of the one-grey tests (`one_grey`: lines drawn in one repeated grey,
@@ -406,6 +406,10 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple
     strong, which DB shown the same place enlarged does not call text. Asking faint proposals
     too cut more of them but lost faint text (benchmark seed 31: low contrast 95.3% -> 90.7%;
     asking only the compact ones, or only those on speckle, 93.0%).
+
+    The recogniser confirms line-shaped proposals too (`verify.reads_characters`, with `also`
+    the colour frame's luminance): thin-stroke monospace, pixel-font lines and lines crossed by
+    a dark band were proposed whole but found by DB at no scale, and tesseract read them poorly.
     """
     rows, cols = grey.shape[:2]
     kept, unsure = [], []
@@ -415,6 +419,10 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset()) -> list[tuple
         else:
             unsure.append(b)
     for b in unsure:
+        if (settings().whole_lines.recogniser_confirms and b[2] >= settings().whole_lines.confirm_min_aspect * b[3]
+                and verify.reads_characters(grey, b, also)):
+            kept.append(b)
+            continue
         looked = _turned_boxes(lc, _strips([b], rows, cols)) if _is_tall(b) else _second_look(lc, [_around(b, rows, cols)])
         if any(_confirms(b, d) for d in looked) or verify.reads_as_text(grey, b):
             kept.append(b)
@@ -456,7 +464,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
-            proposals = _confirmed(grey, lc, proposals, learned, one_grey)
+            proposals = _confirmed(grey, lc, proposals, learned, one_grey, lum)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if settings().passes.verify:
@@ -467,6 +475,13 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             if settings().passes.recognise:
                 read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=lum))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
+                if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
+                    proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
+                                  if verify.reads_characters(grey, b, lum)]
+                if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
+                    learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
+                                                                      learned + proposals, 2 * settings().painting.pad)
+                                          for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

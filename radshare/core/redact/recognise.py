@@ -150,7 +150,7 @@ def _accepted(characters: list[tuple[str, float]], count: int, confidence: float
     return sum(p >= confidence for _, p in characters) >= count
 
 
-def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float) -> bool:
+def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool = True) -> bool:
     """True when, in some view of the box, the model reads `count` characters (not spaces) at
     `confidence` or above. Views are read until one does: text usually reads in the first. A
     view read as two or more unsure letters or digits, one of them at least
@@ -158,7 +158,8 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
 
     A view in which the model reads nothing at all is not read again inverted: on the
     benchmark's boxes (both generators, text-free anatomy, real-world images; 2,387 such views)
-    the inverted view never read two sure characters either."""
+    the inverted view never read two sure characters either. `smooth=False` never reads a view
+    smoothed (confirming a box nothing else found: smoothed, Doppler speckle read as a word)."""
     crop = _crop(grey, box)
     if crop.size == 0:
         return False
@@ -167,7 +168,7 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
             characters = [(c, p) for c, p in read(view) if c.strip()]
             if _accepted(characters, count, confidence):
                 return True
-            if sum(c.isalnum() for c, _ in characters) >= 2 and (
+            if smooth and sum(c.isalnum() for c, _ in characters) >= 2 and (
                 max(p for _, p in characters) >= settings().recognition.blur_min_share * confidence
             ):
                 if _accepted([(c, p) for c, p in read(_blurred(view)) if c.strip()], count, confidence):

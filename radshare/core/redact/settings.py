@@ -237,6 +237,34 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class WholeLines:
+    """Lines of text found but not painted whole: classical proposals the recogniser confirms
+    (detect._confirmed) and read boxes grown to the end of their string (lines.grow_to_string_end)."""
+
+    recogniser_confirms: bool
+    confirm_min_chars: int
+    confirm_confidence: float
+    confirm_min_aspect: float
+    string_ends: bool
+    label_patches: bool
+    label_min_height: int
+    label_max_height: int
+    label_min_aspect: float
+    label_max_share: float
+    label_min_fill: float
+    label_max_looks: int
+    label_covered: float
+    end_row_share: float
+    end_band_slack: float
+    end_min_height: float
+    end_max_width: float
+    end_gap: float
+    end_reach: float
+    end_min_growth: float
+    end_covered: float
+
+
+@dataclass(frozen=True)
 class Series:
     """Frames of one series checked against the layout of the first (series.py)."""
 
@@ -288,6 +316,7 @@ class DetectorSettings:
     ink_value_growth: InkValueGrowth
     verification: Verification
     recognition: Recognition
+    whole_lines: WholeLines
     series: Series
     faces: Faces
     display_view: DisplayView

@@ -95,6 +95,35 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
+def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
+    """The recogniser reads `whole_lines.confirm_min_chars` characters at `whole_lines.confirm_confidence`
+    in the box (in `grey`, or in `also`: a colour frame's luminance). One more character, and
+    surer, than a painted box needs, and never smoothed: it confirms a proposal nothing else did,
+    and those are mostly anatomy.
+    False when the recogniser is off or cannot load (the caller's other tests decide)."""
+    if not settings().passes.recognise:
+        return False
+    from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
+
+    count, confidence = settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
+    try:
+        return any(reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in (grey, also) if view is not None)
+    except RecogniserUnavailable:
+        return False
+
+
+def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
+    """The recogniser reads one character at `recognition.read_confidence` in the box (or in `also`),
+    as `read_as_text` asks of a box painted beside a read one. False when it cannot load: then every
+    found box is kept as found, as in a run without the recogniser (`read_as_text`)."""
+    from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
+
+    try:
+        return any(reads_glyphs(view, box[:4], 1, settings().recognition.read_confidence) for view in (grey, also) if view is not None)
+    except RecogniserUnavailable:
+        return False
+
+
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
 # `within_line_size`; merged for painting they were one block over the anatomy (a text-free MR
 # phantom: 35-47% of its pixels, now 0-1.4%). Lines of a text block are aligned at one end.

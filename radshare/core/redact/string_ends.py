@@ -1,0 +1,161 @@
+"""Growing a box the recogniser read to the end of its string, so no glyph of it stays legible.
+
+Why: the detectors often stop a line at a gap between words (a monospace space is nearly a glyph
+height wide), at a glyph whose strokes are fainter, or where a found piece ends, and painting
+most of a name still leaves the rest to read ("F" of "F 84Y 20171001", "MRN" of "MRN 20160399").
+A box already read as text is the line's own evidence: glyphs standing in the same band (their
+ink within the box's ink rows, of glyph height), each at most a word gap from the last, continue
+it. Growth stops at ink that leaves the band (anatomy crossing the line, a marking), at a gap
+wider than a word's, and after `whole_lines.end_reach` ink heights on each side.
+
+Only boxes read by the recogniser are grown, and only wide ones: a text-free frame has next to
+none, so growth cannot add boxes on anatomy, only lengthen a line that holds text; and each end's
+growth only where the part added reads as a character (texture in the band is not a glyph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from radshare.core.redact.settings import current as settings
+
+Box = tuple[int, int, int, int]
+
+
+def _ink_rows(ink: np.ndarray) -> tuple[int, int] | None:
+    """First and last row (within `ink`, the box's own pixels) that hold a real share of its ink."""
+    counts = ink.sum(axis=1)
+    if counts.max() == 0:
+        return None
+    rows = np.flatnonzero(counts >= settings().whole_lines.end_row_share * counts.max())
+    return int(rows[0]), int(rows[-1])
+
+
+def _glyphs(ink: np.ndarray, top: int, bottom: int) -> list[tuple[int, int]]:
+    """Column spans (x0, x1) of ink components lying in rows top..bottom of `ink` (with a tolerance)
+    and at least end_min_height of that band tall: glyphs of the same line. Components reaching
+    out of the band are not glyphs of the line (anatomy, a marking crossing it)."""
+    height = bottom - top + 1
+    slack = settings().whole_lines.end_band_slack * height
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    spans = []
+    for x, y, w, h, _area in stats[1:count]:
+        if y >= top - slack and y + h - 1 <= bottom + slack and h >= settings().whole_lines.end_min_height * height \
+                and w <= settings().whole_lines.end_max_width * height:
+            spans.append((int(x), int(x + w)))
+    return spans
+
+
+def _walk(spans: list[tuple[int, int]], start: int, gap: float, limit: int, step: int) -> int:
+    """From column `start`, walking by `step` (+1 right, -1 left): the far end of the run of spans
+    each within `gap` columns of the last, never past `limit`."""
+    end = start
+    while True:
+        if step > 0:
+            nxt = [x1 for x0, x1 in spans if x0 <= end + gap and end < x1 <= limit]
+        else:
+            nxt = [x0 for x0, x1 in spans if x1 >= end - gap and limit <= x0 < end]
+        if not nxt:
+            return end
+        end = max(nxt) if step > 0 else min(nxt)
+
+
+def grow_to_string_end(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
+    """Wide box (x, y, w, h) grown left and right over glyphs in its own ink band (see module doc).
+
+    `diff` is grey minus its median background and `sigma` the local noise
+    (classical.background_and_noise); ink is what grow_along_lines calls ink. The band is found
+    in the box's own polarity; glyphs beyond it may stand either way off the ground.
+    """
+    x, y, w, h = box
+    rows, cols = diff.shape[:2]
+    if w < h or w <= 0 or h <= 0:
+        return box
+    threshold = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[y : y + h, x : x + w])
+    inside = diff[y : y + h, x : x + w]
+    polarity = 1 if np.count_nonzero(inside > threshold) >= np.count_nonzero(-inside > threshold) else -1
+    band = _ink_rows(polarity * inside > threshold)
+    if band is None:
+        return box
+    top, bottom = y + band[0], y + band[1]
+    height = bottom - top + 1
+    reach = int(settings().whole_lines.end_reach * height)
+    margin = int(np.ceil(settings().whole_lines.end_band_slack * height)) + 1
+    r0, r1 = max(0, top - margin), min(rows, bottom + margin + 1)
+    c0, c1 = max(0, x - reach), min(cols, x + w + reach)
+    part = (slice(r0, r1), slice(c0, c1))
+    strong = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[part])
+    # either polarity: a line drawn in one grey turns from bright to dark ink where it crosses onto
+    # a structure brighter than itself (a rib, a bone edge)
+    spans = _glyphs(diff[part] > strong, top - r0, bottom - r0) + _glyphs(-diff[part] > strong, top - r0, bottom - r0)
+    gap = settings().whole_lines.end_gap * height
+    right = _walk(spans, x + w - c0, gap, c1 - c0, 1) + c0
+    left = _walk(spans, x - c0, gap, 0, -1) + c0
+    return (left, y, right - left, h)
+
+
+def _same_line(a: Box, b: Box) -> bool:
+    """True when `b` is a wide box sharing half of the lower one's rows with `a`: a piece of the same line."""
+    shared = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return b[2] >= b[3] and shared >= 0.5 * min(a[3], b[3])
+
+
+def _clear_of(box: Box, others: list[Box], gap: int, left: int, right: int) -> tuple[int, int]:
+    """`left` and `right` (the grown ends of `box`) pulled back so that the growth comes no nearer
+    than `gap` to a found box of another line (a vertical label, the line above) it did not touch:
+    painted regions that touch are merged into their bounding rectangle, and a line grown into a
+    label beside it made one block over the anatomy between them."""
+    x, y, w, h = box
+    line = [o for o in others if _same_line(box, o) and o[0] < right + gap and o[0] + o[2] > left - gap]
+    top, bottom = min([y] + [o[1] for o in line]), max([y + h] + [o[1] + o[3] for o in line])  # merged with it
+    for ox, oy, ow, oh in others:
+        if oy >= bottom + gap or oy + oh <= top - gap or _same_line(box, (ox, oy, ow, oh)):
+            continue
+        if ox + ow <= x - gap:
+            left = max(left, ox + ow + gap)
+        elif ox >= x + w + gap:
+            right = min(right, ox - gap)
+    return min(left, x), max(right, x + w)
+
+
+def grow_read_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box], reads: Callable[[Box], bool],
+                    others: list[Box] = (), gap: int = 0) -> list[Box]:
+    """`boxes` (read as text), each wide one grown to the ends of its string; tall ones unchanged.
+
+    Each end's growth is kept only when `reads` says the part added holds a character (the
+    recogniser reads one sure character in it, as for a box painted beside a read one): on
+    textured ground (gyri, speckle) blobs in the band chained the growth along the texture. No
+    growth comes within `gap` of one of the `others` (the frame's found boxes) on another line.
+    A part mostly inside the `others` is painted anyway and is not read (a line is often found
+    as several boxes: reading each one's growth over the others cost a fifth of the detector's time).
+    """
+    covered = np.zeros(diff.shape[:2], bool)
+    for ox, oy, ow, oh in others:
+        covered[oy : oy + oh, ox : ox + ow] = True
+    answers: dict[Box, bool] = {}
+
+    def holds_text(part: Box) -> bool:
+        if part not in answers:
+            px, py, pw, ph = part
+            answers[part] = covered[py : py + ph, px : px + pw].mean() >= settings().whole_lines.end_covered or reads(part)
+        return answers[part]
+
+    grown = []
+    for box in boxes:
+        x, y, w, h = box
+        if w < h:
+            grown.append(box)
+            continue
+        gx, _, gw, _ = grow_to_string_end(diff, sigma, box)
+        gx, end = _clear_of(box, [o for o in others if o != box], gap, gx, gx + gw)
+        gw = end - gx
+        left, right = x, x + w
+        if x - gx >= settings().whole_lines.end_min_growth * h and holds_text((gx, y, x - gx, h)):
+            left = gx
+        if gx + gw - (x + w) >= settings().whole_lines.end_min_growth * h and holds_text((x + w, y, gx + gw - (x + w), h)):
+            right = gx + gw
+        grown.append((left, y, right - left, h))
+    return grown
