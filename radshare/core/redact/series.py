@@ -186,7 +186,7 @@ class Stats:
 class _Layout:
     reference: _Frame
     quiet: np.ndarray  # per cell: unchanged between the layout frames
-    chance: tuple[float, float]  # stroke pixels of one value a window showed by chance between the layout frames (distinct, all)
+    chance: tuple[np.ndarray, np.ndarray]  # per window: stroke pixels of one value it showed by chance between the layout frames (distinct, all)
     ground: np.ndarray  # per cell, the least grey spread any frame so far had there (text raises it)
     boxes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
@@ -271,11 +271,16 @@ class SeriesScanner:
         persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= settings().series.novel_ink
         strong = current.strong(layout.ground) & moved
         np.minimum(layout.ground, current.spread, out=layout.ground)
-        if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
-            alone = _one_value_counts(current.grey, strong).max(axis=2) >= settings().series.novel_ink
-        else:
-            least = max(settings().series.novel_ink, settings().series.chance_margin * layout.chance[0])
-            alone = _distinct_counts(current, strong, least) >= least
+        counts = _one_value_counts(current.grey, strong)
+        distinct, everything = layout.chance
+        if not settings().series.local_chance:  # one bar for the whole frame: the most any window showed
+            distinct, everything = np.full_like(distinct, distinct.max()), np.full_like(everything, everything.max())
+        # where the layout frames made no stroke by chance, every one counts; elsewhere a window
+        # must beat what chance made there (and next to it), with strokes of a value of their own
+        none = everything == 0
+        alone = none & (counts.max(axis=2) >= settings().series.novel_ink)
+        least = np.where(none, np.inf, np.maximum(settings().series.novel_ink, settings().series.chance_margin * distinct))
+        alone |= _distinct_counts(current, counts, least) >= least
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -297,17 +302,17 @@ class SeriesScanner:
         return sorted(merge_boxes(boxes, 0, rows, cols))
 
 
-def _distinct_counts(frame: _Frame, novel: np.ndarray, least: float = 0) -> np.ndarray:
-    """Per window: the most `novel` stroke pixels of one grey value that make up INK_SHARE of all
-    the window's pixels at that value. Overlay ink is a value of its own in its window; dark
-    speckle and the inside of a vessel hold chance runs at values most of their pixels share.
-    Windows with fewer than `least` such pixels of any value are not weighed (reported as 0):
-    counting every pixel of a frame by value was most of the cost of a cine frame."""
-    counts = _one_value_counts(frame.grey, novel)
+def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0) -> np.ndarray:
+    """Per window: the most stroke pixels of one grey value (`counts`, from _one_value_counts)
+    that make up INK_SHARE of all the window's pixels at that value. Overlay ink is a value of
+    its own in its window; dark speckle and the inside of a vessel hold chance runs at values
+    most of their pixels share. Windows with fewer than `least` (per window, or one figure) such
+    pixels of any value are not weighed (reported as 0): counting every pixel of a frame by value
+    was most of the cost of a cine frame."""
     best = counts.max(axis=2)
     out = np.zeros_like(best)
     bins = 256 // settings().series.value_step
-    for cy, cx in zip(*np.nonzero(best >= max(least, 1))):
+    for cy, cx in zip(*np.nonzero(best >= np.maximum(least, 1))):
         window = frame.grey[cy * settings().series.cell : (cy + 2) * settings().series.cell, cx * settings().series.cell : (cx + 2) * settings().series.cell]
         every = np.bincount(window.ravel() // settings().series.value_step, minlength=bins)
         every[:-1] += every[1:].copy()  # a bin and the next together, as _one_value_counts counts
@@ -316,20 +321,26 @@ def _distinct_counts(frame: _Frame, novel: np.ndarray, least: float = 0) -> np.n
     return out
 
 
-def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[float, float]:
-    """How often this series makes stroke-like runs by chance: the most strong stroke pixels of
-    about one value that a window of `last` shows where it differs from `first`, away from the
-    text found on them, counted (distinct ones only: see _distinct_counts, and all). None at
-    all on CT noise; a few on 8-bit speckle."""
+def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """How often this series makes stroke-like runs by chance, per window: the strong stroke
+    pixels of about one value that `last` shows where it differs from `first` (distinct ones
+    only: see _distinct_counts; and all), the most within CHANCE_REACH windows around. None at
+    all on CT noise; a few on 8-bit speckle; most on a changing bright edge. Windows at the text
+    found on the layout frames take the most seen anywhere else (their own count is the text)."""
     moved = cv2.absdiff(last.grey, first.grey) >= settings().series.ink_step // 2
     strong = last.strong(np.minimum(first.spread, last.spread)) & moved
-    counts = _distinct_counts(last, strong), _one_value_counts(last.grey, strong).max(axis=2)
-    text = np.zeros(counts[0].shape, bool)
+    counts = _one_value_counts(last.grey, strong)
+    maps = _distinct_counts(last, counts).astype(np.float32), counts.max(axis=2).astype(np.float32)
+    text = np.zeros(maps[0].shape, bool)
     for box in boxes:
-        text |= _touch_map(box, counts[0].shape)
-    if text.all():
-        return 0.0, 0.0
-    return float(counts[0][~text].max()), float(counts[1][~text].max())
+        text |= _touch_map(box, maps[0].shape)
+    reach = 2 * settings().series.chance_reach + 1
+    kernel = np.ones((reach, reach), np.uint8)
+    out = []
+    for chance in maps:
+        chance[text] = chance[~text].max() if not text.all() else 0
+        out.append(cv2.dilate(chance, kernel))
+    return out[0], out[1]
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:

@@ -253,6 +253,8 @@ class Series:
     novel_ink: int
     chance_margin: float
     ink_share: float
+    local_chance: bool
+    chance_reach: int
 
 
 @dataclass(frozen=True)
