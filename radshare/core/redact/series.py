@@ -280,7 +280,7 @@ class SeriesScanner:
         none = everything == 0
         alone = none & (counts.max(axis=2) >= settings().series.novel_ink)
         least = np.where(none, np.inf, np.maximum(settings().series.novel_ink, settings().series.chance_margin * distinct))
-        alone |= _distinct_counts(current, counts, least) >= least
+        alone |= _distinct_counts(current, counts, least, layout.reference) >= least
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -302,20 +302,32 @@ class SeriesScanner:
         return sorted(merge_boxes(boxes, 0, rows, cols))
 
 
-def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0) -> np.ndarray:
+def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0, before: _Frame | None = None) -> np.ndarray:
     """Per window: the most stroke pixels of one grey value (`counts`, from _one_value_counts)
     that make up INK_SHARE of all the window's pixels at that value. Overlay ink is a value of
     its own in its window; dark speckle and the inside of a vessel hold chance runs at values
     most of their pixels share. Windows with fewer than `least` (per window, or one figure) such
     pixels of any value are not weighed (reported as 0): counting every pixel of a frame by value
-    was most of the cost of a cine frame."""
+    was most of the cost of a cine frame. With `before` (the reference) and NEW_VALUE, a value the
+    window did not hold `before` counts as its own too: faint anti-aliased text over noise keeps
+    most of its pixels out of one-value runs, so its strokes are a small share of its value's
+    pixels, but the anatomy under it had none at that value."""
     best = counts.max(axis=2)
     out = np.zeros_like(best)
+    cell = settings().series.cell
+
+    def window_rows(c: int) -> slice:  # the pixels of the 2x2-cell window starting at cell c (rows or columns)
+        return slice(c * cell, (c + 2) * cell)
+
     bins = 256 // settings().series.value_step
     for cy, cx in zip(*np.nonzero(best >= np.maximum(least, 1))):
-        window = frame.grey[cy * settings().series.cell : (cy + 2) * settings().series.cell, cx * settings().series.cell : (cx + 2) * settings().series.cell]
+        window = frame.grey[window_rows(cy), window_rows(cx)]
         every = np.bincount(window.ravel() // settings().series.value_step, minlength=bins)
         every[:-1] += every[1:].copy()  # a bin and the next together, as _one_value_counts counts
+        if before is not None and settings().series.new_value:
+            was = np.bincount(before.grey[window_rows(cy), window_rows(cx)].ravel() // settings().series.value_step, minlength=bins)
+            was[:-1] += was[1:].copy()
+            every[was == 0] = 0
         own = counts[cy, cx] >= settings().series.ink_share * every
         out[cy, cx] = counts[cy, cx][own].max(initial=0)
     return out

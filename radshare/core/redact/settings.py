@@ -254,6 +254,7 @@ class Series:
     chance_margin: float
     ink_share: float
     local_chance: bool
+    new_value: bool
     chance_reach: int
 
 
