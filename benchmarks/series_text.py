@@ -3,6 +3,7 @@ full detection on every frame (`--every-frame`), in the same run.
 
     .venv/bin/python benchmarks/series_text.py                  # 300 CT slices, 2,000 cine frames
     .venv/bin/python benchmarks/series_text.py --ct 60 --cine 300   # quicker
+    .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --seed 11   # the one-frame-text stress set only, another seed
 
 Generates (tests/fixtures/seriesimages.py) a CT series of 512 x 512 slices, one file per slice,
 overlay text in the same place on every slice while the anatomy changes, Burned In Annotation
@@ -130,7 +131,7 @@ def stress(count: int, seed: int = 7) -> None:
     stats = Stats()
     for i in range(count):
         sample = make_sample(seed * 100003 + i, n_texts=1)
-        rng = random.Random(i)
+        rng = random.Random(i if seed == 7 else seed * 100003 + i)  # seed 7 keeps the grounds it always had
         grounds = [np.clip(np.rint(make_background(sample.background, sample.image.shape[:2], rng)), 0, 255).astype(np.uint8)
                    for _ in range(2)]
         run = Stats()
@@ -161,6 +162,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the fastest counts")
     parser.add_argument("--stress", type=int, default=60, help="three-frame series with text on the last frame only")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the three-frame series (default 7)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="series-bench-") as tmp:
         work = Path(tmp)
@@ -173,7 +175,7 @@ def main() -> None:
             measure("ultrasound cine", "frames", work / "cine", cine, args.cine, work, args.workers, args.repeat, 1)
             del cine
     if args.stress:
-        stress(args.stress)
+        stress(args.stress, args.seed)
 
 
 if __name__ == "__main__":
