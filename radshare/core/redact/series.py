@@ -124,6 +124,36 @@ def _cells_any(mask: np.ndarray) -> np.ndarray:
     return padded.reshape(cr, settings().series.cell, cc, settings().series.cell).any(axis=(1, 3))
 
 
+def _per_cell(values: np.ndarray, reduce: Callable[..., np.ndarray]) -> np.ndarray:
+    """Per CELL x CELL cell: `reduce` (np.min, np.max, np.sum) of `values` in it (the edge cells padded with their own values, or 0 for sums)."""
+    rows, cols = values.shape
+    cell = settings().series.cell
+    cr, cc = -(-rows // cell), -(-cols // cell)
+    pad = np.pad(values, ((0, cr * cell - rows), (0, cc * cell - cols)), mode="constant" if reduce is np.sum else "edge")
+    return reduce(pad.reshape(cr, cell, cc, cell), axis=(1, 3))
+
+
+def _beyond(current: _Frame, before: _Frame) -> np.ndarray:
+    """Per 2x2-cell window: pixels of `current` standing off their ground (INK_STEP) at a grey
+    beyond what `before` held in and around their cell (by more than BEYOND_MARGIN levels). Faint
+    anti-aliased text over noise is seldom in one-value runs (the stroke tests), but it is
+    brighter (or darker) than anything the anatomy there had."""
+    cell, margin = settings().series.cell, settings().series.beyond_margin
+    kernel = np.ones((3, 3), np.uint8)
+    low = cv2.erode(_per_cell(before.grey, np.min), kernel).astype(np.int16) - margin
+    high = cv2.dilate(_per_cell(before.grey, np.max), kernel).astype(np.int16) + margin
+    rows, cols = current.grey.shape
+    grey = current.grey.astype(np.int16)
+    low = np.repeat(np.repeat(low, cell, axis=0), cell, axis=1)[:rows, :cols]
+    high = np.repeat(np.repeat(high, cell, axis=0), cell, axis=1)[:rows, :cols]
+    out = ((grey < low) | (grey > high)) & (current.off >= settings().series.ink_step)
+    cells = _per_cell(out.astype(np.int32), np.sum)
+    window = cells.copy()
+    window[:-1] += cells[1:]
+    window[:, :-1] += window[:, 1:].copy()
+    return window
+
+
 def _one_value_counts(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Per 2x2-cell window (indexed by its top-left cell) and grey value (in VALUE_STEP bins, a
     bin and the next together): the pixels of `mask` (None: all pixels) at about that value, as
@@ -188,6 +218,7 @@ class _Layout:
     quiet: np.ndarray  # per cell: unchanged between the layout frames
     chance: tuple[np.ndarray, np.ndarray]  # per window: stroke pixels of one value it showed by chance between the layout frames (distinct, all)
     ground: np.ndarray  # per cell, the least grey spread any frame so far had there (text raises it)
+    beyond: np.ndarray  # per window: pixels _beyond found by chance between the layout frames (the most around it)
     boxes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
 
@@ -218,7 +249,7 @@ class SeriesScanner:
             if len(self._seen) >= settings().series.layout_frames:
                 first, last = self._seen[0], self._seen[-1]
                 self._layout = _Layout(last, ~_cells_any(_differs(first.raw, last.raw)), _chance(first, last, self._found),
-                                      np.minimum(first.spread, last.spread), self._found)
+                                      np.minimum(first.spread, last.spread), _chance_beyond(first, last, self._found), self._found)
                 self._seen, self._found = [], []
             self._previous = current
             return [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in self._merged(found)]
@@ -281,6 +312,9 @@ class SeriesScanner:
         alone = none & (counts.max(axis=2) >= settings().series.novel_ink)
         least = np.where(none, np.inf, np.maximum(settings().series.novel_ink, settings().series.chance_margin * distinct))
         alone |= _distinct_counts(current, counts, least, layout.reference) >= least
+        if settings().series.beyond_ink:
+            beyond = layout.beyond if settings().series.local_chance else np.full_like(layout.beyond, layout.beyond.max())
+            alone |= _beyond(current, layout.reference) >= np.maximum(settings().series.beyond_ink, settings().series.chance_margin * beyond)
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -353,6 +387,19 @@ def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, s
         chance[text] = chance[~text].max() if not text.all() else 0
         out.append(cv2.dilate(chance, kernel))
     return out[0], out[1]
+
+
+def _chance_beyond(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
+    """Per window: what _beyond finds by chance from `first` to `last`, the most within
+    CHANCE_REACH windows around (windows at the found text take the most seen elsewhere). None
+    on CT noise; many where a bright edge moves (ribs)."""
+    chance = _beyond(last, first).astype(np.float32)
+    text = np.zeros(chance.shape, bool)
+    for box in boxes:
+        text |= _touch_map(box, chance.shape)
+    chance[text] = chance[~text].max() if not text.all() else 0
+    reach = 2 * settings().series.chance_reach + 1
+    return cv2.dilate(chance, np.ones((reach, reach), np.uint8))
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:

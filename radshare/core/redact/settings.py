@@ -255,6 +255,8 @@ class Series:
     ink_share: float
     local_chance: bool
     new_value: bool
+    beyond_margin: int
+    beyond_ink: int
     chance_reach: int
 
 
