@@ -375,36 +375,31 @@ def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | floa
 def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[np.ndarray, np.ndarray]:
     """How often this series makes stroke-like runs by chance, per window: the strong stroke
     pixels of about one value that `last` shows where it differs from `first` (distinct ones
-    only: see _distinct_counts; and all), the most within CHANCE_REACH windows around. None at
-    all on CT noise; a few on 8-bit speckle; most on a changing bright edge. Windows at the text
-    found on the layout frames take the most seen anywhere else (their own count is the text)."""
+    only: see _distinct_counts; and all), see _around. None at all on CT noise; a few on 8-bit
+    speckle; most on a changing bright edge."""
     moved = cv2.absdiff(last.grey, first.grey) >= settings().series.ink_step // 2
     strong = last.strong(np.minimum(first.spread, last.spread)) & moved
     counts = _one_value_counts(last.grey, strong)
-    maps = _distinct_counts(last, counts).astype(np.float32), counts.max(axis=2).astype(np.float32)
-    text = np.zeros(maps[0].shape, bool)
-    for box in boxes:
-        text |= _touch_map(box, maps[0].shape)
-    reach = 2 * settings().series.chance_reach + 1
-    kernel = np.ones((reach, reach), np.uint8)
-    out = []
-    for chance in maps:
-        chance[text] = chance[~text].max() if not text.all() else 0
-        out.append(cv2.dilate(chance, kernel))
-    return out[0], out[1]
+    return _around(_distinct_counts(last, counts), boxes), _around(counts.max(axis=2), boxes)
 
 
-def _chance_beyond(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
-    """Per window: what _beyond finds by chance from `first` to `last`, the most within
-    CHANCE_REACH windows around (windows at the found text take the most seen elsewhere). None
-    on CT noise; many where a bright edge moves (ribs)."""
-    chance = _beyond(last, first).astype(np.float32)
+def _around(chance: np.ndarray, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
+    """Per window: the most of `chance` within CHANCE_REACH windows (chance moves with the
+    anatomy); windows at the text found on the layout frames take the most seen anywhere else
+    (their own count is the text)."""
+    chance = chance.astype(np.float32)
     text = np.zeros(chance.shape, bool)
     for box in boxes:
         text |= _touch_map(box, chance.shape)
     chance[text] = chance[~text].max() if not text.all() else 0
     reach = 2 * settings().series.chance_reach + 1
     return cv2.dilate(chance, np.ones((reach, reach), np.uint8))
+
+
+def _chance_beyond(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
+    """Per window: what _beyond finds by chance from `first` to `last` (see _around). None on CT
+    noise; many where a bright edge moves (ribs)."""
+    return _around(_beyond(last, first), boxes)
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:
