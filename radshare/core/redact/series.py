@@ -87,6 +87,7 @@ class _Frame:
     runs: np.ndarray  # in a RUN px run of one value
     spread: np.ndarray  # per cell, see _cell_spread
     colour: np.ndarray | None = None  # uint8 RGB of a colour frame: the detector looks at its luminance too
+    _range: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see range
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "_Frame":
@@ -98,6 +99,20 @@ class _Frame:
     def seen(self) -> np.ndarray:
         """What the detector is given: the 8-bit grey, or the RGB of a colour frame."""
         return self.grey if self.colour is None else self.colour
+
+    @property
+    def range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per pixel: the least and most grey in and around its cell, BEYOND_MARGIN further out
+        (uint8, clipped: nothing is below 0 or above 255). Computed once: a reference serves many frames."""
+        if self._range is None:
+            cell, margin = settings().series.cell, settings().series.beyond_margin
+            rows, cols = self.grey.shape
+            kernel = np.ones((3, 3), np.uint8)
+            low = cv2.erode(_per_cell(self.grey, np.min), kernel).astype(np.int16) - margin
+            high = cv2.dilate(_per_cell(self.grey, np.max), kernel).astype(np.int16) + margin
+            self._range = tuple(np.clip(np.repeat(np.repeat(v, cell, axis=0), cell, axis=1)[:rows, :cols], 0, 255).astype(np.uint8)
+                                for v in (low, high))
+        return self._range
 
     @property
     def ink(self) -> np.ndarray:
@@ -143,15 +158,8 @@ def _beyond(current: _Frame, before: _Frame) -> np.ndarray:
     beyond what `before` held in and around their cell (by more than BEYOND_MARGIN levels). Faint
     anti-aliased text over noise is seldom in one-value runs (the stroke tests), but it is
     brighter (or darker) than anything the anatomy there had."""
-    cell, margin = settings().series.cell, settings().series.beyond_margin
-    kernel = np.ones((3, 3), np.uint8)
-    low = cv2.erode(_per_cell(before.grey, np.min), kernel).astype(np.int16) - margin
-    high = cv2.dilate(_per_cell(before.grey, np.max), kernel).astype(np.int16) + margin
-    rows, cols = current.grey.shape
-    grey = current.grey.astype(np.int16)
-    low = np.repeat(np.repeat(low, cell, axis=0), cell, axis=1)[:rows, :cols]
-    high = np.repeat(np.repeat(high, cell, axis=0), cell, axis=1)[:rows, :cols]
-    out = ((grey < low) | (grey > high)) & (current.off >= settings().series.ink_step)
+    low, high = before.range
+    out = ((current.grey < low) | (current.grey > high)) & (current.off >= settings().series.ink_step)
     cells = _per_cell(out.astype(np.int32), np.sum)
     window = cells.copy()
     window[:-1] += cells[1:]
