@@ -20,7 +20,7 @@ from radshare.core.redact.detect import detect_text
 from radshare.core.redact.settings import overridden
 from tests.fixtures.textimages import FONT_DIR, coverage, make_background, painted_mask
 
-MAIN = {"local_chance": False, "new_value": False, "beyond_ink": 0}  # the series path before issue 19
+MAIN = {"local_chance": False, "new_value": False, "beyond_ink": 0, "band_margin": 32}  # the series path before issue 19
 
 
 def _hershey(text: str, height: int) -> np.ndarray:
