@@ -14,10 +14,15 @@ verified against what was found there (the layout) with tests that cost about a 
   in one value, so a window where one value holds NOVEL_INK such pixels may hold new text when
   they persist (same value, same place) in the frame before or after. On its own frame alone,
   the strokes must stand STRONG_Z times the ground's spread off it, and where the series makes
-  such strokes by chance at all (measured between the layout frames: never on CT noise, a few on
-  8-bit speckle) their value must be one of its own in the window (INK_SHARE of the window's
-  pixels at it are such strokes: not the dark of a vessel) and their count must beat chance
-  CHANCE_MARGIN times over.
+  such strokes by chance at all (measured per window between the layout frames, the most within
+  CHANCE_REACH windows around: never on CT noise, a few on 8-bit speckle, many where ribs move)
+  their value must be one of their own in the window (INK_SHARE of the window's pixels at it are
+  such strokes, or NEW_VALUE: the window held no pixel at it on the reference; not the dark of a
+  vessel) and their count must beat that chance CHANCE_MARGIN times over;
+- **beyond the reference's range**: pixels off their ground at a grey BEYOND_MARGIN beyond the
+  least and most the reference held in and around their cell, BEYOND_INK of them in a window
+  (and CHANCE_MARGIN times what chance made there): faint anti-aliased text over noise, whose
+  strokes are seldom one value, is still brighter or darker than the anatomy under it was.
 
 A frame failing a test is looked at again by the full detector on full-width bands around the
 failing cells (full width, so the network sees them at the frame's own scale), or whole when the
@@ -27,8 +32,8 @@ join, never leave: a frame is painted wherever an earlier frame of the run had t
 closed). Frames of another size start a new layout. The quiet test compares stored values, so
 lossy frames (JPEG) fail it more often and simply get more bands; the stroke tests count values
 in 4-level bins, which anti-aliased glyphs pass, but heavy compression blurs strokes out of one
-value, and text that appears on one frame only over moving anatomy is then found less often
-than by full detection (benchmarks/series_text.py measures that case).
+value (the range test still sees them). benchmarks/series_text.py measures text that appears on
+one frame only over moving anatomy against full detection on that frame.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class _Frame:
     runs: np.ndarray  # in a RUN px run of one value
     spread: np.ndarray  # per cell, see _cell_spread
     colour: np.ndarray | None = None  # uint8 RGB of a colour frame: the detector looks at its luminance too
+    _range: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see range
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "_Frame":
@@ -93,6 +99,20 @@ class _Frame:
     def seen(self) -> np.ndarray:
         """What the detector is given: the 8-bit grey, or the RGB of a colour frame."""
         return self.grey if self.colour is None else self.colour
+
+    @property
+    def range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per pixel: the least and most grey in and around its cell, BEYOND_MARGIN further out
+        (uint8, clipped: nothing is below 0 or above 255). Computed once: a reference serves many frames."""
+        if self._range is None:
+            cell, margin = settings().series.cell, settings().series.beyond_margin
+            rows, cols = self.grey.shape
+            kernel = np.ones((3, 3), np.uint8)
+            low = cv2.erode(_per_cell(self.grey, np.min), kernel).astype(np.int16) - margin
+            high = cv2.dilate(_per_cell(self.grey, np.max), kernel).astype(np.int16) + margin
+            self._range = tuple(np.clip(np.repeat(np.repeat(v, cell, axis=0), cell, axis=1)[:rows, :cols], 0, 255).astype(np.uint8)
+                                for v in (low, high))
+        return self._range
 
     @property
     def ink(self) -> np.ndarray:
@@ -122,6 +142,29 @@ def _cells_any(mask: np.ndarray) -> np.ndarray:
     padded = np.zeros((cr * settings().series.cell, cc * settings().series.cell), bool)
     padded[:rows, :cols] = mask
     return padded.reshape(cr, settings().series.cell, cc, settings().series.cell).any(axis=(1, 3))
+
+
+def _per_cell(values: np.ndarray, reduce: Callable[..., np.ndarray]) -> np.ndarray:
+    """Per CELL x CELL cell: `reduce` (np.min, np.max, np.sum) of `values` in it (the edge cells padded with their own values, or 0 for sums)."""
+    rows, cols = values.shape
+    cell = settings().series.cell
+    cr, cc = -(-rows // cell), -(-cols // cell)
+    pad = np.pad(values, ((0, cr * cell - rows), (0, cc * cell - cols)), mode="constant" if reduce is np.sum else "edge")
+    return reduce(pad.reshape(cr, cell, cc, cell), axis=(1, 3))
+
+
+def _beyond(current: _Frame, before: _Frame) -> np.ndarray:
+    """Per 2x2-cell window: pixels of `current` standing off their ground (INK_STEP) at a grey
+    beyond what `before` held in and around their cell (by more than BEYOND_MARGIN levels). Faint
+    anti-aliased text over noise is seldom in one-value runs (the stroke tests), but it is
+    brighter (or darker) than anything the anatomy there had."""
+    low, high = before.range
+    out = ((current.grey < low) | (current.grey > high)) & (current.off >= settings().series.ink_step)
+    cells = _per_cell(out.astype(np.int32), np.sum)
+    window = cells.copy()
+    window[:-1] += cells[1:]
+    window[:, :-1] += window[:, 1:].copy()
+    return window
 
 
 def _one_value_counts(grey: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -186,8 +229,9 @@ class Stats:
 class _Layout:
     reference: _Frame
     quiet: np.ndarray  # per cell: unchanged between the layout frames
-    chance: tuple[float, float]  # stroke pixels of one value a window showed by chance between the layout frames (distinct, all)
+    chance: tuple[np.ndarray, np.ndarray]  # per window: stroke pixels of one value it showed by chance between the layout frames (distinct, all)
     ground: np.ndarray  # per cell, the least grey spread any frame so far had there (text raises it)
+    beyond: np.ndarray  # per window: pixels _beyond found by chance between the layout frames (the most around it)
     boxes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
 
@@ -218,7 +262,7 @@ class SeriesScanner:
             if len(self._seen) >= settings().series.layout_frames:
                 first, last = self._seen[0], self._seen[-1]
                 self._layout = _Layout(last, ~_cells_any(_differs(first.raw, last.raw)), _chance(first, last, self._found),
-                                      np.minimum(first.spread, last.spread), self._found)
+                                      np.minimum(first.spread, last.spread), _chance_beyond(first, last, self._found), self._found)
                 self._seen, self._found = [], []
             self._previous = current
             return [TextRegion(x, y, w, h, frame=None, source=s) for x, y, w, h, s in self._merged(found)]
@@ -271,11 +315,19 @@ class SeriesScanner:
         persisting = _one_value_counts(current.grey, novel & persistent).max(axis=2) >= settings().series.novel_ink
         strong = current.strong(layout.ground) & moved
         np.minimum(layout.ground, current.spread, out=layout.ground)
-        if layout.chance[1] == 0:  # a series that makes no stroke by chance: every one counts
-            alone = _one_value_counts(current.grey, strong).max(axis=2) >= settings().series.novel_ink
-        else:
-            least = max(settings().series.novel_ink, settings().series.chance_margin * layout.chance[0])
-            alone = _distinct_counts(current, strong, least) >= least
+        counts = _one_value_counts(current.grey, strong)
+        distinct, everything = layout.chance
+        if not settings().series.local_chance:  # one bar for the whole frame: the most any window showed
+            distinct, everything = np.full_like(distinct, distinct.max()), np.full_like(everything, everything.max())
+        # where the layout frames made no stroke by chance, every one counts; elsewhere a window
+        # must beat what chance made there (and next to it), with strokes of a value of their own
+        none = everything == 0
+        alone = none & (counts.max(axis=2) >= settings().series.novel_ink)
+        least = np.where(none, np.inf, np.maximum(settings().series.novel_ink, settings().series.chance_margin * distinct))
+        alone |= _distinct_counts(current, counts, least, layout.reference) >= least
+        if settings().series.beyond_ink:
+            beyond = layout.beyond if settings().series.local_chance else np.full_like(layout.beyond, layout.beyond.max())
+            alone |= _beyond(current, layout.reference) >= np.maximum(settings().series.beyond_ink, settings().series.chance_margin * beyond)
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 
@@ -297,39 +349,65 @@ class SeriesScanner:
         return sorted(merge_boxes(boxes, 0, rows, cols))
 
 
-def _distinct_counts(frame: _Frame, novel: np.ndarray, least: float = 0) -> np.ndarray:
-    """Per window: the most `novel` stroke pixels of one grey value that make up INK_SHARE of all
-    the window's pixels at that value. Overlay ink is a value of its own in its window; dark
-    speckle and the inside of a vessel hold chance runs at values most of their pixels share.
-    Windows with fewer than `least` such pixels of any value are not weighed (reported as 0):
-    counting every pixel of a frame by value was most of the cost of a cine frame."""
-    counts = _one_value_counts(frame.grey, novel)
+def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0, before: _Frame | None = None) -> np.ndarray:
+    """Per window: the most stroke pixels of one grey value (`counts`, from _one_value_counts)
+    that make up INK_SHARE of all the window's pixels at that value. Overlay ink is a value of
+    its own in its window; dark speckle and the inside of a vessel hold chance runs at values
+    most of their pixels share. Windows with fewer than `least` (per window, or one figure) such
+    pixels of any value are not weighed (reported as 0): counting every pixel of a frame by value
+    was most of the cost of a cine frame. With `before` (the reference) and NEW_VALUE, a value the
+    window did not hold `before` counts as its own too: faint anti-aliased text over noise keeps
+    most of its pixels out of one-value runs, so its strokes are a small share of its value's
+    pixels, but the anatomy under it had none at that value."""
     best = counts.max(axis=2)
     out = np.zeros_like(best)
+    cell = settings().series.cell
+
+    def window_rows(c: int) -> slice:  # the pixels of the 2x2-cell window starting at cell c (rows or columns)
+        return slice(c * cell, (c + 2) * cell)
+
     bins = 256 // settings().series.value_step
-    for cy, cx in zip(*np.nonzero(best >= max(least, 1))):
-        window = frame.grey[cy * settings().series.cell : (cy + 2) * settings().series.cell, cx * settings().series.cell : (cx + 2) * settings().series.cell]
+    for cy, cx in zip(*np.nonzero(best >= np.maximum(least, 1))):
+        window = frame.grey[window_rows(cy), window_rows(cx)]
         every = np.bincount(window.ravel() // settings().series.value_step, minlength=bins)
         every[:-1] += every[1:].copy()  # a bin and the next together, as _one_value_counts counts
+        if before is not None and settings().series.new_value:
+            was = np.bincount(before.grey[window_rows(cy), window_rows(cx)].ravel() // settings().series.value_step, minlength=bins)
+            was[:-1] += was[1:].copy()
+            every[was == 0] = 0
         own = counts[cy, cx] >= settings().series.ink_share * every
         out[cy, cx] = counts[cy, cx][own].max(initial=0)
     return out
 
 
-def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[float, float]:
-    """How often this series makes stroke-like runs by chance: the most strong stroke pixels of
-    about one value that a window of `last` shows where it differs from `first`, away from the
-    text found on them, counted (distinct ones only: see _distinct_counts, and all). None at
-    all on CT noise; a few on 8-bit speckle."""
+def _chance(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """How often this series makes stroke-like runs by chance, per window: the strong stroke
+    pixels of about one value that `last` shows where it differs from `first` (distinct ones
+    only: see _distinct_counts; and all), see _around. None at all on CT noise; a few on 8-bit
+    speckle; most on a changing bright edge."""
     moved = cv2.absdiff(last.grey, first.grey) >= settings().series.ink_step // 2
     strong = last.strong(np.minimum(first.spread, last.spread)) & moved
-    counts = _distinct_counts(last, strong), _one_value_counts(last.grey, strong).max(axis=2)
-    text = np.zeros(counts[0].shape, bool)
+    counts = _one_value_counts(last.grey, strong)
+    return _around(_distinct_counts(last, counts), boxes), _around(counts.max(axis=2), boxes)
+
+
+def _around(chance: np.ndarray, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
+    """Per window: the most of `chance` within CHANCE_REACH windows (chance moves with the
+    anatomy); windows at the text found on the layout frames take the most seen anywhere else
+    (their own count is the text)."""
+    chance = chance.astype(np.float32)
+    text = np.zeros(chance.shape, bool)
     for box in boxes:
-        text |= _touch_map(box, counts[0].shape)
-    if text.all():
-        return 0.0, 0.0
-    return float(counts[0][~text].max()), float(counts[1][~text].max())
+        text |= _touch_map(box, chance.shape)
+    chance[text] = chance[~text].max() if not text.all() else 0
+    reach = 2 * settings().series.chance_reach + 1
+    return cv2.dilate(chance, np.ones((reach, reach), np.uint8))
+
+
+def _chance_beyond(first: _Frame, last: _Frame, boxes: list[tuple[int, int, int, int, str]]) -> np.ndarray:
+    """Per window: what _beyond finds by chance from `first` to `last` (see _around). None on CT
+    noise; many where a bright edge moves (ribs)."""
+    return _around(_beyond(last, first), boxes)
 
 
 def _touch_map(box: tuple[int, int, int, int, str], shape: tuple[int, int]) -> np.ndarray:

@@ -281,6 +281,11 @@ class Series:
     novel_ink: int
     chance_margin: float
     ink_share: float
+    local_chance: bool
+    new_value: bool
+    beyond_margin: int
+    beyond_ink: int
+    chance_reach: int
 
 
 @dataclass(frozen=True)
