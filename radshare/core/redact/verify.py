@@ -103,23 +103,23 @@ def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.
     False when the recogniser is off or cannot load (the caller's other tests decide)."""
     if not settings().passes.recognise:
         return False
-    from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
-
     count, confidence = settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
-    try:
-        return any(reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in (grey, also) if view is not None)
-    except RecogniserUnavailable:
-        return False
+    return _recogniser_reads(grey, box, also, count, confidence, smooth=False)
 
 
 def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
     """The recogniser reads one character at `recognition.read_confidence` in the box (or in `also`),
     as `read_as_text` asks of a box painted beside a read one. False when it cannot load: then every
     found box is kept as found, as in a run without the recogniser (`read_as_text`)."""
+    return _recogniser_reads(grey, box, also, 1, settings().recognition.read_confidence, smooth=True)
+
+
+def _recogniser_reads(grey, box, also, count: int, confidence: float, smooth: bool) -> bool:
+    """`recognise.reads_glyphs` in `grey` or else in `also`; False when the recogniser cannot load."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     try:
-        return any(reads_glyphs(view, box[:4], 1, settings().recognition.read_confidence) for view in (grey, also) if view is not None)
+        return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, also) if view is not None)
     except RecogniserUnavailable:
         return False
 
