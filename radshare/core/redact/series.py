@@ -137,19 +137,16 @@ def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _cells_any(mask: np.ndarray) -> np.ndarray:
     """Per CELL x CELL cell: True when any pixel of `mask` in it is True."""
-    rows, cols = mask.shape
-    cr, cc = -(-rows // settings().series.cell), -(-cols // settings().series.cell)
-    padded = np.zeros((cr * settings().series.cell, cc * settings().series.cell), bool)
-    padded[:rows, :cols] = mask
-    return padded.reshape(cr, settings().series.cell, cc, settings().series.cell).any(axis=(1, 3))
+    return _per_cell(mask, np.any)
 
 
 def _per_cell(values: np.ndarray, reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    """Per CELL x CELL cell: `reduce` (np.min, np.max, np.sum) of `values` in it (the edge cells padded with their own values, or 0 for sums)."""
+    """Per CELL x CELL cell: `reduce` (np.min, np.max, np.sum, np.any) of `values` in it (the edge
+    cells padded with their own values, or with 0/False for sums and any)."""
     rows, cols = values.shape
     cell = settings().series.cell
     cr, cc = -(-rows // cell), -(-cols // cell)
-    pad = np.pad(values, ((0, cr * cell - rows), (0, cc * cell - cols)), mode="constant" if reduce is np.sum else "edge")
+    pad = np.pad(values, ((0, cr * cell - rows), (0, cc * cell - cols)), mode="constant" if reduce in (np.sum, np.any) else "edge")
     return reduce(pad.reshape(cr, cell, cc, cell), axis=(1, 3))
 
 
