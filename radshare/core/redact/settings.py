@@ -239,7 +239,7 @@ class Recognition:
 @dataclass(frozen=True)
 class WholeLines:
     """Lines of text found but not painted whole: classical proposals the recogniser confirms
-    (detect._confirmed) and read boxes grown to the end of their string (lines.grow_to_string_end)."""
+    (detect._confirmed) and read boxes grown to the end of their string (string_ends.grow_read_boxes), and flat label patches read (labels.py)."""
 
     recogniser_confirms: bool
     confirm_min_chars: int
