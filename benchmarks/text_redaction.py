@@ -184,25 +184,16 @@ def realworld(boxes_of) -> None:
 
 
 def _as_deid(samples):
-    """boxes_of for stored frames as deid searches them: as stored, and as displayed in the file's
-    own window where that differs (radshare.core.redact.display_regions); frames over the memory
-    budget scaled down and in tiles (radshare.core.tiles)."""
-    from radshare.core.budgets import DETECTION_TILE_PIXELS
-    from radshare.core.redact.detect import detect_frames
-    from radshare.core.redact.window import display_frames
-    from radshare.core.tiles import _frame_passes
+    """boxes_of for stored frames as deid searches them (radshare.core.redact.search.search_frames,
+    the entry every path uses): as stored, and as displayed in the file's own window where that
+    differs; frames over the memory budget scaled down and in tiles."""
+    from radshare.core.redact.search import search_frames
 
     datasets = {id(s.image): s.dataset for s in samples}
 
-    def searched(image: np.ndarray) -> list[tuple[int, int, int, int]]:
-        if image.shape[0] * image.shape[1] <= DETECTION_TILE_PIXELS:
-            return radshare_boxes(image)
-        return [r.as_box() for found in _frame_passes(image[None], "auto", DETECTION_TILE_PIXELS, detect_frames) for r in found]
-
     def boxes_of(image: np.ndarray) -> list[tuple[int, int, int, int]]:
         ds = datasets.get(id(image))
-        shown = None if ds is None or image.ndim != 2 else display_frames(ds, image[None])
-        return searched(image) + ([] if shown is None else searched(shown[0]))
+        return [r.as_box() for r in search_frames(image[None], ds if image.ndim == 2 else None)]
 
     return boxes_of
 

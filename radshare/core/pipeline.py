@@ -217,9 +217,9 @@ def deidentify_dicom(
             redact_dataset(ds, painted)
         detector = "reviewed"
     elif detect:
-        from radshare.core.tiles import redact_dicom_within_budget
+        from radshare.core.redact import redact_dicom
 
-        outcome = redact_dicom_within_budget(ds, identifiers, mode=settings.text_redaction, series=settings.series, found=found)
+        outcome = redact_dicom(ds, identifiers, mode=settings.text_redaction, series=settings.series, found=found)
         painted = [r for r in outcome.regions if not r.keep]
         detector = outcome.detector
     result = clean_dataset(ds, profile_for(settings), pseudonymizer_for(settings))  # header, frames, bits, bulk data

@@ -92,12 +92,10 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
     from radshare.core.pipeline import _complete_dicom, dicom_output_path, has_pixels
     from radshare.core.redact.apply import decode_frames
     from radshare.core.redact.detect import DetectContext
-    from radshare.core.redact.series import detect_series
-    from radshare.core.redact.window import display_frames
+    from radshare.core.redact.search import Slice, search_series
     from radshare.core.sources import read_dicom
 
-    slices: list[tuple[int, object, object]] = []  # (index, frame, context)
-    shown: list[tuple[int, object]] = []  # (index, the frame as displayed in its window), where that differs
+    slices: list[tuple[int, Slice]] = []  # (input index, the slice with its data set, for every view)
     pending = False
     for index, item in enumerate(items):
         try:
@@ -109,19 +107,8 @@ def _scan(items: list[InputItem], out_dir: Path, settings) -> dict[int, list]:
         except Exception:  # reported by the per-file path, which meets the same problem
             continue
         if frames.shape[0] == 1:
-            slices.append((index, frames[0], DetectContext.from_dataset(ds)))
-            view = display_frames(ds, frames) if settings.text_redaction == "auto" else None
-            if view is not None:
-                shown.append((index, view[0]))
+            slices.append((index, Slice(frames[0], ds, DetectContext.from_dataset(ds))))
     if not pending or not slices:
         return {}
-    found: dict[int, list] = {}
-    per_slice = detect_series([frame for _, frame, _ in slices], None, settings.text_redaction)
-    from radshare.core.redact.templates import template_regions
-
-    for (index, frame, context), regions in zip(slices, per_slice):
-        found[index] = list(template_regions(context, frame.shape[0], frame.shape[1])) + regions
-    if shown:  # the slices as displayed too: text the window shows but the stored range hides
-        for (index, _), regions in zip(shown, detect_series([view for _, view in shown], None, settings.text_redaction)):
-            found[index] += regions
-    return found
+    scan = search_series([one for _, one in slices], settings.text_redaction)
+    return {index: regions for (index, _), regions in zip(slices, scan)}

@@ -159,17 +159,13 @@ def identifiers_of(image: Image) -> Identifiers:
 
 
 def detect_text(image: Image, mode: str = "auto", progress: Progress = None, cancel: Cancel = None) -> list[TextRegion]:
-    """Burned-in text candidates on every frame, read by OCR and matched to the identifiers."""
-    from radshare.core.redact.detect import detect_frames
+    """Burned-in text candidates on every frame, in every view (core search.search_frames), read by
+    OCR and matched to the identifiers."""
     from radshare.core.redact.ocr import read_regions
+    from radshare.core.redact.search import search_frames
 
     identifiers = identifiers_of(image)
-    regions = list(detect_frames(image.frames, context=detection_context(image), mode=mode,
-                                 progress=progress, cancel=cancel))
-    if image.dataset is not None and not (cancel is not None and cancel()):
-        from radshare.core.redact import display_regions
-
-        regions += display_regions(image.dataset, image.frames, mode)  # as the user sees it, in its window
+    regions = search_frames(image.frames, image.dataset, detection_context(image), mode, progress=progress, cancel=cancel)
     if cancel is not None and cancel():
         return []
     # read each region on the frame it belongs to (frame=None: the first), as redact_dicom does;

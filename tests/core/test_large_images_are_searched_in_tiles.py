@@ -63,7 +63,7 @@ def test_a_large_dicom_frame_is_searched_in_tiles_and_loses_no_text():
     ds = make_image(rows=pixels.shape[0], cols=pixels.shape[1], bits=8, modality="OT")
     ds.PixelData = pixels.tobytes()
     whole = redact_dicom(copy.deepcopy(ds), Identifiers(), mode="auto")  # paints its copy's pixels
-    tiled = tiles.redact_dicom_within_budget(copy.deepcopy(ds), Identifiers(), "auto", budget=BUDGET)
+    tiled = redact_dicom(copy.deepcopy(ds), Identifiers(), "auto", budget=BUDGET)
     assert tiled.detector.endswith("+tiles")
     by_whole, by_tiles = _found(whole.regions, pixels.shape, planted), _found(tiled.regions, pixels.shape, planted)
     assert by_tiles[:2] == [True, True], "a line across a tile edge was not painted whole"

@@ -2,6 +2,7 @@
 
     detect.detect_text    where text is in one frame (learned DB detector + blob proposals + templates)
     series.detect_series  every frame of a series or cine, detected once per layout and verified
+    search.search_frames  every view of one data set's frames (stored, displayed, in pieces): what every path calls
     ocr.read_regions      what it says, for the reviewer and to flag the patient's identifiers
     apply.redact_dataset  paint it out of every frame and rewrite the pixel data uncompressed
     faces.detect_faces    faces in photos, proposed for blurring
@@ -24,7 +25,7 @@ from radshare.core.redact.ocr import read_regions  # noqa: F401 - part of the pa
 
 __all__ = [
     "DetectContext", "RedactionOutcome", "apply_regions", "detect_frames", "detect_text",
-    "detector_name", "display_regions", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
+    "detector_name", "frame_regions", "read_regions", "redact_dataset", "redact_dicom", "redact_photo",
 ]
 
 
@@ -85,44 +86,45 @@ def _read(frames: np.ndarray, regions: list[TextRegion], identifiers: Identifier
 
 
 def frame_regions(frames: np.ndarray, context: DetectContext | None, mode: str = "auto", series: bool = True) -> list[TextRegion]:
-    """Regions for every frame of (n, rows, cols[, 3]) `frames`: through the series path (detect
-    once per layout, verify every frame), or with `series=False` full detection on every frame."""
-    from radshare.core.redact.series import detect_series, per_frame_regions
+    """Regions for every frame of (n, rows, cols[, 3]) `frames` as given (one view, no display
+    view: see search.search_frames for a data set's frames): through the series path (detect once
+    per layout, verify every frame), or with `series=False` full detection on every frame."""
+    from radshare.core.redact.search import search_frames
 
-    if series:
-        return per_frame_regions(detect_series(frames, context, mode))
-    return per_frame_regions([detect_text(frame, context, mode) for frame in frames])
-
-
-def display_regions(ds, frames: np.ndarray, mode: str = "auto", series: bool = True) -> list[TextRegion]:
-    """Regions found on `frames` as displayed in the data set's own window or VOI LUT (window.py),
-    where that view differs enough from the stored range to be searched too; else none."""
-    from radshare.core.redact.window import display_frames
-
-    shown = display_frames(ds, frames) if mode == "auto" else None
-    return [] if shown is None else frame_regions(shown, None, mode, series)
+    return search_frames(frames, None, context, mode, series=series)
 
 
 def redact_dicom(
-    ds, identifiers: Identifiers | None, mode: str = "auto", series: bool = True, found: list[TextRegion] | None = None
+    ds, identifiers: Identifiers | None, mode: str = "auto", series: bool = True, found: list[TextRegion] | None = None,
+    budget: int | None = None,
 ) -> RedactionOutcome:
     """Detect text on every frame, read it, and paint it out of `ds` (mutated) when any was found.
 
-    `series` picks how a multi-frame image is scanned (see frame_regions); `found` gives regions
-    already detected on these pixels (a series scanned across files), which are then read and
-    painted without detecting again. Raises InputError when the pixels cannot be decoded or
-    rewritten; the caller must then write no output for this file.
+    Every view of the frames is searched (search.search_frames: as stored, as displayed in the
+    data set's window, frames over `budget` pixels in pieces); `series` picks how a multi-frame
+    image is scanned; `found` gives regions already detected on these pixels (a series scanned
+    across files, search.search_series), which are then read and painted without detecting
+    again. Raises InputError when the pixels cannot be decoded or rewritten; the caller must then
+    write no output for this file.
     """
+    from radshare.core.budgets import DETECTION_TILE_PIXELS
+    from radshare.core.redact.pieces import over_budget
+    from radshare.core.redact.search import search_frames
+
     name = detector_name(mode)
     if mode == "off":
         return RedactionOutcome([], name, 0)
+    budget = DETECTION_TILE_PIXELS if budget is None else budget
     frames, _ = decode_frames(ds)
-    regions = list(found) if found is not None else frame_regions(frames, DetectContext.from_dataset(ds), mode, series)
     if found is None:
-        regions += display_regions(ds, frames, mode, series)  # text the window shows but the stored range hides
+        regions = search_frames(frames, ds, DetectContext.from_dataset(ds), mode, series=series, budget=budget)
+        name += "+tiles" if mode != "templates-only" and over_budget(frames, budget) else ""
+    else:
+        regions = list(found)
     if regions and mode != "templates-only":
         # a found region already read (carried unchanged from an earlier slice) is not read again
         _read(frames, [r for r in regions if found is None or not (r.text or r.confidence)], identifiers)
+    del frames
     hits = sum(r.is_identifier for r in regions)
     if regions:
         redact_dataset(ds, regions)
