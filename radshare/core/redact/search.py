@@ -7,7 +7,8 @@ through. Here the answer is assembled once:
 
 - the frames **as stored** (min..max to 8 bits), which anyone can re-window;
 - the frames **as displayed** in their own window or VOI LUT, where that shows what the stored
-  range hides (window.py; 1-bit frames stretched);
+  range hides (window.py; 1-bit frames stretched), without the passes whose finds the window's
+  stretch makes strong to the others (display_view.passes_off);
 - frames over the memory budget in pieces (pieces.py), in both views;
 - the device templates the header names (templates.py);
 - the frames of a multi-frame image through the series path (series.py), or each in full.
@@ -20,6 +21,7 @@ slice without a display view of its own is searched once, as stored.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,8 @@ from radshare.core.budgets import DETECTION_TILE_PIXELS
 from radshare.core.model import TextRegion
 from radshare.core.redact.detect import DetectContext, detect_frames, detect_text, detector_name
 from radshare.core.redact.pieces import frame_passes, over_budget
+from radshare.core.redact.settings import current as settings
+from radshare.core.redact.settings import in_this_thread
 from radshare.core.redact.templates import template_regions
 from radshare.core.redact.window import display_frames
 
@@ -80,8 +84,16 @@ def search_frames(
         if cancel is not None and cancel():
             break
         step = None if progress is None else (lambda done, _n, k=k: progress(k * frames.shape[0] + done, total))
-        regions += _search_view(view, mode, series, budget, step, cancel)
+        with _passes_for(displayed=k > 0):
+            regions += _search_view(view, mode, series, budget, step, cancel)
     return regions
+
+
+def _passes_for(displayed: bool) -> AbstractContextManager:
+    """The settings a view is searched with: the displayed view without display_view.passes_off
+    (the window has already stretched faint in-window text strong; see the settings file)."""
+    off = settings().display_view.passes_off if displayed else ()
+    return in_this_thread(passes={name: False for name in off}) if off else nullcontext()
 
 
 def _search_view(frames: np.ndarray, mode: str, series: bool, budget: int, progress: Progress, cancel: Cancel) -> list[TextRegion]:
@@ -130,7 +142,8 @@ def search_series(slices: Sequence[Slice], mode: str = "auto", budget: int = DET
                 regions = search_frames(one.frame[None], one.dataset, one.context, mode, budget=budget)
             yield regions
             continue
-        for scanner, mine, next_one in zip(scanners, current, following or (None, None)):
+        for k, (scanner, mine, next_one) in enumerate(zip(scanners, current, following or (None, None))):
             if mine is not None:
-                regions += scanner.scan(mine, next_one)
+                with _passes_for(displayed=k > 0):
+                    regions += scanner.scan(mine, next_one)
         yield regions

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import tomllib
 import typing
 from collections.abc import Iterator
@@ -301,6 +302,7 @@ class DisplayView:
 
     enabled: bool
     max_window_share: float
+    passes_off: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -408,10 +410,17 @@ _active_env: str | None = None  # the override text _active was built with
 _packaged: DetectorSettings | None = None
 
 
+_thread = threading.local()  # `in_this_thread`'s settings, where a block of this thread set them
+
+
 def current() -> DetectorSettings:
     """The settings in force: the file's, changed by the override in the environment (or by
-    `overridden`); built again when that override changes, so a run never uses stale changes."""
+    `overridden`); built again when that override changes, so a run never uses stale changes.
+    Inside an `in_this_thread` block, that block's settings."""
     global _active, _active_env, _packaged
+    mine = getattr(_thread, "active", None)
+    if mine is not None:
+        return mine
     env = os.environ.get(OVERRIDES_ENV)
     if _active is None or env != _active_env:
         if _packaged is None:
@@ -444,3 +453,17 @@ def overridden(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
             os.environ.pop(OVERRIDES_ENV, None)
         else:
             os.environ[OVERRIDES_ENV] = before_env
+
+
+@contextmanager
+def in_this_thread(**changes: dict[str, Any]) -> Iterator[DetectorSettings]:
+    """Values changed for the block in this thread alone (the environment and other threads keep
+    theirs): one search run with other passes than the searches beside it, e.g. the displayed
+    search of search.py while the app detects another image in another worker. Built on the
+    settings in force when the block starts; nested blocks add to the outer one."""
+    before = getattr(_thread, "active", None)
+    _thread.active = _apply(current(), changes, entries=False)
+    try:
+        yield _thread.active
+    finally:
+        _thread.active = before
