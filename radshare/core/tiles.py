@@ -5,7 +5,7 @@ The detector works at about 80 bytes a pixel, so a 50 MP photo searched in one p
 the budget (large text and faces stay whole), and in overlapping tiles of the budget at full
 resolution (small text keeps its size). Every region found is painted into the full image.
 Photos within the budget go to `redact_photo` unchanged. (DICOM frames over the budget are
-searched in pieces by redact.search, in every view: redact.pieces.)
+searched in pieces by redact.search, in every view: pieces.py.)
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import numpy as np
 
 from radshare.core.budgets import DETECTION_TILE_PIXELS
 from radshare.core.model import Identifiers, TextRegion
-from radshare.core.redact.pieces import OVERLAP
-from radshare.core.redact.pieces import scaled as _scaled
-from radshare.core.redact.pieces import starts as _starts
+from radshare.core.pieces import OVERLAP
+from radshare.core.pieces import scaled as _scaled
+from radshare.core.pieces import starts as _starts
 
 
 def redact_photo_within_budget(rgb: np.ndarray, identifiers: Identifiers, mode: str,

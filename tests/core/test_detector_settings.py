@@ -150,3 +150,30 @@ def test_an_override_reaches_a_freshly_started_process():
 
 def _verify_in_worker(_item: int) -> tuple[bool, int]:
     return current().passes.verify, os.getpid()
+
+
+def test_a_block_for_this_thread_changes_no_other_thread():
+    """The displayed search runs without some passes (search.py) while the app may detect another
+    image in another worker thread: that thread keeps the settings in force, and so does the
+    environment, which subprocesses read."""
+    import threading
+
+    from radshare.core.redact.settings import in_this_thread
+
+    seen: dict[str, bool] = {}
+    inside, looked = threading.Event(), threading.Event()
+
+    def other() -> None:
+        inside.wait(10)
+        seen["other thread"] = current().passes.value_bands
+        looked.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with in_this_thread(passes={"value_bands": False}):
+        seen["this thread"] = current().passes.value_bands
+        inside.set()
+        looked.wait(10)
+    thread.join()
+    assert seen == {"this thread": False, "other thread": True}
+    assert current().passes.value_bands and OVERRIDES_ENV not in os.environ

@@ -108,7 +108,7 @@ def redact_dicom(
     write no output for this file.
     """
     from radshare.core.budgets import DETECTION_TILE_PIXELS
-    from radshare.core.redact.pieces import over_budget
+    from radshare.core.pieces import over_budget
     from radshare.core.redact.search import search_frames
 
     name = detector_name(mode)

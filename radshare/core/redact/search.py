@@ -9,7 +9,7 @@ through. Here the answer is assembled once:
 - the frames **as displayed** in their own window or VOI LUT, where that shows what the stored
   range hides (window.py; 1-bit frames stretched), without the passes whose finds the window's
   stretch makes strong to the others (display_view.passes_off);
-- frames over the memory budget in pieces (pieces.py), in both views;
+- frames over the memory budget in pieces (core/pieces.py), in both views;
 - the device templates the header names (templates.py);
 - the frames of a multi-frame image through the series path (series.py), or each in full.
 
@@ -29,7 +29,7 @@ import numpy as np
 from radshare.core.budgets import DETECTION_TILE_PIXELS
 from radshare.core.model import TextRegion
 from radshare.core.redact.detect import DetectContext, detect_frames, detect_text, detector_name
-from radshare.core.redact.pieces import frame_passes, over_budget
+from radshare.core.pieces import frame_passes, over_budget
 from radshare.core.redact.settings import current as settings
 from radshare.core.redact.settings import in_this_thread
 from radshare.core.redact.templates import template_regions
