@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import beyond_ground, classical, dbnet, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -52,7 +52,7 @@ from radshare.core.redact.templates import template_regions
 
 # Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 MODES = ("auto", "templates-only", "tesseract", "off")
-ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
+ONE_GREY_KINDS = ("repeated", "bands", "beyond")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
 
@@ -454,8 +454,10 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         flat = classical.flat_mask(grey)
         components = classical.ink_components(grey, diff, sigma)
         by_kind = classical.propose_by_kind(grey, diff, sigma, flat, components)
+        if settings().vertical_text.beyond_ground:  # text in one grey beyond its ground (over MR gyri)
+            by_kind["beyond"] = beyond_ground.proposals(grey, diff, sigma, flat)
         proposals = [b for boxes in by_kind.values() for b in boxes]
-        one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
+        one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind.get(kind, [])}
         lc = local_contrast(grey)
         lum = luminance(frame)  # once: DB looks at its contrast, the recogniser reads it
         learned = _learned_boxes(grey, lc, proposals, None if lum is None else local_contrast(lum))
@@ -481,6 +483,10 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)
+                                          for boxes in (learned, proposals))
+                if settings().vertical_text.tall_string_ends:  # a vertical label to the ends of its string
+                    learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
+                                                                           learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
