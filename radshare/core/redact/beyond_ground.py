@@ -13,15 +13,18 @@ or a body's values spread smoothly over a range). The pixels of each such value 
 which the usual line-of-glyphs tests (classical._line_proposals) find the lines, upright or
 vertical; a line is kept only where the rows (or columns) beside it across the line hold the
 value rarely and lie wholly on one side of it (texture extremes, a body's plateau and
-a label patch's own grey fail this). Proposals are read by the recogniser like every box.
+a label patch's own grey fail this), and so is one thicker than a line of text (the speckle of a
+Doppler region in one saturated colour grouped into a block). Proposals are kept unconfirmed, as
+the other one-grey tests' are, and read by the recogniser like every box.
 Lossless frames only, like the other one-grey tests: JPEG scatters the one value.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from radshare.core.redact import classical
+from radshare.core.redact import classical, verify
 from radshare.core.redact.settings import current as settings
 
 Box = tuple[int, int, int, int]
@@ -71,8 +74,16 @@ def stands_beyond(grey: np.ndarray, box: Box, value: int) -> bool:
 def proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.ndarray) -> list[Box]:
     """Lines of glyphs drawn in one of the frame's ink values (see module doc), as (x, y, w, h)."""
     found: list[Box] = []
+    rows, cols = grey.shape[:2]
     signed = grey.astype(np.int16)
+    ground = signed - diff
+    kernel = np.ones((3, 3), np.uint8)
     for value in ink_values(grey, diff, sigma, flat):
-        mask = (np.abs(signed - value) <= 1).astype(np.uint8)
-        found += [b for b in classical._line_proposals(mask) if stands_beyond(grey, b, value)]
+        core = (np.abs(signed - value) <= 1).astype(np.uint8)
+        # grown by a pixel into the anti-aliased edges (pixels at least half way from the ground
+        # to the value): a thin stroke holds the exact value only along its middle
+        toward = (signed - ground) * np.sign(value - ground) >= 0.5 * np.abs(value - ground)
+        mask = core | (cv2.dilate(core, kernel) & toward.astype(np.uint8))
+        found += [b for b in classical._line_proposals(mask)
+                  if verify.within_line_size(b, rows, cols) and stands_beyond(grey, b, value)]
     return found
