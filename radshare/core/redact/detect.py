@@ -52,7 +52,7 @@ from radshare.core.redact.templates import template_regions
 
 # Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
 MODES = ("auto", "templates-only", "tesseract", "off")
-ONE_GREY_KINDS = ("repeated", "bands", "beyond")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
+ONE_GREY_KINDS = ("repeated", "bands")  # classical tests for lines drawn in one grey (overlay text): kept unconfirmed
 
 cv2.setNumThreads(1)
 
@@ -454,16 +454,19 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         flat = classical.flat_mask(grey)
         components = classical.ink_components(grey, diff, sigma)
         by_kind = classical.propose_by_kind(grey, diff, sigma, flat, components)
-        if settings().vertical_text.beyond_ground:  # text in one grey beyond its ground (over MR gyri)
-            by_kind["beyond"] = beyond_ground.proposals(grey, diff, sigma, flat)
         proposals = [b for boxes in by_kind.values() for b in boxes]
-        one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind.get(kind, [])}
+        one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
         lum = luminance(frame)  # once: DB looks at its contrast, the recogniser reads it
         learned = _learned_boxes(grey, lc, proposals, None if lum is None else local_contrast(lum))
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
+        # text in one grey beyond its ground (beyond_ground.py): kept unconfirmed like the other one-grey
+        # lines, and added after the enlarged looks, whose budget its lines (whole already) only crowded
+        if settings().vertical_text.beyond_ground:
+            beyond = beyond_ground.proposals(grey, diff, sigma, flat)
+            proposals, one_grey = proposals + beyond, one_grey | set(beyond)
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, lum)
