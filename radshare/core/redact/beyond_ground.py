@@ -33,15 +33,14 @@ Box = tuple[int, int, int, int]
 def ink_values(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.ndarray) -> list[int]:
     """Grey values (at most beyond_values) held by at least beyond_min_pixels flat pixels off the
     ground (within +-1), beyond_spike times as many as the average value 4-8 levels away holds."""
-    cfg = settings().vertical_text
-    off = np.abs(diff) >= np.maximum(cfg.beyond_off_ground, cfg.beyond_off_z * sigma)
+    off = np.abs(diff) >= np.maximum(settings().vertical_text.beyond_off_ground, settings().vertical_text.beyond_off_z * sigma)
     hist = np.bincount(grey[flat & off], minlength=256).astype(np.float64)
     core = np.convolve(hist, np.ones(3), "same")  # v-1..v+1
     side = (np.convolve(hist, np.ones(17), "same") - np.convolve(hist, np.ones(7), "same")) * (3 / 10)  # 10 values 4-8 away, per 3
-    spiky = (core >= cfg.beyond_min_pixels) & (core >= cfg.beyond_spike * side)
+    spiky = (core >= settings().vertical_text.beyond_min_pixels) & (core >= settings().vertical_text.beyond_spike * side)
     values: list[int] = []
     for v in np.argsort(-core):
-        if len(values) == cfg.beyond_values:
+        if len(values) == settings().vertical_text.beyond_values:
             break
         if spiky[v] and all(abs(int(v) - u) > 2 for u in values):
             values.append(int(v))
