@@ -462,10 +462,10 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
-        # text in one grey beyond its ground (beyond_ground.py): kept unconfirmed like the other one-grey
-        # lines, and added after the enlarged looks, whose budget its lines (whole already) only crowded
+        # text in one grey beyond its ground (beyond_ground.py), kept where the recogniser confirms it as
+        # it confirms a line nothing else found; added after the enlarged looks, whose budget it crowded
         if settings().vertical_text.beyond_ground:
-            beyond = beyond_ground.proposals(grey, diff, sigma, flat)
+            beyond = [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
             proposals, one_grey = proposals + beyond, one_grey | set(beyond)
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)

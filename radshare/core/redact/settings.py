@@ -277,6 +277,7 @@ class VerticalText:
     beyond_values: int
     beyond_ring_share: float
     tall_string_ends: bool
+    tall_ends_min_aspect: float
 
 
 @dataclass(frozen=True)
