@@ -83,6 +83,42 @@ def proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.nd
         # to the value): a thin stroke holds the exact value only along its middle
         toward = (signed - ground) * np.sign(value - ground) >= 0.5 * np.abs(value - ground)
         mask = core | (cv2.dilate(core, kernel) & toward.astype(np.uint8))
-        found += [b for b in classical._line_proposals(mask)
-                  if verify.within_line_size(b, rows, cols) and stands_beyond(grey, b, value)]
+        lines = [b for b in classical._line_proposals(mask) if verify.within_line_size(b, rows, cols)]
+        found += [b for b in _joined(lines) if stands_beyond(grey, b, value)]
     return found
+
+
+def _joined(boxes: list[Box]) -> list[Box]:
+    """Pieces of one line joined: boxes sharing most of their extent across the line (columns of
+    tall ones, rows of wide ones) and at most beyond_join_gap times its thickness apart along it.
+    The glyph grouping stops at a colon or a word gap, and a piece of two glyphs is too short for
+    the recogniser to confirm (it asks three sure characters of a line nothing else found)."""
+    out = [list(b) for b in boxes]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if _same_line(a, b):
+                    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+                    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+                    out[i] = [x0, y0, x1 - x0, y1 - y0]
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return [tuple(b) for b in out]
+
+
+def _same_line(a, b) -> bool:
+    """True when `a` and `b` lie on one line (see _joined), vertical or horizontal."""
+    for across, along in ((0, 1), (1, 0)):  # (x, y) for vertical lines, (y, x) for horizontal ones
+        a0, a1, b0, b1 = a[across], a[across] + a[across + 2], b[across], b[across] + b[across + 2]
+        thick = min(a[across + 2], b[across + 2])
+        shared = min(a1, b1) - max(a0, b0)
+        gap = max(a[along], b[along]) - min(a[along] + a[along + 2], b[along] + b[along + 2])
+        if shared >= 0.7 * max(a[across + 2], b[across + 2]) and gap <= settings().vertical_text.beyond_join_gap * thick:
+            return True
+    return False

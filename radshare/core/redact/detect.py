@@ -462,11 +462,6 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
-        # text in one grey beyond its ground (beyond_ground.py), kept where the recogniser confirms it as
-        # it confirms a line nothing else found; added after the enlarged looks, whose budget it crowded
-        if settings().vertical_text.beyond_ground:
-            beyond = [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
-            proposals, one_grey = proposals + beyond, one_grey | set(beyond)
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, lum)
@@ -483,6 +478,10 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
                                   if verify.reads_characters(grey, b, lum)]
+                # text in one grey beyond its ground (beyond_ground.py), where the recogniser confirms it as it
+                # confirms any line nothing else found; added last, so it crowds no look's budget and hides no label
+                if settings().vertical_text.beyond_ground:
+                    proposals += [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)

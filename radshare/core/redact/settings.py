@@ -276,6 +276,7 @@ class VerticalText:
     beyond_spike: float
     beyond_values: int
     beyond_ring_share: float
+    beyond_join_gap: float
     tall_string_ends: bool
     tall_ends_min_aspect: float
 
