@@ -65,8 +65,8 @@ def test_the_second_generators_label_over_gyri_is_painted():
 def test_what_the_one_grey_pass_proposes_on_text_free_anatomy_is_not_painted():
     """Anatomy's values spread smoothly, so few values spike, and lines whose ground beside them
     holds their value (a texture's extremes) are not proposed; the few proposals left (an NM hot
-    spot, a photo's highlight, a Doppler colour's speckle) are not read as text, so the frames
-    where the pass proposes anything are painted exactly as without it."""
+    spot, a photo's highlight, a Doppler colour's speckle) are not confirmed by reading, so the
+    frames where the pass proposes anything are painted exactly as without it."""
     proposing = []
     for _kind, image in make_text_free_set(per_kind=1, seed=7):
         image = to_uint8(image)

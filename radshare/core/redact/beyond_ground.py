@@ -14,8 +14,10 @@ which the usual line-of-glyphs tests (classical._line_proposals) find the lines,
 vertical; a line is kept only where the rows (or columns) beside it across the line hold the
 value rarely and lie wholly on one side of it (texture extremes, a body's plateau and
 a label patch's own grey fail this), and so is one thicker than a line of text (the speckle of a
-Doppler region in one saturated colour grouped into a block). Proposals are kept unconfirmed, as
-the other one-grey tests' are, and read by the recogniser like every box.
+Doppler region in one saturated colour grouped into a block). Pieces of one line are joined, and
+a line is painted only where the recogniser reads three sure characters in it, the rule for any
+line nothing else found (detect.py; at the painting rule, a hand's bones in one saturated grey
+were read as text). Pixel fonts the recogniser cannot read stay unpainted here.
 Lossless frames only, like the other one-grey tests: JPEG scatters the one value.
 """
 
