@@ -98,7 +98,9 @@ CROSSING_SPINE = [(7 * 100003 + 20, "ID: X96346"), (7 * 100003 + 95, "1939-02-03
 def test_line_crossing_onto_a_bright_structure_is_grown_whole(seed, text):
     sample = make_sample(seed)
     assert not planted_text(sample, text).low_contrast
-    with overridden(passes={"ink_value_growth": False}):  # growth over the ink value alone is tested elsewhere
+    # growth over the ink value alone is tested elsewhere; the one-grey line proposals (beyond_ground.py)
+    # find this line whole too, so they are off here: the cause pinned is the growth at the ground change
+    with overridden(passes={"ink_value_growth": False}, vertical_text={"beyond_ground": False}):
         without = coverage_without(sample, text, passes={"ground_change": False})
         assert 0 < without < 0.9 <= detected_coverage(sample, text)  # found up to the edge of the structure only
 

@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import beyond_ground, classical, dbnet, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -478,9 +478,17 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
                                   if verify.reads_characters(grey, b, lum)]
+                # text in one grey beyond its ground (beyond_ground.py), where the recogniser confirms it as it
+                # confirms any line nothing else found; added last, so it crowds no look's budget and hides no label
+                if settings().vertical_text.beyond_ground:
+                    proposals += [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)
+                                          for boxes in (learned, proposals))
+                if settings().vertical_text.tall_string_ends:  # a vertical label to the ends of its string
+                    learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
+                                                                           learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]

@@ -266,6 +266,23 @@ class WholeLines:
 
 
 @dataclass(frozen=True)
+class VerticalText:
+    """Labels no pass proposed or painted whole: text in one grey beyond its ground (beyond_ground.py),
+    and read tall boxes grown to the ends of their string (string_ends.grow_read_tall_boxes)."""
+
+    beyond_ground: bool
+    beyond_off_ground: float
+    beyond_off_z: float
+    beyond_min_pixels: int
+    beyond_spike: float
+    beyond_values: int
+    beyond_ring_share: float
+    beyond_join_gap: float
+    tall_string_ends: bool
+    tall_ends_min_aspect: float
+
+
+@dataclass(frozen=True)
 class Series:
     """Frames of one series checked against the layout of the first (series.py)."""
 
@@ -324,6 +341,7 @@ class DetectorSettings:
     verification: Verification
     recognition: Recognition
     whole_lines: WholeLines
+    vertical_text: VerticalText
     series: Series
     faces: Faces
     display_view: DisplayView
