@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import chroma, classical, dbnet, finescale, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -300,11 +300,12 @@ def _enlarged_boxes(lc: np.ndarray, found: list[tuple[int, int, int, int]]) -> l
 
 
 def _learned_boxes(
-    grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]], lum_lc: np.ndarray | None = None
+    grey: np.ndarray, lc: np.ndarray, proposals: list[tuple[int, int, int, int]], other_lcs: tuple[np.ndarray, ...] = ()
 ) -> list[tuple[int, int, int, int]]:
-    """DB on a local-contrast-normalised copy of the frame (and of its luminance, for colour
-    frames), turned on strips where labels may stand, and enlarged on crops around faint boxes
-    (the second look).
+    """DB on a local-contrast-normalised copy of the frame (and of its other views, `other_lcs`:
+    a colour frame's luminance and chroma), on big frames also at a finer scale (finescale.py),
+    turned on strips where labels may stand, and enlarged on crops around faint boxes (the
+    second look).
 
     Tall boxes from the upright pass and from the classical `proposals` mark where a vertical
     label may be; turning only those strips (a few % of the frame) instead of the whole frame
@@ -312,8 +313,9 @@ def _learned_boxes(
     """
     rows, cols = grey.shape[:2]
     boxes = [b[:4] for b in dbnet.detect(lc, settings().learned.db_long_side)]  # grey: the network gets it in all three channels
-    if lum_lc is not None:
-        boxes += [b[:4] for b in dbnet.detect(lum_lc, settings().learned.db_long_side)]
+    for other in other_lcs:
+        boxes += [b[:4] for b in dbnet.detect(other, settings().learned.db_long_side)]
+    boxes += finescale.fine_boxes(lc)
     boxes += _enlarged_boxes(lc, boxes)
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     strips = _strips(tall, rows, cols)
@@ -458,7 +460,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
         lum = luminance(frame)  # once: DB looks at its contrast, the recogniser reads it
-        learned = _learned_boxes(grey, lc, proposals, None if lum is None else local_contrast(lum))
+        others = tuple(local_contrast(v) for v in (lum, chroma.chroma(frame)) if v is not None)  # a colour frame's other views
+        learned = _learned_boxes(grey, lc, proposals, others)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
