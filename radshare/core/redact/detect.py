@@ -410,7 +410,7 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset(), also=None) ->
     asking only the compact ones, or only those on speckle, 93.0%).
 
     The recogniser confirms line-shaped proposals too (`verify.reads_characters`, with `also`
-    the colour frame's luminance): thin-stroke monospace, pixel-font lines and lines crossed by
+    the colour frame's luminance and chroma): thin-stroke monospace, pixel-font lines and lines crossed by
     a dark band were proposed whole but found by DB at no scale, and tesseract read them poorly.
     """
     rows, cols = grey.shape[:2]
@@ -459,15 +459,15 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         proposals = [b for boxes in by_kind.values() for b in boxes]
         one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
-        lum = luminance(frame)  # once: DB looks at its contrast, the recogniser reads it
-        others = tuple(local_contrast(v) for v in (lum, chroma.chroma(frame)) if v is not None)  # a colour frame's other views
-        learned = _learned_boxes(grey, lc, proposals, others)
+        lum, chr_ = luminance(frame), chroma.chroma(frame)  # once: DB looks at their contrast, the recogniser reads them
+        learned = _learned_boxes(grey, lc, proposals, tuple(local_contrast(v) for v in (lum, chr_) if v is not None))
+        surely = (lum, chr_ if settings().chroma.read_surely else None)  # views a box may be read in surely (verify.reads_characters)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
         learned += [b for scale in settings().second_look.small_word_scales for b in _second_look(lc, small_words, scale)]
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
-            proposals = _confirmed(grey, lc, proposals, learned, one_grey, lum)
+            proposals = _confirmed(grey, lc, proposals, learned, one_grey, surely)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if settings().passes.verify:
@@ -477,10 +477,12 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 proposals = verify.without_blob_clusters(grey, learned, proposals, settings().painting.pad)  # spots merged into a block
             if settings().passes.recognise:
                 read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=lum))
+                if surely[1] is not None:  # the chroma, read only surely (chroma.py)
+                    read |= {b for b in learned + proposals if b not in read and verify.reads_characters(surely[1], b)}
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
-                                  if verify.reads_characters(grey, b, lum)]
+                                  if verify.reads_characters(grey, b, surely)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)

@@ -180,6 +180,7 @@ class Chroma:
     """Colour frames also searched by DB in their chroma, where text that differs from its ground in colour stands out (chroma.py)."""
 
     enabled: bool
+    read_surely: bool
     min_spread: int
 
 
