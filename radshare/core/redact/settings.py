@@ -168,6 +168,24 @@ class SmallFrames:
 
 
 @dataclass(frozen=True)
+class FineScale:
+    """Big frames also searched by DB at a finer scale than the main pass's (finescale.py)."""
+
+    enabled: bool
+    min_side: int
+    long_side: int
+
+
+@dataclass(frozen=True)
+class Chroma:
+    """Colour frames also searched by DB in their chroma, where text that differs from its ground in colour stands out (chroma.py)."""
+
+    enabled: bool
+    read_surely: bool
+    min_spread: int
+
+
+@dataclass(frozen=True)
 class LineGrowth:
     """Growing boxes along their line of text (lines.py) and at ground changes (detect.py)."""
 
@@ -336,6 +354,8 @@ class DetectorSettings:
     vertical_labels: VerticalLabels
     second_look: SecondLook
     small_frames: SmallFrames
+    fine_scale: FineScale
+    chroma: Chroma
     line_growth: LineGrowth
     ink_value_growth: InkValueGrowth
     verification: Verification

@@ -95,9 +95,9 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
-def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
+def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also=None) -> bool:
     """The recogniser reads `whole_lines.confirm_min_chars` characters at `whole_lines.confirm_confidence`
-    in the box (in `grey`, or in `also`: a colour frame's luminance). One more character, and
+    in the box (in `grey`, or in `also`: a colour frame's luminance, or it and its chroma). One more character, and
     surer, than a painted box needs, and never smoothed: it confirms a proposal nothing else did,
     and those are mostly anatomy.
     False when the recogniser is off or cannot load (the caller's other tests decide)."""
@@ -119,9 +119,16 @@ def _recogniser_reads(grey, box, also, count: int, confidence: float, smooth: bo
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     try:
-        return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, also) if view is not None)
+        return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, *_views(also)))
     except RecogniserUnavailable:
         return False
+
+
+def _views(also) -> tuple:
+    """`also` as a tuple of views: none, one, or several (a colour frame's luminance and chroma)."""
+    if also is None:
+        return ()
+    return (also,) if isinstance(also, np.ndarray) else tuple(v for v in also if v is not None)
 
 
 # A texture (brain gyri) gives DB many line-sized boxes stacked without a gap, each passing
