@@ -156,6 +156,41 @@ def stress(count: int, seed: int = 7, marks: int = 4) -> None:
           f"({stats.band_rows / max(1, count * 512):.0%} of their rows) looked at again")
 
 
+def held_out(seed: int, frames: int, workers: int, show_misses: bool) -> None:
+    """The held-out series on real pixels (benchmarks/series_held_out.py) through `radshare deid`,
+    series path beside every frame: recall per kind, CPU per frame."""
+    from benchmarks import series_held_out as held
+    from benchmarks.realworld_fetch import _sources
+
+    if seed == 4242:
+        raise SystemExit("seed 4242 is kept for the final check")
+    series = held.build(_sources(), seed, frames)
+    total = sum(s.frames.shape[0] for s in series)
+    print(f"\nheld-out series on real pixels (seed {seed}): {len(series)} series, {total} frames, {workers} workers: "
+          + ", ".join(f"{s.name} ({s.frames.shape[0]}, {s.syntax})" for s in series), flush=True)
+    base = None
+    with tempfile.TemporaryDirectory(prefix="series-held-out-") as tmp:
+        work = Path(tmp)
+        held.write(series, work / "in")
+        for every_frame in (True, False):
+            label = "every frame" if every_frame else "series path"
+            out, report = work / f"out-{every_frame}", work / f"report-{every_frame}.json"
+            command = [sys.executable, "-m", "radshare", "deid", str(work / "in"), "-o", str(out), "--workers", str(workers),
+                       "-q", "--report", str(report)] + (["--every-frame"] if every_frame else [])
+            seconds, cpu = held.cpu_of(command, dict(os.environ, PYTHONPATH=str(ROOT)))
+            base = base or cpu
+            got = held.outputs(report, work / "in", series)
+            counts = held.score(series, got)
+            print(f"  {label:<12} CPU {1000 * cpu / total:6.1f} ms/frame ({base / cpu:4.2f}x)   "
+                  + "   ".join(f"{key} {100 * h / max(t, 1):5.1f}% ({h}/{t}{f', {r} legible' if r else ''})"
+                             for key, (h, t, r) in sorted(counts.items(), key=lambda kv: ("all", *held.KINDS, "window-edge", "colour").index(kv[0]))),
+                  flush=True)
+            if show_misses:
+                for line in held.misses(series, got):
+                    print(f"    miss: {line}")
+            shutil.rmtree(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ct", type=int, default=300, help="CT slices (default 300)")
@@ -166,7 +201,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the three-frame series (default 7)")
     parser.add_argument("--marks", type=int, default=4, help="markings beside the string on their last frame (default 4; "
                         "0: the string is all that is new, so the band path, not whole-frame detection, has to find it)")
+    parser.add_argument("--held-out", action="store_true", help="the held-out series on real pixels only "
+                        "(benchmarks/series_held_out.py; --seed picks the planted text, 4242 is kept for the final check)")
+    parser.add_argument("--frames", type=int, default=16, help="frames kept of each held-out series (default 16)")
+    parser.add_argument("--misses", action="store_true", help="with --held-out: print every string missed on a frame")
     args = parser.parse_args()
+    if args.held_out:
+        held_out(args.seed, args.frames, args.workers, args.misses)
+        return
     with tempfile.TemporaryDirectory(prefix="series-bench-") as tmp:
         work = Path(tmp)
         if args.ct:
