@@ -121,7 +121,22 @@ def measure(name: str, unit: str, source: Path, series, count: int, work: Path, 
               f"recall {100 * hit / max(total, 1):5.1f}% ({hit}/{total})", flush=True)
 
 
-def stress(count: int, seed: int = 7, marks: int = 4) -> None:
+def _as_stored(frame: np.ndarray, kind: str, rng) -> np.ndarray:
+    """A stress frame as a device stores it: as is ("plain"), through JPEG at a scanner's quality
+    ("lossy": ringing around strokes, values off by a few levels everywhere), or tinted RGB
+    ("colour", textimages' tint: the detector and the checks see its luminance)."""
+    import cv2
+
+    if kind == "colour":
+        tint = np.array([1.0, 0.92, 0.8], np.float32)
+        return np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8) if frame.ndim == 2 else frame
+    if kind == "lossy":
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, rng.choice((75, 85, 92))])
+        return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    return frame
+
+
+def stress(count: int, seed: int = 7, marks: int = 4, kind: str = "plain") -> None:
     import random
 
     from radshare.core.redact.detect import detect_text
@@ -131,10 +146,14 @@ def stress(count: int, seed: int = 7, marks: int = 4) -> None:
     found = {"series path": {}, "every frame": {}}
     stats = Stats()
     for i in range(count):
-        sample = make_sample(seed * 100003 + i, n_texts=1, n_marks=marks)
+        sample = make_sample(seed * 100003 + i, n_texts=1, n_marks=marks, color=kind == "colour")
         rng = random.Random(i if seed == 7 else seed * 100003 + i)  # seed 7 keeps the grounds it always had
         grounds = [np.clip(np.rint(make_background(sample.background, sample.image.shape[:2], rng)), 0, 255).astype(np.uint8)
                    for _ in range(2)]
+        if kind != "plain":
+            stored = random.Random(f"stored-{seed}-{i}")
+            grounds = [_as_stored(g, kind, stored) for g in grounds]
+            sample.image = _as_stored(sample.image, kind, stored)
         run = Stats()
         by_series = detect_series([grounds[0], grounds[1], sample.image], stats=run)[2]
         for key in ("full", "bands", "band_rows"):
@@ -149,7 +168,7 @@ def stress(count: int, seed: int = 7, marks: int = 4) -> None:
                         counts = found[label].setdefault(key, [0, 0])
                         counts[0] += hit
                         counts[1] += 1
-    print(f"\ntext on one frame only, over changing anatomy: {count} three-frame series (seed {seed}, {marks} markings)")
+    print(f"\ntext on one frame only, over changing anatomy: {count} three-frame series (seed {seed}, {marks} markings, {kind} frames)")
     for label, by_key in found.items():
         print(f"  {label:<12} " + "   ".join(f"{key} {100 * h / max(t, 1):5.1f}% ({h}/{t})" for key, (h, t) in by_key.items()))
     print(f"  the series path's third frames: {stats.full - 2 * count} detected whole, {stats.bands} bands "
@@ -201,6 +220,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the three-frame series (default 7)")
     parser.add_argument("--marks", type=int, default=4, help="markings beside the string on their last frame (default 4; "
                         "0: the string is all that is new, so the band path, not whole-frame detection, has to find it)")
+    parser.add_argument("--stress-kind", choices=("plain", "lossy", "colour"), default="plain",
+                        help="the stress set's frames as stored: plain 8-bit grey, through JPEG (75/85/92), or tinted RGB")
     parser.add_argument("--held-out", action="store_true", help="the held-out series on real pixels only "
                         "(benchmarks/series_held_out.py; --seed picks the planted text, 4242 is kept for the final check)")
     parser.add_argument("--frames", type=int, default=16, help="frames kept of each held-out series (default 16)")
@@ -220,7 +241,7 @@ def main() -> None:
             measure("ultrasound cine", "frames", work / "cine", cine, args.cine, work, args.workers, args.repeat, 1)
             del cine
     if args.stress:
-        stress(args.stress, args.seed, args.marks)
+        stress(args.stress, args.seed, args.marks, args.stress_kind)
 
 
 if __name__ == "__main__":
