@@ -5,6 +5,8 @@ full detection on every frame (`--every-frame`), in the same run.
     .venv/bin/python benchmarks/series_text.py --ct 60 --cine 300   # quicker
     .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --seed 11   # the one-frame-text stress set only, another seed
     .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --marks 0   # ... with the string alone new on its frame
+    .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --stress-kind lossy   # ... its frames through JPEG (or colour)
+    .venv/bin/python benchmarks/series_text.py --held-out --seed 7 --misses   # real series, planted text (series_held_out.py)
 
 Generates (tests/fixtures/seriesimages.py) a CT series of 512 x 512 slices, one file per slice,
 overlay text in the same place on every slice while the anatomy changes, Burned In Annotation
