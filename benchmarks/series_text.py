@@ -5,6 +5,8 @@ full detection on every frame (`--every-frame`), in the same run.
     .venv/bin/python benchmarks/series_text.py --ct 60 --cine 300   # quicker
     .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --seed 11   # the one-frame-text stress set only, another seed
     .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --marks 0   # ... with the string alone new on its frame
+    .venv/bin/python benchmarks/series_text.py --ct 0 --cine 0 --stress-kind lossy   # ... its frames through JPEG (or colour)
+    .venv/bin/python benchmarks/series_text.py --held-out --seed 7 --misses   # real series, planted text (series_held_out.py)
 
 Generates (tests/fixtures/seriesimages.py) a CT series of 512 x 512 slices, one file per slice,
 overlay text in the same place on every slice while the anatomy changes, Burned In Annotation
@@ -121,7 +123,22 @@ def measure(name: str, unit: str, source: Path, series, count: int, work: Path, 
               f"recall {100 * hit / max(total, 1):5.1f}% ({hit}/{total})", flush=True)
 
 
-def stress(count: int, seed: int = 7, marks: int = 4) -> None:
+def _as_stored(frame: np.ndarray, kind: str, rng) -> np.ndarray:
+    """A stress frame as a device stores it: as is ("plain"), through JPEG at a scanner's quality
+    ("lossy": ringing around strokes, values off by a few levels everywhere), or tinted RGB
+    ("colour", textimages' tint: the detector and the checks see its luminance)."""
+    import cv2
+
+    if kind == "colour":
+        tint = np.array([1.0, 0.92, 0.8], np.float32)
+        return np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8) if frame.ndim == 2 else frame
+    if kind == "lossy":
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, rng.choice((75, 85, 92))])
+        return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    return frame
+
+
+def stress(count: int, seed: int = 7, marks: int = 4, kind: str = "plain") -> None:
     import random
 
     from radshare.core.redact.detect import detect_text
@@ -131,10 +148,14 @@ def stress(count: int, seed: int = 7, marks: int = 4) -> None:
     found = {"series path": {}, "every frame": {}}
     stats = Stats()
     for i in range(count):
-        sample = make_sample(seed * 100003 + i, n_texts=1, n_marks=marks)
+        sample = make_sample(seed * 100003 + i, n_texts=1, n_marks=marks, color=kind == "colour")
         rng = random.Random(i if seed == 7 else seed * 100003 + i)  # seed 7 keeps the grounds it always had
         grounds = [np.clip(np.rint(make_background(sample.background, sample.image.shape[:2], rng)), 0, 255).astype(np.uint8)
                    for _ in range(2)]
+        if kind != "plain":
+            stored = random.Random(f"stored-{seed}-{i}")
+            grounds = [_as_stored(g, kind, stored) for g in grounds]
+            sample.image = _as_stored(sample.image, kind, stored)
         run = Stats()
         by_series = detect_series([grounds[0], grounds[1], sample.image], stats=run)[2]
         for key in ("full", "bands", "band_rows"):
@@ -149,11 +170,46 @@ def stress(count: int, seed: int = 7, marks: int = 4) -> None:
                         counts = found[label].setdefault(key, [0, 0])
                         counts[0] += hit
                         counts[1] += 1
-    print(f"\ntext on one frame only, over changing anatomy: {count} three-frame series (seed {seed}, {marks} markings)")
+    print(f"\ntext on one frame only, over changing anatomy: {count} three-frame series (seed {seed}, {marks} markings, {kind} frames)")
     for label, by_key in found.items():
         print(f"  {label:<12} " + "   ".join(f"{key} {100 * h / max(t, 1):5.1f}% ({h}/{t})" for key, (h, t) in by_key.items()))
     print(f"  the series path's third frames: {stats.full - 2 * count} detected whole, {stats.bands} bands "
           f"({stats.band_rows / max(1, count * 512):.0%} of their rows) looked at again")
+
+
+def held_out(seed: int, frames: int, workers: int, show_misses: bool) -> None:
+    """The held-out series on real pixels (benchmarks/series_held_out.py) through `radshare deid`,
+    series path beside every frame: recall per kind, CPU per frame."""
+    from benchmarks import series_held_out as held
+    from benchmarks.realworld_fetch import _sources
+
+    if seed == 4242:
+        raise SystemExit("seed 4242 is kept for the final check")
+    series = held.build(_sources(), seed, frames)
+    total = sum(s.frames.shape[0] for s in series)
+    print(f"\nheld-out series on real pixels (seed {seed}): {len(series)} series, {total} frames, {workers} workers: "
+          + ", ".join(f"{s.name} ({s.frames.shape[0]}, {s.syntax})" for s in series), flush=True)
+    base = None
+    with tempfile.TemporaryDirectory(prefix="series-held-out-") as tmp:
+        work = Path(tmp)
+        held.write(series, work / "in")
+        for every_frame in (True, False):
+            label = "every frame" if every_frame else "series path"
+            out, report = work / f"out-{every_frame}", work / f"report-{every_frame}.json"
+            command = [sys.executable, "-m", "radshare", "deid", str(work / "in"), "-o", str(out), "--workers", str(workers),
+                       "-q", "--report", str(report)] + (["--every-frame"] if every_frame else [])
+            seconds, cpu = held.cpu_of(command, dict(os.environ, PYTHONPATH=str(ROOT)))
+            base = base or cpu
+            got = held.outputs(report, work / "in", series)
+            counts = held.score(series, got)
+            print(f"  {label:<12} CPU {1000 * cpu / total:6.1f} ms/frame ({base / cpu:4.2f}x)   "
+                  + "   ".join(f"{key} {100 * h / max(t, 1):5.1f}% ({h}/{t}{f', {r} legible' if r else ''})"
+                             for key, (h, t, r) in sorted(counts.items(), key=lambda kv: ("all", *held.KINDS, "window-edge", "colour").index(kv[0]))),
+                  flush=True)
+            if show_misses:
+                for line in held.misses(series, got):
+                    print(f"    miss: {line}")
+            shutil.rmtree(out)
 
 
 def main() -> None:
@@ -166,7 +222,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the three-frame series (default 7)")
     parser.add_argument("--marks", type=int, default=4, help="markings beside the string on their last frame (default 4; "
                         "0: the string is all that is new, so the band path, not whole-frame detection, has to find it)")
+    parser.add_argument("--stress-kind", choices=("plain", "lossy", "colour"), default="plain",
+                        help="the stress set's frames as stored: plain 8-bit grey, through JPEG (75/85/92), or tinted RGB")
+    parser.add_argument("--held-out", action="store_true", help="the held-out series on real pixels only "
+                        "(benchmarks/series_held_out.py; --seed picks the planted text, 4242 is kept for the final check)")
+    parser.add_argument("--frames", type=int, default=16, help="frames kept of each held-out series (default 16)")
+    parser.add_argument("--misses", action="store_true", help="with --held-out: print every string missed on a frame")
     args = parser.parse_args()
+    if args.held_out:
+        held_out(args.seed, args.frames, args.workers, args.misses)
+        return
     with tempfile.TemporaryDirectory(prefix="series-bench-") as tmp:
         work = Path(tmp)
         if args.ct:
@@ -178,7 +243,7 @@ def main() -> None:
             measure("ultrasound cine", "frames", work / "cine", cine, args.cine, work, args.workers, args.repeat, 1)
             del cine
     if args.stress:
-        stress(args.stress, args.seed, args.marks)
+        stress(args.stress, args.seed, args.marks, args.stress_kind)
 
 
 if __name__ == "__main__":

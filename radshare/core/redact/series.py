@@ -150,13 +150,33 @@ def _per_cell(values: np.ndarray, reduce: Callable[..., np.ndarray]) -> np.ndarr
     return reduce(pad.reshape(cr, cell, cc, cell), axis=(1, 3))
 
 
-def _beyond(current: _Frame, before: _Frame) -> np.ndarray:
+def _carried(boxes: list[tuple[int, int, int, int, str]], new_ink: np.ndarray) -> np.ndarray:
+    """Per pixel: inside a box the layout carries (painted on every frame of the run whatever it
+    holds) whose ring (CARRIED_RING px around it) shows no new ink (`new_ink`: stroke-like pixels
+    that moved since the reference). What changes there needs no new look: a frame counter or
+    clock in its place, or the grey a 12/16-bit frame's own range gives a fixed overlay, flagged
+    their frame every time, and the bands around them grew into whole-frame detection. Text that
+    moves or grows out of its box puts ink in the ring: that box is judged as before."""
+    out = np.zeros(new_ink.shape, bool)
+    ring = settings().series.carried_ring
+    rows, cols = new_ink.shape
+    for x, y, w, h, _ in boxes:
+        x0, y0, x1, y1 = max(0, x - ring), max(0, y - ring), min(cols, x + w + ring), min(rows, y + h + ring)
+        inner = new_ink[max(0, y) : y + h, max(0, x) : x + w].sum()
+        if new_ink[y0:y1, x0:x1].sum() == inner:  # nothing new around it
+            out[max(0, y) : y + h, max(0, x) : x + w] = True
+    return out
+
+
+def _beyond(current: _Frame, before: _Frame, skip: np.ndarray | None = None) -> np.ndarray:
     """Per 2x2-cell window: pixels of `current` standing off their ground (INK_STEP) at a grey
     beyond what `before` held in and around their cell (by more than BEYOND_MARGIN levels). Faint
     anti-aliased text over noise is seldom in one-value runs (the stroke tests), but it is
     brighter (or darker) than anything the anatomy there had."""
     low, high = before.range
     out = ((current.grey < low) | (current.grey > high)) & (current.off >= settings().series.ink_step)
+    if skip is not None:
+        out &= ~skip
     cells = _per_cell(out.astype(np.int32), np.sum)
     window = cells.copy()
     window[:-1] += cells[1:]
@@ -301,9 +321,14 @@ class SeriesScanner:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(quiet cells that changed, all cells that may hold text the layout does not account for)."""
         changed = _differs(current.raw, layout.reference.raw)
-        quiet_changed = _cells_any(changed) & layout.quiet
         # new ink changes what the detector sees, not only the stored noise under it
         moved = cv2.absdiff(current.grey, layout.reference.grey) >= settings().series.ink_step // 2
+        carried = None
+        if settings().series.skip_carried:
+            carried = _carried(layout.boxes, moved & (current.off >= settings().series.ink_step))
+            changed &= ~carried
+            moved &= ~carried
+        quiet_changed = _cells_any(changed) & layout.quiet
         novel = current.ink & moved
         persistent = np.zeros_like(novel)
         for other in (previous, following):
@@ -324,7 +349,7 @@ class SeriesScanner:
         alone |= _distinct_counts(current, counts, least, layout.reference) >= least
         if settings().series.beyond_ink:
             beyond = layout.beyond if settings().series.local_chance else np.full_like(layout.beyond, layout.beyond.max())
-            alone |= _beyond(current, layout.reference) >= np.maximum(settings().series.beyond_ink, settings().series.chance_margin * beyond)
+            alone |= _beyond(current, layout.reference, carried) >= np.maximum(settings().series.beyond_ink, settings().series.chance_margin * beyond)
         flagged = quiet_changed | _spread(persisting | alone)
         return quiet_changed, flagged
 

@@ -322,6 +322,8 @@ class Series:
     beyond_margin: int
     beyond_ink: int
     chance_reach: int
+    skip_carried: bool
+    carried_ring: int
 
 
 @dataclass(frozen=True)
