@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import classical, dbnet, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import classical, dbnet, faint_lines, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -465,6 +465,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, lum)
+            if settings().passes.recognise:  # faint small lines no pass proposed, where the recogniser reads them
+                proposals += faint_lines.read_lines(grey, diff, sigma, learned + [b for boxes in by_kind.values() for b in boxes],
+                                                    lambda b: verify.reads_characters(grey, b, lum))
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if settings().passes.verify:

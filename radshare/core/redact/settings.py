@@ -304,6 +304,21 @@ class DisplayView:
 
 
 @dataclass(frozen=True)
+class FaintLines:
+    """Faint small lines no pass proposed, kept where the recogniser reads them (faint_lines.py)."""
+
+    enabled: bool
+    smooth_z: float
+    raw_z: float
+    raw_min: float
+    min_height: int
+    max_height: int
+    min_aspect: float
+    covered: float
+    max_looks: int
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -325,6 +340,7 @@ class DetectorSettings:
     series: Series
     faces: Faces
     display_view: DisplayView
+    faint_lines: FaintLines
 
 
 class SettingsError(ValueError):
