@@ -12,7 +12,7 @@ unsmoothed), the rule that confirms no anatomy on the benchmark's text-free imag
 
 Only candidates no found box or proposal covers are read (elsewhere the other passes have had
 their look), glyph-high and line-shaped, faint (nothing strong in them), and at most
-`faint_lines.max_looks` per frame, longest first (time).
+`faint_linesettings().faint_lines.max_looks` per frame, longest first (time).
 """
 
 from __future__ import annotations
@@ -33,25 +33,24 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
     line-shaped, faint, and less than `faint_lines.covered` covered by the `taken` boxes;
     the longest `faint_lines.max_looks` of them (a line of several glyphs is read surely, two
     specks of noise side by side are the shortest candidates)."""
-    s = settings().faint_lines
     rows, cols = grey.shape[:2]
     covered = np.zeros((rows, cols), bool)
     for x, y, w, h in taken:
         covered[max(0, y) : y + h, max(0, x) : x + w] = True
     z = classical._smoothed_z(grey, diff)
-    raw = np.maximum(s.raw_min, s.raw_z * sigma)
+    raw = np.maximum(settings().faint_lines.raw_min, settings().faint_lines.raw_z * sigma)
     strong = np.abs(diff) > settings().repeated_value.smooth_strong
     found: dict[Box, None] = {}
     for sign in (1, -1):
-        for ink in (sign * z > s.smooth_z, sign * diff > raw):
+        for ink in (sign * z > settings().faint_lines.smooth_z, sign * diff > raw):
             for x, y, w, h in classical._line_proposals(ink):
-                if not s.min_height <= h <= s.max_height or w < s.min_aspect * h:
+                if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height or w < settings().faint_lines.min_aspect * h:
                     continue
                 part = (slice(y, y + h), slice(x, x + w))
-                if strong[part].mean() > settings().repeated_value.smooth_strong_share or covered[part].mean() >= s.covered:
+                if strong[part].mean() > settings().repeated_value.smooth_strong_share or covered[part].mean() >= settings().faint_lines.covered:
                     continue
                 found[(x, y, w, h)] = None
-    return sorted(found, key=lambda b: -b[2])[: s.max_looks]
+    return sorted(found, key=lambda b: -b[2])[: settings().faint_lines.max_looks]
 
 
 def read_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: list[Box],
