@@ -311,6 +311,8 @@ class FaintLines:
     smooth_z: float
     raw_z: float
     raw_min: float
+    hat_kernel: int
+    hat_z: float
     min_height: int
     max_height: int
     min_aspect: float
