@@ -10,7 +10,8 @@ given such a box. Where small text crosses a bright structure or a change of gro
 bone edge, a sector's edge) its glyphs join the structure in every map measured against a 15 px
 median background; a top-hat (black-hat) narrower than the glyphs keeps only thin strokes,
 whatever the ground's level, and separates them again (the probe's 8 px serif phone number on a
-CR's rib). Those maps also group noise into lines, so a candidate is kept only when the
+CR's rib). A candidate is a line of glyphs in a map, or one component shaped like a line (8 px
+glyphs touch into one blob). Those maps also group noise into lines, so a candidate is kept only when the
 recogniser reads it with the confirming rule (verify.reads_characters: three sure characters,
 unsmoothed), the rule that confirms no anatomy on the benchmark's text-free images.
 
@@ -51,7 +52,7 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
     found: dict[Box, None] = {}
     for sign, hat in zip((1, -1), hats):
         for ink, faint in ((sign * z > settings().faint_lines.smooth_z, True), (sign * diff > raw, True), (hat, False)):
-            for x, y, w, h in classical._line_proposals(ink):
+            for x, y, w, h in classical._line_proposals(ink) + _line_blobs(ink):
                 if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height or w < settings().faint_lines.min_aspect * h:
                     continue
                 part = (slice(y, y + h), slice(x, x + w))
@@ -59,6 +60,25 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
                     continue
                 found[(x, y, w, h)] = None
     return sorted(found, key=lambda b: -b[2])[: settings().faint_lines.max_looks]
+
+
+def _line_blobs(ink: np.ndarray) -> list[Box]:
+    """Single ink components shaped like a line of touching glyphs (`candidates` checks height
+    and aspect): the glyphs of 8 px text touch one another into one blob, which the
+    line-of-glyphs tests reject as neither a glyph nor a word (its bottom row is all ink). Such a
+    blob fills a share of its box (`classical.small_word_fill`; a rib's thin arc fills less)
+    and its middle row crosses ink about once per glyph (`faint_lines.blob_crossings` per height
+    of its length; an arc or an edge crosses it once or twice)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    found = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if h < 1 or w < settings().faint_lines.min_aspect * h or area < settings().classical.small_word_fill * w * h:
+            continue
+        row = labels[y + h // 2, x : x + w] == label
+        if np.count_nonzero(np.diff(row.astype(np.int8))) >= settings().faint_lines.blob_crossings * w / h:
+            found.append((x, y, w, h))
+    return found
 
 
 def _hat_maps(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

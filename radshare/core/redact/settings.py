@@ -313,11 +313,13 @@ class FaintLines:
     raw_min: float
     hat_kernel: int
     hat_z: float
+    blob_crossings: float
     min_height: int
     max_height: int
     min_aspect: float
     covered: float
     max_looks: int
+    read_min_chars: int
 
 
 @dataclass(frozen=True)
