@@ -18,6 +18,10 @@ missed get an enlarged look whether faint or not, turned strips are looked at ag
 where a vertical label was found only in pieces, and small frames are looked at whole, enlarged,
 for 8 px text. Second generator seeds 7/13/31: recall 96.2/96.5/97.0% -> 98.0/98.0/98.2%.
 
+Small lines no pass proposed at all (8-10 px glyphs touching one another or a rib, faint text
+crossing a bone edge) are looked for below the usual ink threshold and kept where the recogniser
+reads them surely (faint_lines.py).
+
 Rulers are the markings most often taken for text (their ticks look like a line of glyphs to DB
 and to the classical tests), so found boxes holding a ruler and nothing else are dropped
 (classical.is_ruler).
