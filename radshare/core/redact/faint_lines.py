@@ -4,9 +4,10 @@ Why: 8-12 px text a few noise sigmas off textured ground (speckle, CR film grain
 edge) breaks into specks in the 3-sigma ink maps, and DB does not see it even enlarged; the one
 pass that looks below that threshold (classical.repeated_value_proposals) keeps only lines drawn
 in one repeated grey, which noise added over the text, or anti-aliasing of 8 px glyphs, leaves no
-more. Yet the same lines group into a line of glyphs in the smoothed ink map (a little lower than
-the repeated-value pass asks) or in the raw ink map at 1.5 sigma, and the recogniser reads them
-given such a box. Where small text crosses a bright structure or a change of ground (a rib, a
+more. Yet the same lines group into a line of glyphs in the ink map at 1.5 sigma (what line
+growth calls ink), and the recogniser reads them given such a box (the smoothed map the
+repeated-value pass uses, at a lower threshold, added no line on the cases below, at a third of
+the candidates' time). Where small text crosses a bright structure or a change of ground (a rib, a
 bone edge, a sector's edge) its glyphs join the structure in every map measured against a 15 px
 median background; a top-hat (black-hat) narrower than the glyphs keeps only thin strokes,
 whatever the ground's level, and separates them again (the probe's 8 px serif phone number on a
@@ -35,9 +36,9 @@ Box = tuple[int, int, int, int]
 
 
 def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: list[Box]) -> list[Box]:
-    """Lines of glyphs, either polarity, in the smoothed ink map at `faint_lines.smooth_z`, in
-    the raw ink map at `faint_lines.raw_z` noise sigmas (and `raw_min` grey levels) and in the
-    top-hat maps (`_hat_maps`), glyph-high, line-shaped, faint (but for the top-hat's: small
+    """Lines of glyphs (or line-shaped blobs of touching glyphs), either polarity, in the ink map
+    at `faint_lines.raw_z` noise sigmas (and `raw_min` grey levels) and in the top-hat maps
+    (`_hat_maps`), glyph-high, line-shaped, faint (but for the top-hat's: small
     text at full contrast joined to a rib is lost to the other passes too), and less than `faint_lines.covered` covered by the `taken` boxes;
     the longest `faint_lines.max_looks` of them (a line of several glyphs is read surely, two
     specks of noise side by side are the shortest candidates)."""
@@ -45,14 +46,14 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
     covered = np.zeros((rows, cols), bool)
     for x, y, w, h in taken:
         covered[max(0, y) : y + h, max(0, x) : x + w] = True
-    z = classical._smoothed_z(grey, diff)
     raw = np.maximum(settings().faint_lines.raw_min, settings().faint_lines.raw_z * sigma)
     strong = np.abs(diff) > settings().repeated_value.smooth_strong
     hats = _hat_maps(grey)
     found: dict[Box, None] = {}
     for sign, hat in zip((1, -1), hats):
-        for ink, faint in ((sign * z > settings().faint_lines.smooth_z, True), (sign * diff > raw, True), (hat, False)):
-            for x, y, w, h in classical._line_proposals(ink) + _line_blobs(ink):
+        for ink, faint in ((sign * diff > raw, True), (hat, False)):
+            components = classical._components(ink.astype(np.uint8))  # labelled once for both tests
+            for x, y, w, h in classical._line_proposals(None, components) + _line_blobs(components):
                 if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height or w < settings().faint_lines.min_aspect * h:
                     continue
                 part = (slice(y, y + h), slice(x, x + w))
@@ -62,18 +63,19 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
     return sorted(found, key=lambda b: -b[2])[: settings().faint_lines.max_looks]
 
 
-def _line_blobs(ink: np.ndarray) -> list[Box]:
-    """Single ink components shaped like a line of touching glyphs (`candidates` checks height
-    and aspect): the glyphs of 8 px text touch one another into one blob, which the
-    line-of-glyphs tests reject as neither a glyph nor a word (its bottom row is all ink). Such a
-    blob fills a share of its box (`classical.small_word_fill`; a rib's thin arc fills less)
-    and its middle row crosses ink about once per glyph (`faint_lines.blob_crossings` per height
-    of its length; an arc or an edge crosses it once or twice)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+def _line_blobs(components) -> list[Box]:
+    """Single ink components (classical._components of a map) shaped like a line of touching
+    glyphs: the glyphs of 8 px text touch one another into one blob, which the line-of-glyphs
+    tests reject as neither a glyph nor a word (its bottom row is all ink). Such a blob is
+    glyph-high and line-shaped (as `candidates` asks), fills a share of its box
+    (`classical.small_word_fill`; a rib's thin arc fills less) and its middle row crosses ink
+    about once per glyph (`faint_lines.blob_crossings` per height of its length; an arc or an
+    edge crosses it once or twice)."""
+    comps, labels = components
     found = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if h < 1 or w < settings().faint_lines.min_aspect * h or area < settings().classical.small_word_fill * w * h:
+    for x, y, w, h, area, label in comps:
+        if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height \
+                or w < settings().faint_lines.min_aspect * h or area < settings().classical.small_word_fill * w * h:
             continue
         row = labels[y + h // 2, x : x + w] == label
         if np.count_nonzero(np.diff(row.astype(np.int8))) >= settings().faint_lines.blob_crossings * w / h:

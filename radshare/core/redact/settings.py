@@ -308,7 +308,6 @@ class FaintLines:
     """Faint small lines no pass proposed, kept where the recogniser reads them (faint_lines.py)."""
 
     enabled: bool
-    smooth_z: float
     raw_z: float
     raw_min: float
     hat_kernel: int
