@@ -225,7 +225,8 @@ RECALL_PASSES_OFF = {  # the recall passes added for issue 19's hard kinds, off:
 
 def speed(count: int, seed: int) -> None:
     """ms per image with every check on, the recogniser off, the recall passes off, all checks off,
-    the whole-line passes off (detect._confirmed's reading, string_ends.py, labels.py), and pytesseract, interleaved image by image so the load of a shared machine falls on all alike;
+    the whole-line passes off (detect._confirmed's reading, string_ends.py, labels.py), the faint-line look off
+    (faint_lines.py), and pytesseract, interleaved image by image so the load of a shared machine falls on all alike;
     ratios are the figures to compare. Also this process's CPU ms per image (pytesseract runs in a
     child process, so it has none): on a loaded machine the CPU ratio varies less than the wall-clock
     one. Also on small frames (the same images at 256 px), where the small-frame pass runs."""
@@ -240,6 +241,7 @@ def speed(count: int, seed: int) -> None:
         "recall off": RECALL_PASSES_OFF,
         "checks off": {"passes": {"verify": False, "recognise": False}},
         "whole lines off": {"whole_lines": {"recogniser_confirms": False, "string_ends": False, "label_patches": False}},
+        "faint lines off": {"faint_lines": {"enabled": False}},
     }
     for label, group in (("", images), (" at 256 px", small)):
         spent = dict.fromkeys([*modes, "pytesseract"], 0.0)

@@ -26,8 +26,10 @@ def test_faint_small_line_in_one_grey_is_found(seed, text):
     sample = make_sample(seed)
     planted = planted_text(sample, text)
     assert planted.low_contrast and planted.height <= 14
-    without = coverage_without(sample, text, passes={"repeated_value": False, "value_bands": False})
-    assert without < 0.9 <= detected_coverage(sample, text)  # the other one-grey pass (test_text_value_band.py); no other pass finds it
+    # the other one-grey pass (test_text_value_band.py) off too; and the faint-line look
+    # (faint_lines.py), which reads some of these lines in the smoothed map without their one grey
+    without = coverage_without(sample, text, passes={"repeated_value": False, "value_bands": False}, faint_lines={"enabled": False})
+    assert without < 0.9 <= detected_coverage(sample, text)  # no other pass finds it
 
 
 @pytest.mark.parametrize("background", ["cr", "ct", "us"])

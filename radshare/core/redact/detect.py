@@ -21,6 +21,10 @@ Identifiers planted into real public images (the held-out set) led to two more: 
 also searched at a finer scale (finescale.py: the main pass shrinks a 2048 px photo 4x) and
 colour frames in their chroma (chroma.py: text that differs from its ground mainly in colour).
 
+Small lines no pass proposed at all (8-10 px glyphs touching one another or a rib, faint text
+crossing a bone edge) are looked for below the usual ink threshold and kept where the recogniser
+reads them surely (faint_lines.py).
+
 Rulers are the markings most often taken for text (their ticks look like a line of glyphs to DB
 and to the classical tests), so found boxes holding a ruler and nothing else are dropped
 (classical.is_ruler).
@@ -47,7 +51,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import beyond_ground, chroma, classical, dbnet, finescale, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import beyond_ground, chroma, classical, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -471,6 +475,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         if settings().passes.verify:  # before growth, which would blur what each test found
             learned = verify.line_sized(grey, learned)
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, surely)
+            if settings().passes.recognise:  # faint small lines no pass proposed, where the recogniser reads them
+                proposals += faint_lines.read_lines(grey, diff, sigma, learned + [b for boxes in by_kind.values() for b in boxes],
+                                                    lambda b: verify.reads_characters(grey, b, lum, settings().faint_lines.read_min_chars))
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if settings().passes.verify:

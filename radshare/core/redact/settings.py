@@ -343,6 +343,24 @@ class DisplayView:
 
 
 @dataclass(frozen=True)
+class FaintLines:
+    """Faint small lines no pass proposed, kept where the recogniser reads them (faint_lines.py)."""
+
+    enabled: bool
+    raw_z: float
+    raw_min: float
+    hat_kernel: int
+    hat_z: float
+    blob_crossings: float
+    min_height: int
+    max_height: int
+    min_aspect: float
+    covered: float
+    max_looks: int
+    read_min_chars: int
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -367,6 +385,7 @@ class DetectorSettings:
     series: Series
     faces: Faces
     display_view: DisplayView
+    faint_lines: FaintLines
 
 
 class SettingsError(ValueError):

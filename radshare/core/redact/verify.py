@@ -95,15 +95,16 @@ def reads_as_text(grey: np.ndarray, box: tuple[int, int, int, int], min_chars: i
     return sum(ch.isalnum() for ch in read) >= (min_chars or settings().verification.ocr_min_chars) and sure >= (confidence or settings().verification.ocr_confidence)
 
 
-def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also=None) -> bool:
+def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also=None, count: int | None = None) -> bool:
     """The recogniser reads `whole_lines.confirm_min_chars` characters at `whole_lines.confirm_confidence`
     in the box (in `grey`, or in `also`: a colour frame's luminance, or it and its chroma). One more character, and
     surer, than a painted box needs, and never smoothed: it confirms a proposal nothing else did,
     and those are mostly anatomy.
+    `count` asks for more characters than that (faint_lines.read_min_chars).
     False when the recogniser is off or cannot load (the caller's other tests decide)."""
     if not settings().passes.recognise:
         return False
-    count, confidence = settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
+    count, confidence = count or settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
     return _recogniser_reads(grey, box, also, count, confidence, smooth=False)
 
 
