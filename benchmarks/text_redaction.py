@@ -223,10 +223,16 @@ RECALL_PASSES_OFF = {  # the recall passes added for issue 19's hard kinds, off:
 }
 
 
+# the passes added last (faint_lines.py, beyond_ground.py, string_ends' tall growth, finescale.py,
+# chroma.py): off, the detector as it was before them, for their cost in the same run
+NEWEST_PASSES_OFF = {"faint_lines": {"enabled": False}, "vertical_text": {"beyond_ground": False, "tall_string_ends": False},
+                     "fine_scale": {"enabled": False}, "chroma": {"enabled": False}}
+
+
 def speed(count: int, seed: int) -> None:
     """ms per image with every check on, the recogniser off, the recall passes off, all checks off,
     the whole-line passes off (detect._confirmed's reading, string_ends.py, labels.py), the faint-line look off
-    (faint_lines.py), and pytesseract, interleaved image by image so the load of a shared machine falls on all alike;
+    (faint_lines.py), the newest passes off (NEWEST_PASSES_OFF: what the detector cost before them), and pytesseract, interleaved image by image so the load of a shared machine falls on all alike;
     ratios are the figures to compare. Also this process's CPU ms per image (pytesseract runs in a
     child process, so it has none): on a loaded machine the CPU ratio varies less than the wall-clock
     one. Also on small frames (the same images at 256 px), where the small-frame pass runs."""
@@ -242,6 +248,7 @@ def speed(count: int, seed: int) -> None:
         "checks off": {"passes": {"verify": False, "recognise": False}},
         "whole lines off": {"whole_lines": {"recogniser_confirms": False, "string_ends": False, "label_patches": False}},
         "faint lines off": {"faint_lines": {"enabled": False}},
+        "newest off": NEWEST_PASSES_OFF,
     }
     for label, group in (("", images), (" at 256 px", small)):
         spent = dict.fromkeys([*modes, "pytesseract"], 0.0)
