@@ -85,16 +85,13 @@ def _line_blobs(components) -> list[Box]:
 
 def _hat_maps(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bright and dark thin strokes: the white and black top-hats (`faint_lines.hat_kernel` px
-    square) standing `faint_lines.hat_z` times their own local noise (measured as in
-    classical.background_and_noise) and `faint_lines.raw_min` grey levels off."""
-    rows, cols = grey.shape[:2]
+    square) standing `faint_lines.hat_z` times their own local noise (classical.local_noise) and
+    `faint_lines.raw_min` grey levels off."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (settings().faint_lines.hat_kernel,) * 2)
     maps = []
     for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
         hat = cv2.morphologyEx(grey, op, kernel)
-        small = cv2.resize(hat, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
-        small = cv2.medianBlur(small, settings().classical.noise_window)
-        noise = cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 1.48
+        noise = classical.local_noise(hat)
         maps.append(hat > np.maximum(settings().faint_lines.raw_min, settings().faint_lines.hat_z * noise))
     return maps[0], maps[1]
 
