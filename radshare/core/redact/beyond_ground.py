@@ -23,10 +23,13 @@ Lossless frames only, like the other one-grey tests: JPEG scatters the one value
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
 from radshare.core.redact import classical, verify
+from radshare.core.redact.boxes import union_box
 from radshare.core.redact.settings import current as settings
 
 Box = tuple[int, int, int, int]
@@ -95,23 +98,17 @@ def _joined(boxes: list[Box]) -> list[Box]:
     tall ones, rows of wide ones) and at most beyond_join_gap times its thickness apart along it.
     The glyph grouping stops at a colon or a word gap, and a piece of two glyphs is too short for
     the recogniser to confirm (it asks three sure characters of a line nothing else found)."""
-    out = [list(b) for b in boxes]
+    out = list(boxes)
     changed = True
     while changed:
         changed = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                a, b = out[i], out[j]
-                if _same_line(a, b):
-                    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-                    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-                    out[i] = [x0, y0, x1 - x0, y1 - y0]
-                    del out[j]
-                    changed = True
-                    break
-            if changed:
+        for i, j in itertools.combinations(range(len(out)), 2):
+            if _same_line(out[i], out[j]):
+                out[i] = union_box([out[i], out[j]])
+                del out[j]
+                changed = True
                 break
-    return [tuple(b) for b in out]
+    return out
 
 
 def _same_line(a, b) -> bool:
