@@ -294,6 +294,7 @@ def misses(series: list[HeldOutSeries], frames: dict[str, list[tuple[np.ndarray,
 
 
 def cpu_of(command: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and all its workers); a failed run stops the benchmark."""
     import resource
     import time
 
@@ -302,6 +303,6 @@ def cpu_of(command: list[str], env: dict) -> tuple[float, float]:
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0,):
+    if done.returncode != 0:
         raise SystemExit(f"radshare deid failed ({done.returncode}): {done.stderr[-2000:]}")
     return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

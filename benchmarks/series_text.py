@@ -32,12 +32,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,15 +69,9 @@ def deid(source: Path, out: Path, workers: int, every_frame: bool) -> tuple[floa
     command = [sys.executable, "-m", "radshare", "deid", str(source), "-o", str(out), "--workers", str(workers), "-q"]
     if every_frame:
         command.append("--every-frame")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"radshare deid failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    from benchmarks.series_held_out import cpu_of
+
+    return cpu_of(command, dict(os.environ, PYTHONPATH=str(ROOT)))
 
 
 def output_frames(out: Path) -> list[np.ndarray]:
