@@ -51,7 +51,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import beyond_ground, chroma, classical, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -496,7 +496,12 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 # text in one grey beyond its ground (beyond_ground.py), where the recogniser confirms it as it
                 # confirms any line nothing else found; added last, so it crowds no look's budget and hides no label
                 if settings().vertical_text.beyond_ground:
-                    proposals += [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
+                    beyond = beyond_ground.proposals(grey, diff, sigma, flat)
+                    sure = [b for b in beyond if verify.reads_characters(grey, b, lum)]
+                    if settings().vertical_text.column_joins:  # the rest, joined with a read piece of its label (column_pieces.py)
+                        sure += column_pieces.joined([b for b in beyond if b not in sure], learned + proposals,
+                                                     lambda b: verify.reads_characters(grey, b, lum))
+                    proposals += sure
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)

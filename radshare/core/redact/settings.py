@@ -298,6 +298,14 @@ class VerticalText:
     beyond_join_gap: float
     tall_string_ends: bool
     tall_ends_min_aspect: float
+    pixel_font_reads: bool
+    pixel_font_min_runs: int
+    pixel_font_share: float
+    pixel_font_max_factor: int
+    pixel_font_smooth: float
+    column_joins: bool
+    column_join_gap: float
+    column_join_width: float
 
 
 @dataclass(frozen=True)

@@ -116,13 +116,23 @@ def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: 
 
 
 def _recogniser_reads(grey, box, also, count: int, confidence: float, smooth: bool) -> bool:
-    """`recognise.reads_glyphs` in `grey` or else in `also`; False when the recogniser cannot load."""
+    """`recognise.reads_glyphs` in `grey` or else in `also`, or in `grey` smoothed where the box holds
+    a bitmap font (pixel_fonts.py); False when the recogniser cannot load."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     try:
-        return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, *_views(also)))
+        return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, *_views(also))) or any(
+            reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in _bitmap_views(grey, box))
     except RecogniserUnavailable:
         return False
+
+
+def _bitmap_views(grey: np.ndarray, box) -> tuple:
+    """`grey` smoothed around `box` when the box holds glyphs drawn in square blocks (pixel_fonts.py), else none."""
+    from radshare.core.redact.pixel_fonts import smoothed_view
+
+    view = smoothed_view(grey, box[:4])
+    return () if view is None else (view,)
 
 
 def _views(also) -> tuple:
