@@ -43,3 +43,45 @@ def joined(pieces: list[Box], read: list[Box], reads: Callable[[Box], bool]) -> 
             if union not in out and reads(union):
                 out.append(union)
     return out
+
+
+def trimmed(grey, box: Box) -> Box | None:
+    """A tall `box` narrowed to the columns that hold its most common grey (the label's own, when
+    the box holds a label drawn in one grey, as overlays are), or None when that grey does not
+    look like a label's strokes in it (trim_ink_shares: too little of the box, or nearly all of it
+    as on a saturated bone) or the trim would take off less than trim_min_cut of its width.
+
+    Why: a box found or grown wider than its label across its line takes in the ground beside it,
+    and over texture (MR gyri) the recogniser reads the texture's edges as strokes: a Hershey
+    "Se:4 Im:5" in a 19 px wide box read as nothing sure, in its 14 px of glyph columns as
+    "Se:4Im:5" (4 characters at 0.8 or more)."""
+    import numpy as np
+
+    x, y, w, h = box
+    if h < settings().vertical_labels.tall_ratio * w or w < 4:
+        return None
+    crop = grey[y : y + h, x : x + w]
+    if crop.dtype != np.uint8 or crop.ndim != 2:
+        return None
+    value = int(np.argmax(np.bincount(crop.ravel(), minlength=256)))
+    ink = np.abs(crop.astype(np.int16) - value) <= 1
+    low, high = settings().vertical_text.trim_ink_shares
+    if not low <= ink.mean() <= high:
+        return None
+    per_column = ink.mean(axis=0)
+    columns = np.flatnonzero(per_column >= settings().vertical_text.trim_column_share * per_column.max())
+    x0, x1 = int(columns[0]), int(columns[-1]) + 1
+    if x1 - x0 > (1 - settings().vertical_text.trim_min_cut) * w:
+        return None
+    return (x + x0, y, x1 - x0, h)
+
+
+def read_trimmed(grey, unread: list[Box], reads: Callable[[Box], bool]) -> dict[Box, Box]:
+    """{box: its trimmed box} for the tall `unread` boxes (the recogniser read nothing sure in them)
+    whose trimmed box (see trimmed) `reads` confirms."""
+    out = {}
+    for box in unread:
+        narrow = trimmed(grey, box)
+        if narrow is not None and reads(narrow):
+            out[box] = narrow
+    return out

@@ -489,6 +489,11 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 read = set(verify.read_as_text(grey, learned + proposals, settings().painting.pad, also=lum))
                 if surely[1] is not None:  # the chroma, read only surely (chroma.py)
                     read |= {b for b in learned + proposals if b not in read and verify.reads_characters(surely[1], b)}
+                if settings().vertical_text.trimmed_reads:  # tall boxes wider than their label, read at its columns
+                    trims = column_pieces.read_trimmed(grey, [b for b in learned + proposals if b not in read],
+                                                       lambda b: bool(verify.read_as_text(grey, [b], settings().painting.pad, also=lum)))
+                    learned, proposals = ([trims.get(b, b) for b in boxes] for boxes in (learned, proposals))
+                    read |= set(trims.values())
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)

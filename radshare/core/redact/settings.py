@@ -306,6 +306,10 @@ class VerticalText:
     column_joins: bool
     column_join_gap: float
     column_join_width: float
+    trimmed_reads: bool
+    trim_ink_shares: tuple[float, ...]
+    trim_column_share: float
+    trim_min_cut: float
 
 
 @dataclass(frozen=True)
