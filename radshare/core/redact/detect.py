@@ -491,7 +491,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     read |= {b for b in learned + proposals if b not in read and verify.reads_characters(surely[1], b)}
                 if settings().vertical_text.trimmed_reads:  # tall boxes wider than their label, read at its columns
                     trims = column_pieces.read_trimmed(grey, [b for b in learned + proposals if b not in read],
-                                                       lambda b: bool(verify.read_as_text(grey, [b], settings().painting.pad, also=lum)))
+                                                       lambda b: verify.reads_characters(grey, b, lum))
                     learned, proposals = ([trims.get(b, b) for b in boxes] for boxes in (learned, proposals))
                     read |= set(trims.values())
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))

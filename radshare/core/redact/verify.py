@@ -105,7 +105,7 @@ def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also=None
     if not settings().passes.recognise:
         return False
     count, confidence = count or settings().whole_lines.confirm_min_chars, settings().whole_lines.confirm_confidence
-    return _recogniser_reads(grey, box, also, count, confidence, smooth=False)
+    return _recogniser_reads(grey, box, also, count, confidence, smooth=False, bitmaps=True)
 
 
 def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
@@ -115,14 +115,15 @@ def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: 
     return _recogniser_reads(grey, box, also, 1, settings().recognition.read_confidence, smooth=True)
 
 
-def _recogniser_reads(grey, box, also, count: int, confidence: float, smooth: bool) -> bool:
-    """`recognise.reads_glyphs` in `grey` or else in `also`, or in `grey` smoothed where the box holds
-    a bitmap font (pixel_fonts.py); False when the recogniser cannot load."""
+def _recogniser_reads(grey, box, also, count: int, confidence: float, smooth: bool, bitmaps: bool = False) -> bool:
+    """`recognise.reads_glyphs` in `grey` or else in `also`, or (`bitmaps`: confirming a line nothing
+    else found) in `grey` smoothed where the box holds a bitmap font (pixel_fonts.py); False when the
+    recogniser cannot load."""
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_glyphs
 
     try:
         return any(reads_glyphs(view, box[:4], count, confidence, smooth=smooth) for view in (grey, *_views(also))) or any(
-            reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in _bitmap_views(grey, box))
+            reads_glyphs(view, box[:4], count, confidence, smooth=False) for view in (_bitmap_views(grey, box) if bitmaps else ()))
     except RecogniserUnavailable:
         return False
 
