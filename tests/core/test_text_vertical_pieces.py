@@ -72,9 +72,12 @@ def test_a_piece_in_the_columns_of_a_read_box_is_read_with_it():
     assert column_pieces.same_column(piece, read)
     assert not column_pieces.same_column((x + 2 * w, y + h - 30, w, 30), read)
     assert not column_pieces.same_column((x - 40, y + h - 30, 100, 20), read)
-    joined = column_pieces.joined([piece], [read], lambda b: verify.reads_characters(grey, b))
+    joined = column_pieces.joined([piece], [read], lambda b: verify.reads_characters(grey, b),
+                                  lambda b: verify.reads_characters(grey, b, count=1))
     assert joined == [(x, y, w, h)]
-    assert column_pieces.joined([piece], [], lambda b: True) == []
+    assert column_pieces.joined([piece], [], lambda b: True, lambda b: True) == []
+    # what the piece adds must hold a character of its own: the union reads because the label does
+    assert column_pieces.joined([piece], [read], lambda b: True, lambda b: False) == []
 
 
 def test_a_box_wider_than_its_label_is_trimmed_to_the_labels_columns():

@@ -31,18 +31,36 @@ def same_column(piece: Box, label: Box) -> bool:
     return shared >= 0.5 * min(piece[2], label[2]) and gap <= settings().vertical_text.column_join_gap * max(piece[2], label[2])
 
 
-def joined(pieces: list[Box], read: list[Box], reads: Callable[[Box], bool]) -> list[Box]:
-    """For each of `pieces` (not confirmed alone), its union with the tall `read` boxes in its
-    columns (see same_column), where `reads` confirms the union."""
+def joined(pieces: list[Box], read: list[Box], reads: Callable[[Box], bool], reads_one: Callable[[Box], bool]) -> list[Box]:
+    """For each tall one of `pieces` (not confirmed alone), its union with the tall `read` boxes in
+    its columns (see same_column), where `reads` confirms the union and `reads_one` finds a sure
+    character in what the piece adds to them (the piece and the gap up to them): the union of a
+    read label and anything below it reads as text because the label does, and joined on that
+    alone a marking or a line crossing the column was painted with the label."""
     tall = [b for b in read if b[3] >= settings().vertical_labels.tall_ratio * b[2]]
     out = []
     for piece in pieces:
+        if piece[3] < settings().vertical_labels.tall_ratio * piece[2]:
+            continue
         mates = [b for b in tall if same_column(piece, b)]
-        if mates:
-            union = union_box([piece, *mates])
-            if union not in out and reads(union):
-                out.append(union)
+        if not mates:
+            continue
+        union = union_box([piece, *mates])
+        added = _added(union, union_box(mates))
+        if union not in out and added is not None and reads_one(added) and reads(union):
+            out.append(union)
     return out
+
+
+def _added(union: Box, mates: Box) -> Box | None:
+    """The part of `union` above or below the `mates` box (full width), or None when it adds only one end's few rows to neither."""
+    x, y, w, h = union
+    above, below = mates[1] - y, y + h - (mates[1] + mates[3])
+    if above > 0 and below <= 0:
+        return (x, y, w, above)
+    if below > 0 and above <= 0:
+        return (x, mates[1] + mates[3], w, below)
+    return union if above > 0 and below > 0 else None
 
 
 def trimmed(grey, box: Box) -> Box | None:

@@ -505,7 +505,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     sure = [b for b in beyond if verify.reads_characters(grey, b, lum)]
                     if settings().vertical_text.column_joins:  # the rest, joined with a read piece of its label (column_pieces.py)
                         sure += column_pieces.joined([b for b in beyond if b not in sure], learned + proposals,
-                                                     lambda b: verify.reads_characters(grey, b, lum))
+                                                     lambda b: verify.reads_characters(grey, b, lum),
+                                                     lambda b: verify.reads_characters(grey, b, lum, 1))
                     proposals += sure
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
