@@ -1,4 +1,5 @@
-"""Pieces of one vertical label joined along its columns, so the recogniser reads them as one.
+"""Vertical labels found but not read: pieces of one label joined along its columns, and a box wider
+than its label read at the label's columns, so the recogniser reads them as what they are.
 
 Why: a vertical label crossing a bright ring, a dark ellipse or a stretch of texture is found in
 pieces: one piece read as text (and painted), the rest proposed only in pieces too short to hold
@@ -6,13 +7,16 @@ the three sure characters asked of a line nothing else found (a 3x pixel-font "S
 over MR gyri: "Im:157" read, "Se:7" proposed in one grey and dropped, a third of the label left
 legible). A piece standing in the columns of a tall box already read as text, a short gap along
 them, is most likely the rest of that label: the two are read again as one box, by the same rule,
-and kept together when that reads. A piece with no read tall box in its columns is left as it was,
-so a text-free frame (which has next to no read boxes) gains nothing here.
+and kept together when that reads and what the piece adds holds a sure character of its own. A
+piece with no read tall box in its columns is left as it was, so a text-free frame (which has next
+to no read boxes) gains nothing here. The box wider than its label: see `trimmed`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import numpy as np
 
 from radshare.core.redact.boxes import union_box
 from radshare.core.redact.settings import current as settings
@@ -63,7 +67,7 @@ def _added(union: Box, mates: Box) -> Box | None:
     return union if above > 0 and below > 0 else None
 
 
-def trimmed(grey, box: Box) -> Box | None:
+def trimmed(grey: np.ndarray, box: Box) -> Box | None:
     """A tall `box` narrowed to the columns that hold its most common grey (the label's own, when
     the box holds a label drawn in one grey, as overlays are), or None when that grey does not
     look like a label's strokes in it (trim_ink_shares: too little of the box, or nearly all of it
@@ -73,8 +77,6 @@ def trimmed(grey, box: Box) -> Box | None:
     and over texture (MR gyri) the recogniser reads the texture's edges as strokes: a Hershey
     "Se:4 Im:5" in a 19 px wide box read as nothing sure, in its 14 px of glyph columns as
     "Se:4Im:5" (4 characters at 0.8 or more)."""
-    import numpy as np
-
     x, y, w, h = box
     if h < settings().vertical_labels.tall_ratio * w or w < 4:
         return None
@@ -94,7 +96,7 @@ def trimmed(grey, box: Box) -> Box | None:
     return (x + x0, y, x1 - x0, h)
 
 
-def read_trimmed(grey, unread: list[Box], reads: Callable[[Box], bool]) -> dict[Box, Box]:
+def read_trimmed(grey: np.ndarray, unread: list[Box], reads: Callable[[Box], bool]) -> dict[Box, Box]:
     """{box: its trimmed box} for the tall `unread` boxes (the recogniser read nothing sure in them)
     whose trimmed box (see trimmed) `reads` confirms."""
     out = {}
