@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact.boxes import merge_boxes
+from radshare.core.redact.boxes import merge_tight
 from radshare.core.redact.detect import DetectContext, detect_text, detector_name
 from radshare.core.redact.pixels import to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -363,12 +363,12 @@ class SeriesScanner:
 
     @staticmethod
     def _merged(boxes: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:
-        """Boxes with overlapping ones merged (never smaller), in a stable order."""
+        """Boxes with overlapping ones merged where that adds little (boxes.merge_tight), in a stable order."""
         if not boxes:
             return []
         rows = max(y + h for _, y, _, h, _ in boxes)
         cols = max(x + w for x, _, w, _, _ in boxes)
-        return sorted(merge_boxes(boxes, 0, rows, cols))
+        return sorted(merge_tight(boxes, 0, rows, cols, settings().painting.merge_added))
 
 
 def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0, before: _Frame | None = None) -> np.ndarray:
