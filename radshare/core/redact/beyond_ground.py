@@ -112,8 +112,13 @@ def _joined(boxes: list[Box]) -> list[Box]:
 
 
 def _same_line(a, b) -> bool:
-    """True when `a` and `b` lie on one line (see _joined), vertical or horizontal."""
+    """True when `a` and `b` lie on one line (see _joined), vertical or horizontal. A piece far
+    longer across the line than along it is a line of the other way (two lines of a corner block
+    stacked, with their lengths taken for a thickness), never a piece of this one."""
+    longest = settings().vertical_text.beyond_join_max_across
     for across, along in ((0, 1), (1, 0)):  # (x, y) for vertical lines, (y, x) for horizontal ones
+        if max(a[across + 2] / a[along + 2], b[across + 2] / b[along + 2]) > longest:
+            continue
         a0, a1, b0, b1 = a[across], a[across] + a[across + 2], b[across], b[across] + b[across + 2]
         thick = min(a[across + 2], b[across + 2])
         shared = min(a1, b1) - max(a0, b0)

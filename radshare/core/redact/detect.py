@@ -52,7 +52,7 @@ import numpy as np
 
 from radshare.core.model import TextRegion
 from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
-from radshare.core.redact.boxes import merge_boxes
+from radshare.core.redact.boxes import merge_boxes, merge_tight
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
 from radshare.core.redact.templates import template_regions
@@ -521,7 +521,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
-    for x, y, w, h, source in merge_boxes(found, settings().painting.pad, rows, cols):
+    for x, y, w, h, source in merge_tight(found, settings().painting.pad, rows, cols, settings().painting.merge_added):
         regions.append(TextRegion(x, y, w, h, frame=None, source=source))
     return regions
 

@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact.boxes import merge_boxes
+from radshare.core.redact.boxes import merge_tight
 from radshare.core.redact.detect import DetectContext, detect_text, detector_name
 from radshare.core.redact.pixels import to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
@@ -363,12 +363,17 @@ class SeriesScanner:
 
     @staticmethod
     def _merged(boxes: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:
-        """Boxes with overlapping ones merged (never smaller), in a stable order."""
+        """Boxes with one inside another (or two that make a rectangle) merged, in a stable order.
+
+        detect_text has already merged what is one region (boxes.merge_tight, from the boxes it
+        found); merging its regions again would take each for wholly covered and let an L of
+        them grow into the rectangle the tight merge refused (held-out seed 7: 24 -> 31% of one
+        photo's anatomy)."""
         if not boxes:
             return []
         rows = max(y + h for _, y, _, h, _ in boxes)
         cols = max(x + w for x, _, w, _, _ in boxes)
-        return sorted(merge_boxes(boxes, 0, rows, cols))
+        return sorted(merge_tight(boxes, 0, rows, cols, 0.0))
 
 
 def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0, before: _Frame | None = None) -> np.ndarray:

@@ -52,9 +52,10 @@ class Passes:
 
 @dataclass(frozen=True)
 class Painting:
-    """How far a painted region reaches past the ink."""
+    """How far a painted region reaches past the ink, and when two regions become one."""
 
     pad: int
+    merge_added: float
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ class VerticalText:
     beyond_values: int
     beyond_ring_share: float
     beyond_join_gap: float
+    beyond_join_max_across: float
     tall_string_ends: bool
     tall_ends_min_aspect: float
     pixel_font_reads: bool
