@@ -123,6 +123,9 @@ class ValueBands:
     band_quiet: float
     band_min_width: int
     band_end_gap: float
+    short_lines: bool
+    short_min_width: int
+    short_max_looks: int
 
 
 @dataclass(frozen=True)
