@@ -489,7 +489,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, surely)
             if settings().passes.recognise:  # faint small lines no pass proposed, where the recogniser reads them
                 proposals += faint_lines.read_lines(grey, diff, sigma, learned + [b for boxes in by_kind.values() for b in boxes],
-                                                    lambda b: verify.reads_characters(grey, b, lum, settings().faint_lines.read_min_chars))
+                                                    lambda b: verify.reads_faint_line(grey, b, lum))
                 proposals += _read_short_lines(grey, short_bands, learned + proposals, lum)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))

@@ -361,6 +361,9 @@ class FaintLines:
     covered: float
     max_looks: int
     read_min_chars: int
+    clean_words: bool
+    word_min_chars: int
+    word_advance: tuple[float, ...]
 
 
 @dataclass(frozen=True)
