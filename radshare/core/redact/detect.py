@@ -23,7 +23,9 @@ colour frames in their chroma (chroma.py: text that differs from its ground main
 
 Small lines no pass proposed at all (8-10 px glyphs touching one another or a rib, faint text
 crossing a bone edge) are looked for below the usual ink threshold and kept where the recogniser
-reads them surely (faint_lines.py).
+reads them surely (faint_lines.py), or reads them as a clean short word (three sure characters and
+nothing unsure: "CFM", "LAT"). A line in one grey too short for a proposal (a short word of 8 px
+text) is kept where the recogniser reads it surely (`_read_short_lines`).
 
 Rulers are the markings most often taken for text (their ticks look like a line of glyphs to DB
 and to the classical tests), so found boxes holding a ruler and nothing else are dropped
