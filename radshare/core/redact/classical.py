@@ -620,8 +620,9 @@ def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> 
     cells = _band_cells(grey, diff)
     if len(cells) == 0:
         return [], []
-    bands = settings().value_bands
-    min_width = min(bands.band_min_width, bands.short_min_width) if bands.short_lines else bands.band_min_width
+    min_width = settings().value_bands.band_min_width
+    if settings().value_bands.short_lines:
+        min_width = min(min_width, settings().value_bands.short_min_width)
     found, short = [], []
     for group in _linked_cells(cells):
         if len(np.unique(group[:, 0])) < settings().value_bands.band_min_chunks and int(group[:, 4].sum()) < settings().value_bands.band_min_bands:
@@ -633,7 +634,7 @@ def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> 
         for share in settings().value_bands.band_row_shares:
             line = _band_box(grey, group, share)
             box = _band_line(grey, diff, sigma, *line, min_width) if line is not None else None
-            if box is not None and box[2] >= bands.band_min_width:
+            if box is not None and box[2] >= settings().value_bands.band_min_width:
                 found.append(box)
                 break
             first_short = first_short or box

@@ -116,14 +116,14 @@ def reads_faint_line(grey: np.ndarray, box: tuple[int, int, int, int], also=None
     in `grey` or in `also` (a colour frame's luminance). False when the recogniser is off or cannot load."""
     if not settings().passes.recognise:
         return False
-    rule = settings().faint_lines
-    if not rule.clean_words:
-        return reads_characters(grey, box, also, rule.read_min_chars)
+    if not settings().faint_lines.clean_words:
+        return reads_characters(grey, box, also, settings().faint_lines.read_min_chars)
     from radshare.core.redact.recognise import RecogniserUnavailable, reads_word
 
     try:
-        return any(reads_word(view, box[:4], rule.read_min_chars, rule.word_min_chars, rule.word_advance,
-                              settings().whole_lines.confirm_confidence) for view in (grey, *_views(also)))
+        return any(reads_word(view, box[:4], settings().faint_lines.read_min_chars, settings().faint_lines.word_min_chars,
+                              settings().faint_lines.word_advance, settings().whole_lines.confirm_confidence)
+                   for view in (grey, *_views(also)))
     except RecogniserUnavailable:
         return False
 
