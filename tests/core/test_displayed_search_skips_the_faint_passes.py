@@ -31,8 +31,8 @@ def _narrow_window_ct():
 @pytest.fixture
 def faint_pass_calls(monkeypatch) -> list[int]:
     calls: list[int] = []
-    real = classical.value_band_proposals
-    monkeypatch.setattr(classical, "value_band_proposals", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = classical.value_band_lines
+    monkeypatch.setattr(classical, "value_band_lines", lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
 

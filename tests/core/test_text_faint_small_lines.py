@@ -59,9 +59,11 @@ def test_a_small_line_no_pass_proposed_is_painted(name, build):
 
 @pytest.mark.parametrize("name, build", CASES, ids=[c[0] for c in CASES])
 def test_without_the_faint_line_look_the_same_line_goes_out(name, build):
-    """The test above can fail: with the look off these lines are painted in part or not at all."""
+    """The test above can fail: with the look off these lines are painted in part or not at all.
+    (Short lines in one grey, value_bands.short_lines, find the faint ID over a hand's bones
+    too: off as well, so this still pins the faint-line look alone.)"""
     image, box = build()
-    with overridden(faint_lines={"enabled": False}):
+    with overridden(faint_lines={"enabled": False}, value_bands={"short_lines": False}):
         assert coverage(painted_mask(image.shape, detect_text(image)), box) < 0.9
 
 

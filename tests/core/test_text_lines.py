@@ -41,7 +41,8 @@ def test_eight_pixel_label_with_touching_glyphs_is_found(seed, text, monkeypatch
     sample = make_sample(seed)
     assert planted_text(sample, text).height == 8
     monkeypatch.setattr(classical, "small_word_blobs", lambda *args: [])
-    assert detected_coverage(sample, text) < 0.9  # nothing else finds it
+    with overridden(faint_lines={"clean_words": False}):  # which reads both 3-letter SAGs as clean words too
+        assert detected_coverage(sample, text) < 0.9  # nothing else finds it
     monkeypatch.undo()
     assert detected_coverage(sample, text) >= 0.9
 

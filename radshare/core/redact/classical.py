@@ -265,12 +265,14 @@ def propose(grey: np.ndarray, diff=None, sigma=None, flat=None, components=None)
     `diff` and `sigma` are background_and_noise(grey), `flat` is flat_mask(grey), `components`
     is ink_components(grey, diff, sigma), each computed here when not given.
     """
-    return [box for boxes in propose_by_kind(grey, diff, sigma, flat, components).values() for box in boxes]
+    by_kind = propose_by_kind(grey, diff, sigma, flat, components)
+    return [box for kind, boxes in by_kind.items() if kind != "short_bands" for box in boxes]
 
 
 def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, components=None) -> dict[str, list]:
     """propose's boxes under the name of the test that found them: "lines" (rows of ink
-    components), "flat" (flat ink strokes), "repeated" and "bands" (faint lines in one grey)."""
+    components), "flat" (flat ink strokes), "repeated" and "bands" (faint lines in one grey);
+    and, when there are any, "short_bands" (value_band_lines: not proposals, `propose` leaves them out)."""
     if diff is None or sigma is None:
         diff, sigma = background_and_noise(grey)
     if components is None:
@@ -282,7 +284,9 @@ def propose_by_kind(grey: np.ndarray, diff=None, sigma=None, flat=None, componen
     if settings().passes.repeated_value:
         found["repeated"] = repeated_value_proposals(grey, diff, sigma)
     if settings().passes.value_bands:
-        found["bands"] = value_band_proposals(grey, diff, sigma)
+        found["bands"], short = value_band_lines(grey, diff, sigma)
+        if short:
+            found["short_bands"] = short
     return found
 
 
@@ -519,7 +523,7 @@ def _line_span(per_column: np.ndarray, height: int) -> tuple[int, int] | None:
 
 
 def _band_line(
-    grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int], value: int
+    grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int], value: int, min_width: int
 ) -> tuple[int, int, int, int] | None:
     """The box of a faint line of glyphs in one grey, or None: glyph-high, several glyphs long, the
     value dense in the band and rare in the rows beside it (BAND_Z Poisson sigmas over them), off
@@ -545,7 +549,7 @@ def _band_line(
             best = (z, candidate)
     value = best[1]
     span = _line_span((np.abs(grey[y : y + h, x : x + w].astype(np.int16) - value) <= settings().value_bands.band_quant).sum(axis=0), h)
-    if span is None or span[1] - span[0] < max(2 * h, settings().value_bands.band_min_width):
+    if span is None or span[1] - span[0] < max(2 * h, min_width):
         return None
     x, w = x + span[0], span[1] - span[0]
     box = (x, y, w, h)
@@ -584,14 +588,25 @@ def _band_line(
 def value_band_proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Faint 8-14 px lines drawn in one grey (see _value_band_lines), horizontal and, looked for in
     the turned frame, vertical (+1, +3 vertical labels of 1000 boxes on seeds 13 and 31)."""
-    found = _value_band_lines(grey, diff, sigma)
+    return value_band_lines(grey, diff, sigma)[0]
+
+
+def value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> tuple[list, list]:
+    """(lines, short lines) in one grey, horizontal and vertical: `value_band_proposals`'s lines,
+    and those shorter than `value_bands.band_min_width` but at least `value_bands.short_min_width`
+    long (none with `value_bands.short_lines` off). A short word of small text (8 px "TRANS", 27 px)
+    is as short as a caliper pair, so short lines are not proposals: detect.py keeps them only
+    where the recogniser reads them surely."""
+    found, short = _value_band_lines(grey, diff, sigma)
     if settings().passes.value_bands_vertical:
         turned = [np.ascontiguousarray(a.T) for a in (grey, diff, sigma)]
-        found += [(y, x, h, w) for x, y, w, h in _value_band_lines(*turned)]
-    return found
+        long_, short_ = _value_band_lines(*turned)
+        found += [(y, x, h, w) for x, y, w, h in long_]
+        short += [(y, x, h, w) for x, y, w, h in short_]
+    return found, short
 
 
-def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> list[tuple[int, int, int, int]]:
+def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> tuple[list, list]:
     """Faint 8-14 px lines drawn in one grey, found by that grey's histogram per row band.
 
     On speckle, faint text is 1-3 noise sigmas off the ground per pixel and even smoothed it
@@ -604,21 +619,29 @@ def _value_band_lines(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> 
     """
     cells = _band_cells(grey, diff)
     if len(cells) == 0:
-        return []
-    found = []
+        return [], []
+    min_width = settings().value_bands.band_min_width
+    if settings().value_bands.short_lines:
+        min_width = min(min_width, settings().value_bands.short_min_width)
+    found, short = [], []
     for group in _linked_cells(cells):
         if len(np.unique(group[:, 0])) < settings().value_bands.band_min_chunks and int(group[:, 4].sum()) < settings().value_bands.band_min_bands:
             continue
         # the rows of the line: where the value is at least BAND_ROW_SHARES of its densest row's
         # share, the loosest that makes a line (cells of the ground's chance pixels can join a
-        # group and widen its rows)
+        # group and widen its rows); a short line only when no share makes a long one
+        first_short = None
         for share in settings().value_bands.band_row_shares:
             line = _band_box(grey, group, share)
-            box = _band_line(grey, diff, sigma, *line) if line is not None else None
-            if box is not None:
+            box = _band_line(grey, diff, sigma, *line, min_width) if line is not None else None
+            if box is not None and box[2] >= settings().value_bands.band_min_width:
                 found.append(box)
                 break
-    return found
+            first_short = first_short or box
+        else:
+            if first_short is not None:
+                short.append(first_short)
+    return found, short
 
 
 def is_ruler(diff: np.ndarray, sigma: np.ndarray, box: tuple[int, int, int, int]) -> bool:

@@ -23,7 +23,9 @@ colour frames in their chroma (chroma.py: text that differs from its ground main
 
 Small lines no pass proposed at all (8-10 px glyphs touching one another or a rib, faint text
 crossing a bone edge) are looked for below the usual ink threshold and kept where the recogniser
-reads them surely (faint_lines.py).
+reads them surely (faint_lines.py), or reads them as a clean short word (three sure characters and
+nothing unsure: "CFM", "LAT"). A line in one grey too short for a proposal (a short word of 8 px
+text) is kept where the recogniser reads it surely (`_read_short_lines`).
 
 Rulers are the markings most often taken for text (their ticks look like a line of glyphs to DB
 and to the classical tests), so found boxes holding a ruler and nothing else are dropped
@@ -438,6 +440,17 @@ def _confirmed(grey, lc, proposals, learned, one_grey=frozenset(), also=None) ->
     return kept
 
 
+def _read_short_lines(grey: np.ndarray, short: list[tuple[int, int, int, int]], found: list[tuple[int, int, int, int]],
+                      lum: np.ndarray | None) -> list[tuple[int, int, int, int]]:
+    """The short lines in one grey (classical.value_band_lines) that no found box mostly covers
+    and the recogniser reads surely (verify.reads_characters): a short word of small text (an 8 px
+    vertical "TRANS", 27 px long) is too short for a proposal, since calipers and speckle make
+    short lines in one grey too, and nothing else finds it. The longest
+    `value_bands.short_max_looks` only (time)."""
+    open_ = sorted(labels.uncovered(short, found, settings().faint_lines.covered), key=lambda b: -max(b[2], b[3]))
+    return [b for b in open_[: settings().value_bands.short_max_looks] if verify.reads_characters(grey, b, lum)]
+
+
 def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     from radshare.core.redact.ocr import find_words
 
@@ -463,6 +476,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         flat = classical.flat_mask(grey)
         components = classical.ink_components(grey, diff, sigma)
         by_kind = classical.propose_by_kind(grey, diff, sigma, flat, components)
+        short_bands = by_kind.pop("short_bands", [])  # not proposals: kept where the recogniser reads them surely
         proposals = [b for boxes in by_kind.values() for b in boxes]
         one_grey = {b for kind in ONE_GREY_KINDS for b in by_kind[kind]}
         lc = local_contrast(grey)
@@ -477,7 +491,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
             proposals = _confirmed(grey, lc, proposals, learned, one_grey, surely)
             if settings().passes.recognise:  # faint small lines no pass proposed, where the recogniser reads them
                 proposals += faint_lines.read_lines(grey, diff, sigma, learned + [b for boxes in by_kind.values() for b in boxes],
-                                                    lambda b: verify.reads_characters(grey, b, lum, settings().faint_lines.read_min_chars))
+                                                    lambda b: verify.reads_faint_line(grey, b, lum))
+                proposals += _read_short_lines(grey, short_bands, learned + proposals, lum)
         learned, proposals = (_without_rulers(diff, sigma, _grow(grey, diff, sigma, flat, boxes))
                               for boxes in (learned, proposals))
         if settings().passes.verify:

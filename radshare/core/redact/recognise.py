@@ -176,3 +176,31 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
             if not characters:
                 break
     return False
+
+
+def reads_word(grey: np.ndarray, box: tuple[int, int, int, int], count: int, word: int, advance: tuple[float, ...],
+               confidence: float) -> bool:
+    """True when, in some view of the box (never smoothed), the model reads `count` characters at
+    `confidence`, or reads a short word cleanly: `word` characters or more, every one of them
+    at `confidence`, and as many as glyphs of the box's thickness fit along it (its length per
+    character within `advance` times its thickness).
+
+    Why: a 3-letter label ("CFM", "LAT") is read as exactly its three letters, each surely, while
+    noise grouped into a line and read as a word is read with unsure characters among the sure
+    ones (sector-edge speckle read "13243", three of them sure), or as more or fewer characters
+    than its length holds glyphs."""
+    crop = _crop(grey, box)
+    if crop.size == 0:
+        return False
+    length, thickness = max(box[2], box[3]), max(1, min(box[2], box[3]))
+    for first, inverted in [*_views(crop), *_lines(crop)]:
+        for view in (first, inverted):
+            characters = [(c, p) for c, p in read(view) if c.strip()]
+            if _accepted(characters, count, confidence):
+                return True
+            if (len(characters) >= word and all(p >= confidence for _, p in characters)
+                    and advance[0] <= length / len(characters) / thickness <= advance[1]):
+                return True
+            if not characters:
+                break
+    return False

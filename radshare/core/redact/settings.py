@@ -124,6 +124,9 @@ class ValueBands:
     band_quiet: float
     band_min_width: int
     band_end_gap: float
+    short_lines: bool
+    short_min_width: int
+    short_max_looks: int
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,9 @@ class FaintLines:
     covered: float
     max_looks: int
     read_min_chars: int
+    clean_words: bool
+    word_min_chars: int
+    word_advance: tuple[float, ...]
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,26 @@ def reads_characters(grey: np.ndarray, box: tuple[int, int, int, int], also=None
     return _recogniser_reads(grey, box, also, count, confidence, smooth=False, bitmaps=True)
 
 
+def reads_faint_line(grey: np.ndarray, box: tuple[int, int, int, int], also=None) -> bool:
+    """The rule a faint line no pass proposed must pass (faint_lines.py): the recogniser reads
+    `faint_lines.read_min_chars` characters at `whole_lines.confirm_confidence` in it, or, with
+    `faint_lines.clean_words`, a short word cleanly (recognise.reads_word: `faint_lines.word_min_chars`
+    characters or more, all of them sure, as many as the box's length holds glyphs). Never smoothed;
+    in `grey` or in `also` (a colour frame's luminance). False when the recogniser is off or cannot load."""
+    if not settings().passes.recognise:
+        return False
+    if not settings().faint_lines.clean_words:
+        return reads_characters(grey, box, also, settings().faint_lines.read_min_chars)
+    from radshare.core.redact.recognise import RecogniserUnavailable, reads_word
+
+    try:
+        return any(reads_word(view, box[:4], settings().faint_lines.read_min_chars, settings().faint_lines.word_min_chars,
+                              settings().faint_lines.word_advance, settings().whole_lines.confirm_confidence)
+                   for view in (grey, *_views(also)))
+    except RecogniserUnavailable:
+        return False
+
+
 def reads_one_character(grey: np.ndarray, box: tuple[int, int, int, int], also: np.ndarray | None = None) -> bool:
     """The recogniser reads one character at `recognition.read_confidence` in the box (or in `also`),
     as `read_as_text` asks of a box painted beside a read one. False when it cannot load: then every
