@@ -147,7 +147,9 @@ def _accepted(characters: list[tuple[str, float]], count: int, confidence: float
     """`count` characters at `confidence` or above. (A looser rule, four letters or digits at 0.4,
     kept the same faint labels as the smoothed second read but added boxes on text-free Doppler
     and hand images.)"""
-    return sum(p >= confidence for _, p in characters) >= count
+    sure = [c for c, p in characters if p >= confidence]
+    distinct = {c for c in sure if c.isalnum()}
+    return len(sure) >= count and len(distinct) >= min(count, settings().recognition.distinct_min)
 
 
 def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool = True) -> bool:

@@ -253,6 +253,7 @@ class Recognition:
     line_max_count: int
     thick_min_chars: int
     thick_max_share: float
+    distinct_min: int
 
 
 @dataclass(frozen=True)
