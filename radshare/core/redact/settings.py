@@ -253,7 +253,7 @@ class Recognition:
     line_max_count: int
     thick_min_chars: int
     thick_max_share: float
-    distinct_min: int
+    two_different: bool
 
 
 @dataclass(frozen=True)
