@@ -144,10 +144,18 @@ def _blurred(view: np.ndarray) -> np.ndarray:
 
 
 def _accepted(characters: list[tuple[str, float]], count: int, confidence: float) -> bool:
-    """`count` characters at `confidence` or above. (A looser rule, four letters or digits at 0.4,
-    kept the same faint labels as the smoothed second read but added boxes on text-free Doppler
-    and hand images.)"""
-    return sum(p >= confidence for _, p in characters) >= count
+    """`count` characters at `confidence` or above; when two or more are needed, two different ones,
+    a letter or digit among them (`recognition.two_different`): anatomy read as text is mostly one
+    character over and over (a rib's edge as 1111, gyri as DD) or dashes and dots. Sure punctuation
+    beside one letter or digit still counts ("10:" of a faint "ID:"). (A looser rule, four letters or
+    digits at 0.4, kept the same faint labels as the smoothed second read but added boxes on
+    text-free Doppler and hand images.)"""
+    sure = [c for c, p in characters if p >= confidence]
+    if len(sure) < count:
+        return False
+    if count < 2 or not settings().recognition.two_different:
+        return True
+    return len(set(sure)) >= 2 and any(c.isalnum() for c in sure)
 
 
 def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool = True) -> bool:

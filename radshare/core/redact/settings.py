@@ -257,6 +257,7 @@ class Recognition:
     line_max_count: int
     thick_min_chars: int
     thick_max_share: float
+    two_different: bool
 
 
 @dataclass(frozen=True)
