@@ -93,6 +93,17 @@ def proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.nd
     return found
 
 
+def unread(lines: list[Box], read: list[Box]) -> list[Box]:
+    """The `lines` not lying wholly inside one of the `read` boxes (read as text already, so painted
+    whatever a reading of the line would say); all of them with economy.skip_read_inside off.
+    Most lines this pass proposes are overlay text the other passes found and read: reading them
+    again was two thirds of the pass's readings."""
+    if not settings().economy.skip_read_inside:
+        return list(lines)
+    return [b for b in lines if not any(r[0] <= b[0] and r[1] <= b[1] and b[0] + b[2] <= r[0] + r[2] and b[1] + b[3] <= r[1] + r[3]
+                                        for r in read)]
+
+
 def _joined(boxes: list[Box]) -> list[Box]:
     """Pieces of one line joined: boxes sharing most of their extent across the line (columns of
     tall ones, rows of wide ones) and at most beyond_join_gap times its thickness apart along it.

@@ -459,6 +459,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     grey, _ = to_grey_and_rgb(frame)
     found: list[tuple[int, int, int, int, str]] = []
     if mode == "auto" and dbnet.available():
+        recognise.forget_readings()  # a new frame: nothing of another frame's is read again
         diff, sigma = classical.background_and_noise(grey)
         flat = classical.flat_mask(grey)
         components = classical.ink_components(grey, diff, sigma)
@@ -496,7 +497,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 # text in one grey beyond its ground (beyond_ground.py), where the recogniser confirms it as it
                 # confirms any line nothing else found; added last, so it crowds no look's budget and hides no label
                 if settings().vertical_text.beyond_ground:
-                    proposals += [b for b in beyond_ground.proposals(grey, diff, sigma, flat) if verify.reads_characters(grey, b, lum)]
+                    proposals += [b for b in beyond_ground.unread(beyond_ground.proposals(grey, diff, sigma, flat), learned + proposals)
+                                  if verify.reads_characters(grey, b, lum)]
                 if settings().whole_lines.string_ends:  # to the ends of the string the box holds part of
                     learned, proposals = (string_ends.grow_read_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                       learned + proposals, 2 * settings().painting.pad)

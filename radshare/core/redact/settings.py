@@ -361,6 +361,14 @@ class FaintLines:
 
 
 @dataclass(frozen=True)
+class Economy:
+    """Work skipped where its answer is already known (recognise.py, detect.py): speed only, the same boxes."""
+
+    reading_cache: int
+    skip_read_inside: bool
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -386,6 +394,7 @@ class DetectorSettings:
     faces: Faces
     display_view: DisplayView
     faint_lines: FaintLines
+    economy: Economy
 
 
 class SettingsError(ValueError):
