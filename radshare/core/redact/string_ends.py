@@ -39,13 +39,12 @@ def _glyphs(ink: np.ndarray, top: int, bottom: int) -> list[tuple[int, int]]:
     and at least end_min_height of that band tall: glyphs of the same line. Components reaching
     out of the band are not glyphs of the line (anatomy, a marking crossing it)."""
     height = bottom - top + 1
-    ends = settings().whole_lines  # once, not per component
-    slack = ends.end_band_slack * height
+    slack = settings().whole_lines.end_band_slack * height
+    low, wide = settings().whole_lines.end_min_height * height, settings().whole_lines.end_max_width * height  # once, not per component
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     spans = []
     for x, y, w, h, _area in stats[1:count]:
-        if y >= top - slack and y + h - 1 <= bottom + slack and h >= ends.end_min_height * height \
-                and w <= ends.end_max_width * height:
+        if y >= top - slack and y + h - 1 <= bottom + slack and h >= low and w <= wide:
             spans.append((int(x), int(x + w)))
     return spans
 
