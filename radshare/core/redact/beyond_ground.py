@@ -44,8 +44,9 @@ def ink_values(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.n
     side = (np.convolve(hist, np.ones(17), "same") - np.convolve(hist, np.ones(7), "same")) * (3 / 10)  # 10 values 4-8 away, per 3
     spiky = (core >= settings().vertical_text.beyond_min_pixels) & (core >= settings().vertical_text.beyond_spike * side)
     values: list[int] = []
+    most = settings().vertical_text.beyond_values
     for v in np.argsort(-core):
-        if len(values) == settings().vertical_text.beyond_values:
+        if len(values) == most:
             break
         if spiky[v] and all(abs(int(v) - u) > 2 for u in values):
             values.append(int(v))
@@ -79,18 +80,32 @@ def proposals(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, flat: np.nd
     """Lines of glyphs drawn in one of the frame's ink values (see module doc), as (x, y, w, h)."""
     found: list[Box] = []
     rows, cols = grey.shape[:2]
-    signed = grey.astype(np.int16)
-    ground = signed - diff
+    ground = grey.astype(np.int16) - diff
     kernel = np.ones((3, 3), np.uint8)
     for value in ink_values(grey, diff, sigma, flat):
-        core = (np.abs(signed - value) <= 1).astype(np.uint8)
+        near = np.zeros(256, np.uint8)
+        near[max(0, value - 1) : value + 2] = 1
+        core = cv2.LUT(grey, near)  # the value +-1
         # grown by a pixel into the anti-aliased edges (pixels at least half way from the ground
-        # to the value): a thin stroke holds the exact value only along its middle
-        toward = (signed - ground) * np.sign(value - ground) >= 0.5 * np.abs(value - ground)
-        mask = core | (cv2.dilate(core, kernel) & toward.astype(np.uint8))
+        # to the value): a thin stroke holds the exact value only along its middle; tested on
+        # the edge pixels alone (a whole-frame test per value was most of the pass's own time)
+        edge = np.nonzero(cv2.dilate(core, kernel) > core)
+        mask = core.copy()
+        mask[edge] = diff[edge] * np.sign(value - ground[edge]) >= 0.5 * np.abs(value - ground[edge])
         lines = [b for b in classical._line_proposals(mask) if verify.within_line_size(b, rows, cols)]
         found += [b for b in _joined(lines) if stands_beyond(grey, b, value)]
     return found
+
+
+def unread(lines: list[Box], read: list[Box]) -> list[Box]:
+    """The `lines` not lying wholly inside one of the `read` boxes (read as text already, so painted
+    whatever a reading of the line would say); all of them with economy.skip_read_inside off.
+    Most lines this pass proposes are overlay text the other passes found and read: reading them
+    again was two thirds of the pass's readings."""
+    if not settings().economy.skip_read_inside:
+        return list(lines)
+    return [b for b in lines if not any(r[0] <= b[0] and r[1] <= b[1] and b[0] + b[2] <= r[0] + r[2] and b[1] + b[3] <= r[1] + r[3]
+                                        for r in read)]
 
 
 def _joined(boxes: list[Box]) -> list[Box]:
@@ -99,11 +114,12 @@ def _joined(boxes: list[Box]) -> list[Box]:
     The glyph grouping stops at a colon or a word gap, and a piece of two glyphs is too short for
     the recogniser to confirm (it asks three sure characters of a line nothing else found)."""
     out = list(boxes)
+    gap = settings().vertical_text.beyond_join_gap  # once, not per pair
     changed = True
     while changed:
         changed = False
         for i, j in itertools.combinations(range(len(out)), 2):
-            if _same_line(out[i], out[j]):
+            if _same_line(out[i], out[j], gap):
                 out[i] = union_box([out[i], out[j]])
                 del out[j]
                 changed = True
@@ -111,10 +127,10 @@ def _joined(boxes: list[Box]) -> list[Box]:
     return out
 
 
-def _same_line(a, b) -> bool:
-    """True when `a` and `b` lie on one line (see _joined), vertical or horizontal. A piece far
-    longer across the line than along it is a line of the other way (two lines of a corner block
-    stacked, with their lengths taken for a thickness), never a piece of this one."""
+def _same_line(a, b, gap_share: float) -> bool:
+    """True when `a` and `b` lie on one line (see _joined: `gap_share` is beyond_join_gap), vertical or horizontal.
+    A piece far longer across the line than along it is a line of the other way (two lines of a
+    corner block stacked, with their lengths taken for a thickness), never a piece of this one."""
     longest = settings().vertical_text.beyond_join_max_across
     for across, along in ((0, 1), (1, 0)):  # (x, y) for vertical lines, (y, x) for horizontal ones
         if max(a[across + 2] / a[along + 2], b[across + 2] / b[along + 2]) > longest:
@@ -123,6 +139,6 @@ def _same_line(a, b) -> bool:
         thick = min(a[across + 2], b[across + 2])
         shared = min(a1, b1) - max(a0, b0)
         gap = max(a[along], b[along]) - min(a[along] + a[along + 2], b[along] + b[along + 2])
-        if shared >= 0.7 * max(a[across + 2], b[across + 2]) and gap <= settings().vertical_text.beyond_join_gap * thick:
+        if shared >= 0.7 * max(a[across + 2], b[across + 2]) and gap <= gap_share * thick:
             return True
     return False

@@ -27,7 +27,8 @@ def chroma(frame: np.ndarray) -> np.ndarray | None:
     if frame.ndim != 3 or not settings().chroma.enabled:
         return None
     rgb = to_grey_and_rgb(frame)[1]
-    view = rgb.max(axis=2) - rgb.min(axis=2)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]  # pairwise: numpy's max over an axis of 3 was 15x slower
+    view = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
     if int(view.max()) - int(view.min()) < settings().chroma.min_spread:
         return None
     return view

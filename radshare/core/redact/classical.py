@@ -80,9 +80,11 @@ def _components(binary: np.ndarray) -> tuple[list[tuple[int, int, int, int, int,
     return keep, labels
 
 
-def _is_glyph(w: int, h: int) -> bool:
-    """One character (or two touching): not much longer than a large glyph, not a long bar."""
-    return max(w, h) <= 1.2 * settings().classical.max_char and max(w, h) <= 4 * min(w, h) + 2
+def _is_glyph(w: int, h: int, max_char: int | None = None) -> bool:
+    """One character (or two touching): not much longer than a large glyph, not a long bar.
+    `max_char`: classical.max_char, when the caller has it (asked per component, the settings
+    lookup cost more than the test)."""
+    return max(w, h) <= 1.2 * (max_char or settings().classical.max_char) and max(w, h) <= 4 * min(w, h) + 2
 
 
 def _is_word_blob(x: int, y: int, w: int, h: int, area: int, labels: np.ndarray, label: int) -> bool:
@@ -180,9 +182,10 @@ def _line_proposals(binary: np.ndarray, components=None) -> list[tuple[int, int,
     comps, labels = components if components is not None else _components(binary.astype(np.uint8))
     if not comps or len(comps) > 6000:
         return found  # a texture, not text: leave it to the learned detector
-    glyphs = [c for c in comps if _is_glyph(c[2], c[3])]
+    max_char = settings().classical.max_char
+    glyphs = [c for c in comps if _is_glyph(c[2], c[3], max_char)]
     for x, y, w, h, area, label in comps:
-        if not _is_glyph(w, h) and _is_word_blob(x, y, w, h, area, labels, label):
+        if not _is_glyph(w, h, max_char) and _is_word_blob(x, y, w, h, area, labels, label):
             found.append((x, y, w, h))
     if not glyphs:
         return found

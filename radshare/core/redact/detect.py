@@ -472,6 +472,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
     grey, _ = to_grey_and_rgb(frame)
     found: list[tuple[int, int, int, int, str]] = []
     if mode == "auto" and dbnet.available():
+        recognise.forget_readings()  # a new frame: nothing of another frame's is read again
         diff, sigma = classical.background_and_noise(grey)
         flat = classical.flat_mask(grey)
         components = classical.ink_components(grey, diff, sigma)
@@ -516,7 +517,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                 # text in one grey beyond its ground (beyond_ground.py), where the recogniser confirms it as it
                 # confirms any line nothing else found; added last, so it crowds no look's budget and hides no label
                 if settings().vertical_text.beyond_ground:
-                    beyond = beyond_ground.proposals(grey, diff, sigma, flat)
+                    beyond = beyond_ground.unread(beyond_ground.proposals(grey, diff, sigma, flat), learned + proposals)  # lines inside a read box: painted anyway
                     sure = [b for b in beyond if verify.reads_characters(grey, b, lum)]
                     if settings().vertical_text.column_joins:  # the rest, joined with a read piece of its label (column_pieces.py)
                         sure += column_pieces.joined([b for b in beyond if b not in sure], learned + proposals,

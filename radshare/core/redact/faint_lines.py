@@ -50,14 +50,16 @@ def candidates(grey: np.ndarray, diff: np.ndarray, sigma: np.ndarray, taken: lis
     strong = np.abs(diff) > settings().repeated_value.smooth_strong
     hats = _hat_maps(grey)
     found: dict[Box, None] = {}
+    low, high, aspect = settings().faint_lines.min_height, settings().faint_lines.max_height, settings().faint_lines.min_aspect  # once,
+    strong_share, covered_share = settings().repeated_value.smooth_strong_share, settings().faint_lines.covered  # not per line
     for sign, hat in zip((1, -1), hats):
         for ink, faint in ((sign * diff > raw, True), (hat, False)):
             components = classical._components(ink.astype(np.uint8))  # labelled once for both tests
             for x, y, w, h in classical._line_proposals(None, components) + _line_blobs(components):
-                if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height or w < settings().faint_lines.min_aspect * h:
+                if not low <= h <= high or w < aspect * h:
                     continue
                 part = (slice(y, y + h), slice(x, x + w))
-                if (faint and strong[part].mean() > settings().repeated_value.smooth_strong_share) or covered[part].mean() >= settings().faint_lines.covered:
+                if (faint and strong[part].mean() > strong_share) or covered[part].mean() >= covered_share:
                     continue
                 found[(x, y, w, h)] = None
     return sorted(found, key=lambda b: -b[2])[: settings().faint_lines.max_looks]
@@ -73,12 +75,13 @@ def _line_blobs(components) -> list[Box]:
     edge crosses it once or twice)."""
     comps, labels = components
     found = []
+    low, high, aspect = settings().faint_lines.min_height, settings().faint_lines.max_height, settings().faint_lines.min_aspect  # once,
+    fill, crossings = settings().classical.small_word_fill, settings().faint_lines.blob_crossings  # not per component
     for x, y, w, h, area, label in comps:
-        if not settings().faint_lines.min_height <= h <= settings().faint_lines.max_height \
-                or w < settings().faint_lines.min_aspect * h or area < settings().classical.small_word_fill * w * h:
+        if not low <= h <= high or w < aspect * h or area < fill * w * h:
             continue
         row = labels[y + h // 2, x : x + w] == label
-        if np.count_nonzero(np.diff(row.astype(np.int8))) >= settings().faint_lines.blob_crossings * w / h:
+        if np.count_nonzero(np.diff(row.astype(np.int8))) >= crossings * w / h:
             found.append((x, y, w, h))
     return found
 

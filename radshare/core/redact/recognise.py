@@ -15,7 +15,9 @@ caller keeps every box (fail closed).
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 
 import cv2
@@ -31,6 +33,7 @@ HEIGHT = 48  # the model's input height (fixed by its training)
 _session = None
 _characters: list[str] = []
 _lock = threading.Lock()
+_kept = threading.local()  # this thread's last readings, by view (`read`), since `forget_readings`
 
 
 class RecogniserUnavailable(RuntimeError):
@@ -122,7 +125,38 @@ def _input(view: np.ndarray) -> np.ndarray:
 
 
 def read(view: np.ndarray) -> list[tuple[str, float]]:
-    """CTC greedy decoding of one uint8 view: (character, confidence) for each character read."""
+    """CTC greedy decoding of one uint8 view: (character, confidence) for each character read.
+
+    The last `economy.reading_cache` readings of this thread's frame are kept by the view's bytes:
+    passes read the same box again (a line a pass confirmed, then read by `verify.read_as_text`),
+    and the model gives the same answer to the same pixels."""
+    _get_session()  # a model that cannot load fails here whatever was read before
+    kept = settings().economy.reading_cache
+    if not kept:
+        return _decoded(view)
+    readings = _readings()
+    key = (view.shape, hashlib.blake2b(np.ascontiguousarray(view).tobytes(), digest_size=16).digest())
+    if key not in readings:
+        readings[key] = tuple(_decoded(view))
+        while len(readings) > kept:
+            readings.popitem(last=False)
+    return list(readings[key])
+
+
+def _readings() -> OrderedDict:
+    if not hasattr(_kept, "readings"):
+        _kept.readings = OrderedDict()
+    return _kept.readings
+
+
+def forget_readings() -> None:
+    """Start a new frame: this thread's kept readings are dropped (detect.detect_text calls it, so
+    a frame is never read from another's readings and the kept ones stay few)."""
+    _readings().clear()
+
+
+def _decoded(view: np.ndarray) -> list[tuple[str, float]]:
+    """The model run on one view, its output decoded (see `read`)."""
     session, characters = _get_session()
     probs = session.run(None, {session.get_inputs()[0].name: _input(view)})[0][0]
     best = probs.argmax(axis=1)

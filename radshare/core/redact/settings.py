@@ -382,6 +382,14 @@ class FaintLines:
 
 
 @dataclass(frozen=True)
+class Economy:
+    """Work skipped where its answer is already known (recognise.py, detect.py): speed only, the same boxes."""
+
+    reading_cache: int
+    skip_read_inside: bool
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -407,6 +415,7 @@ class DetectorSettings:
     faces: Faces
     display_view: DisplayView
     faint_lines: FaintLines
+    economy: Economy
 
 
 class SettingsError(ValueError):

@@ -40,11 +40,11 @@ def _glyphs(ink: np.ndarray, top: int, bottom: int) -> list[tuple[int, int]]:
     out of the band are not glyphs of the line (anatomy, a marking crossing it)."""
     height = bottom - top + 1
     slack = settings().whole_lines.end_band_slack * height
+    low, wide = settings().whole_lines.end_min_height * height, settings().whole_lines.end_max_width * height  # once, not per component
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     spans = []
     for x, y, w, h, _area in stats[1:count]:
-        if y >= top - slack and y + h - 1 <= bottom + slack and h >= settings().whole_lines.end_min_height * height \
-                and w <= settings().whole_lines.end_max_width * height:
+        if y >= top - slack and y + h - 1 <= bottom + slack and h >= low and w <= wide:
             spans.append((int(x), int(x + w)))
     return spans
 
