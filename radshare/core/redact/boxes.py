@@ -13,30 +13,7 @@ def merge_boxes(
     Merging keeps the region list short for the reviewer and never shrinks what is painted
     (the merged box contains both). The merged box keeps the source of its largest part.
     """
-    items = []
-    for x, y, w, h, source in boxes:
-        x0, y0 = max(0, x - pad), max(0, y - pad)
-        x1, y1 = min(cols, x + w + pad), min(rows, y + h + pad)
-        if x1 > x0 and y1 > y0:
-            items.append([x0, y0, x1, y1, source, (x1 - x0) * (y1 - y0)])
-    changed = True
-    while changed:
-        changed = False
-        items.sort(key=lambda b: b[0])
-        out: list[list] = []
-        for box in items:
-            for other in out:
-                if box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
-                    if box[5] > other[5]:
-                        other[4], other[5] = box[4], box[5]
-                    other[0], other[1] = min(other[0], box[0]), min(other[1], box[1])
-                    other[2], other[3] = max(other[2], box[2]), max(other[3], box[3])
-                    changed = True
-                    break
-            else:
-                out.append(box)
-        items = out
-    return [(b[0], b[1], b[2] - b[0], b[3] - b[1], b[4]) for b in items]
+    return _merged(_padded(boxes, pad, rows, cols), lambda a, b: _overlap(a, b) > 0, lambda b: b[0])
 
 
 def union_box(boxes: list[Box]) -> Box:
@@ -60,21 +37,32 @@ def merge_tight(
     tracked over every box a region took in (never the rectangle's own), so a chain of small
     additions cannot creep into a big one. Never paints more than merge_boxes would.
     """
+    return _merged(_padded(boxes, pad, rows, cols), lambda a, b: _joins(a, b, max_added), lambda b: (b[0], b[1]))
+
+
+def _padded(boxes: list[tuple[int, int, int, int, str]], pad: int, rows: int, cols: int) -> list[list]:
+    """[x0, y0, x1, y1, source, largest part's area, area covered] of each box padded and clipped."""
     items = []
     for x, y, w, h, source in boxes:
         x0, y0 = max(0, x - pad), max(0, y - pad)
         x1, y1 = min(cols, x + w + pad), min(rows, y + h + pad)
         if x1 > x0 and y1 > y0:
             area = (x1 - x0) * (y1 - y0)
-            items.append([x0, y0, x1, y1, source, area, area])  # ..., largest part's area, area covered
+            items.append([x0, y0, x1, y1, source, area, area])
+    return items
+
+
+def _merged(items: list[list], joins, order) -> list[tuple[int, int, int, int, str]]:
+    """Regions `joins` pairs up merged into their rectangle until none joins (sorted by `order` on
+    each round), each keeping the source of its largest part."""
     changed = True
     while changed:
         changed = False
-        items.sort(key=lambda b: (b[0], b[1]))
+        items.sort(key=order)
         out: list[list] = []
         for box in items:
             for other in out:
-                if _joins(box, other, max_added):
+                if joins(box, other):
                     if box[5] > other[5]:
                         other[4], other[5] = box[4], box[5]
                     other[6] = _covered_together(box, other)
