@@ -56,7 +56,7 @@ from radshare.core.model import TextRegion
 from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes, merge_tight
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
-from radshare.core.redact.settings import current as settings
+from radshare.core.redact.settings import current as settings, pinned
 from radshare.core.redact.templates import template_regions
 
 # Thresholds and switches: resources/detector_settings.toml, read through settings() at call time.
@@ -457,6 +457,7 @@ def _tesseract_boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     return find_words(grey)
 
 
+@pinned
 def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: str = "auto") -> list[TextRegion]:
     """Text regions in one frame (2-D grey of any dtype, or HxWx3 RGB), padded, frame=None.
 
