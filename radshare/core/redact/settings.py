@@ -261,6 +261,15 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class DimLines:
+    """A dim line read on its own where a box holds it with a bright one (recognise._dim_lines)."""
+
+    enabled: bool
+    row_share: float
+    max_height: float
+
+
+@dataclass(frozen=True)
 class WholeLines:
     """Lines of text found but not painted whole: classical proposals the recogniser confirms
     (detect._confirmed) and read boxes grown to the end of their string (string_ends.grow_read_boxes), and flat label patches read (labels.py)."""
@@ -409,6 +418,7 @@ class DetectorSettings:
     ink_value_growth: InkValueGrowth
     verification: Verification
     recognition: Recognition
+    dim_lines: DimLines
     whole_lines: WholeLines
     vertical_text: VerticalText
     series: Series
