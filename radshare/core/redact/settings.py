@@ -178,6 +178,7 @@ class FineScale:
     enabled: bool
     min_side: int
     long_side: int
+    native: bool
 
 
 @dataclass(frozen=True)
