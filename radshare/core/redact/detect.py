@@ -325,6 +325,7 @@ def _learned_boxes(
     for other in other_lcs:
         boxes += [b[:4] for b in dbnet.detect(other, settings().learned.db_long_side)]
     boxes += finescale.fine_boxes(lc)
+    boxes += [b for view in (lc, *other_lcs) for b in finescale.native_boxes(view)]
     boxes += _enlarged_boxes(lc, boxes)
     tall = [b for b in boxes + list(proposals) if _is_tall(b)]
     strips = _strips(tall, rows, cols)

@@ -19,6 +19,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from itertools import chain
 
 import cv2
 import numpy as np
@@ -91,12 +92,8 @@ def _views(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield (part, 255 - part) if np.median(part) >= 128 else (255 - part, part)
 
 
-def _lines(crop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The crop's lines, when it holds a block of them: runs of rows with ink (over a quarter of
-    the grey range off the median) between empty rows, each at least LINE_MIN_ROWS tall, at most
-    LINE_MAX_COUNT of them (the model reads one line at a time: a block of three device-setting
-    lines on a real ultrasound read as nothing whole)."""
-    ink = (np.abs(crop.astype(np.int16) - int(np.median(crop))) > 64).any(axis=1)
+def _runs(ink: np.ndarray) -> list[tuple[int, int]]:
+    """(top, bottom) of the runs of True rows in `ink` at least `recognition.line_min_rows` long."""
     runs, start = [], None
     for row, on in enumerate(list(ink) + [False]):
         if on and start is None:
@@ -105,6 +102,16 @@ def _lines(crop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
             if row - start >= settings().recognition.line_min_rows:
                 runs.append((start, row))
             start = None
+    return runs
+
+
+def _lines(crop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The crop's lines, when it holds a block of them: runs of rows with ink (over a quarter of
+    the grey range off the median) between empty rows, each at least LINE_MIN_ROWS tall, at most
+    LINE_MAX_COUNT of them (the model reads one line at a time: a block of three device-setting
+    lines on a real ultrasound read as nothing whole)."""
+    ink = (np.abs(crop.astype(np.int16) - int(np.median(crop))) > 64).any(axis=1)
+    runs = _runs(ink)
     if len(runs) < 2:
         return []
     pairs = []
@@ -113,6 +120,49 @@ def _lines(crop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         part = crop[max(0, top - margin) : bottom + margin]
         pairs.append((part, 255 - part) if np.median(part) >= 128 else (255 - part, part))
     return pairs
+
+
+def _dim_lines(crop: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The dim lines of a crop that also holds a bright one, each stretched on its own: the bright
+    rows (ink over a quarter of the grey range off the median, as `_lines` finds them) and a row
+    either side set to the ground, the rest stretched 2nd..98th percentile, and every run of rows
+    in which `dim_lines.row_share` of the pixels stand over a quarter of that range off its median,
+    at most `dim_lines.max_height` times as tall as the tallest bright line (none with the pass off).
+
+    Why: a crop is stretched by its brightest ink, so a dim line that a box holds with a bright
+    one (a device's corner block: a line in grey 28 under one in 255 on a 256 px MR) stays a few
+    grey levels off its ground, which neither the model nor `_lines` sees as ink; stretched on
+    its own it reads as surely as any line. None where most of the rest is ink too (noise or
+    texture stretched to full range, not a line on empty ground). A generator: only looked at
+    when every other view failed."""
+    if not settings().dim_lines.enabled:
+        return
+    median = int(np.median(crop))
+    bright = (np.abs(crop.astype(np.int16) - median) > 64).any(axis=1)
+    lit = _runs(bright)
+    if not lit or bright.all():
+        return
+    blank = bright.copy()
+    blank[1:] |= bright[:-1]
+    blank[:-1] |= bright[1:]
+    rest = crop[~blank].astype(np.float32)
+    if rest.size == 0:
+        return
+    lo, hi = np.percentile(rest, (2, 98))
+    if hi - lo < 1:
+        return
+    view = crop.astype(np.float32)
+    view[blank] = float(np.median(rest))
+    view = np.clip((view - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    share = (np.abs(view.astype(np.int16) - int(np.median(view))) > 64).mean(axis=1)
+    if np.median(share[~blank]) >= settings().dim_lines.row_share:  # the rest is texture or noise
+        return  # stretched to full range, not a dim line on empty ground
+    tallest = max(bottom - top for top, bottom in lit)
+    for top, bottom in _runs((share >= settings().dim_lines.row_share) & ~blank)[: settings().recognition.line_max_count]:
+        if bottom - top <= settings().dim_lines.max_height * tallest:
+            margin = max(1, (bottom - top) // 4)
+            part = view[max(0, top - margin) : bottom + margin]
+            yield (part, 255 - part) if np.median(part) >= 128 else (255 - part, part)
 
 
 def _input(view: np.ndarray) -> np.ndarray:
@@ -205,7 +255,7 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
     crop = _crop(grey, box)
     if crop.size == 0:
         return False
-    for first, inverted in [*_views(crop), *_lines(crop)]:
+    for first, inverted in chain(_views(crop), _lines(crop), _dim_lines(crop)):
         for view in (first, inverted):
             characters = [(c, p) for c, p in read(view) if c.strip()]
             if _accepted(characters, count, confidence):

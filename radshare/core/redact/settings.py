@@ -179,6 +179,7 @@ class FineScale:
     enabled: bool
     min_side: int
     long_side: int
+    native: bool
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,15 @@ class Recognition:
     thick_min_chars: int
     thick_max_share: float
     two_different: bool
+
+
+@dataclass(frozen=True)
+class DimLines:
+    """A dim line read on its own where a box holds it with a bright one (recognise._dim_lines)."""
+
+    enabled: bool
+    row_share: float
+    max_height: float
 
 
 @dataclass(frozen=True)
@@ -410,6 +420,7 @@ class DetectorSettings:
     ink_value_growth: InkValueGrowth
     verification: Verification
     recognition: Recognition
+    dim_lines: DimLines
     whole_lines: WholeLines
     vertical_text: VerticalText
     series: Series
