@@ -390,6 +390,17 @@ class Economy:
 
 
 @dataclass(frozen=True)
+class LineExtent:
+    """Unread line boxes longer than their line, read again at the extent of their ink (line_extent.py)."""
+
+    enabled: bool
+    min_aspect: float
+    share: float
+    min_cut: float
+    max_looks: int
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -416,6 +427,7 @@ class DetectorSettings:
     display_view: DisplayView
     faint_lines: FaintLines
     economy: Economy
+    line_extent: LineExtent
 
 
 class SettingsError(ValueError):
