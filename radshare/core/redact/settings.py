@@ -401,6 +401,16 @@ class LineExtent:
 
 
 @dataclass(frozen=True)
+class OneGreyView:
+    """Unread boxes whose commonest grey crosses grounds darker and brighter than itself, read as a mask of that grey (one_grey_view.py)."""
+
+    enabled: bool
+    min_off: float
+    range_ratio: float
+    max_looks: int
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -428,6 +438,7 @@ class DetectorSettings:
     faint_lines: FaintLines
     economy: Economy
     line_extent: LineExtent
+    one_grey_view: OneGreyView
 
 
 class SettingsError(ValueError):
