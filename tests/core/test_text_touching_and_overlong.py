@@ -1,25 +1,26 @@
-"""Two causes of small text left unpainted on benchmark seeds nobody had traced (101, 202).
+"""Three causes of text left unpainted on benchmark seeds nobody had traced (101, 202).
 
 A short word of 9-10 px text whose glyphs touch is one blob as wide as the text is high; the
 enlarged look at small word-shaped blobs stopped at 8 px across, and nothing else proposed a
 9 x 20 px vertical "GEN", which stayed legible (`classical.small_word_side`). A box proposed or
 grown past the end of its line holds ground the recogniser reads as unsure characters, so the
 box is not read and nothing is painted; read again at its ink's extent it is
-(`line_extent.py`). Each rescue fails with its change switched off through the settings.
+(`line_extent.py`). A label in one grey across a darker and a brighter ground is faint in the
+recogniser's crop, stretched to the ground's range; read as a mask of its grey it is read
+(`one_grey_view.py`). Each rescue fails with its change switched off through the settings.
 """
 
 from __future__ import annotations
 
-import random
-
 import cv2
 import numpy as np
 
-from radshare.core.redact import detect_text, line_extent
+from radshare.core.redact import detect_text, line_extent, one_grey_view
 from radshare.core.redact.settings import overridden
 from tests.fixtures.anatomy import make_text_free_set
 from tests.fixtures.legibility import still_legible
-from tests.fixtures.textimages import coverage, make_background, make_sample, painted_mask, planted_text
+from tests.fixtures.textimages import coverage, make_sample, painted_mask, planted_text
+from tests.fixtures.textimages2 import make_sample2
 
 
 def _painted(image: np.ndarray, box) -> float:
@@ -109,3 +110,40 @@ def test_text_free_anatomy_gains_no_box_from_the_cut_readings():
         with overridden(line_extent={"enabled": False}):
             before = detect_text(image)
         assert detect_text(image) == before, kind
+
+
+# --- a label in one grey across dark and bright ground ------------------------------------------
+
+def _label_across_grounds():
+    """A benchmark frame (second generator, seed 101) with a 2x pixel-font "Se:9 Im:1" turned
+    upright in one grey (190) over an MR's grey, a black region and a bright ellipse."""
+    sample = make_sample2(101 * 100019 + 58, (512, 512))
+    planted = planted_text(sample, "Se:9 Im:1")
+    assert planted.vertical
+    return sample.image, planted.box
+
+
+def test_a_label_in_one_grey_across_dark_and_bright_ground_is_painted():
+    image, box = _label_across_grounds()
+    assert _painted(image, box) >= 0.9
+
+
+def test_the_label_was_lost_without_the_mask_of_its_grey():
+    image, box = _label_across_grounds()
+    with overridden(one_grey_view={"enabled": False}):
+        assert _painted(image, box) < 0.9
+
+
+def test_only_a_grey_off_the_ground_across_a_wider_ground_gets_a_mask():
+    rng = np.random.default_rng(5)
+    ground = np.clip(rng.normal(140, 3, (60, 60)), 0, 255).astype(np.uint8)
+    label = ground.copy()
+    label[20:40, 24:27] = 190  # strokes of one grey
+    label[20:40, 33:36] = 190
+    assert one_grey_view.mask_view(label, (22, 18, 16, 24)) is None  # even ground: the stretch is the label's own
+    dark, bright = (np.clip(rng.normal(mean, 3, (6, 40)), 0, 255).astype(np.uint8) for mean in (30, 235))
+    label[18:24, 10:50] = np.where(label[18:24, 10:50] == 190, 190, dark)  # its top over a dark region
+    label[36:42, 10:50] = np.where(label[36:42, 10:50] == 190, 190, bright)  # its foot over a bright one
+    view = one_grey_view.mask_view(label, (22, 18, 16, 24))
+    assert view is not None and (view[20:40, 24:27] == 0).all() and (view[20:40, 28:32] == 255).all()
+    assert one_grey_view.mask_view(ground, (22, 18, 16, 24)) is None  # its commonest grey is the ground's
