@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from radshare.core.redact.column_pieces import label_grey
 from radshare.core.redact.settings import current as settings
 
 Box = tuple[int, int, int, int]
@@ -30,11 +31,10 @@ def mask_view(grey: np.ndarray, box: Box) -> np.ndarray | None:
     crop = grey[y : y + h, x : x + w]
     if crop.dtype != np.uint8 or crop.ndim != 2 or crop.size == 0:
         return None
-    value = int(np.argmax(np.bincount(crop.ravel(), minlength=256)))
-    ink = np.abs(crop.astype(np.int16) - value) <= 1
-    low, high = settings().vertical_text.trim_ink_shares
-    if not low <= ink.mean() <= high:
+    found = label_grey(crop)
+    if found is None:
         return None
+    value = found[0]
     lo, mid, hi = np.percentile(crop, (2, 50, 98))
     off = abs(value - float(mid))
     if off < settings().one_grey_view.min_off or hi - lo < settings().one_grey_view.range_ratio * off:
