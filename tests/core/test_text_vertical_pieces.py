@@ -23,7 +23,7 @@ from tests.fixtures.textimages2 import make_sample2
 
 PIXEL_OFF = {"vertical_text": {"pixel_font_reads": False}}
 JOINS_OFF = {"vertical_text": {"column_joins": False}}
-TRIM_OFF = {"vertical_text": {"trimmed_reads": False}}
+TRIM_OFF = {"vertical_text": {"trimmed_reads": False}, "one_grey_view": {"enabled": False}}  # the mask of the label's grey reads it too
 
 
 def _bitmap(text: str, factor: int) -> np.ndarray:

@@ -83,17 +83,24 @@ def trimmed(grey: np.ndarray, box: Box) -> Box | None:
     crop = grey[y : y + h, x : x + w]
     if crop.dtype != np.uint8 or crop.ndim != 2:
         return None
-    value = int(np.argmax(np.bincount(crop.ravel(), minlength=256)))
-    ink = np.abs(crop.astype(np.int16) - value) <= 1
-    low, high = settings().vertical_text.trim_ink_shares
-    if not low <= ink.mean() <= high:
+    found = label_grey(crop)
+    if found is None:
         return None
-    per_column = ink.mean(axis=0)
+    per_column = found[1].mean(axis=0)
     columns = np.flatnonzero(per_column >= settings().vertical_text.trim_column_share * per_column.max())
     x0, x1 = int(columns[0]), int(columns[-1]) + 1
     if x1 - x0 > (1 - settings().vertical_text.trim_min_cut) * w:
         return None
     return (x + x0, y, x1 - x0, h)
+
+
+def label_grey(crop: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """A uint8 crop's most common grey and where it lies (within 1 level), or None when it covers
+    too little or too much of the crop to be a label's strokes (trim_ink_shares)."""
+    value = int(np.argmax(np.bincount(crop.ravel(), minlength=256)))
+    ink = np.abs(crop.astype(np.int16) - value) <= 1
+    low, high = settings().vertical_text.trim_ink_shares
+    return (value, ink) if low <= ink.mean() <= high else None
 
 
 def read_trimmed(grey: np.ndarray, unread: list[Box], reads: Callable[[Box], bool]) -> dict[Box, Box]:

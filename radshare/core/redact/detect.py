@@ -53,7 +53,7 @@ import cv2
 import numpy as np
 
 from radshare.core.model import TextRegion
-from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
+from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, line_extent, lines, one_grey_view, recognise, string_ends, verify
 from radshare.core.redact.boxes import merge_boxes, merge_tight
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings, pinned
@@ -512,6 +512,14 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                                                        lambda b: verify.reads_characters(grey, b, lum))
                     learned, proposals = ([trims.get(b, b) for b in boxes] for boxes in (learned, proposals))
                     read |= set(trims.values())
+                if settings().line_extent.enabled:  # line boxes longer than their line, read at their ink's extent
+                    cuts = line_extent.read_trimmed(grey, [b for b in learned + proposals if b not in read],
+                                                    lambda b: verify.reads_characters(grey, b, lum))
+                    learned, proposals = ([cuts.get(b, b) for b in boxes] for boxes in (learned, proposals))
+                    read |= set(cuts.values())
+                if settings().one_grey_view.enabled:  # a line in one grey across dark and bright ground, read as that grey alone
+                    read |= set(one_grey_view.read_masks(grey, [b for b in learned + proposals if b not in read],
+                                                         lambda view, b: verify.reads_characters(view, b)))
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)

@@ -401,6 +401,27 @@ class Economy:
 
 
 @dataclass(frozen=True)
+class LineExtent:
+    """Unread line boxes longer than their line, read again at the extent of their ink (line_extent.py)."""
+
+    enabled: bool
+    min_aspect: float
+    share: float
+    min_cut: float
+    max_looks: int
+
+
+@dataclass(frozen=True)
+class OneGreyView:
+    """Unread boxes whose commonest grey crosses grounds darker and brighter than itself, read as a mask of that grey (one_grey_view.py)."""
+
+    enabled: bool
+    min_off: float
+    range_ratio: float
+    max_looks: int
+
+
+@dataclass(frozen=True)
 class DetectorSettings:
     """The whole file: one attribute per pass."""
 
@@ -428,6 +449,8 @@ class DetectorSettings:
     display_view: DisplayView
     faint_lines: FaintLines
     economy: Economy
+    line_extent: LineExtent
+    one_grey_view: OneGreyView
 
 
 class SettingsError(ValueError):
