@@ -483,6 +483,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         lc = local_contrast(grey)
         lum, chr_ = luminance(frame), chroma.chroma(frame)  # once: DB looks at their contrast, the recogniser reads them
         learned = _learned_boxes(grey, lc, proposals, tuple(local_contrast(v) for v in (lum, chr_) if v is not None))
+        pieces = learned + proposals  # what any pass found, read or not: pieces of a read line (string_ends.join_line_pieces)
         surely = (lum, chr_ if settings().chroma.read_surely else None)  # views a box may be read in surely (verify.reads_characters)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
@@ -510,6 +511,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                                                        lambda b: verify.reads_characters(grey, b, lum))
                     learned, proposals = ([trims.get(b, b) for b in boxes] for boxes in (learned, proposals))
                     read |= set(trims.values())
+                pieces += learned + proposals
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
@@ -532,12 +534,14 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                            learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
+                if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
+                    proposals += string_ends.join_line_pieces(learned + proposals, [b for b in pieces if verify.within_line_size(b, rows, cols)])
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
-    for x, y, w, h, source in merge_tight(found, settings().painting.pad, rows, cols, settings().painting.merge_added):
+    for x, y, w, h, source in merge_tight(found, settings().painting.painted_pad, rows, cols, settings().painting.merge_added):
         regions.append(TextRegion(x, y, w, h, frame=None, source=source))
     return regions
 

@@ -56,6 +56,7 @@ class Painting:
 
     pad: int
     merge_added: float
+    painted_pad: int
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,10 @@ class WholeLines:
     end_reach: float
     end_min_growth: float
     end_covered: float
+    join_pieces: bool
+    join_gap: float
+    join_height_ratio: float
+    join_tall_ends: bool
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,68 @@ def grow_read_tall_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box], 
                             [turn(o) for o in others], gap)
     by_box = {b: turn(g) for b, g in zip(tall, grown)}
     return [by_box.get(b, b) for b in boxes]
+
+
+def _line_rows(a: Box, b: Box) -> bool:
+    """True when `b` lies in `a`'s line: shares half of its rows with a wide `a`, or holds an end
+    of a tall `a` in its rows (the end of a line found as one glyph, grown along its column)."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    if aw >= ah:
+        return min(ay + ah, by + bh) - max(ay, by) >= 0.5 * bh
+    return by <= ay < by + bh or by < ay + ah <= by + bh
+
+
+def _bridge(a: Box, b: Box, gap_heights: float, height_ratio: float) -> Box | None:
+    """The box from the end of `a` (read as text) over `b` (a piece of its line a pass found
+    beside it), or None when `b` is not a piece of that line: upright, in `a`'s line
+    (_line_rows), of a like height (a tall `a`: as thick as `b` is tall, `b` no taller than a
+    glyph), and at most `gap_heights` of the line's height from it."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    if bw < bh or not _line_rows(a, b):
+        return None
+    wide = aw >= ah
+    if not wide and (bh > settings().classical.max_char or not settings().whole_lines.join_tall_ends):
+        return None
+    height = ah if wide else aw
+    if max(height, bh) > height_ratio * min(height, bh):
+        return None
+    gap = bx - (ax + aw) if bx >= ax + aw else ax - (bx + bw)
+    if gap <= 0 or gap > gap_heights * (height if wide else bh):
+        return None
+    top, bottom = (min(by, ay), max(by + bh, ay + ah)) if wide else (by, by + bh)
+    left, right = min(ax + aw, bx), max(ax, bx + bw)
+    return (left, top, right - left, bottom - top)
+
+
+def join_line_pieces(read: list[Box], pieces: list[Box]) -> list[Box]:
+    """Boxes bridging each box in `read` to the pieces of its line in `pieces` (boxes the passes
+    found but did not read), and on from each piece joined to the next.
+
+    Why: a line over anatomy or crossed by a structure is often found in pieces and read only in
+    one of them ("78KG" of a dim "M/79Y 78KG", half of a date over colour Doppler); the rest is
+    a short piece too small to be read surely, or a glyph or two no pass found between two read
+    pieces. Painting the pieces apart left what lies between them legible wherever their padded
+    boxes did not touch (the old bounding-rectangle merge covered some by chance). A read box
+    is the line's evidence: a piece of like height in its rows, a few glyph heights away at most
+    (whole_lines.join_gap: a short word missed between them), continues it. Text-free frames
+    have next to no read boxes, so nothing joins there.
+    """
+    gap_heights, ratio = settings().whole_lines.join_gap, settings().whole_lines.join_height_ratio
+    open_ = [p for p in dict.fromkeys(pieces) if p not in read]
+    frontier, joined = list(read), []
+    while frontier and open_:
+        box = frontier.pop()
+        for piece in list(open_):
+            bridge = _bridge(box, piece, gap_heights, ratio)
+            if bridge is not None:
+                joined.append(bridge)
+                open_.remove(piece)
+                frontier.append(piece)
+    for a in read:  # read pieces of one line with a gap between them
+        for b in read:
+            bridge = _bridge(a, b, gap_heights, ratio)
+            if bridge is not None and b[0] > a[0]:
+                joined.append(bridge)
+    return joined
