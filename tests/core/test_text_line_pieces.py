@@ -9,9 +9,13 @@ whole_lines.join_pieces switched off through the settings override (seen failing
 
 from __future__ import annotations
 
+import numpy as np
+
+from radshare.core.redact.boxes import without_columns_of_lines
 from radshare.core.redact.detect import detect_text
 from radshare.core.redact.settings import overridden
 from radshare.core.redact.string_ends import join_line_pieces
+from tests.core.test_text_recall_hard_kinds import _burn, _grey_ground, _mask, _painted
 from tests.fixtures.legibility import still_legible
 from tests.fixtures.textimages import coverage, painted_mask
 from tests.fixtures.textimages2 import make_sample2
@@ -59,3 +63,43 @@ def test_a_date_over_colour_doppler_found_in_two_pieces_is_painted_whole():
     assert coverage(mask, text.box) >= 0.99
     with overridden(painting={"merge_added": 0.25}, **JOIN_OFF):  # the guard's companion
         assert coverage(painted_mask(sample.image.shape, detect_text(sample.image)), text.box) < 0.9
+
+
+def test_a_tall_box_two_found_lines_cross_is_not_painted_apart():
+    lines = [(10, 10, 120, 14), (10, 30, 150, 14), (10, 50, 100, 14)]
+    column = (12, 8, 20, 60)  # the lines' first letters, stacked
+    label = (200, 10, 14, 90)  # a vertical label beside the block: no line crosses it
+    assert without_columns_of_lines([column, label, *lines], lines, 1) == [label, *lines]
+    assert without_columns_of_lines([(12, 8, 20, 20)], lines, 1) == [(12, 8, 20, 20)]  # one line crosses it
+
+
+def _left_aligned_block() -> tuple[np.ndarray, list[tuple[str, tuple[int, int, int, int]]]]:
+    """Four left-aligned 12 px mono lines in one grey over a 256 px CT."""
+    img = _grey_ground("ct-body", 3, 256)
+    texts, y = [], 20
+    for text in ("6 SEP 1968", "Ex 81994 Se 10", "2022/06/07 10:52", "F/24Y 40KG"):
+        mask = _mask(text, "dejavu/DejaVuSansMono.ttf", 12)
+        texts.append((text, _burn(img, mask, 12, y, 200.0)))
+        y += mask.shape[0] + 14
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8), texts
+
+
+def test_glyphs_stacked_across_the_lines_of_a_block_are_not_painted_as_a_column():
+    image, texts = _left_aligned_block()
+    with overridden(painting={"merge_added": -1.0}):  # every box as found (padded)
+        boxes = [r.as_box() for r in detect_text(image)]
+    assert not [b for b in boxes if b[3] > b[2] and boxes_crossing(b, texts) >= 2]
+    with overridden(painting={"merge_added": 0.25}):
+        regions = detect_text(image)
+    mask, painted = painted_mask(image.shape, regions), _painted(image, regions)
+    for text, box in texts:
+        assert coverage(mask, box) == 1.0 and still_legible(painted, box, text, 12) == 0
+    with overridden(painting={"merge_added": -1.0, "column_crossings": 1000000000}):  # the guard's companion
+        boxes = [r.as_box() for r in detect_text(image)]
+    assert [b for b in boxes if b[3] > b[2] and boxes_crossing(b, texts) >= 2]
+
+
+def boxes_crossing(box, texts) -> int:
+    """How many planted lines a tall `box` reaches into (rows and columns)."""
+    x, y, w, h = box
+    return sum(min(x + w, tx + tw) > max(x, tx) and min(y + h, ty + th) > max(y, ty) for _, (tx, ty, tw, th) in texts)

@@ -54,7 +54,7 @@ import numpy as np
 
 from radshare.core.model import TextRegion
 from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, lines, recognise, string_ends, verify
-from radshare.core.redact.boxes import merge_boxes, merge_tight
+from radshare.core.redact.boxes import merge_boxes, merge_tight, without_columns_of_lines
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings
 from radshare.core.redact.templates import template_regions
@@ -536,6 +536,9 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                                           for boxes in (learned, proposals))
                 if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
                     proposals += string_ends.join_line_pieces(learned + proposals, [b for b in pieces if verify.within_line_size(b, rows, cols)])
+                if settings().painting.column_crossings < 1e9:  # a column of stacked lines' glyphs is not a label (boxes.py)
+                    learned, proposals = (without_columns_of_lines(boxes, learned + proposals, settings().painting.column_crossings)
+                                          for boxes in (learned, proposals))
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

@@ -57,6 +57,7 @@ class Painting:
     pad: int
     merge_added: float
     painted_pad: int
+    column_crossings: int
 
 
 @dataclass(frozen=True)
