@@ -21,6 +21,7 @@ from tests.fixtures.textimages import coverage, painted_mask
 from tests.fixtures.textimages2 import make_sample2
 
 JOIN_OFF = {"whole_lines": {"join_pieces": False}}
+DIFF, SIGMA = np.zeros((512, 512)), np.ones((512, 512))  # no ink: a read box's ink height is its own height
 
 
 def _covers(bridges, box) -> bool:
@@ -31,25 +32,25 @@ def _covers(bridges, box) -> bool:
 def test_a_piece_of_like_height_in_the_rows_of_a_read_box_is_joined_over_the_gap():
     read = [(200, 100, 60, 16)]
     piece = (140, 102, 30, 12)  # 30 px (about 2 line heights) left of it, in its rows
-    bridges = join_line_pieces(read, [piece])
+    bridges = join_line_pieces(DIFF, SIGMA, read, [piece])
     assert _covers(bridges, piece) and _covers(bridges, (170, 102, 30, 12))  # the piece and the gap
 
 
 def test_pieces_join_on_along_the_line_and_read_pieces_join_over_their_gap():
     read = [(300, 50, 80, 14)]
     pieces = [(250, 51, 30, 12), (200, 50, 30, 13)]  # a chain leftwards, each within a few heights
-    assert all(_covers(join_line_pieces(read, pieces), p) for p in pieces)
+    assert all(_covers(join_line_pieces(DIFF, SIGMA, read, pieces), p) for p in pieces)
     two_read = [(100, 200, 60, 14), (190, 201, 40, 13)]
-    assert _covers(join_line_pieces(two_read, []), (160, 201, 30, 13))
+    assert _covers(join_line_pieces(DIFF, SIGMA, two_read, []), (160, 201, 30, 13))
 
 
 def test_no_join_without_a_read_box_or_off_the_line():
-    assert join_line_pieces([], [(10, 10, 40, 12), (60, 10, 40, 12)]) == []  # text-free: nothing read
+    assert join_line_pieces(DIFF, SIGMA, [], [(10, 10, 40, 12), (60, 10, 40, 12)]) == []  # text-free: nothing read
     read = [(200, 100, 60, 16)]
-    assert join_line_pieces(read, [(140, 130, 30, 12)]) == []  # the line below
-    assert join_line_pieces(read, [(100, 100, 30, 14)]) == []  # 70 px away: over 3.5 line heights
-    assert join_line_pieces(read, [(140, 90, 30, 40)]) == []  # a block far taller than the line
-    assert join_line_pieces(read, [(150, 80, 12, 40)]) == []  # a tall piece: not an upright line
+    assert join_line_pieces(DIFF, SIGMA, read, [(140, 130, 30, 12)]) == []  # the line below
+    assert join_line_pieces(DIFF, SIGMA, read, [(100, 100, 30, 14)]) == []  # 70 px away: over 3.5 line heights
+    assert join_line_pieces(DIFF, SIGMA, read, [(140, 90, 30, 40)]) == []  # a block far taller than the line
+    assert join_line_pieces(DIFF, SIGMA, read, [(150, 80, 12, 40)]) == []  # a tall piece: not an upright line
 
 
 def test_a_date_over_colour_doppler_found_in_two_pieces_is_painted_whole():

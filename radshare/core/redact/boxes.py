@@ -99,12 +99,14 @@ def _joins(a: list, b: list, max_added: float) -> bool:
 
 
 def crossing_lines(box: Box, others: list[Box]) -> int:
-    """How many wide boxes of `others` cross tall `box`: span half its width or more, their rows'
-    middle inside its rows."""
+    """How many wide boxes of `others` cross tall `box`: span half its width or more and reach
+    out of it by its width on a side (a line going on, not a piece of the box's own glyphs), their
+    rows' middle inside its rows."""
     x, y, w, h = box[:4]
     count = 0
     for ox, oy, ow, oh in (o[:4] for o in others):
-        if ow > oh and min(x + w, ox + ow) - max(x, ox) >= 0.5 * w and y <= oy + oh / 2 < y + h:
+        out = max(x - ox, ox + ow - x - w)
+        if ow > oh and out >= w and min(x + w, ox + ow) - max(x, ox) >= 0.5 * w and y <= oy + oh / 2 < y + h:
             count += 1
     return count
 

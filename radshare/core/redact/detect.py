@@ -511,7 +511,6 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                                                        lambda b: verify.reads_characters(grey, b, lum))
                     learned, proposals = ([trims.get(b, b) for b in boxes] for boxes in (learned, proposals))
                     read |= set(trims.values())
-                pieces += learned + proposals
                 learned, proposals = ([b for b in boxes if b in read] for boxes in (learned, proposals))
                 if settings().whole_lines.label_patches:  # text on a flat label no pass found (labels.py)
                     proposals += [b for b in labels.uncovered(labels.label_patches(grey), learned + proposals, settings().whole_lines.label_covered)
@@ -535,7 +534,8 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                                                                            learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
                 if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
-                    proposals += string_ends.join_line_pieces(learned + proposals, [b for b in pieces if verify.within_line_size(b, rows, cols)])
+                    proposals += string_ends.join_line_pieces(diff, sigma, learned + proposals,
+                                                              [b for b in pieces if verify.within_line_size(b, rows, cols)])
                 if settings().painting.column_crossings < 1e9:  # a column of stacked lines' glyphs is not a label (boxes.py)
                     learned, proposals = (without_columns_of_lines(boxes, learned + proposals, settings().painting.column_crossings)
                                           for boxes in (learned, proposals))

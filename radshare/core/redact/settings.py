@@ -290,6 +290,7 @@ class WholeLines:
     end_covered: float
     join_pieces: bool
     join_gap: float
+    join_chain_gap: float
     join_height_ratio: float
     join_tall_ends: bool
 
