@@ -293,6 +293,7 @@ class WholeLines:
     join_chain_gap: float
     join_height_ratio: float
     join_tall_ends: bool
+    join_tall_piece_aspect: float
 
 
 @dataclass(frozen=True)

@@ -216,8 +216,9 @@ def _bridge(a: Box, b: Box, height: int, gap_heights: float, height_ratio: float
     if bw < bh or not _line_rows(a, b):
         return None
     wide = aw >= ah
-    if not wide:
-        if bh > settings().classical.max_char or not settings().whole_lines.join_tall_ends or max(aw, bh) > height_ratio * min(aw, bh):
+    if not wide:  # nothing says which way a tall box's end goes on: `b` must be a piece of a line itself
+        if (not settings().whole_lines.join_tall_ends or bh > settings().classical.max_char
+                or bw < settings().whole_lines.join_tall_piece_aspect * bh or max(aw, bh) > height_ratio * min(aw, bh)):
             return None
         height = bh
     if max(height, bh) > height_ratio * min(height, bh):
