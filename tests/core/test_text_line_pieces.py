@@ -104,3 +104,17 @@ def boxes_crossing(box, texts) -> int:
     """How many planted lines a tall `box` reaches into (rows and columns)."""
     x, y, w, h = box
     return sum(min(x + w, tx + tw) > max(x, tx) and min(y + h, ty + th) > max(y, ty) for _, (tx, ty, tw, th) in texts)
+
+
+def test_a_dim_line_over_doppler_found_only_at_its_last_glyph_is_painted_whole_and_unreadable():
+    """Second generator sample (seed 13, image 56): a dim grey "Se:1 Im:242" over colour Doppler;
+    only its last glyph was read (grown down its column into a tall box), and its other pieces,
+    too short to be read surely, were painted by no one: 3 characters stayed legible."""
+    sample = make_sample2(13 * 100019 + 56, (512, 512))
+    text = next(t for t in sample.texts if t.text == "Se:1 Im:242")
+    regions = detect_text(sample.image)
+    mask = painted_mask(sample.image.shape, regions)
+    assert coverage(mask, text.box) >= 0.99
+    assert still_legible(_painted(sample.image, regions), text.box, text.text, text.height) == 0
+    with overridden(whole_lines={"join_tall_ends": False}):  # the guard's companion
+        assert coverage(painted_mask(sample.image.shape, detect_text(sample.image)), text.box) < 0.9
