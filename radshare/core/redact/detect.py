@@ -533,12 +533,12 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                            learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
-                if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
-                    proposals += string_ends.join_line_pieces(diff, sigma, learned + proposals,
-                                                              [b for b in pieces if verify.within_line_size(b, rows, cols)])
                 if settings().painting.column_crossings < 1e9:  # a column of stacked lines' glyphs is not a label (boxes.py)
                     learned, proposals = (without_columns_of_lines(boxes, learned + proposals, settings().painting.column_crossings)
                                           for boxes in (learned, proposals))
+                if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
+                    proposals += string_ends.join_line_pieces(diff, sigma, learned + proposals,
+                                                              [b for b in pieces if verify.within_line_size(b, rows, cols)])
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:

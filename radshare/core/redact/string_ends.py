@@ -231,6 +231,10 @@ def _bridge(a: Box, b: Box, height: int, gap_heights: float, height_ratio: float
     return (left, top, right - left, bottom - top)
 
 
+def _overlap(a: Box, b: Box) -> bool:
+    return min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0]) and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1])
+
+
 def ink_band(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
     """`box` narrowed to the rows holding its ink (_ink_rows, in the box's own polarity): the
     glyphs' band, not the box's (a DB box holds a margin of about half a glyph above and below)."""
@@ -263,6 +267,13 @@ def join_line_pieces(diff: np.ndarray, sigma: np.ndarray, read: list[Box], piece
     """
     gap_heights, ratio = settings().whole_lines.join_gap, settings().whole_lines.join_height_ratio
     lines = {b: ink_band(diff, sigma, b) if b[2] >= b[3] else b for b in read}  # the rows and height of each read line
+    labels = [b for b in read if b[3] > b[2]]
+
+    def across_a_label(bridge: Box | None, *ends: Box) -> bool:
+        """A read tall box more than twice the bridge's height (a vertical label, not a glyph of the
+        line) stands in the gap: two fields beside it, not one line."""
+        return bridge is not None and any(_overlap(bridge, t) and t[3] > 2 * bridge[3] and t not in ends for t in labels)
+
     open_ = [p for p in dict.fromkeys(pieces) if p not in lines]
     frontier = [(line, line[3] if line[2] >= line[3] else 0, gap_heights) for line in lines.values()]  # 0: a tall box's, its piece's own
     joined = []
@@ -270,13 +281,13 @@ def join_line_pieces(diff: np.ndarray, sigma: np.ndarray, read: list[Box], piece
         box, height, gap = frontier.pop()
         for piece in list(open_):
             bridge = _bridge(box, piece, height or piece[3], gap, ratio)
-            if bridge is not None:
+            if bridge is not None and not across_a_label(bridge, box, piece):
                 joined.append(bridge)
                 open_.remove(piece)
                 frontier.append((piece, height or piece[3], settings().whole_lines.join_chain_gap))
     for a in lines.values():  # read pieces of one line with a gap between them
         for b in lines.values():
             bridge = _bridge(a, b, a[3], gap_heights, ratio) if a[2] >= a[3] and b[0] > a[0] else None
-            if bridge is not None:
+            if bridge is not None and not across_a_label(bridge, a, b):
                 joined.append(bridge)
     return joined
