@@ -44,6 +44,12 @@ def test_pieces_join_on_along_the_line_and_read_pieces_join_over_their_gap():
     assert _covers(join_line_pieces(DIFF, SIGMA, two_read, []), (160, 201, 30, 13))
 
 
+def test_two_fields_either_side_of_a_vertical_label_are_not_bridged():
+    line, label, other = (100, 100, 60, 14), (175, 60, 14, 100), (200, 100, 60, 14)
+    assert _covers(join_line_pieces(DIFF, SIGMA, [line, other], []), (160, 100, 40, 14))  # the companion
+    assert not _covers(join_line_pieces(DIFF, SIGMA, [line, label, other], []), (160, 100, 40, 14))
+
+
 def test_no_join_without_a_read_box_or_off_the_line():
     assert join_line_pieces(DIFF, SIGMA, [], [(10, 10, 40, 12), (60, 10, 40, 12)]) == []  # text-free: nothing read
     read = [(200, 100, 60, 16)]
