@@ -533,10 +533,11 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                            learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
-                if settings().painting.column_crossings < 1e9:  # a column of stacked lines' glyphs is not a label (boxes.py)
+                read_boxes = recognise.available()  # else every box was kept unread (fail closed): none is a read line
+                if settings().painting.column_crossings < 1e9 and read_boxes:  # a column of stacked lines' glyphs is not a label (boxes.py)
                     learned, proposals = (without_columns_of_lines(boxes, learned + proposals, settings().painting.column_crossings)
                                           for boxes in (learned, proposals))
-                if settings().whole_lines.join_pieces:  # the pieces of a read line, and the gaps between them
+                if settings().whole_lines.join_pieces and read_boxes:  # the pieces of a read line, and the gaps between them
                     proposals += string_ends.join_line_pieces(diff, sigma, learned + proposals,
                                                               [b for b in pieces if verify.within_line_size(b, rows, cols)])
         found += [(*b, "detector") for b in learned]
