@@ -9,9 +9,9 @@ pieces of one vertical line (their lengths taken for its thickness). Each test b
 failing with its fix switched off through the settings override (painting.merge_added 1e9,
 vertical_text.beyond_join_max_across 1e9), and the companions show it.
 
-The tight merge is off by default (painting.merge_added 1e9 in resources/detector_settings.toml:
-at 0.25 a line found only in part stayed legible where the rectangle had covered it by chance),
-so its tests switch it on at the value it was measured at.
+The tight merge is on by default (painting.merge_added 0.25 in resources/detector_settings.toml,
+once lines found in pieces were joined whole: tests/core/test_text_line_pieces.py); its tests
+still name the value they were measured at.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def test_faint_line_found_in_pieces_is_painted_whole(seed, text, monkeypatch):
     # the one-grey passes are tested in test_text_repeated_value.py and test_text_value_band.py (and
     # [vertical_text]'s in test_text_vertical_whole.py)
     with overridden(passes={"ink_value_growth": False, "repeated_value": False, "value_bands": False},
-                    whole_lines={"string_ends": False}, vertical_text={"beyond_ground": False, "tall_string_ends": False}):
+                    whole_lines={"string_ends": False, "join_pieces": False}, vertical_text={"beyond_ground": False, "tall_string_ends": False}):
         with overridden(second_look={"second_look_budget": 0.0}):
             first_pass = coverage(painted_mask(sample.image.shape, detect_text(sample.image)), planted.box)
         assert 0 < first_pass < 0.9  # the case needs the second look: only part of it is painted without

@@ -96,3 +96,28 @@ def _joins(a: list, b: list, max_added: float) -> bool:
         return True  # one inside the other: the outer one paints it already
     rect = (max(a[2], b[2]) - min(a[0], b[0])) * (max(a[3], b[3]) - min(a[1], b[1]))
     return rect <= (1 + max_added) * _covered_together(a, b)
+
+
+def crossing_lines(box: Box, others: list[Box]) -> int:
+    """How many wide boxes of `others` cross tall `box`: span half its width or more and reach
+    out of it by its width on a side (a line going on, not a piece of the box's own glyphs), their
+    rows' middle inside its rows."""
+    x, y, w, h = box[:4]
+    count = 0
+    for ox, oy, ow, oh in (o[:4] for o in others):
+        out = max(x - ox, ox + ow - x - w)
+        if ow > oh and out >= w and min(x + w, ox + ow) - max(x, ox) >= 0.5 * w and y <= oy + oh / 2 < y + h:
+            count += 1
+    return count
+
+
+def without_columns_of_lines(boxes: list[Box], lines: list[Box], most: int) -> list[Box]:
+    """`boxes` without the tall ones more than `most` wide boxes of `lines` cross.
+
+    Why: glyphs of left-aligned lines stack in a column (their first letters, in one grey), and
+    the vertical line-of-glyphs tests and column growth take the column for a vertical label:
+    painted, it is a tall bar down the block and over the anatomy below and above it (held-out
+    brain_001: 37 x 192 px). Text does not cross text, so a tall box two lines cross is that
+    column; the lines' own boxes paint its glyphs.
+    """
+    return [b for b in boxes if b[2] >= b[3] or crossing_lines(b, [o for o in lines if o is not b]) <= most]

@@ -54,7 +54,7 @@ import numpy as np
 
 from radshare.core.model import TextRegion
 from radshare.core.redact import beyond_ground, chroma, classical, column_pieces, dbnet, faint_lines, finescale, labels, line_extent, lines, one_grey_view, recognise, string_ends, verify
-from radshare.core.redact.boxes import merge_boxes, merge_tight
+from radshare.core.redact.boxes import merge_boxes, merge_tight, without_columns_of_lines
 from radshare.core.redact.pixels import local_contrast, to_grey_and_rgb
 from radshare.core.redact.settings import current as settings, pinned
 from radshare.core.redact.templates import template_regions
@@ -485,6 +485,7 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
         lc = local_contrast(grey)
         lum, chr_ = luminance(frame), chroma.chroma(frame)  # once: DB looks at their contrast, the recogniser reads them
         learned = _learned_boxes(grey, lc, proposals, tuple(local_contrast(v) for v in (lum, chr_) if v is not None))
+        pieces = learned + proposals  # what any pass found, read or not: pieces of a read line (string_ends.join_line_pieces)
         surely = (lum, chr_ if settings().chroma.read_surely else None)  # views a box may be read in surely (verify.reads_characters)
         blobs = classical.small_word_blobs(grey, diff, sigma, components)
         small_words = _small_word_regions(blobs, learned + proposals, rows, cols)
@@ -542,12 +543,19 @@ def detect_text(frame: np.ndarray, context: DetectContext | None = None, mode: s
                     learned, proposals = (string_ends.grow_read_tall_boxes(diff, sigma, boxes, lambda b: verify.reads_one_character(grey, b, lum),
                                                                            learned + proposals, 2 * settings().painting.pad)
                                           for boxes in (learned, proposals))
+                read_boxes = recognise.available()  # else every box was kept unread (fail closed): none is a read line
+                if settings().painting.column_crossings < 1e9 and read_boxes:  # a column of stacked lines' glyphs is not a label (boxes.py)
+                    learned, proposals = (without_columns_of_lines(boxes, learned + proposals, settings().painting.column_crossings)
+                                          for boxes in (learned, proposals))
+                if settings().whole_lines.join_pieces and read_boxes:  # the pieces of a read line, and the gaps between them
+                    proposals += string_ends.join_line_pieces(diff, sigma, learned + proposals,
+                                                              [b for b in pieces if verify.within_line_size(b, rows, cols)])
         found += [(*b, "detector") for b in learned]
         found += [(*b, "mser") for b in proposals]
     else:
         found += [(*b, "ocr") for b in _tesseract_boxes(grey)]
         found += [(*b, "mser") for b in classical.propose(grey)]
-    for x, y, w, h, source in merge_tight(found, settings().painting.pad, rows, cols, settings().painting.merge_added):
+    for x, y, w, h, source in merge_tight(found, settings().painting.painted_pad, rows, cols, settings().painting.merge_added):
         regions.append(TextRegion(x, y, w, h, frame=None, source=source))
     return regions
 

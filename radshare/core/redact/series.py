@@ -363,18 +363,17 @@ class SeriesScanner:
 
     @staticmethod
     def _merged(boxes: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:
-        """Boxes merged as detect_text merges them (boxes.merge_tight, painting.merge_added), in a stable order.
+        """Regions of several looks with a region inside another folded into it, in a stable order.
 
-        With a tight merge, only a box inside another is folded: detect_text has already merged
-        what is one region, and merging its regions again would take each for wholly covered and
-        let an L of them grow into the rectangle the tight merge refused (held-out seed 7 at 0.25:
-        24 -> 31% of one photo's anatomy)."""
+        Only a region inside another is folded: detect_text has already merged what is one
+        region (boxes.merge_tight), and merging its regions again would take each for wholly
+        covered and let an L of them grow into the rectangle the tight merge refused (held-out
+        seed 7 at merge_added 0.25: 24 -> 31% of one photo's anatomy)."""
         if not boxes:
             return []
         rows = max(y + h for _, y, _, h, _ in boxes)
         cols = max(x + w for x, _, w, _, _ in boxes)
-        added = settings().painting.merge_added
-        return sorted(merge_tight(boxes, 0, rows, cols, added if added >= 1e9 else 0.0))
+        return sorted(merge_tight(boxes, 0, rows, cols, 0.0))
 
 
 def _distinct_counts(frame: _Frame, counts: np.ndarray, least: np.ndarray | float = 0, before: _Frame | None = None) -> np.ndarray:

@@ -57,6 +57,8 @@ class Painting:
 
     pad: int
     merge_added: float
+    painted_pad: int
+    column_crossings: int
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,12 @@ class WholeLines:
     end_reach: float
     end_min_growth: float
     end_covered: float
+    join_pieces: bool
+    join_gap: float
+    join_chain_gap: float
+    join_height_ratio: float
+    join_tall_ends: bool
+    join_tall_piece_aspect: float
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,101 @@ def grow_read_tall_boxes(diff: np.ndarray, sigma: np.ndarray, boxes: list[Box], 
                             [turn(o) for o in others], gap)
     by_box = {b: turn(g) for b, g in zip(tall, grown)}
     return [by_box.get(b, b) for b in boxes]
+
+
+def _line_rows(a: Box, b: Box) -> bool:
+    """True when `b` lies in `a`'s line: shares half of its rows with a wide `a`, or holds an end
+    of a tall `a` in its rows (the end of a line found as one glyph, grown along its column)."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    if aw >= ah:
+        return min(ay + ah, by + bh) - max(ay, by) >= 0.5 * bh
+    return by <= ay < by + bh or by < ay + ah <= by + bh
+
+
+def _bridge(a: Box, b: Box, height: int, gap_heights: float, height_ratio: float) -> Box | None:
+    """The box from the end of `a` (read as text, or a piece joined to it) over `b` (a piece a
+    pass found beside it); None when `b` is not a piece of that line:
+    upright, in `a`'s line (_line_rows), within `height_ratio` of the line's `height` (for a
+    tall `a`, `b`'s own, and `b` about as tall as `a` is thick and no taller than a glyph), and
+    at most `gap_heights` line heights from it."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    if bw < bh or not _line_rows(a, b):
+        return None
+    wide = aw >= ah
+    if not wide:  # nothing says which way a tall box's end goes on: `b` must be a piece of a line itself
+        if (not settings().whole_lines.join_tall_ends or bh > settings().classical.max_char
+                or bw < settings().whole_lines.join_tall_piece_aspect * bh or max(aw, bh) > height_ratio * min(aw, bh)):
+            return None
+        height = bh
+    if max(height, bh) > height_ratio * min(height, bh):
+        return None
+    gap = bx - (ax + aw) if bx >= ax + aw else ax - (bx + bw)
+    if gap <= 0 or gap > gap_heights * height:
+        return None
+    top, bottom = (min(by, ay), max(by + bh, ay + ah)) if wide else (by, by + bh)
+    left, right = min(ax + aw, bx), max(ax, bx + bw)
+    return (left, top, right - left, bottom - top)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0]) and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1])
+
+
+def ink_band(diff: np.ndarray, sigma: np.ndarray, box: Box) -> Box:
+    """`box` narrowed to the rows holding its ink (_ink_rows, in the box's own polarity): the
+    glyphs' band, not the box's (a DB box holds a margin of about half a glyph above and below)."""
+    x, y, w, h = box
+    inside = diff[y : y + h, x : x + w]
+    threshold = np.maximum(settings().line_growth.min_ink, settings().line_growth.ink_z * sigma[y : y + h, x : x + w])
+    polarity = 1 if np.count_nonzero(inside > threshold) >= np.count_nonzero(-inside > threshold) else -1
+    band = _ink_rows(polarity * inside > threshold)
+    return box if band is None else (x, y + band[0], w, band[1] - band[0] + 1)
+
+
+def join_line_pieces(diff: np.ndarray, sigma: np.ndarray, read: list[Box], pieces: list[Box]) -> list[Box]:
+    """Boxes bridging each box in `read` to the pieces of its line in `pieces` (boxes the passes
+    found but did not read), and on from each piece joined to the next. `diff` and `sigma` as
+    in grow_to_string_end.
+
+    Why: a line over anatomy or crossed by a structure is often found in pieces and read only in
+    one of them ("78KG" of a dim "M/79Y 78KG", half of a date over colour Doppler); the rest is
+    a short piece too small to be read surely, or a glyph or two no pass found between two read
+    pieces. Painting the pieces apart left what lies between them legible wherever their padded
+    boxes did not touch (the old bounding-rectangle merge covered some by chance). A read box
+    is the line's evidence: a piece of like height in its rows, a few glyph heights away at most
+    (whole_lines.join_gap: a short word missed between them), continues it, and so does a piece
+    beside that piece, nearer (whole_lines.join_chain_gap: a word gap; anatomy beside a line's
+    end made a chain of blobs); the line's rows and
+    height are the read box's ink rows (a box holds a margin, and a blob of anatomy just under
+    a line shared half of the box's rows). The line's height is the read
+    box's all along the chain (a piece's own would let a tall piece of anatomy reach further).
+    Text-free frames have next to no read boxes, so nothing joins there.
+    """
+    gap_heights, ratio = settings().whole_lines.join_gap, settings().whole_lines.join_height_ratio
+    lines = {b: ink_band(diff, sigma, b) if b[2] >= b[3] else b for b in read}  # the rows and height of each read line
+    labels = [b for b in read if b[3] > b[2]]
+
+    def across_a_label(bridge: Box | None, *ends: Box) -> bool:
+        """A read tall box more than twice the bridge's height (a vertical label, not a glyph of the
+        line) stands in the gap: two fields beside it, not one line."""
+        return bridge is not None and any(_overlap(bridge, t) and t[3] > 2 * bridge[3] and t not in ends for t in labels)
+
+    open_ = [p for p in dict.fromkeys(pieces) if p not in lines]
+    frontier = [(line, line[3] if line[2] >= line[3] else 0, gap_heights) for line in lines.values()]  # 0: a tall box's, its piece's own
+    joined = []
+    while frontier and open_:
+        box, height, gap = frontier.pop()
+        for piece in list(open_):
+            bridge = _bridge(box, piece, height or piece[3], gap, ratio)
+            if bridge is not None and not across_a_label(bridge, box, piece):
+                joined.append(bridge)
+                open_.remove(piece)
+                frontier.append((piece, height or piece[3], settings().whole_lines.join_chain_gap))
+    for a in lines.values():  # read pieces of one line with a gap between them
+        for b in lines.values():
+            bridge = _bridge(a, b, a[3], gap_heights, ratio) if a[2] >= a[3] and b[0] > a[0] else None
+            if bridge is not None and not across_a_label(bridge, a, b):
+                joined.append(bridge)
+    return joined
