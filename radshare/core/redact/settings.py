@@ -258,6 +258,9 @@ class Recognition:
     thick_min_chars: int
     thick_max_share: float
     two_different: bool
+    steady_below: int
+    steady_moves: tuple[tuple[int, ...], ...]
+    steady_min_reads: int
 
 
 @dataclass(frozen=True)
