@@ -196,13 +196,18 @@ def _acceptance(grey: np.ndarray, box: tuple[int, int, int, int], count: int, co
                 steady: bool):
     """`_accepted` for the readings of this box; with `steady`, when two or more characters are
     asked, a reading of fewer than `recognition.steady_below` sure characters counts only when the
-    box still reads moved by a pixel (`_steady`, asked once per box, only for such a reading)."""
+    box still reads moved by a pixel (`_steady`, asked once per box, only for such a reading); with
+    `recognition.steady_tall_only`, only in a box read turned (taller than `recognition.tall` times
+    its width): a faint 8 px line read weakly lost its reading moved by a pixel, and most chance
+    readings are of tall boxes (rib ends, bone shafts, vessels stack along a column and are read
+    in two turns and upright)."""
     verdict: list[bool] = []
 
     def accepted(characters: list[tuple[str, float]]) -> bool:
         if not _accepted(characters, count, confidence):
             return False
-        if not steady or count < 2 or sum(p >= confidence for _, p in characters) >= settings().recognition.steady_below:
+        if (not steady or count < 2 or sum(p >= confidence for _, p in characters) >= settings().recognition.steady_below
+                or (settings().recognition.steady_tall_only and box[3] <= settings().recognition.tall * box[2])):
             return True
         if not verdict:
             verdict.append(_steady(grey, box, count, confidence, smooth))

@@ -261,6 +261,7 @@ class Recognition:
     steady_below: int
     steady_moves: tuple[tuple[int, ...], ...]
     steady_min_reads: int
+    steady_tall_only: bool
 
 
 @dataclass(frozen=True)
