@@ -242,7 +242,32 @@ def _accepted(characters: list[tuple[str, float]], count: int, confidence: float
     return len(set(sure)) >= 2 and any(c.isalnum() for c in sure)
 
 
-def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool = True) -> bool:
+def _acceptance(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool,
+                steady: bool):
+    """`_accepted` for the readings of this box; with `steady`, when two or more characters are
+    asked, a reading of fewer than `recognition.steady_below` sure characters counts only when the
+    box still reads moved by a pixel (`_steady`, asked once per box, only for such a reading); with
+    `recognition.steady_tall_only`, only in a box read turned (taller than `recognition.tall` times
+    its width): a faint 8 px line read weakly lost its reading moved by a pixel, and most chance
+    readings are of tall boxes (rib ends, bone shafts, vessels stack along a column and are read
+    in two turns and upright)."""
+    verdict: list[bool] = []
+
+    def accepted(characters: list[tuple[str, float]]) -> bool:
+        if not _accepted(characters, count, confidence):
+            return False
+        if (not steady or count < 2 or sum(p >= confidence for _, p in characters) >= settings().recognition.steady_below
+                or (settings().recognition.steady_tall_only and box[3] <= settings().recognition.tall * box[2])):
+            return True
+        if not verdict:
+            verdict.append(_steady(grey, box, count, confidence, smooth))
+        return verdict[0]
+
+    return accepted
+
+
+def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool = True,
+                 steady: bool = True) -> bool:
     """True when, in some view of the box, the model reads `count` characters (not spaces) at
     `confidence` or above. Views are read until one does: text usually reads in the first. A
     view read as two or more unsure letters or digits, one of them at least
@@ -251,23 +276,44 @@ def reads_glyphs(grey: np.ndarray, box: tuple[int, int, int, int], count: int, c
     A view in which the model reads nothing at all is not read again inverted: on the
     benchmark's boxes (both generators, text-free anatomy, real-world images; 2,387 such views)
     the inverted view never read two sure characters either. `smooth=False` never reads a view
-    smoothed (confirming a box nothing else found: smoothed, Doppler speckle read as a word)."""
+    smoothed (confirming a box nothing else found: smoothed, Doppler speckle read as a word).
+    A weak reading must be steady (`_acceptance`; `steady=False` is how `_steady` reads)."""
     crop = _crop(grey, box)
     if crop.size == 0:
         return False
+    accepted = _acceptance(grey, box, count, confidence, smooth, steady)
     for first, inverted in chain(_views(crop), _lines(crop), _dim_lines(crop)):
         for view in (first, inverted):
             characters = [(c, p) for c, p in read(view) if c.strip()]
-            if _accepted(characters, count, confidence):
+            if accepted(characters):
                 return True
             if smooth and sum(c.isalnum() for c, _ in characters) >= 2 and (
                 max(p for _, p in characters) >= settings().recognition.blur_min_share * confidence
             ):
-                if _accepted([(c, p) for c, p in read(_blurred(view)) if c.strip()], count, confidence):
+                if accepted([(c, p) for c, p in read(_blurred(view)) if c.strip()]):
                     return True
             if not characters:
                 break
     return False
+
+
+def _steady(grey: np.ndarray, box: tuple[int, int, int, int], count: int, confidence: float, smooth: bool) -> bool:
+    """The box still reads (`reads_glyphs` by the same rule) moved by `recognition.steady_moves`
+    (dx, dy, dw, dh) in at least `recognition.steady_min_reads` of them.
+
+    Why: the crop is stretched to full contrast before it is read, so a box over texture or noise
+    (a bone shaft, a hot spot's flank, rib ends at a chest wall, Doppler speckle) shows the model
+    whatever the stretch makes of it, and now and then it reads two or three characters surely.
+    Such a reading is chance: moved by a pixel, the crop reads as something else or nothing sure.
+    Glyphs read as the same glyphs wherever the crop starts. Stops reading once the verdict is known."""
+    moves, need = settings().recognition.steady_moves, settings().recognition.steady_min_reads
+    x, y, w, h = box[:4]
+    reads = 0
+    for done, (dx, dy, dw, dh) in enumerate(moves, 1):
+        reads += reads_glyphs(grey, (x + dx, y + dy, max(1, w + dw), max(1, h + dh)), count, confidence, smooth, steady=False)
+        if reads >= need or reads + len(moves) - done < need:
+            break
+    return reads >= need
 
 
 def reads_word(grey: np.ndarray, box: tuple[int, int, int, int], count: int, word: int, advance: tuple[float, ...],

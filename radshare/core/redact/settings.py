@@ -262,6 +262,10 @@ class Recognition:
     thick_min_chars: int
     thick_max_share: float
     two_different: bool
+    steady_below: int
+    steady_moves: tuple[tuple[int, ...], ...]
+    steady_min_reads: int
+    steady_tall_only: bool
 
 
 @dataclass(frozen=True)
