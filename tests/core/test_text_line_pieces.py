@@ -93,10 +93,10 @@ def _left_aligned_block() -> tuple[np.ndarray, list[tuple[str, tuple[int, int, i
 
 def test_glyphs_stacked_across_the_lines_of_a_block_are_not_painted_as_a_column():
     image, texts = _left_aligned_block()
-    with overridden(painting={"merge_added": -1.0}):  # every box as found (padded)
+    with overridden(painting={"merge_added": -1.0, "column_crossings": 1}):  # every box as found (padded); the rule is off by default
         boxes = [r.as_box() for r in detect_text(image)]
     assert not [b for b in boxes if b[3] > b[2] and boxes_crossing(b, texts) >= 2]
-    with overridden(painting={"merge_added": 0.25}):
+    with overridden(painting={"merge_added": 0.25, "column_crossings": 1}):
         regions = detect_text(image)
     mask, painted = painted_mask(image.shape, regions), _painted(image, regions)
     for text, box in texts:
