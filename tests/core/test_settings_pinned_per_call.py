@@ -53,8 +53,8 @@ def test_detection_sees_an_override_set_between_frames():
     cv2.putText(frame, "ID 4711 SMITH", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 230, 2)
     first = detect_text(frame)
     assert first, "the line is found"
-    pad = current().painting.pad
-    with overridden(painting={"pad": pad + 6}):
+    pad = current().painting.painted_pad
+    with overridden(painting={"painted_pad": pad + 6}):
         wider = detect_text(frame)
     assert wider[0].w >= first[0].w + 10  # the second frame's own settings, not the first's
     assert getattr(settings._thread, "active", None) is None
