@@ -236,6 +236,10 @@ def test_console_script_exit_codes_and_messages(tmp_path):
     assert profile.returncode == 2 and "no-such-profile" in profile.stderr and "Traceback" not in profile.stderr
 
 
+def _ctrl_c_delivered() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_leaves_no_partial_files_and_a_rerun_completes_without_duplicates(tmp_path):
     inputs, out = tmp_path / "in", tmp_path / "out"
     # Text detection runs on every slice, so the batch lasts seconds, not the fraction of a second
@@ -249,7 +253,9 @@ def test_ctrl_c_leaves_no_partial_files_and_a_rerun_completes_without_duplicates
         _write(template, inputs / f"{index:04d}.dcm")
     env = dict(os.environ, RADSHARE_KEY_FILE=str(tmp_path / "key"))
     command = [sys.executable, "-m", "radshare", "deid", str(inputs), "-o", str(out), "--workers", "2", "-q"]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    # A suite started in the background of a non-interactive shell ignores SIGINT, and a child
+    # inherits that: Ctrl-C is restored in the child, as a terminal would deliver it.
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_delivered)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.rglob("*.dcm")):
         time.sleep(0.05)

@@ -172,7 +172,9 @@ def test_ctrl_c_keeps_finished_cases_whole_and_a_rerun_completes_the_set(tmp_pat
     out = tmp_path / "out"
     command = [sys.executable, "-m", "radshare", "export", str(tmp_path / "in"), "-o", str(out), "--cine", "mp4",
                "--workers", "2", "--text-redaction", "off"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    # Ctrl-C restored in the child: a suite started in the background of a shell ignores SIGINT.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not any(out.glob("Case-*")) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

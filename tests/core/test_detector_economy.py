@@ -41,9 +41,10 @@ def _boxes_and_runs(image: np.ndarray, monkeypatch, **changes) -> tuple[list, in
     return boxes, len(runs)
 
 
-def test_a_crop_read_twice_is_read_once_and_paints_the_same(overlay_lines, monkeypatch):
+@pytest.mark.parametrize("economy_off", [NO_CACHE, READ_INSIDE], ids=["a crop read twice is read once", "beyond-ground lines inside a read box are not read"])
+def test_skipped_work_runs_the_model_less_and_paints_the_same(overlay_lines, monkeypatch, economy_off):
     kept, runs = _boxes_and_runs(overlay_lines, monkeypatch)
-    unkept, runs_unkept = _boxes_and_runs(overlay_lines, monkeypatch, **NO_CACHE)
+    unkept, runs_unkept = _boxes_and_runs(overlay_lines, monkeypatch, **economy_off)
     assert kept == unkept
     assert runs < runs_unkept
 
@@ -55,13 +56,6 @@ def test_a_kept_reading_is_the_models_answer_for_those_pixels():
     assert recognise.read(view.copy()) == first
     with overridden(**NO_CACHE):
         assert recognise.read(view) == first
-
-
-def test_beyond_ground_lines_inside_a_read_box_are_not_read_and_the_boxes_stay(overlay_lines, monkeypatch):
-    skipped, runs = _boxes_and_runs(overlay_lines, monkeypatch)
-    read, runs_read = _boxes_and_runs(overlay_lines, monkeypatch, **READ_INSIDE)
-    assert skipped == read
-    assert runs < runs_read
 
 
 def test_only_lines_wholly_inside_a_read_box_are_left_unread():
