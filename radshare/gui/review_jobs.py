@@ -25,8 +25,9 @@ def detect_images(
 
     Single-frame images of one size are scanned as one series (core search.search_series); a
     multi-frame image (a cine) is scanned frame by frame inside itself (search.search_frames).
-    Both search every view the image has (as stored, and as displayed in its own window). Stops
-    between images when cancelled.
+    Both search every view the image has (as stored, and as displayed in its own window). A
+    cancel stops a cine between its frames (closing the window must not wait for a whole cine)
+    and yields nothing for the image cut short.
     """
     from radshare.core.redact import _read
     from radshare.core.redact.search import Slice, search_frames, search_series
@@ -61,4 +62,7 @@ def detect_images(
             continue
         if cancel is not None and cancel():
             return
-        yield finish(index, search_frames(image.frames, image.dataset, services.detection_context(image), mode))
+        regions = search_frames(image.frames, image.dataset, services.detection_context(image), mode, cancel=cancel)
+        if cancel is not None and cancel():
+            return  # a search cut short is no result: the image stays not detected
+        yield finish(index, regions)

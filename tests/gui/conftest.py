@@ -23,6 +23,20 @@ def _isolated_key(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RADSHARE_KEY_FILE", str(tmp_path_factory.getbasetemp() / "installation.key"))
 
 
+@pytest.fixture(autouse=True)
+def _no_work_outlives_its_test(qapp):
+    """Each test ends with its workers ended, as the app's own close does (MainWindow.closeEvent
+    waits for them): a worker still running would deliver into the next test's widgets."""
+    yield
+    from PySide6.QtCore import QThreadPool
+
+    from radshare.gui import workers
+
+    for pool in (QThreadPool.globalInstance(), workers._DIALOG_POOL):
+        if pool is not None:
+            assert pool.waitForDone(30000), "a worker of this test was still running 30 s after it ended"
+
+
 @pytest.fixture
 def settings(tmp_path):
     from radshare.gui.settings import AppSettings

@@ -180,3 +180,25 @@ def test_a_review_from_an_earlier_session_stands_again_once_detection_confirms_i
         assert state.image.review == "reviewed" and state.review_done
     finally:
         again.close()
+
+
+def test_a_cancel_stops_a_cine_between_its_frames_and_leaves_it_not_detected(qtbot, window, multiframe_file, monkeypatch):
+    """Closing the window cancels and waits: a cine's search must stop at its next frame, not run
+    on through every frame after the window has gone (a worker outliving its window)."""
+    from radshare.core.redact import series
+
+    scanned = []
+    real_scan = series.SeriesScanner.scan
+
+    def scan_then_cancel(self, *args, **kwargs):  # the real scan, counted; the first one cancels
+        scanned.append(1)
+        if window.reviewer.worker is not None:
+            window.reviewer.worker.request_cancel()
+        return real_scan(self, *args, **kwargs)
+
+    monkeypatch.setattr(series.SeriesScanner, "scan", scan_then_cancel)
+    with qtbot.waitSignal(window.reviewer.detection_finished, timeout=60000):
+        open_by_drop(qtbot, window, [multiframe_file])
+    assert window.current.image.frame_count == 12
+    assert 1 <= len(scanned) <= 2  # stopped after the frame it was on, not 12 frames in each view
+    assert not window.current.detected
